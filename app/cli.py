@@ -1,0 +1,117 @@
+"""The `intervals-gateway` command: serve, db upgrade, check-config (more added per concern).
+
+Every command reads settings the same way as the server; a wrong setting exits with status 2
+and a one-line message naming the setting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from app.settings import Settings, SettingsError, configure_logging, load_settings
+
+EXIT_CONFIG = 2
+
+Handler = Callable[[Settings, argparse.Namespace], int]
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Run the HTTP service (applies migrations first unless GATEWAY_AUTO_MIGRATE=false)."""
+    import uvicorn
+
+    from app.db.migrations import upgrade_to_head
+    from app.keyring import resolve_key_ring
+    from app.main import create_app
+
+    resolve_key_ring(settings)  # generates the development key (with a warning) if needed
+    if settings.auto_migrate:
+        upgrade_to_head(settings)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    print(f"intervals-gateway: serving {settings.base_url} on http://{host}:{port}", flush=True)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        server_header=False,
+    )
+    return 0
+
+
+def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    """Apply all pending database migrations."""
+    from app.db.migrations import head_revision, upgrade_to_head
+
+    upgrade_to_head(settings)
+    print(f"database at revision {head_revision(settings)}")
+    return 0
+
+
+def cmd_check_config(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print the effective settings (secrets shown only as set / not set)."""
+    for line in describe_settings(settings):
+        print(line)
+    print("configuration OK")
+    return 0
+
+
+def describe_settings(settings: Settings) -> list[str]:
+    """One line per setting, never showing secret values."""
+    lines = []
+    secret_fields = {"encryption_keys"}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if name in secret_fields:
+            shown = "(set)" if value else "(not set: development key under data_dir is used)"
+        elif name == "database_url" and not value:
+            shown = f"(embedded SQLite: {settings.sqlalchemy_url.database})"
+        elif name == "database_url":
+            shown = settings.sqlalchemy_url.render_as_string(hide_password=True)
+        else:
+            shown = str(value)
+        lines.append(f"GATEWAY_{name.upper()}={shown}")
+    return lines
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="intervals-gateway", description="Multi-user MCP gateway to Intervals.icu."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", help="bind address (default GATEWAY_HOST)")
+    serve.add_argument("--port", type=int, help="bind port (default GATEWAY_PORT)")
+    serve.set_defaults(handler=cmd_serve)
+
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_sub.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+
+    check = sub.add_parser("check-config", help="validate settings and print them without secrets")
+    check.set_defaults(handler=cmd_check_config)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"intervals-gateway: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings)
+    handler: Handler = args.handler
+    try:
+        return handler(settings, args)
+    except SettingsError as error:
+        print(f"intervals-gateway: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Alembic from code: upgrade to head, and whether a database is at head (for /readyz)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+
+from app.db.engine import make_sync_engine
+from app.settings import Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"  # top-level migrations/ (installed editable)
+
+
+def alembic_config(settings: Settings) -> Config:
+    """An Alembic config pointing at the packaged migrations and the settings' database."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", settings.sqlalchemy_url.render_as_string(False))
+    config.attributes["settings"] = settings
+    return config
+
+
+def upgrade_to_head(settings: Settings) -> None:
+    """Apply every pending migration."""
+    engine = make_sync_engine(settings)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config(settings)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+
+def head_revision(settings: Settings) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(settings)).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()

@@ -1,0 +1,222 @@
+"""SQLAlchemy 2 typed ORM models. Alembic migrations (migrations/) are the only schema source;
+tests/test_migrations.py proves these models and the migration head agree.
+
+Secrets are never stored in the clear: tokens, codes, session ids and client secrets are stored
+as SHA-256 hashes; Intervals.icu credentials as AES-256-GCM ciphertexts (app/vault).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+HASH_LEN = 64  # hex SHA-256
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
+
+
+class Athlete(Base):
+    """An Intervals.icu athlete who signed in to the gateway."""
+
+    __tablename__ = "athletes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    intervals_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_signin_at: Mapped[datetime | None] = mapped_column(default=None)
+
+    credential: Mapped[Credential | None] = relationship(
+        back_populates="athlete", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def is_disabled(self) -> bool:
+        return self.disabled_at is not None
+
+
+class Credential(Base):
+    """The athlete's Intervals.icu credential (API key or upstream OAuth token), encrypted.
+
+    ``ciphertext`` = nonce || AES-256-GCM(ciphertext+tag) with associated data bound to the
+    athlete and the kind; ``key_id`` names the key-ring key that encrypted it.
+    """
+
+    __tablename__ = "credentials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), unique=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # "api_key" | "oauth_token"
+    key_id: Mapped[str] = mapped_column(String(32), index=True)
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)
+    upstream_scope: Mapped[str | None] = mapped_column(String(255), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_verified_at: Mapped[datetime | None] = mapped_column(default=None)
+    rejected_at: Mapped[datetime | None] = mapped_column(default=None)
+    rejected_reason: Mapped[str | None] = mapped_column(String(255), default=None)
+
+    athlete: Mapped[Athlete] = relationship(back_populates="credential")
+
+
+class AllowedAthlete(Base):
+    """Allowlist entry for club/team deployments (access policy ``allowlist``)."""
+
+    __tablename__ = "allowed_athletes"
+
+    intervals_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BrowserSession(Base):
+    """Server-side browser session for the sign-in, consent and account pages (hashed id)."""
+
+    __tablename__ = "browser_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_hash: Mapped[str] = mapped_column(String(HASH_LEN), unique=True)
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OAuthClient(Base):
+    """An OAuth client: operator-registered, dynamically registered (RFC 7591) or CIMD."""
+
+    __tablename__ = "oauth_clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(512), unique=True)
+    origin: Mapped[str] = mapped_column(String(16))  # "operator" | "dynamic" | "cimd"
+    name: Mapped[str] = mapped_column(String(200))
+    secret_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    token_endpoint_auth_method: Mapped[str] = mapped_column(String(32), default="none")
+    redirect_uris: Mapped[list[str]] = mapped_column(default=list)
+    grant_types: Mapped[list[str]] = mapped_column(default=list)
+    scope: Mapped[str] = mapped_column(String(255), default="mcp.read")
+    client_metadata: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    secret_rotated_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Grant(Base):
+    """What an athlete authorised a client to do; one per athlete x client (x redirect URI)."""
+
+    __tablename__ = "grants"
+    __table_args__ = (
+        UniqueConstraint("athlete_id", "client_pk", "redirect_key", name="uq_grants_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
+    client_pk: Mapped[int] = mapped_column(
+        ForeignKey("oauth_clients.id", ondelete="CASCADE"), index=True
+    )
+    redirect_key: Mapped[str] = mapped_column(String(512), default="")
+    scope: Mapped[str] = mapped_column(String(255))
+    resource: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class AuthorizationCode(Base):
+    """A single-use authorization code (RFC 6749 §4.1.2), stored hashed, bound to its context."""
+
+    __tablename__ = "authorization_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(HASH_LEN), unique=True)
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    scope: Mapped[str] = mapped_column(String(255))
+    resource: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Token(Base):
+    """An access or refresh token (opaque, stored hashed) issued under a grant."""
+
+    __tablename__ = "tokens"
+    __table_args__ = (Index("ix_tokens_grant_kind", "grant_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(HASH_LEN), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "access" | "refresh"
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"))
+    code_id: Mapped[int | None] = mapped_column(
+        ForeignKey("authorization_codes.id", ondelete="SET NULL"), default=None, index=True
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tokens.id", ondelete="SET NULL"), default=None
+    )
+    scope: Mapped[str] = mapped_column(String(255))
+    resource: Mapped[str] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)

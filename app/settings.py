@@ -1,0 +1,233 @@
+"""Gateway settings: one pydantic-settings object read from the environment and `.env`.
+
+Every setting has the prefix ``GATEWAY_`` (``GATEWAY_BASE_URL``, ``GATEWAY_DATABASE_URL`` ...).
+docs/configuration.md lists them all with their defaults.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+ENV_PREFIX = "GATEWAY_"
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+KEY_BYTES = 32  # AES-256
+
+
+class SettingsError(Exception):
+    """Settings are invalid; the message names each setting and what is wrong with it."""
+
+
+@dataclass(frozen=True)
+class EncryptionKey:
+    """One named 256-bit key of the vault key ring."""
+
+    key_id: str
+    secret: bytes = field(repr=False)
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for ``localhost`` and loopback IP literals (127.0.0.0/8, ::1)."""
+    if not host:
+        return False
+    host = host.strip("[]").lower()
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_key_ring(raw: str) -> tuple[EncryptionKey, ...]:
+    """Parse ``kid:base64key[,kid2:base64key2...]``; the first key is the primary one."""
+    keys: list[EncryptionKey] = []
+    for index, item in enumerate(part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        key_id, sep, encoded = item.partition(":")
+        key_id = key_id.strip()
+        if not sep or not key_id or not encoded.strip():
+            raise ValueError(f"entry {index + 1} must look like 'key-id:base64-key'")
+        if not key_id.replace("-", "").replace("_", "").isalnum() or len(key_id) > 32:
+            raise ValueError(f"key id {key_id!r} must be 1-32 letters, digits, '-' or '_'")
+        secret = _decode_key(encoded.strip(), key_id)
+        if any(k.key_id == key_id for k in keys):
+            raise ValueError(f"key id {key_id!r} appears twice")
+        keys.append(EncryptionKey(key_id=key_id, secret=secret))
+    if not keys:
+        raise ValueError("no keys given")
+    return tuple(keys)
+
+
+def _decode_key(encoded: str, key_id: str) -> bytes:
+    padded = encoded + "=" * (-len(encoded) % 4)
+    try:
+        secret = base64.urlsafe_b64decode(padded.replace("+", "-").replace("/", "_"))
+    except (binascii.Error, ValueError):
+        raise ValueError(f"key {key_id!r} is not valid base64") from None
+    if len(secret) != KEY_BYTES:
+        raise ValueError(
+            f"key {key_id!r} is {len(secret)} bytes; it must be {KEY_BYTES} bytes (256 bits)"
+        )
+    return secret
+
+
+def encode_key(key_id: str, secret: bytes) -> str:
+    """The settings form of one key: ``kid:base64url``."""
+    return f"{key_id}:{base64.urlsafe_b64encode(secret).decode().rstrip('=')}"
+
+
+class Settings(BaseSettings):
+    """All gateway settings. Build with :func:`load_settings` for friendly errors."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+    )
+
+    base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public URL of the gateway; becomes the OAuth issuer (no trailing slash).",
+    )
+    host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the HTTP server binds to.")
+    data_dir: Path = Field(
+        Path("var"), description="Directory for the embedded database and development key."
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL (sqlite:///path or postgresql://...). Default: SQLite file "
+        "under the data directory.",
+    )
+    encryption_keys: Annotated[str, NoDecode] = Field(
+        "",
+        repr=False,
+        description="Vault key ring 'kid:base64key[,kid:base64key]'; the first key encrypts.",
+    )
+    intervals_api_base_url: str = Field(
+        "https://intervals.icu/api/v1", description="Intervals.icu API base URL."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "INFO", description="Log level."
+    )
+    auto_migrate: bool = Field(True, description="Apply database migrations when `serve` starts.")
+
+    @field_validator("base_url", "intervals_api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        if parts.query or parts.fragment:
+            raise ValueError("must not contain a query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("is not a database URL (sqlite:///path or postgresql://...)") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(
+                f"unsupported database {url.get_backend_name()!r}; use sqlite or postgresql"
+            )
+        return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _key_ring(cls, value: str) -> str:
+        if value.strip():
+            parse_key_ring(value)
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _production_needs_keys(self) -> Settings:
+        if not self.encryption_keys and not self.is_local:
+            raise ValueError(
+                "GATEWAY_ENCRYPTION_KEYS is required when GATEWAY_BASE_URL is not a loopback "
+                "address (a development key is only generated for local use)"
+            )
+        return self
+
+    @property
+    def issuer(self) -> str:
+        """The one OAuth issuer string (RFC 8414 §2, RFC 9207): the base URL, no trailing slash."""
+        return self.base_url
+
+    @property
+    def mcp_resource(self) -> str:
+        """Canonical MCP resource URL (RFC 8707 / RFC 9728 `resource`)."""
+        return f"{self.base_url}/mcp"
+
+    @property
+    def is_local(self) -> bool:
+        """True when the public base URL is a loopback address (development)."""
+        return is_loopback_host(urlsplit(self.base_url).hostname)
+
+    @property
+    def sqlalchemy_url(self) -> URL:
+        """Synchronous URL (Alembic, CLI): sqlite+pysqlite or postgresql+psycopg."""
+        raw = self.database_url or f"sqlite:///{(self.data_dir / 'gateway.db').as_posix()}"
+        url = make_url(raw)
+        if url.get_backend_name() == "postgresql":
+            return url.set(drivername="postgresql+psycopg")
+        return url.set(drivername="sqlite+pysqlite")
+
+    @property
+    def async_sqlalchemy_url(self) -> URL:
+        """Async URL for request paths: sqlite+aiosqlite or postgresql+psycopg (async)."""
+        url = self.sqlalchemy_url
+        if url.get_backend_name() == "sqlite":
+            return url.set(drivername="sqlite+aiosqlite")
+        return url
+
+    @property
+    def dev_key_path(self) -> Path:
+        return self.data_dir / "dev-encryption.key"
+
+
+def format_validation_error(error: ValidationError) -> str:
+    """One line per problem: ``GATEWAY_<NAME>: what is wrong``."""
+    lines = []
+    for item in error.errors():
+        loc = [str(part) for part in item.get("loc", ()) if part != "__root__"]
+        name = f"{ENV_PREFIX}{loc[0].upper()}" if loc else "settings"
+        message = str(item.get("msg", "invalid")).removeprefix("Value error, ")
+        lines.append(f"{name}: {message}" if loc else message)
+    return "; ".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment (and `.env`); raise SettingsError with a clear message."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise SettingsError(format_validation_error(error)) from None
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -1,0 +1,1 @@
+"""HTTP routes that are not part of a protocol package (health, pages)."""

@@ -1,0 +1,37 @@
+"""Liveness (`/healthz`) and readiness (`/readyz`) probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.db.migrations import current_revision
+
+router = APIRouter()
+
+
+@router.get("/healthz", include_in_schema=False)
+async def healthz() -> dict[str, str]:
+    """The process is alive and serving HTTP."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", include_in_schema=False)
+async def readyz(request: Request) -> JSONResponse:
+    """The database answers and its schema is at the migration head; 503 with a reason if not."""
+    state = request.app.state
+    try:
+        async with state.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+            revision = await connection.run_sync(current_revision)
+    except (SQLAlchemyError, OSError) as error:
+        return _not_ready(f"database unreachable: {type(error).__name__}")
+    if revision != state.schema_head:
+        return _not_ready(f"database schema at {revision or 'none'}, expected {state.schema_head}")
+    return JSONResponse({"status": "ready", "schema": revision})
+
+
+def _not_ready(reason: str) -> JSONResponse:
+    return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)

@@ -1,0 +1,135 @@
+"""Shared fixtures: settings, and databases on SQLite and (when TEST_POSTGRES_URL is set)
+PostgreSQL. Each test gets its own fresh database, cloned from a migrated template."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app.db.migrations import upgrade_to_head
+from app.settings import Settings
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=[
+            pytest.mark.postgres,
+            pytest.mark.skipif(not POSTGRES_URL, reason="TEST_POSTGRES_URL not set"),
+        ],
+    ),
+]
+
+
+def make_settings(tmp_path: Path, database_url: str = "", **overrides: object) -> Settings:
+    """Settings isolated from the developer's environment and .env file."""
+    values: dict[str, object] = {
+        "data_dir": tmp_path / "var",
+        "database_url": database_url,
+        "encryption_keys": "",
+        "base_url": "http://127.0.0.1:8000",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+class PostgresAdmin:
+    """Creates and drops throwaway databases on the test PostgreSQL server."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url).set(drivername="postgresql+psycopg")
+        self.engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
+
+    def create(self, template: str | None = None) -> str:
+        name = f"gwtest_{uuid.uuid4().hex[:12]}"
+        clause = f' TEMPLATE "{template}"' if template else ""
+        with self.engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"{clause}'))
+        return name
+
+    def drop(self, name: str) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def url_for(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> Iterator[PostgresAdmin]:
+    admin = PostgresAdmin(POSTGRES_URL)
+    yield admin
+    admin.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[dict[str, str]]:
+    """A migrated database per backend, built once per session, to clone for each test."""
+    templates: dict[str, str] = {}
+    base = tmp_path_factory.mktemp("template")
+    sqlite_file = base / "template.db"
+    upgrade_to_head(make_settings(base, f"sqlite:///{sqlite_file}"))
+    templates["sqlite"] = str(sqlite_file)
+    created: str | None = None
+    if POSTGRES_URL:
+        admin: PostgresAdmin = request.getfixturevalue("postgres_admin")
+        created = admin.create()
+        upgrade_to_head(make_settings(base, admin.url_for(created)))
+        templates["postgresql"] = created
+    yield templates
+    if created:
+        request.getfixturevalue("postgres_admin").drop(created)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_database_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """A fresh, empty database (no tables) on the parametrized backend."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    admin: PostgresAdmin = request.getfixturevalue("postgres_admin")
+    name = admin.create()
+    yield admin.url_for(name)
+    admin.drop(name)
+
+
+@pytest.fixture
+def database_url(
+    backend: str,
+    tmp_path: Path,
+    migrated_templates: dict[str, str],
+    request: pytest.FixtureRequest,
+) -> Iterator[str]:
+    """A fresh database at the migration head on the parametrized backend."""
+    if backend == "sqlite":
+        target = tmp_path / "gateway.db"
+        shutil.copyfile(migrated_templates["sqlite"], target)
+        yield f"sqlite:///{target}"
+        return
+    admin: PostgresAdmin = request.getfixturevalue("postgres_admin")
+    name = admin.create(template=migrated_templates["postgresql"])
+    yield admin.url_for(name)
+    admin.drop(name)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Local-development settings on a fresh migrated database."""
+    return make_settings(tmp_path, database_url)
