@@ -12,6 +12,7 @@ from app.db.engine import make_async_engine, make_sessionmaker
 from app.db.migrations import head_revision
 from app.settings import Settings
 from app.web import health
+from app.web.security import PageSecurityHeaders
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -37,5 +38,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.schema_head = head_revision(settings)
+    app.add_middleware(PageSecurityHeaders)
+    # Routers, one per concern (accounts pages, OAuth endpoints, MCP) are included here.
     app.include_router(health.router)
     return app
