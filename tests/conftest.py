@@ -133,3 +133,20 @@ def database_url(
 def settings(tmp_path: Path, database_url: str) -> Settings:
     """Local-development settings on a fresh migrated database."""
     return make_settings(tmp_path, database_url)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print how many database tests ran on each backend, so CI logs show both ran."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "skipped", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            nodeid = getattr(report, "nodeid", "")
+            for name in ("sqlite", "postgresql"):
+                if f"[{name}" in nodeid or f"-{name}]" in nodeid or f"-{name}-" in nodeid:
+                    per = counts.setdefault(name, {})
+                    per[outcome] = per.get(outcome, 0) + 1
+    if counts:
+        terminalreporter.section("database backends")
+        for name, per in sorted(counts.items()):
+            parts = ", ".join(f"{n} {o}" for o, n in sorted(per.items()))
+            terminalreporter.write_line(f"{name}: {parts}")
