@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from app.settings import Settings, SettingsError, configure_logging, load_settings
 
@@ -31,8 +32,12 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"intervals-gateway: serving {settings.base_url} on http://{host}:{port}", flush=True)
+    # With several workers each process builds its own app from the same environment.
+    target: Any = "app.asgi:app_from_environment" if args.workers > 1 else create_app(settings)
     uvicorn.run(
-        create_app(settings),
+        target,
+        factory=args.workers > 1,
+        workers=args.workers if args.workers > 1 else None,
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
@@ -86,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", help="bind address (default GATEWAY_HOST)")
     serve.add_argument("--port", type=int, help="bind port (default GATEWAY_PORT)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.set_defaults(handler=cmd_serve)
 
     db = sub.add_parser("db", help="database schema")
