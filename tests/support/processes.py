@@ -1,10 +1,10 @@
-"""Start the processes a benchmark measures, wait until they answer, read their memory."""
+"""Real processes for end-to-end tests and benchmarks: start, wait until they answer, stop,
+and read their memory."""
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,13 +14,11 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.live import free_port
 
+__all__ = ["free_port", "python_module", "rss_bytes", "running", "wait_http"]
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
