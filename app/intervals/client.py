@@ -1,0 +1,379 @@
+"""The process-wide Intervals.icu client: one pooled ``httpx.AsyncClient``, the shared rate
+budget, retries with backoff, and error mapping. Credentials are passed per call and turned into
+an ``Authorization`` header per request; nothing secret is stored on the client or logged.
+
+Get a per-athlete view with :meth:`IntervalsClient.session`; tools receive that session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import math
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+import httpx
+
+from app.intervals.credentials import Credential
+from app.intervals.errors import (
+    AccessDenied,
+    CredentialRejected,
+    IntervalsError,
+    NotFound,
+    RateLimited,
+    UnexpectedPayload,
+    UpstreamUnavailable,
+    ValidationFailed,
+)
+from app.intervals.ratelimit import Clock, RateBudget, Sleep
+
+if TYPE_CHECKING:
+    from app.intervals.session import AthleteSession
+    from app.settings import Settings
+
+__all__ = ["DEFAULT_BASE_URL", "IntervalsClient", "RetryPolicy", "Timeouts", "parse_retry_after"]
+
+DEFAULT_BASE_URL = "https://intervals.icu/api/v1"
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+USER_AGENT = "intervals-gateway/0.1 (+https://github.com/intervals-gateway)"
+
+Method = Literal["GET", "POST", "PUT", "DELETE"]
+ForbiddenMeaning = Literal["credential", "athlete", "object"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Per-attempt limits in seconds: TCP/TLS connect, each socket read, and the whole attempt."""
+
+    connect: float = 5.0
+    read: float = 30.0
+    total: float = 45.0
+
+    def httpx_timeout(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.read, pool=self.read)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries with exponential backoff and jitter, only where repeating a request is safe:
+    idempotent methods (GET, PUT, DELETE) on 429 / 502 / 503 / 504 / timeouts / connection
+    errors, and POST only on 429 (the request was refused, not executed)."""
+
+    max_attempts: int = 4
+    max_total_seconds: float = 30.0
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+
+    def backoff(self, attempt: int, jitter: float) -> float:
+        """Delay before attempt ``attempt + 1``: ``base * 2^(attempt-1)``, capped, with "equal
+        jitter" (half fixed, half random) so concurrent callers spread out."""
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        return float(ceiling / 2 + ceiling / 2 * jitter)
+
+    def may_retry(self, method: str, status: int | None) -> bool:
+        """``status`` None means a timeout or connection error."""
+        if status == 429:
+            return True
+        if method not in IDEMPOTENT_METHODS:
+            return False
+        return status is None or status in RETRY_STATUSES
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds: either delta-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if math.isnan(seconds) or math.isinf(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """What a request is about, to phrase errors (a 403 means different things per path)."""
+
+    description: str
+    forbidden: ForbiddenMeaning
+
+
+class IntervalsClient:
+    """One per process. Construct with the base URL (or :meth:`from_settings`), optionally an
+    ``httpx.AsyncClient`` (tests inject one with ``httpx.ASGITransport``) and a budget."""
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        http: httpx.AsyncClient | None = None,
+        budget: RateBudget | None = None,
+        retry: RetryPolicy | None = None,
+        timeouts: Timeouts | None = None,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self.budget = budget or RateBudget(clock=clock, sleep=sleep)
+        self._clock = clock
+        self._sleep = sleep
+        self._jitter = jitter
+        self._owns_http = http is None
+        self._http = http or httpx.AsyncClient(
+            timeout=self.timeouts.httpx_timeout(),
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+            follow_redirects=False,
+        )
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, *, http: httpx.AsyncClient | None = None
+    ) -> IntervalsClient:
+        """The production client: base URL, budget and timeouts from settings."""
+        budget = RateBudget(
+            settings.upstream_rate_per_second,
+            settings.upstream_burst,
+            per_athlete_concurrency=settings.upstream_per_athlete_concurrency,
+            max_wait=settings.upstream_max_wait_seconds,
+        )
+        timeouts = Timeouts(
+            connect=settings.upstream_connect_timeout_seconds,
+            read=settings.upstream_read_timeout_seconds,
+            total=settings.upstream_total_timeout_seconds,
+        )
+        return cls(settings.intervals_api_base_url, http=http, budget=budget, timeouts=timeouts)
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> IntervalsClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def session(
+        self,
+        credential: Credential,
+        athlete_id: str | int = "0",
+        *,
+        owner_id: str | None = None,
+        rate_key: str | None = None,
+    ) -> AthleteSession:
+        """A short-lived view bound to one credential and one athlete (``0`` = the credential's
+        owner). ``owner_id`` (the owner's real id, when known) lets a 403 on the owner's own
+        athlete be reported as a rejected credential rather than a sharing problem."""
+        from app.intervals.session import AthleteSession
+
+        return AthleteSession(self, credential, athlete_id, owner_id=owner_id, rate_key=rate_key)
+
+    # -- transport --------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: Method,
+        path: str,
+        *,
+        credential: Credential,
+        rate_key: str,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        what: str = "",
+        forbidden: ForbiddenMeaning = "object",
+    ) -> Any:
+        """Send one logical request (with retries) and return the decoded JSON body (or None
+        for an empty body). Raises an :class:`IntervalsError` subclass."""
+        target = _Target(what or path, forbidden)
+        url = self.base_url + path
+        query = _encode_params(params)
+        started = self._clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            status: int | None = None
+            retry_after: float | None = None
+            try:
+                async with self.budget.slot(rate_key):
+                    response = await self._send(method, url, query, json, credential)
+            except RateLimited:
+                raise  # the shared budget already made the caller wait
+            except (httpx.TimeoutException, TimeoutError) as exc:
+                error: IntervalsError = UpstreamUnavailable(
+                    f"Intervals.icu did not answer in time ({type(exc).__name__}); "
+                    "try again in a moment."
+                )
+            except httpx.TransportError as exc:
+                error = UpstreamUnavailable(
+                    f"Could not reach Intervals.icu ({type(exc).__name__}); try again in a moment."
+                )
+            else:
+                status = response.status_code
+                log.debug("intervals %s %s -> %s (attempt %d)", method, path, status, attempt)
+                if 200 <= status < 300:
+                    return _decode(response, target)
+                error = _map_error(response, target)
+                if isinstance(error, RateLimited):
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    if retry_after is not None:
+                        self.budget.pause(retry_after)
+            if attempt >= self.retry.max_attempts or not self.retry.may_retry(method, status):
+                raise error
+            delay = self.retry.backoff(attempt, self._jitter())
+            if retry_after is not None:
+                delay = max(delay, retry_after)
+            elapsed = self._clock() - started
+            if elapsed + delay > self.retry.max_total_seconds:
+                raise error
+            log.info(
+                "intervals %s %s failed (%s), retry %d in %.2f s",
+                method,
+                path,
+                status or type(error).__name__,
+                attempt,
+                delay,
+            )
+            await self._sleep(delay)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        query: list[tuple[str, str | int | float | bool | None]],
+        json: Any,
+        credential: Credential,
+    ) -> httpx.Response:
+        headers = {"Authorization": credential.authorization_header()}
+        async with asyncio.timeout(self.timeouts.total):
+            return await self._http.request(
+                method, url, params=query or None, json=json, headers=headers
+            )
+
+
+def _encode_params(
+    params: Mapping[str, Any] | None,
+) -> list[tuple[str, str | int | float | bool | None]]:
+    """Drop ``None``; booleans as ``true``/``false``; lists as comma-separated values."""
+    encoded: list[tuple[str, str | int | float | bool | None]] = []
+    for key, value in (params or {}).items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, list | tuple | set | frozenset):
+            text = ",".join(str(v) for v in value)
+        else:
+            text = str(value)
+        encoded.append((key, text))
+    return encoded
+
+
+def _decode(response: httpx.Response, target: _Target) -> Any:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        raise UnexpectedPayload(
+            f"Intervals.icu sent a response for {target.description} that is not valid JSON.",
+            status=response.status_code,
+        ) from None
+
+
+def _upstream_message(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        text = response.text.strip()
+        return text[:200] or None
+    if isinstance(body, dict):
+        message = body.get("error") or body.get("message")
+        return str(message)[:300] if message else None
+    if isinstance(body, list) and body and isinstance(body[0], dict):
+        message = body[0].get("error")
+        return str(message)[:300] if message else None
+    return None
+
+
+def _map_error(response: httpx.Response, target: _Target) -> IntervalsError:
+    status = response.status_code
+    upstream = _upstream_message(response)
+    what = target.description
+    if status == 401 or (status == 403 and target.forbidden == "credential"):
+        return CredentialRejected(
+            "Intervals.icu rejected the stored credential (it was revoked, regenerated or is "
+            "wrong, or the connection lacks permission for this data). Reconnect your "
+            "Intervals.icu account to the gateway.",
+            status=status,
+            upstream_message=upstream,
+        )
+    if status == 403:
+        if target.forbidden == "athlete":
+            message = (
+                f"Intervals.icu denied access to {what}: that athlete has not shared their data "
+                "with your account (or your connection lacks the needed permission)."
+            )
+        else:
+            message = (
+                f"Intervals.icu denied access to {what}: it belongs to an athlete who has not "
+                "shared it with you, or your connection lacks the needed permission."
+            )
+        return AccessDenied(message, status=status, upstream_message=upstream)
+    if status == 404:
+        return NotFound(f"Intervals.icu has no {what}.", status=status, upstream_message=upstream)
+    if status in (400, 422):
+        detail = f": {upstream}" if upstream else ""
+        return ValidationFailed(
+            f"Intervals.icu rejected the request for {what}{detail}",
+            status=status,
+            upstream_message=upstream,
+        )
+    if status == 429:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        seconds = max(1, math.ceil(retry_after)) if retry_after is not None else 10
+        return RateLimited(
+            f"Intervals.icu is rate limiting requests; try again in {seconds} s.",
+            retry_after=float(seconds),
+            status=status,
+        )
+    if status >= 500:
+        return UpstreamUnavailable(
+            f"Intervals.icu had a problem answering (HTTP {status}); try again later.",
+            status=status,
+            upstream_message=upstream,
+        )
+    return UnexpectedPayload(
+        f"Intervals.icu answered HTTP {status} for {what}.",
+        status=status,
+        upstream_message=upstream,
+    )

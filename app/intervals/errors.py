@@ -1,0 +1,67 @@
+"""Typed errors for Intervals.icu calls.
+
+Each class says what went wrong and what the user can do; a tool turns one into a clear
+message. No message ever contains a credential: messages are built from our own text, the
+HTTP status and the upstream ``error`` string only.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AccessDenied",
+    "CredentialRejected",
+    "IntervalsError",
+    "NotFound",
+    "RateLimited",
+    "UnexpectedPayload",
+    "UpstreamUnavailable",
+    "ValidationFailed",
+]
+
+
+class IntervalsError(Exception):
+    """Base class for every failure talking to Intervals.icu."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, upstream_message: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.upstream_message = upstream_message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class CredentialRejected(IntervalsError):
+    """401, or 403 "Access denied" on the credential's own athlete: the key or token is not valid
+    (revoked, regenerated or mistyped). The user must reconnect Intervals.icu."""
+
+
+class AccessDenied(IntervalsError):
+    """403 on another athlete or on an object: the credential works but may not see this."""
+
+
+class NotFound(IntervalsError):
+    """404: the athlete, activity, event or other object does not exist."""
+
+
+class ValidationFailed(IntervalsError):
+    """400 / 422: Intervals.icu rejected the request; ``upstream_message`` says why."""
+
+
+class RateLimited(IntervalsError):
+    """429 from Intervals.icu, or the gateway's shared budget is exhausted."""
+
+    def __init__(self, message: str, *, retry_after: float, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class UpstreamUnavailable(IntervalsError):
+    """5xx, timeout or connection failure: Intervals.icu is down or slow; try again later."""
+
+
+class UnexpectedPayload(IntervalsError):
+    """Intervals.icu answered 2xx with a body we cannot parse or that has the wrong shape."""

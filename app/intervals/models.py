@@ -1,0 +1,587 @@
+"""Pydantic models for Intervals.icu payloads (field names from the OpenAPI ``components.schemas``).
+
+Lenient where upstream varies: unknown keys are kept (``model_extra``; athletes add custom
+activity and wellness fields as top-level keys), lists may be explicit ``null``, most fields are
+optional. Strict where it matters: ids and dates must be present and well-formed, otherwise the
+payload is rejected as unexpected. Dates stay athlete-local (``start_date_local``), never UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "Activity",
+    "ActivityRef",
+    "ActivitySearchResult",
+    "ActivityStream",
+    "ActivityUpdate",
+    "Athlete",
+    "AthleteSummary",
+    "BestEffort",
+    "BestEfforts",
+    "CurveSet",
+    "CustomItem",
+    "DataCurve",
+    "DeletedEvents",
+    "Event",
+    "EventWrite",
+    "Folder",
+    "Gear",
+    "HistogramBucket",
+    "Interval",
+    "IntervalGroup",
+    "Intervals",
+    "IntervalsModel",
+    "Message",
+    "NewMessage",
+    "SportSettings",
+    "SportSettingsUpdate",
+    "Wellness",
+    "WellnessUpdate",
+    "Workout",
+    "WorkoutWrite",
+]
+
+T = TypeVar("T")
+
+
+def _none_to_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
+def _id_to_str(value: Any) -> Any:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+NullableList = Annotated[list[T], BeforeValidator(_none_to_empty)]
+"""A list that upstream sometimes sends as ``null``; read as ``[]``."""
+
+ActivityIdStr = Annotated[
+    str, BeforeValidator(_id_to_str), StringConstraints(pattern=r"^i?[0-9]{1,20}$")
+]
+AthleteIdStr = Annotated[
+    str, BeforeValidator(_id_to_str), StringConstraints(pattern=r"^(?:0|i?[1-9][0-9]{0,15})$")
+]
+
+
+class IntervalsModel(BaseModel):
+    """Base: keep unknown keys, accept field names or aliases."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+# -- athlete ---------------------------------------------------------------------------------
+
+
+class SportSettings(IntervalsModel):
+    id: int
+    athlete_id: AthleteIdStr | None = None
+    types: NullableList[str] = []
+    ftp: int | None = None
+    indoor_ftp: int | None = None
+    w_prime: int | None = None
+    p_max: int | None = None
+    power_zones: NullableList[float] = []
+    power_zone_names: NullableList[str] = []
+    sweet_spot_min: float | None = None
+    sweet_spot_max: float | None = None
+    lthr: int | None = None
+    max_hr: int | None = None
+    hr_zones: NullableList[int] = []
+    hr_zone_names: NullableList[str] = []
+    threshold_pace: float | None = None
+    pace_units: str | None = None
+    pace_zones: NullableList[float] = []
+    pace_zone_names: NullableList[str] = []
+    default_gear_id: str | None = None
+    updated: str | None = None
+
+
+class SportSettingsUpdate(IntervalsModel):
+    """Body of ``PUT /athlete/{athleteId}/sport-settings/{id}``: only fields you set are sent."""
+
+    ftp: int | None = None
+    indoor_ftp: int | None = None
+    w_prime: int | None = None
+    p_max: int | None = None
+    lthr: int | None = None
+    max_hr: int | None = None
+    threshold_pace: float | None = None
+    power_zones: list[float] | None = None
+    hr_zones: list[int] | None = None
+    pace_zones: list[float] | None = None
+
+
+class CustomItem(IntervalsModel):
+    id: int
+    athlete_id: AthleteIdStr | None = None
+    type: str | None = None
+    name: str | None = None
+    description: str | None = None
+    visibility: str | None = None
+    index: int | None = None
+    content: dict[str, Any] | None = None
+    updated: str | None = None
+
+
+_SECRET_ATHLETE_KEYS = ("icu_api_key", "api_key", "password")
+
+
+class Athlete(IntervalsModel):
+    """``GET /athlete/{id}``: the athlete with ``sportSettings`` and ``custom_items``.
+
+    Upstream includes the athlete's own ``icu_api_key``; it is dropped on parse so it can never
+    reach a tool answer or a log line.
+    """
+
+    id: AthleteIdStr
+    name: str | None = None
+    firstname: str | None = None
+    lastname: str | None = None
+    sex: str | None = None
+    city: str | None = None
+    state: str | None = None
+    country: str | None = None
+    timezone: str | None = None
+    locale: str | None = None
+    measurement_preference: str | None = None
+    weight: float | None = None
+    icu_weight: float | None = None
+    icu_resting_hr: int | None = None
+    icu_date_of_birth: date | None = None
+    icu_coach: bool | None = None
+    sport_settings: NullableList[SportSettings] = Field([], alias="sportSettings")
+    custom_items: NullableList[CustomItem] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_secrets(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(k in data for k in _SECRET_ATHLETE_KEYS):
+            data = {k: v for k, v in data.items() if k not in _SECRET_ATHLETE_KEYS}
+        return data
+
+
+class AthleteSummary(IntervalsModel):
+    """One row of ``GET /athletes`` (athletes a coach's key may read, including the caller)."""
+
+    id: AthleteIdStr
+    name: str | None = None
+    timezone: str | None = None
+    tags: NullableList[str] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_secrets(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(k in data for k in _SECRET_ATHLETE_KEYS):
+            data = {k: v for k, v in data.items() if k not in _SECRET_ATHLETE_KEYS}
+        return data
+
+
+# -- activities ------------------------------------------------------------------------------
+
+
+class Interval(IntervalsModel):
+    id: int
+    type: str | None = None
+    label: str | None = None
+    group_id: str | None = None
+    start_index: int | None = None
+    end_index: int | None = None
+    start_time: int | None = None
+    end_time: int | None = None
+    moving_time: int | None = None
+    elapsed_time: int | None = None
+    distance: float | None = None
+    average_watts: float | None = None
+    max_watts: float | None = None
+    weighted_average_watts: float | None = None
+    intensity: float | None = None
+    training_load: float | None = None
+    zone: int | None = None
+    average_heartrate: float | None = None
+    max_heartrate: float | None = None
+    average_cadence: float | None = None
+    average_speed: float | None = None
+
+
+class IntervalGroup(IntervalsModel):
+    id: str
+    count: int | None = None
+    start_index: int | None = None
+    moving_time: int | None = None
+    elapsed_time: int | None = None
+    distance: float | None = None
+    average_watts: float | None = None
+    weighted_average_watts: float | None = None
+    intensity: float | None = None
+    average_heartrate: float | None = None
+    average_cadence: float | None = None
+    average_speed: float | None = None
+
+
+class Activity(IntervalsModel):
+    """``Activity`` / ``ActivityWithIntervals``; a Strava import is a stub with only ``note``."""
+
+    id: ActivityIdStr
+    icu_athlete_id: AthleteIdStr | None = None
+    start_date_local: datetime
+    start_date: datetime | None = None
+    timezone: str | None = None
+    type: str | None = None
+    name: str | None = None
+    description: str | None = None
+    source: str | None = None
+    external_id: str | None = None
+    trainer: bool | None = None
+    commute: bool | None = None
+    race: bool | None = None
+    distance: float | None = None
+    moving_time: int | None = None
+    elapsed_time: int | None = None
+    total_elevation_gain: float | None = None
+    average_speed: float | None = None
+    average_heartrate: float | None = None
+    max_heartrate: float | None = None
+    average_cadence: float | None = None
+    calories: float | None = None
+    icu_average_watts: float | None = None
+    icu_weighted_avg_watts: float | None = None
+    icu_ftp: float | None = None
+    icu_intensity: float | None = None
+    icu_training_load: float | None = None
+    icu_ctl: float | None = None
+    icu_atl: float | None = None
+    icu_rpe: int | None = None
+    feel: int | None = None
+    pace: float | None = None
+    gap: float | None = None
+    tags: NullableList[str] = []
+    stream_types: NullableList[str] = []
+    interval_summary: NullableList[str] = []
+    paired_event_id: int | None = None
+    gear: dict[str, Any] | None = None
+    icu_intervals: NullableList[Interval] = []
+    icu_groups: NullableList[IntervalGroup] = []
+    note: str | None = Field(None, alias="_note")
+
+    @property
+    def is_stub(self) -> bool:
+        """True for Strava-imported activities, which the API does not expose."""
+        return self.note is not None
+
+
+class ActivityUpdate(IntervalsModel):
+    """Body of ``PUT /activity/{id}``: only fields you set change; ``-1`` clears a number."""
+
+    name: str | None = None
+    description: str | None = None
+    type: str | None = None
+    trainer: bool | None = None
+    commute: bool | None = None
+    race: bool | None = None
+    icu_rpe: int | None = None
+    feel: int | None = None
+    tags: list[str] | None = None
+    icu_ftp: int | None = None
+    icu_weight: float | None = None
+
+
+class ActivitySearchResult(IntervalsModel):
+    id: ActivityIdStr
+    name: str | None = None
+    start_date_local: datetime
+    type: str | None = None
+    race: bool | None = None
+    distance: float | None = None
+    moving_time: int | None = None
+    tags: NullableList[str] = []
+    description: str | None = None
+
+
+class ActivityRef(IntervalsModel):
+    id: ActivityIdStr
+    icu_athlete_id: AthleteIdStr | None = None
+
+
+class Intervals(IntervalsModel):
+    """``GET /activity/{id}/intervals`` (``IntervalsDTO``)."""
+
+    id: ActivityIdStr
+    analyzed: str | None = None
+    icu_intervals: NullableList[Interval] = []
+    icu_groups: NullableList[IntervalGroup] = []
+
+
+class ActivityStream(IntervalsModel):
+    type: str
+    name: str | None = None
+    data: NullableList[Any] = []
+    data2: NullableList[Any] = []
+    value_type_is_array: bool | None = Field(None, alias="valueTypeIsArray")
+    custom: bool | None = None
+    all_null: bool | None = Field(None, alias="allNull")
+
+
+class BestEffort(IntervalsModel):
+    start_index: int
+    end_index: int
+    average: float | None = None
+    duration: int | None = None
+    distance: float | None = None
+
+
+class BestEfforts(IntervalsModel):
+    efforts: NullableList[BestEffort] = []
+
+
+class HistogramBucket(IntervalsModel):
+    start: float
+    secs: int | None = None
+    moving_secs: int | None = Field(None, alias="movingSecs")
+    watts: float | None = None
+    hr: float | None = None
+    cadence: int | None = None
+
+
+class Message(IntervalsModel):
+    id: int
+    athlete_id: AthleteIdStr | None = None
+    name: str | None = None
+    created: str | None = None
+    type: str | None = None
+    content: str | None = None
+    activity_id: str | None = None
+
+
+class NewMessage(IntervalsModel):
+    id: int
+
+
+# -- curves ----------------------------------------------------------------------------------
+
+
+class DataCurve(IntervalsModel):
+    id: str
+    label: str | None = None
+    start_date_local: str | None = None
+    end_date_local: str | None = None
+    days: int | None = None
+    secs: NullableList[int] = []
+    distance: NullableList[float] = []
+    values: NullableList[float | None] = []
+    activity_id: NullableList[str | None] = []
+    watts_per_kg: NullableList[float | None] = []
+
+
+class CurveSet(IntervalsModel):
+    """``DataCurveSet*`` from the athlete power / HR / pace curve endpoints."""
+
+    curves: NullableList[DataCurve] = Field([], alias="list")
+    activities: dict[str, Any] | None = None
+
+
+# -- wellness --------------------------------------------------------------------------------
+
+
+class _WellnessFields(IntervalsModel):
+    weight: float | None = None
+    resting_hr: int | None = Field(None, alias="restingHR")
+    hrv: float | None = None
+    hrv_sdnn: float | None = Field(None, alias="hrvSDNN")
+    kcal_consumed: int | None = Field(None, alias="kcalConsumed")
+    sleep_secs: int | None = Field(None, alias="sleepSecs")
+    sleep_score: float | None = Field(None, alias="sleepScore")
+    sleep_quality: int | None = Field(None, alias="sleepQuality")
+    avg_sleeping_hr: float | None = Field(None, alias="avgSleepingHR")
+    soreness: int | None = None
+    fatigue: int | None = None
+    stress: int | None = None
+    mood: int | None = None
+    motivation: int | None = None
+    injury: int | None = None
+    spo2: float | None = Field(None, alias="spO2")
+    systolic: int | None = None
+    diastolic: int | None = None
+    hydration: int | None = None
+    readiness: float | None = None
+    body_fat: float | None = Field(None, alias="bodyFat")
+    vo2max: float | None = None
+    steps: int | None = None
+    respiration: float | None = None
+    comments: str | None = None
+    menstrual_phase: str | None = Field(None, alias="menstrualPhase")
+
+
+class Wellness(_WellnessFields):
+    """One day of ``Wellness`` (camelCase upstream; ``id`` is the athlete-local date)."""
+
+    id: date
+    ctl: float | None = None
+    atl: float | None = None
+    ramp_rate: float | None = Field(None, alias="rampRate")
+    ctl_load: float | None = Field(None, alias="ctlLoad")
+    atl_load: float | None = Field(None, alias="atlLoad")
+    sport_info: NullableList[dict[str, Any]] = Field([], alias="sportInfo")
+    updated: str | None = None
+    locked: bool | None = None
+
+
+class WellnessUpdate(_WellnessFields):
+    """Body of ``PUT /athlete/{id}/wellness/{date}``: only fields you set change; ``-1`` clears.
+
+    ``id`` (the date) is required for the bulk endpoint and filled in for single-day updates.
+    """
+
+    id: date | None = None
+
+
+# -- calendar --------------------------------------------------------------------------------
+
+
+class Event(IntervalsModel):
+    id: int
+    uid: str | None = None
+    athlete_id: AthleteIdStr | None = None
+    calendar_id: int | None = None
+    category: str
+    start_date_local: datetime
+    end_date_local: datetime | None = None
+    type: str | None = None
+    name: str | None = None
+    description: str | None = None
+    indoor: bool | None = None
+    color: str | None = None
+    moving_time: int | None = None
+    distance: float | None = None
+    icu_training_load: float | None = None
+    icu_intensity: float | None = None
+    icu_ctl: float | None = None
+    icu_atl: float | None = None
+    target: str | None = None
+    external_id: str | None = None
+    tags: NullableList[str] = []
+    workout_doc: dict[str, Any] | None = None
+    updated: str | None = None
+
+
+class EventWrite(IntervalsModel):
+    """Body of event create / update (``EventEx``). Workouts go in ``description`` (Intervals.icu
+    workout text) or ``file_contents``; upstream refuses ``workout_doc``."""
+
+    category: str | None = None
+    start_date_local: datetime | None = None
+    end_date_local: datetime | None = None
+    type: str | None = None
+    name: str | None = None
+    description: str | None = None
+    indoor: bool | None = None
+    color: str | None = None
+    moving_time: int | None = None
+    distance: float | None = None
+    icu_training_load: float | None = None
+    target: str | None = None
+    external_id: str | None = None
+    tags: list[str] | None = None
+    file_contents: str | None = None
+    file_contents_base64: str | None = None
+    filename: str | None = None
+
+    @field_validator("start_date_local", "end_date_local", mode="before")
+    @classmethod
+    def _local_midnight(cls, value: Any) -> Any:
+        """Days become local midnight (``2026-07-29T00:00:00``), the form upstream expects."""
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime(value.year, value.month, value.day)
+        if isinstance(value, str) and len(value) == 10:
+            return f"{value}T00:00:00"
+        return value
+
+    @field_validator("start_date_local", "end_date_local")
+    @classmethod
+    def _no_zone(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("must be athlete-local time without a time zone")
+        return value
+
+
+class DeletedEvents(IntervalsModel):
+    events_deleted: int = Field(alias="eventsDeleted")
+
+
+# -- library ---------------------------------------------------------------------------------
+
+
+class Workout(IntervalsModel):
+    id: int
+    athlete_id: AthleteIdStr | None = None
+    folder_id: int | None = None
+    name: str | None = None
+    description: str | None = None
+    type: str | None = None
+    indoor: bool | None = None
+    moving_time: int | None = None
+    distance: float | None = None
+    icu_training_load: float | None = None
+    icu_intensity: float | None = None
+    target: str | None = None
+    day: int | None = None
+    tags: NullableList[str] = []
+    workout_doc: dict[str, Any] | None = None
+
+
+class WorkoutWrite(IntervalsModel):
+    """Body of ``POST /athlete/{id}/workouts`` (``WorkoutEx``)."""
+
+    folder_id: int
+    name: str = Field(max_length=80)
+    description: str | None = None
+    type: str | None = None
+    indoor: bool | None = None
+    moving_time: int | None = None
+    target: str | None = None
+    tags: list[str] | None = None
+    day: int | None = None
+
+
+class Folder(IntervalsModel):
+    id: int
+    athlete_id: AthleteIdStr | None = None
+    type: str | None = None
+    name: str | None = None
+    description: str | None = None
+    visibility: str | None = None
+    start_date_local: str | None = None
+    num_workouts: int | None = None
+    duration_weeks: int | None = None
+    children: NullableList[Workout] = []
+
+
+# -- gear ------------------------------------------------------------------------------------
+
+
+class Gear(IntervalsModel):
+    id: str
+    athlete_id: AthleteIdStr | None = None
+    type: str | None = None
+    name: str | None = None
+    distance: float | None = None
+    time: float | None = None
+    activities: int | None = None
+    retired: str | None = None
+    purchased: str | None = None
+    component_ids: NullableList[str] = []
+    reminders: NullableList[dict[str, Any]] = []

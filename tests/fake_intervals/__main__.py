@@ -1,0 +1,62 @@
+"""``python -m tests.fake_intervals --port 8790``: serve the fake Intervals.icu API locally and
+print the demo athletes' ids and API keys."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+import uvicorn
+
+from tests.fake_intervals.app import DEFAULT_OAUTH_CLIENT, FakeIntervals
+from tests.fake_intervals.data import DEMO_ATHLETES
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.fake_intervals", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="anchor date for the synthetic data (default: today, UTC)",
+    )
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
+    parser.add_argument(
+        "--limit-per-second",
+        type=int,
+        default=None,
+        help="answer 429 above this many requests per second, like upstream",
+    )
+    args = parser.parse_args(argv)
+
+    fake = FakeIntervals(seed=args.seed, today=args.today)
+    fake.faults.delay(args.latency)
+    if args.limit_per_second:
+        fake.faults.enforce_limit(args.limit_per_second, retry_after=1)
+    base = f"http://{args.host}:{args.port}"
+    print(f"Fake Intervals.icu API at {base}/api/v1  (data anchored to {fake.today})")
+    print(f"Set GATEWAY_INTERVALS_API_BASE_URL={base}/api/v1")
+    print(
+        f"OAuth: {base}/oauth/authorize, token {base}/api/oauth/token, "
+        f"client_id={DEFAULT_OAUTH_CLIENT[0]} client_secret={DEFAULT_OAUTH_CLIENT[1]}"
+    )
+    print()
+    print(f"{'athlete id':<10}  {'name':<22}  {'timezone':<20}  api key (fake)")
+    for a in DEMO_ATHLETES:
+        note = f"  reads {', '.join(a.coached)}" if a.coached else ""
+        print(f"{a.id:<10}  {a.name:<22}  {a.timezone:<20}  {a.api_key}{note}", flush=True)
+    uvicorn.run(
+        fake.app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        lifespan="off",
+        interface="asgi3",
+    )
+
+
+if __name__ == "__main__":
+    main()
