@@ -1,0 +1,307 @@
+"""Operator commands: ``athletes list|show|disable|enable|delete``, ``allowlist add|remove|list``
+and ``keys rotate``. Each command opens its own database engine and exits 0 on success, 1 when
+the athlete or entry does not exist (or a confirmation is missing)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.accounts.policy import (
+    allowlist_add,
+    allowlist_entries,
+    allowlist_remove,
+    canonical_athlete_id,
+    find_athlete,
+)
+from app.accounts.service import (
+    connected_apps,
+    credential_row,
+    delete_account,
+    disable_athlete,
+    enable_athlete,
+    list_athletes,
+)
+from app.db.engine import make_async_engine, make_sessionmaker, transaction
+from app.db.models import Athlete, BrowserSession, Credential, utcnow
+from app.intervals.ids import InvalidId
+from app.keyring import resolve_key_ring
+from app.settings import Settings
+from app.vault.crypto import Vault
+from app.vault.store import RotationReport, rotate_credentials
+
+T = TypeVar("T")
+EXIT_OK = 0
+EXIT_NOT_DONE = 1
+
+
+def add_account_commands(sub: Any) -> None:
+    """Register the ``athletes``, ``allowlist`` and ``keys`` command groups."""
+    _add_athletes(sub)
+    _add_allowlist(sub)
+    _add_keys(sub)
+
+
+def _add_athletes(sub: Any) -> None:
+    athletes = sub.add_parser("athletes", help="athlete accounts")
+    actions = athletes.add_subparsers(dest="athletes_command", required=True, metavar="ACTION")
+    actions.add_parser("list", help="list accounts").set_defaults(handler=cmd_athletes_list)
+    for name, handler, text in (
+        ("show", cmd_athletes_show, "show one account"),
+        ("disable", cmd_athletes_disable, "block sign-in and end every session and token now"),
+        ("enable", cmd_athletes_enable, "allow sign-in again"),
+        ("delete", cmd_athletes_delete, "delete the account, its credential, grants and tokens"),
+    ):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("athlete", help="Intervals.icu athlete id, e.g. i12345")
+        if name == "delete":
+            action.add_argument("--yes", action="store_true", help="confirm the deletion")
+        action.set_defaults(handler=handler)
+
+
+def _add_allowlist(sub: Any) -> None:
+    allowlist = sub.add_parser(
+        "allowlist", help="athletes allowed when GATEWAY_ACCESS_POLICY=allowlist"
+    )
+    actions = allowlist.add_subparsers(dest="allowlist_command", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="allow an athlete id")
+    add.add_argument("athlete", help="Intervals.icu athlete id, e.g. i12345")
+    add.add_argument("--note", default="", help="who this is (shown by list)")
+    add.set_defaults(handler=cmd_allowlist_add)
+    remove = actions.add_parser("remove", help="remove an athlete id")
+    remove.add_argument("athlete", help="Intervals.icu athlete id")
+    remove.set_defaults(handler=cmd_allowlist_remove)
+    actions.add_parser("list", help="list allowed ids").set_defaults(handler=cmd_allowlist_list)
+
+
+def _add_keys(sub: Any) -> None:
+    keys = sub.add_parser("keys", help="vault encryption keys")
+    actions = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    rotate = actions.add_parser(
+        "rotate", help="re-encrypt every stored credential under the first (primary) key"
+    )
+    rotate.add_argument("--batch-size", type=int, default=100, help="credentials per transaction")
+    rotate.set_defaults(handler=cmd_keys_rotate)
+
+
+# -- plumbing -------------------------------------------------------------------------------------
+
+
+def _with_sessions(
+    settings: Settings, work: Callable[[async_sessionmaker[AsyncSession]], Awaitable[T]]
+) -> T:
+    async def run() -> T:
+        engine = make_async_engine(settings)
+        try:
+            return await work(make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async def one(sessions: async_sessionmaker[AsyncSession]) -> T:
+        async with transaction(sessions) as db:
+            return await work(db)
+
+    return _with_sessions(settings, one)
+
+
+def _athlete_id(raw: str) -> str | None:
+    try:
+        return canonical_athlete_id(raw)
+    except InvalidId as error:
+        print(f"intervals-gateway: {error}")
+        return None
+
+
+def _on_athlete(
+    settings: Settings, raw_id: str, work: Callable[[AsyncSession, Athlete], Awaitable[str]]
+) -> int:
+    """Run ``work`` on the athlete's account; print its message, or that there is none."""
+    intervals_id = _athlete_id(raw_id)
+    if intervals_id is None:
+        return EXIT_NOT_DONE
+
+    async def run(db: AsyncSession) -> int:
+        athlete = await find_athlete(db, intervals_id)
+        if athlete is None:
+            print(f"no account for athlete {intervals_id}")
+            return EXIT_NOT_DONE
+        print(await work(db, athlete))
+        return EXIT_OK
+
+    return _in_transaction(settings, run)
+
+
+def _when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+
+
+# -- athletes -------------------------------------------------------------------------------------
+
+
+def cmd_athletes_list(settings: Settings, _args: argparse.Namespace) -> int:
+    """One line per account: id, name, status, credential kind, last sign-in."""
+
+    async def run(db: AsyncSession) -> int:
+        rows = await db.execute(select(Credential.athlete_id, Credential.kind))
+        kinds = {athlete_pk: kind for athlete_pk, kind in rows}
+        athletes = await list_athletes(db)
+        for athlete in athletes:
+            status = "disabled" if athlete.is_disabled else "active"
+            print(
+                f"{athlete.intervals_id}\t{status}\t{kinds.get(athlete.id, 'no-credential')}\t"
+                f"last sign-in {_when(athlete.last_signin_at)}\t{athlete.name}"
+            )
+        print(f"{len(athletes)} athlete(s)")
+        return EXIT_OK
+
+    return _in_transaction(settings, run)
+
+
+def cmd_athletes_show(settings: Settings, args: argparse.Namespace) -> int:
+    async def show(db: AsyncSession, athlete: Athlete) -> str:
+        credential = await credential_row(db, athlete.id)
+        apps = await connected_apps(db, athlete.id)
+        sessions = await db.scalar(
+            select(func.count()).where(BrowserSession.athlete_id == athlete.id)
+        )
+        lines = [
+            f"athlete      {athlete.intervals_id} ({athlete.name})",
+            f"timezone     {athlete.timezone}",
+            f"status       {_status(athlete)}",
+            f"created      {_when(athlete.created_at)}",
+            f"last sign-in {_when(athlete.last_signin_at)}",
+            f"credential   {_credential_summary(credential)}",
+            f"sessions     {sessions or 0}",
+            f"applications {len(apps)}",
+        ]
+        lines += [
+            f"  - {app.client_name} ({app.scope}), used {_when(app.last_used_at)}" for app in apps
+        ]
+        return "\n".join(lines)
+
+    return _on_athlete(settings, args.athlete, show)
+
+
+def _status(athlete: Athlete) -> str:
+    return f"disabled since {_when(athlete.disabled_at)}" if athlete.is_disabled else "active"
+
+
+def _credential_summary(credential: Credential | None) -> str:
+    if credential is None:
+        return "none"
+    rejected = f", rejected {_when(credential.rejected_at)}" if credential.rejected_at else ""
+    return (
+        f"{credential.kind} (key {credential.key_id}), verified "
+        f"{_when(credential.last_verified_at)}{rejected}"
+    )
+
+
+def cmd_athletes_disable(settings: Settings, args: argparse.Namespace) -> int:
+    async def disable(db: AsyncSession, athlete: Athlete) -> str:
+        ended = await disable_athlete(db, athlete, utcnow())
+        return f"disabled {athlete.intervals_id}; ended {ended} grant(s) and all sessions"
+
+    return _on_athlete(settings, args.athlete, disable)
+
+
+def cmd_athletes_enable(settings: Settings, args: argparse.Namespace) -> int:
+    async def enable(db: AsyncSession, athlete: Athlete) -> str:
+        await enable_athlete(db, athlete)
+        return f"enabled {athlete.intervals_id}"
+
+    return _on_athlete(settings, args.athlete, enable)
+
+
+def cmd_athletes_delete(settings: Settings, args: argparse.Namespace) -> int:
+    if not args.yes:
+        print("refusing to delete without --yes (this removes the credential, grants and tokens)")
+        return EXIT_NOT_DONE
+
+    async def delete(db: AsyncSession, athlete: Athlete) -> str:
+        await delete_account(db, athlete.id)
+        return f"deleted {athlete.intervals_id} with its credential, sessions, grants and tokens"
+
+    return _on_athlete(settings, args.athlete, delete)
+
+
+# -- allowlist ------------------------------------------------------------------------------------
+
+
+def cmd_allowlist_add(settings: Settings, args: argparse.Namespace) -> int:
+    intervals_id = _athlete_id(args.athlete)
+    if intervals_id is None:
+        return EXIT_NOT_DONE
+    added = _in_transaction(settings, lambda db: allowlist_add(db, intervals_id, args.note))
+    print(f"added {intervals_id}" if added else f"{intervals_id} is already on the allowlist")
+    if settings.access_policy != "allowlist":
+        print("note: GATEWAY_ACCESS_POLICY is 'open'; the allowlist applies once it is 'allowlist'")
+    return EXIT_OK
+
+
+def cmd_allowlist_remove(settings: Settings, args: argparse.Namespace) -> int:
+    intervals_id = _athlete_id(args.athlete)
+    if intervals_id is None:
+        return EXIT_NOT_DONE
+    removed = _in_transaction(settings, lambda db: allowlist_remove(db, intervals_id))
+    print(f"removed {intervals_id}" if removed else f"{intervals_id} was not on the allowlist")
+    return EXIT_OK if removed else EXIT_NOT_DONE
+
+
+def cmd_allowlist_list(settings: Settings, _args: argparse.Namespace) -> int:
+    async def run(db: AsyncSession) -> int:
+        entries = await allowlist_entries(db)
+        for entry in entries:
+            print(f"{entry.intervals_id}\tadded {_when(entry.added_at)}\t{entry.note}")
+        print(f"{len(entries)} athlete id(s); access policy is {settings.access_policy!r}")
+        return EXIT_OK
+
+    return _in_transaction(settings, run)
+
+
+# -- keys -----------------------------------------------------------------------------------------
+
+
+def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
+    """Re-encrypt every credential under the primary key, in batches; print the counts."""
+    if args.batch_size < 1:
+        print("--batch-size must be at least 1")
+        return EXIT_NOT_DONE
+    vault = Vault(resolve_key_ring(settings))
+    print(f"primary key: {vault.primary_key_id}; keys in ring: {', '.join(vault.key_ids)}")
+
+    def progress(report: RotationReport) -> None:
+        print(f"  ... scanned {report.scanned}, re-encrypted {report.rotated}", flush=True)
+
+    report = _with_sessions(
+        settings,
+        lambda sessions: rotate_credentials(
+            sessions, vault, batch_size=args.batch_size, after_batch=progress
+        ),
+    )
+    print(format_rotation_report(report))
+    return EXIT_OK if not report.unreadable else EXIT_NOT_DONE
+
+
+def format_rotation_report(report: RotationReport) -> str:
+    lines = [
+        f"scanned {report.scanned} credential(s): {report.rotated} re-encrypted, "
+        f"{report.already_current} already under the primary key, "
+        f"{report.changed_meanwhile} replaced meanwhile, {len(report.unreadable)} unreadable"
+    ]
+    if report.unreadable:
+        lines.append(
+            "unreadable (their key is not in GATEWAY_ENCRYPTION_KEYS, or the row was altered): "
+            "athlete row ids " + ", ".join(str(pk) for pk in report.unreadable)
+        )
+    else:
+        lines.append("every credential is under the primary key; old keys may now be removed")
+    return "\n".join(lines)

@@ -1,0 +1,481 @@
+"""Thin HTTP handlers for the account pages: sign-in (API key or Intervals.icu OAuth),
+sign-out, the account page and its forms. Rules live in signin.py, sessions.py, policy.py,
+service.py and the vault; these handlers read forms, call them and render templates.
+
+Every state-changing form carries a CSRF token (app/web/csrf.py); every page gets
+``X-Frame-Options: DENY`` and ``frame-ancestors 'none'`` from app/web/security.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.accounts import upstream_oauth
+from app.accounts.policy import check_access
+from app.accounts.service import (
+    connected_apps,
+    credential_row,
+    delete_account,
+    disconnect_app,
+    upsert_athlete,
+)
+from app.accounts.sessions import (
+    clear_session_cookie,
+    current_athlete,
+    end_session,
+    request_clock,
+    set_session_cookie,
+    start_session,
+)
+from app.accounts.signin import (
+    SigninFailed,
+    SigninLimiters,
+    SigninProblem,
+    parse_api_key,
+    parse_athlete_id,
+    rate_limited_message,
+    safe_next_path,
+    verify_api_key,
+)
+from app.accounts.upstream import AthleteProfile, ProfileLookup, profile_lookup
+from app.attempts import AttemptLimiter
+from app.db.engine import transaction
+from app.db.models import Athlete
+from app.intervals.credentials import BearerToken
+from app.intervals.errors import AccessDenied, IntervalsError
+from app.settings import Settings
+from app.vault.crypto import Vault
+from app.vault.store import KIND_API_KEY, KIND_OAUTH_TOKEN, save_credential
+from app.web.cookies import cookie_policy
+from app.web.csrf import CSRF_FIELD, csrf_token, csrf_valid, remember_csrf_token
+from app.web.templates import templates
+
+router = APIRouter(include_in_schema=False)
+
+NOTICES = {
+    "key": "Your Intervals.icu API key was replaced.",
+    "revoked": "The application was disconnected; its access ended immediately.",
+    "signed-out": "You are signed out.",
+}
+
+
+@dataclass
+class AccountsRuntime:
+    """Per-app state of the account pages (on ``app.state.accounts``)."""
+
+    limiters: SigninLimiters
+
+
+def install_accounts(app: FastAPI, settings: Settings) -> None:
+    """Mount the account pages and their per-process sign-in limits on the app."""
+    window = float(settings.signin_window_seconds)
+    app.state.accounts = AccountsRuntime(
+        limiters=SigninLimiters(
+            per_athlete=AttemptLimiter(settings.signin_attempts_per_athlete, window),
+            per_address=AttemptLimiter(settings.signin_attempts_per_address, window),
+        )
+    )
+    app.include_router(router)
+
+
+# -- request helpers ---------------------------------------------------------------------------
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    return sessions
+
+
+def _limiters(request: Request) -> SigninLimiters:
+    runtime: AccountsRuntime = request.app.state.accounts
+    return runtime.limiters
+
+
+def _vault(request: Request) -> Vault:
+    vault: Vault = request.app.state.vault
+    return vault
+
+
+def _lookup(request: Request) -> ProfileLookup:
+    return profile_lookup(request.app.state.intervals)
+
+
+def _now(request: Request) -> datetime:
+    return request_clock(request)()
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+def _render(
+    request: Request,
+    template: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    policy = cookie_policy(_settings(request))
+    context = {"csrf_field": CSRF_FIELD, "csrf_token": csrf_token(request, policy), **context}
+    response = templates.TemplateResponse(
+        request, template, context, status_code=status_code, headers=headers
+    )
+    remember_csrf_token(request, response, policy)
+    return response
+
+
+def _message(request: Request, title: str, message: str, status_code: int) -> Response:
+    return _render(
+        request, "accounts_message.html", {"title": title, "message": message}, status_code
+    )
+
+
+def _csrf_ok(request: Request, form: dict[str, str]) -> bool:
+    return csrf_valid(request, form.get(CSRF_FIELD), cookie_policy(_settings(request)))
+
+
+def _csrf_failed(request: Request) -> Response:
+    return _message(
+        request,
+        "This form has expired",
+        "For your safety the form could not be accepted. Go back, reload the page and try again.",
+        403,
+    )
+
+
+def _signin_page(
+    request: Request,
+    next_path: str,
+    *,
+    error: str = "",
+    notice: str = "",
+    athlete_id: str = "",
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    context = {
+        "next_path": next_path,
+        "error": error,
+        "notice": notice,
+        "athlete_id": athlete_id,
+        "oauth_enabled": upstream_oauth.upstream_oauth_config(_settings(request)) is not None,
+    }
+    return _render(request, "signin.html", context, status_code, headers)
+
+
+def _to_signin(next_path: str) -> RedirectResponse:
+    return RedirectResponse(f"/signin?{urlencode({'next': next_path})}", status_code=303)
+
+
+# -- sign-in -------------------------------------------------------------------------------------
+
+
+@router.get("/signin")
+async def signin_form(request: Request, next: str = "", done: str = "") -> Response:
+    """The sign-in form: athlete id (optional) and Intervals.icu API key."""
+    return _signin_page(request, safe_next_path(next), notice=NOTICES.get(done, ""))
+
+
+@router.post("/signin")
+async def signin_submit(request: Request) -> Response:
+    """Check the pair with Intervals.icu, then create/update the account and a session."""
+    form = await _form(request)
+    next_path = safe_next_path(form.get("next"))
+    typed_id = form.get("athlete_id", "").strip()[:40]
+    if not _csrf_ok(request, form):
+        return _csrf_failed(request)
+    try:
+        athlete_id = parse_athlete_id(typed_id)
+        secret = parse_api_key(form.get("api_key", ""))
+    except SigninFailed as failure:
+        return _signin_page(
+            request, next_path, error=str(failure), athlete_id=typed_id, status_code=400
+        )
+    limiters, address = _limiters(request), _client_address(request)
+    wait = limiters.retry_after(athlete_id, address)
+    if wait is not None:
+        return _signin_page(
+            request,
+            next_path,
+            error=rate_limited_message(wait),
+            athlete_id=typed_id,
+            status_code=429,
+            headers={"Retry-After": str(wait)},
+        )
+    try:
+        verified = await verify_api_key(_lookup(request), athlete_id, secret)
+    except SigninFailed as failure:
+        status_code = _count_failure(limiters, athlete_id, address, failure)
+        return _signin_page(
+            request, next_path, error=str(failure), athlete_id=typed_id, status_code=status_code
+        )
+    limiters.record_success((athlete_id, verified.profile.intervals_id))
+    return await _complete_signin(
+        request, verified.profile, KIND_API_KEY, verified.secret, None, next_path
+    )
+
+
+def _count_failure(
+    limiters: SigninLimiters, athlete_id: str, address: str, failure: SigninFailed
+) -> int:
+    """Count a failed attempt toward the limits (an Intervals.icu outage is not the user's
+    attempt); returns the HTTP status for the re-shown form."""
+    if failure.problem is SigninProblem.UPSTREAM_UNAVAILABLE:
+        return 503
+    limiters.record_failure(athlete_id, address)
+    return 400
+
+
+async def _complete_signin(
+    request: Request,
+    profile: AthleteProfile,
+    kind: str,
+    secret: str,
+    upstream_scope: str | None,
+    next_path: str,
+) -> Response:
+    """Apply the access policy, then store account, credential and a fresh browser session."""
+    settings = _settings(request)
+    async with transaction(_sessions(request)) as db:
+        decision = await check_access(db, settings, profile.intervals_id)
+        if not decision.allowed:
+            return _message(request, "You cannot sign in here", decision.reason, 403)
+        now = _now(request)
+        athlete = await upsert_athlete(db, profile, now)
+        await save_credential(
+            db,
+            _vault(request),
+            athlete.id,
+            kind,
+            secret,
+            upstream_scope=upstream_scope,
+            verified_at=now,
+        )
+        await end_session(request, db)
+        raw_session = await start_session(db, athlete.id, settings, now)
+    response = RedirectResponse(next_path, status_code=303)
+    set_session_cookie(response, settings, raw_session)
+    return response
+
+
+@router.post("/signout")
+async def signout(request: Request) -> Response:
+    """End this browser's session."""
+    form = await _form(request)
+    if not _csrf_ok(request, form):
+        return _csrf_failed(request)
+    async with transaction(_sessions(request)) as db:
+        await end_session(request, db)
+    response = RedirectResponse("/signin?done=signed-out", status_code=303)
+    clear_session_cookie(response, _settings(request))
+    return response
+
+
+# -- Continue with Intervals.icu -----------------------------------------------------------------
+
+
+@router.get("/signin/intervals")
+async def upstream_oauth_start(request: Request, next: str = "") -> Response:
+    """Send the browser to Intervals.icu's consent page (RFC 6749 §4.1.1)."""
+    config = upstream_oauth.upstream_oauth_config(_settings(request))
+    if config is None:
+        return _message(request, "Not available", "Sign in with your API key instead.", 404)
+    state = upstream_oauth.new_state()
+    response = RedirectResponse(upstream_oauth.authorization_url(config, state), status_code=303)
+    cookie_policy(_settings(request)).set(
+        response,
+        upstream_oauth.STATE_COOKIE,
+        upstream_oauth.state_cookie_value(state, safe_next_path(next)),
+        max_age=upstream_oauth.STATE_MAX_AGE,
+    )
+    return response
+
+
+@router.get("/signin/intervals/callback")
+async def upstream_oauth_callback(
+    request: Request, code: str = "", state: str = "", error: str = ""
+) -> Response:
+    """Intervals.icu's redirect back (RFC 6749 §4.1.2): check state, exchange the code,
+    learn the athlete, then sign in like an API key would."""
+    settings = _settings(request)
+    config = upstream_oauth.upstream_oauth_config(settings)
+    policy = cookie_policy(settings)
+    saved = upstream_oauth.read_state_cookie(
+        request.cookies.get(policy.name(upstream_oauth.STATE_COOKIE))
+    )
+    if config is None or saved is None or not upstream_oauth.state_matches(saved[0], state):
+        response = _message(
+            request,
+            "Sign-in expired",
+            "The sign-in with Intervals.icu could not be matched to this browser. Start again.",
+            400,
+        )
+    else:
+        response = await _finish_upstream_oauth(request, config, code, error, saved[1])
+    policy.clear(response, upstream_oauth.STATE_COOKIE)
+    return response
+
+
+async def _finish_upstream_oauth(
+    request: Request,
+    config: upstream_oauth.UpstreamOAuthConfig,
+    code: str,
+    error: str,
+    next_path: str,
+) -> Response:
+    if error or not code:
+        message = "Intervals.icu did not grant access, so you are not signed in."
+        return _signin_page(request, next_path, error=message, status_code=400)
+    try:
+        token = await upstream_oauth.exchange_code(
+            config, code, request.app.state.intervals_transport
+        )
+        profile = await _upstream_profile(request, token)
+    except upstream_oauth.UpstreamOAuthFailed as failure:
+        return _signin_page(request, next_path, error=str(failure), status_code=502)
+    return await _complete_signin(
+        request, profile, KIND_OAUTH_TOKEN, token.access_token, token.scope, next_path
+    )
+
+
+async def _upstream_profile(
+    request: Request, token: upstream_oauth.UpstreamToken
+) -> AthleteProfile:
+    """The profile for the token's athlete; the token response's name if the granted scopes
+    do not include reading the profile."""
+    try:
+        return await _lookup(request)(BearerToken(token.access_token), token.athlete_id)
+    except AccessDenied:
+        return AthleteProfile(token.athlete_id, token.athlete_name[:200], "UTC")
+    except (IntervalsError, ValueError):
+        raise upstream_oauth.UpstreamOAuthFailed(SigninProblem.UPSTREAM_UNAVAILABLE.value) from None
+
+
+# -- account page ------------------------------------------------------------------------------
+
+
+@router.get("/account")
+async def account_page(request: Request, done: str = "") -> Response:
+    """Name and id, credential status, connected applications, sign-out and delete."""
+    async with transaction(_sessions(request)) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return _to_signin("/account")
+        context = await _account_context(db, athlete)
+    return _render(request, "account.html", {**context, "notice": NOTICES.get(done, "")})
+
+
+async def _account_context(db: AsyncSession, athlete: Athlete) -> dict[str, Any]:
+    return {
+        "athlete": athlete,
+        "credential": await credential_row(db, athlete.id),
+        "apps": await connected_apps(db, athlete.id),
+        "error": "",
+    }
+
+
+@router.post("/account/credential")
+async def replace_key(request: Request) -> Response:
+    """Replace the stored API key with a new one Intervals.icu accepts for this athlete."""
+    form = await _form(request)
+    if not _csrf_ok(request, form):
+        return _csrf_failed(request)
+    async with transaction(_sessions(request)) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return _to_signin("/account")
+        intervals_id, athlete_pk = athlete.intervals_id, athlete.id
+        context = await _account_context(db, athlete)
+    limiters, address = _limiters(request), _client_address(request)
+    try:
+        secret = parse_api_key(form.get("api_key", ""))
+        wait = limiters.retry_after(intervals_id, address)
+        if wait is not None:
+            return _render(
+                request, "account.html", {**context, "error": rate_limited_message(wait)}, 429
+            )
+        verified = await verify_api_key(_lookup(request), intervals_id, secret)
+    except SigninFailed as failure:
+        status_code = _count_failure(limiters, intervals_id, address, failure)
+        problem = failure.problem
+        if problem is SigninProblem.ATHLETE_NOT_ACCESSIBLE:
+            problem = SigninProblem.WRONG_ATHLETE
+        return _render(request, "account.html", {**context, "error": problem.value}, status_code)
+    async with transaction(_sessions(request)) as db:
+        await save_credential(
+            db,
+            _vault(request),
+            athlete_pk,
+            KIND_API_KEY,
+            verified.secret,
+            verified_at=_now(request),
+        )
+    return RedirectResponse("/account?done=key", status_code=303)
+
+
+@router.post("/account/grants/{grant_id}/revoke")
+async def revoke_app(request: Request, grant_id: int) -> Response:
+    """Disconnect one application: its grant and every token issued under it end now."""
+    form = await _form(request)
+    if not _csrf_ok(request, form):
+        return _csrf_failed(request)
+    async with transaction(_sessions(request)) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return _to_signin("/account")
+        revoked = await disconnect_app(db, athlete.id, grant_id)
+    if not revoked:
+        return _message(request, "Not found", "That application is not connected.", 404)
+    return RedirectResponse("/account?done=revoked", status_code=303)
+
+
+@router.get("/account/delete")
+async def delete_confirmation(request: Request) -> Response:
+    """Ask for confirmation before deleting the account."""
+    async with transaction(_sessions(request)) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return _to_signin("/account/delete")
+    return _render(request, "account_delete.html", {"athlete": athlete, "error": ""})
+
+
+@router.post("/account/delete")
+async def delete_submit(request: Request) -> Response:
+    """Delete the account with its credential, sessions, grants and tokens."""
+    form = await _form(request)
+    if not _csrf_ok(request, form):
+        return _csrf_failed(request)
+    async with transaction(_sessions(request)) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return _to_signin("/account/delete")
+        if form.get("confirm") != "yes":
+            context = {"athlete": athlete, "error": "Tick the box to confirm."}
+            return _render(request, "account_delete.html", context, 400)
+        await delete_account(db, athlete.id)
+    response = _message(
+        request,
+        "Account deleted",
+        "Your account, your stored Intervals.icu credential and every connected application "
+        "were deleted. You can sign in again at any time as a new account.",
+        200,
+    )
+    clear_session_cookie(response, _settings(request))
+    return response
