@@ -23,10 +23,27 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(app: ASGIApp, port: int | None = None, timeout: float = 30) -> Iterator[str]:
-    """Serve `app` on http://127.0.0.1:<port> for the duration of the block; yields the base URL."""
+def live_server(
+    app: ASGIApp,
+    port: int | None = None,
+    timeout: float = 30,
+    ssl_certfile: str | None = None,
+    ssl_keyfile: str | None = None,
+) -> Iterator[str]:
+    """Serve `app` on http://127.0.0.1:<port> for the duration of the block; yields the base URL.
+
+    With `ssl_certfile` and `ssl_keyfile` it serves https instead (and yields an https URL).
+    """
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"live-server-{port}", daemon=True)
     thread.start()
@@ -38,7 +55,7 @@ def live_server(app: ASGIApp, port: int | None = None, timeout: float = 30) -> I
             raise TimeoutError(f"server on port {port} did not start in {timeout}s")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if ssl_certfile else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout)

@@ -1,0 +1,82 @@
+"""The athlete's decision on the consent page, and the authorization code it produces
+(RFC 6749 §4.1.2; codes are single use, short-lived and bound to client, redirect URI, PKCE
+challenge, resource, scopes and athlete)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import AuthorizationCode
+from app.oauth import scopes
+from app.oauth.authorize import AuthorizationRequest
+from app.oauth.grants import replace_grant
+from app.oauth.tokens import CODE_PREFIX, hash_token, new_token
+from app.settings import Settings
+
+APPROVE = "approve"
+SCOPE_FIELD = "approved_scope"
+
+
+@dataclass(frozen=True)
+class ScopeChoice:
+    name: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    """What the consent page shows: who asks, where the athlete returns, and for what."""
+
+    client_name: str
+    redirect_host: str
+    scopes: list[ScopeChoice]
+    params: dict[str, str]
+
+
+def consent_view(request: AuthorizationRequest) -> ConsentView:
+    return ConsentView(
+        client_name=request.client.name or request.client.client_id,
+        redirect_host=urlsplit(request.redirect_uri).netloc,
+        scopes=[ScopeChoice(s, scopes.DESCRIPTIONS[s]) for s in request.scopes],
+        params=request.params,
+    )
+
+
+def approved_scopes(request: AuthorizationRequest, ticked: Sequence[str]) -> list[str]:
+    """The requested scopes the athlete left ticked (an athlete may approve fewer)."""
+    return [s for s in request.scopes if s in ticked]
+
+
+async def issue_code(
+    db: AsyncSession,
+    settings: Settings,
+    request: AuthorizationRequest,
+    athlete_id: int,
+    granted: list[str],
+    now: datetime,
+) -> str:
+    """Replace the athlete's grant for this client and store a new code; returns the code."""
+    scope = scopes.format_scope(granted)
+    grant = await replace_grant(
+        db, athlete_id, request.client, request.redirect_uri, scope, request.resource, now
+    )
+    code = new_token(CODE_PREFIX)
+    db.add(
+        AuthorizationCode(
+            code_hash=hash_token(code),
+            grant_id=grant.id,
+            redirect_uri=request.redirect_uri,
+            code_challenge=request.code_challenge,
+            scope=scope,
+            resource=request.resource,
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.oauth_code_seconds),
+        )
+    )
+    await db.flush()
+    return code

@@ -1,0 +1,90 @@
+"""Housekeeping: delete expired authorization codes, tokens and browser sessions, and dynamic or
+metadata-document clients that hold no live grant after a while. Operator clients and clients
+with live grants are never purged. Runs periodically in the server and as
+`intervals-gateway purge`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db.engine import transaction
+from app.db.models import AuthorizationCode, BrowserSession, Grant, OAuthClient, Token, utcnow
+from app.oauth.clients import CIMD, DYNAMIC
+from app.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    codes: int
+    tokens: int
+    sessions: int
+    clients: int
+
+    def summary(self) -> str:
+        return (
+            f"purged {self.codes} codes, {self.tokens} tokens, {self.sessions} browser sessions, "
+            f"{self.clients} abandoned clients"
+        )
+
+
+def _count(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def purge_expired(db: AsyncSession, settings: Settings, now: datetime) -> PurgeResult:
+    """One purge pass in the caller's transaction."""
+    codes = await db.execute(delete(AuthorizationCode).where(AuthorizationCode.expires_at <= now))
+    tokens = await db.execute(delete(Token).where(Token.expires_at <= now))
+    sessions = await db.execute(delete(BrowserSession).where(BrowserSession.expires_at <= now))
+    cutoff = now - timedelta(seconds=settings.oauth_abandoned_client_seconds)
+    has_live_grant = exists(
+        select(Grant.id).where(Grant.client_pk == OAuthClient.id, Grant.revoked_at.is_(None))
+    )
+    clients = await db.execute(
+        delete(OAuthClient).where(
+            OAuthClient.origin.in_((DYNAMIC, CIMD)),
+            OAuthClient.created_at <= cutoff,
+            ~has_live_grant,
+        )
+    )
+    return PurgeResult(_count(codes), _count(tokens), _count(sessions), _count(clients))
+
+
+async def purge_once(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings, now: datetime | None = None
+) -> PurgeResult:
+    async with transaction(sessions) as db:
+        return await purge_expired(db, settings, now or utcnow())
+
+
+async def purge_forever(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
+    """The periodic task started by the app's lifespan (every oauth_purge_interval_seconds)."""
+    while True:
+        await sleep(settings.oauth_purge_interval_seconds)
+        try:
+            result = await purge_once(sessions, settings)
+            log.info(result.summary())
+        except Exception:  # keep the task alive; the next pass retries
+            log.exception("purge failed")
+
+
+def start_purge_task(
+    sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> asyncio.Task[None] | None:
+    """Start the periodic purge (None when disabled with an interval of 0)."""
+    if settings.oauth_purge_interval_seconds <= 0:
+        return None
+    return asyncio.create_task(purge_forever(sessions, settings), name="oauth-purge")

@@ -1,0 +1,255 @@
+"""HTTP endpoints of the authorization server. Handlers are thin: they parse the request, call
+the protocol functions of their module and shape the response."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from app.accounts.sessions import current_athlete, request_clock
+from app.db.engine import transaction
+from app.db.models import Athlete
+from app.oauth import metadata
+from app.oauth.authorize import (
+    AuthorizationRequest,
+    UnverifiedRedirectError,
+    VerifiedTarget,
+    check_identity_params,
+    error_redirect_url,
+    fetch_client_document,
+    single_params,
+    success_redirect_url,
+    validate_request,
+    verify_target,
+)
+from app.oauth.clients import authenticate_client, presented_credentials
+from app.oauth.consent import APPROVE, SCOPE_FIELD, approved_scopes, consent_view, issue_code
+from app.oauth.cors import OAuthCors
+from app.oauth.errors import OAuthError, error_response, invalid_request, json_no_store
+from app.oauth.registration import (
+    dynamic_client_count,
+    parse_registration,
+    register_client,
+    registration_response,
+)
+from app.oauth.revocation import revoke_token
+from app.oauth.runtime import OAuthRuntime, oauth_runtime
+from app.oauth.token_endpoint import grant_tokens
+from app.settings import Settings
+from app.web.cookies import cookie_policy
+from app.web.csrf import csrf_token, csrf_valid, remember_csrf_token
+from app.web.templates import templates
+
+router = APIRouter()
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def install_oauth(app: FastAPI, settings: Settings) -> None:
+    """Add the OAuth endpoints, their CORS policy and per-app state to `app`."""
+    app.state.oauth = OAuthRuntime.create(settings)
+    app.add_middleware(OAuthCors)
+    app.include_router(router)
+
+
+# -- discovery (RFC 8414, RFC 9728) ------------------------------------------------------------
+
+
+@router.get("/.well-known/oauth-authorization-server", include_in_schema=False)
+@router.get("/.well-known/openid-configuration", include_in_schema=False)
+async def authorization_server_metadata(request: Request) -> JSONResponse:
+    return JSONResponse(metadata.authorization_server_metadata(request.app.state.settings))
+
+
+@router.get("/.well-known/oauth-protected-resource/mcp", include_in_schema=False)
+@router.get("/.well-known/oauth-protected-resource", include_in_schema=False)
+async def protected_resource_metadata(request: Request) -> JSONResponse:
+    return JSONResponse(metadata.protected_resource_metadata(request.app.state.settings))
+
+
+# -- authorization endpoint (RFC 6749 §3.1, §4.1.1) -------------------------------------------
+
+
+def error_page(request: Request, message: str, status_code: int = 400) -> Response:
+    return templates.TemplateResponse(
+        request, "oauth_error.html", {"message": message}, status_code=status_code
+    )
+
+
+def signin_redirect(params: Mapping[str, str]) -> RedirectResponse:
+    """Send the athlete to sign in, then back to the same authorization request."""
+    back = "/authorize?" + urlencode(dict(params))
+    return RedirectResponse(f"/signin?next={quote(back, safe='')}", status_code=303)
+
+
+async def _checked_request(
+    request: Request, items: list[tuple[str, str]], redirect_status: int
+) -> AuthorizationRequest | Response:
+    """Stage one (error page on failure), then stage two (error redirect with `iss`).
+
+    A metadata document is fetched first, outside any database transaction.
+    """
+    params, repeated = single_params(items)
+    settings: Settings = request.app.state.settings
+    try:
+        client_id = check_identity_params(params, repeated)
+        document = await fetch_client_document(oauth_runtime(request).documents, client_id)
+        async with transaction(request.app.state.sessions) as db:
+            target = await verify_target(db, params, document, request_clock(request)())
+    except UnverifiedRedirectError as error:
+        return error_page(request, str(error))
+    try:
+        return validate_request(target, params, repeated, settings)
+    except OAuthError as error:
+        return error_redirect(request, target, error, redirect_status)
+
+
+def error_redirect(
+    request: Request, target: VerifiedTarget, error: OAuthError, status: int
+) -> RedirectResponse:
+    url = error_redirect_url(target, error, request.app.state.settings.issuer)
+    return RedirectResponse(url, status_code=status)
+
+
+@router.get("/authorize", include_in_schema=False)
+async def authorize(request: Request) -> Response:
+    """Validate the request, make sure the athlete is signed in, show the consent page."""
+    items = list(request.query_params.multi_items())
+    checked = await _checked_request(request, items, redirect_status=302)
+    if isinstance(checked, Response):
+        return checked
+    async with transaction(request.app.state.sessions) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return signin_redirect(checked.params)
+        return render_consent(request, checked, athlete)
+
+
+def render_consent(request: Request, auth: AuthorizationRequest, athlete: Athlete) -> Response:
+    policy = cookie_policy(request.app.state.settings)
+    response = templates.TemplateResponse(
+        request,
+        "consent.html",
+        {
+            "view": consent_view(auth),
+            "client_id": auth.client.client_id,
+            "athlete_name": athlete.name or athlete.intervals_id,
+            "csrf_token": csrf_token(request, policy),
+        },
+    )
+    remember_csrf_token(request, response, policy)
+    return response
+
+
+@router.post("/authorize", include_in_schema=False)
+async def decide(request: Request) -> Response:
+    """The consent form: approve (possibly fewer scopes) or deny; redirect back with `iss`."""
+    form = await request.form()
+    items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    settings: Settings = request.app.state.settings
+    checked = await _checked_request(request, items, redirect_status=303)
+    if isinstance(checked, Response):
+        return checked
+    async with transaction(request.app.state.sessions) as db:
+        if not csrf_valid(request, str(form.get("csrf_token") or ""), cookie_policy(settings)):
+            return error_page(request, "The form expired. Go back and try again.", 403)
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return signin_redirect(checked.params)
+        granted = approved_scopes(checked, [v for k, v in items if k == SCOPE_FIELD])
+        if form.get("decision") != APPROVE or not granted:
+            denied = OAuthError("access_denied", "the athlete denied access")
+            return error_redirect(request, _target_of(checked), denied, 303)
+        now = request_clock(request)()
+        code = await issue_code(db, settings, checked, athlete.id, granted, now)
+    return RedirectResponse(
+        success_redirect_url(_target_of(checked), code, settings.issuer), status_code=303
+    )
+
+
+def _target_of(auth: AuthorizationRequest) -> VerifiedTarget:
+    return VerifiedTarget(auth.client, auth.redirect_uri, auth.state)
+
+
+# -- token endpoint (RFC 6749 §3.2) ------------------------------------------------------------
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The urlencoded body; repeated parameters are refused (RFC 6749 §3.2)."""
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
+        raise invalid_request(f"the body must be {FORM_TYPE}")
+    form = await request.form()
+    values: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if key in values:
+            raise invalid_request(f"repeated parameter: {key}")
+        if isinstance(value, str):
+            values[key] = value
+    return values
+
+
+@router.post("/token", include_in_schema=False)
+async def token(request: Request) -> Response:
+    authorization = request.headers.get("authorization")
+    try:
+        form = await read_form(request)
+    except OAuthError as bad:
+        return error_response(bad)
+    async with transaction(request.app.state.sessions) as db:
+        try:
+            client = await authenticate_client(db, presented_credentials(form, authorization))
+            issued = await grant_tokens(
+                db, request.app.state.settings, client, form, request_clock(request)()
+            )
+        except OAuthError as error:
+            # leaving the block commits: replay and reuse detection revoke before answering
+            return error_response(error, basic_auth_attempted=bool(authorization))
+    return json_no_store(issued.response_body())
+
+
+# -- revocation (RFC 7009 §2) ------------------------------------------------------------------
+
+
+@router.post("/revoke", include_in_schema=False)
+async def revoke(request: Request) -> Response:
+    authorization = request.headers.get("authorization")
+    try:
+        form = await read_form(request)
+        async with transaction(request.app.state.sessions) as db:
+            client = await authenticate_client(db, presented_credentials(form, authorization))
+            await revoke_token(db, client, form.get("token", ""), request_clock(request)())
+    except OAuthError as error:
+        return error_response(error, basic_auth_attempted=bool(authorization))
+    return json_no_store({})
+
+
+# -- dynamic client registration (RFC 7591 §3) -------------------------------------------------
+
+
+@router.post("/register", include_in_schema=False)
+async def register(request: Request) -> Response:
+    runtime = oauth_runtime(request)
+    address = request.client.host if request.client else "unknown"
+    wait = runtime.register_limiter.retry_after(address)
+    if wait is not None:
+        response = error_response(OAuthError("slow_down", "too many registrations", 429))
+        response.headers["Retry-After"] = str(wait)
+        return response
+    runtime.register_limiter.record(address)
+    try:
+        registration = parse_registration(json.loads(await request.body() or b"null"))
+    except ValueError:
+        return error_response(OAuthError("invalid_client_metadata", "the body must be JSON"))
+    except OAuthError as error:
+        return error_response(error)
+    async with transaction(request.app.state.sessions) as db:
+        if await dynamic_client_count(db) >= runtime.settings.oauth_dynamic_clients_max:
+            return error_response(
+                OAuthError("temporarily_unavailable", "registration is full; try later", 503)
+            )
+        client, secret = await register_client(db, registration, request_clock(request)())
+        body = registration_response(client, secret)
+    return json_no_store(body, 201)

@@ -1,0 +1,41 @@
+"""The MCP scopes this authorization server issues (RFC 6749 §3.3) and their plain-word meaning."""
+
+from __future__ import annotations
+
+READ = "mcp.read"
+WRITE = "mcp.write"
+SUPPORTED: tuple[str, ...] = (READ, WRITE)
+DEFAULT_CLIENT_SCOPE = f"{READ} {WRITE}"
+
+# Requested by some clients out of habit; refresh tokens are issued without it, so it is ignored.
+IGNORED = frozenset({"offline_access"})
+
+DESCRIPTIONS: dict[str, str] = {
+    READ: "Read your Intervals.icu training data: activities, wellness, calendar and settings.",
+    WRITE: "Change your Intervals.icu data: create, edit or delete workouts, events and wellness "
+    "entries.",
+}
+
+
+def parse_scope(value: str | None) -> list[str]:
+    """Split a space-delimited scope string (RFC 6749 §3.3) into unique tokens, order kept."""
+    seen: list[str] = []
+    for item in (value or "").split():
+        if item not in seen:
+            seen.append(item)
+    return seen
+
+
+def format_scope(scopes: list[str] | set[str] | tuple[str, ...]) -> str:
+    """Canonical scope string: supported scopes in their fixed order, space-separated."""
+    return " ".join(s for s in SUPPORTED if s in scopes)
+
+
+def unknown_scopes(scopes: list[str]) -> list[str]:
+    """Scopes this server does not issue (ignored ones such as offline_access excluded)."""
+    return [s for s in scopes if s not in SUPPORTED and s not in IGNORED]
+
+
+def known_scopes(scopes: list[str]) -> list[str]:
+    """The requested scopes this server issues, in canonical order."""
+    return [s for s in SUPPORTED if s in scopes]

@@ -1,0 +1,97 @@
+"""Dynamic Client Registration (RFC 7591) with the tolerance MCP clients need."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.oauth.conftest import CLAUDE_CALLBACK, Gateway, GatewayFactory
+
+
+def _nulls(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [k for k, v in value.items() if v is None] + [
+            n for v in value.values() for n in _nulls(v)
+        ]
+    if isinstance(value, list):
+        return [n for v in value for n in _nulls(v)]
+    return []
+
+
+def test_public_client_without_scope_gets_defaults_and_no_nulls(gateway: Gateway) -> None:
+    response = gateway.http.post(
+        f"{gateway.base}/register",
+        json={"client_name": "Claude", "redirect_uris": [CLAUDE_CALLBACK]},
+    )
+    assert response.status_code == 201
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert body["token_endpoint_auth_method"] == "none"
+    assert "client_secret" not in body
+    assert body["scope"] == "mcp.read mcp.write"
+    assert body["redirect_uris"] == [CLAUDE_CALLBACK]
+    assert body["grant_types"] == ["authorization_code", "refresh_token"]
+    assert _nulls(body) == []
+
+
+def test_unknown_fields_and_nulls_in_the_request_are_tolerated(gateway: Gateway) -> None:
+    body = gateway.register(
+        client_uri=None,
+        logo_uri=None,
+        software_statement_extra={"nested": True},
+        application_type="native",
+        scope="mcp.read offline_access openid",
+        response_types=["code"],
+    )
+    assert body["scope"] == "mcp.read"
+    assert "software_statement_extra" not in body
+    assert _nulls(body) == []
+
+
+def test_confidential_client_on_request_gets_a_secret_that_works(gateway: Gateway) -> None:
+    body = gateway.register(token_endpoint_auth_method="client_secret_post", scope="mcp.read")
+    assert body["client_secret"] and body["client_secret_expires_at"] == 0
+    assert body["scope"] == "mcp.read"
+    flow = gateway.authorize(body["client_id"], scope=None)
+    ok = gateway.exchange(body["client_id"], flow, client_secret=body["client_secret"])
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["scope"] == "mcp.read"
+
+
+def test_refuses_non_https_redirect_uris_and_bad_bodies(gateway: Gateway) -> None:
+    url = f"{gateway.base}/register"
+    bad_uri = gateway.http.post(url, json={"redirect_uris": ["http://evil.example/cb"]})
+    assert bad_uri.status_code == 400
+    assert bad_uri.json()["error"] == "invalid_redirect_uri"
+    no_uris = gateway.http.post(url, json={"client_name": "x"})
+    assert no_uris.json()["error"] == "invalid_redirect_uri"
+    not_json = gateway.http.post(url, content=b"{", headers={"content-type": "application/json"})
+    assert not_json.json()["error"] == "invalid_client_metadata"
+    jwt_auth = gateway.http.post(
+        url,
+        json={"redirect_uris": [CLAUDE_CALLBACK], "token_endpoint_auth_method": "private_key_jwt"},
+    )
+    assert jwt_auth.json()["error"] == "invalid_client_metadata"
+
+
+def test_loopback_redirect_uris_are_accepted(gateway: Gateway) -> None:
+    body = gateway.register(redirect_uris=["http://127.0.0.1/callback", "http://localhost:6274/cb"])
+    assert body["redirect_uris"] == ["http://127.0.0.1/callback", "http://localhost:6274/cb"]
+
+
+def test_registrations_per_address_are_limited(make_gateway: GatewayFactory) -> None:
+    limited = make_gateway(oauth_register_per_address_per_hour=3)
+    for _ in range(3):
+        limited.register()
+    refused = limited.http.post(
+        f"{limited.base}/register", json={"redirect_uris": [CLAUDE_CALLBACK]}
+    )
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+
+
+def test_total_number_of_dynamic_clients_is_capped(make_gateway: GatewayFactory) -> None:
+    capped = make_gateway(oauth_dynamic_clients_max=2)
+    capped.register()
+    capped.register()
+    full = capped.http.post(f"{capped.base}/register", json={"redirect_uris": [CLAUDE_CALLBACK]})
+    assert full.status_code == 503
