@@ -1,0 +1,291 @@
+"""Bearer verification for the MCP endpoints (`/mcp`, `/sse`, `/messages/`).
+
+The gateway is the OAuth 2.0 resource server for its own MCP resource:
+
+- RFC 6750 §2.1: the access token comes only in ``Authorization: Bearer``.
+- RFC 6750 §3 / RFC 9728 §5.1: a missing or invalid token gets 401 with a ``WWW-Authenticate``
+  challenge naming the protected resource metadata and the scope to request
+  (``error="invalid_token"`` when a token was sent); a token lacking a scope that the called tool
+  needs gets 403 ``insufficient_scope`` with the scopes to ask for (MCP authorization, "scope
+  challenge handling").
+- RFC 8707: only tokens issued for ``{base}/mcp`` are accepted (audience).
+
+Tokens are looked up by their SHA-256 hash; unknown, expired, revoked, wrong-resource tokens,
+revoked grants and disabled athletes all fail the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from mcp.server.auth.middleware.auth_context import auth_context_var
+from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
+from mcp.server.auth.provider import AccessToken
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.authentication import AuthCredentials
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.db.models import Athlete, Grant, OAuthClient, Token
+from app.mcp.identity import Caller, RequestOutcome, current_caller, current_outcome
+from app.oauth.scopes import READ, WRITE, parse_scope
+from app.oauth.tokens import ACCESS, hash_token
+
+PROTECTED_PATHS = ("/mcp", "/sse", "/messages/")
+MAX_TOKEN_CHARS = 512
+MAX_BODY_BYTES = 4 * 1024 * 1024
+
+Verifier = Callable[[str], Awaitable[Caller | None]]
+
+
+def resource_metadata_url(base_url: str) -> str:
+    """RFC 9728 §3.1: the metadata URL for the resource ``{base}/mcp``."""
+    return f"{base_url}/.well-known/oauth-protected-resource/mcp"
+
+
+def challenge(
+    base_url: str, *, scope: str = READ, error: str | None = None, description: str | None = None
+) -> str:
+    """The ``WWW-Authenticate`` value (RFC 6750 §3) for a 401 or 403 on the MCP endpoints."""
+    parts = [f'resource_metadata="{resource_metadata_url(base_url)}"', f'scope="{scope}"']
+    if error:
+        parts.append(f'error="{error}"')
+    if description:
+        parts.append(f'error_description="{description}"')
+    return "Bearer " + ", ".join(parts)
+
+
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (RFC 6750 §2.1), else None."""
+    value = headers.get("authorization", "")
+    scheme, _, token = value.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_CHARS:
+        return None
+    return token
+
+
+async def verify_access_token(
+    db: AsyncSession, token: str, *, resource: str, now: datetime
+) -> Caller | None:
+    """The caller an access token stands for, or None if it must be refused.
+
+    Refused: unknown hash, not an access token, expired, revoked, issued for another resource,
+    grant revoked, athlete disabled.
+    """
+    row = (
+        await db.execute(
+            select(Token, Grant, Athlete, OAuthClient)
+            .join(Grant, Token.grant_id == Grant.id)
+            .join(Athlete, Grant.athlete_id == Athlete.id)
+            .join(OAuthClient, Grant.client_pk == OAuthClient.id)
+            .where(Token.token_hash == hash_token(token), Token.kind == ACCESS)
+        )
+    ).first()
+    if row is None:
+        return None
+    access, grant, athlete, client = row
+    if access.revoked_at is not None or access.expires_at <= now:
+        return None
+    if access.resource != resource or grant.revoked_at is not None or athlete.is_disabled:
+        return None
+    return Caller(
+        athlete_pk=athlete.id,
+        intervals_id=athlete.intervals_id,
+        timezone=athlete.timezone,
+        client_id=client.client_id,
+        grant_id=grant.id,
+        scopes=frozenset(parse_scope(access.scope)),
+    )
+
+
+def called_tools(body: bytes) -> list[str]:
+    """Names of the tools a JSON-RPC message (or batch) calls; [] if it calls none."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return []
+    messages = payload if isinstance(payload, list) else [payload]
+    names = []
+    for message in messages:
+        if isinstance(message, dict) and message.get("method") == "tools/call":
+            params = message.get("params")
+            name = params.get("name") if isinstance(params, dict) else None
+            names.append(name if isinstance(name, str) else "")
+    return names
+
+
+def missing_scope(tools: list[str], tool_scopes: Mapping[str, str], granted: frozenset[str]) -> str:
+    """The scope string to ask for when ``granted`` does not cover every called tool, else ''."""
+    needed = {tool_scopes.get(name, READ) for name in tools}
+    if needed <= granted:
+        return ""
+    return f"{READ} {WRITE}" if WRITE in needed else READ
+
+
+def _is_protected(path: str) -> bool:
+    return path in PROTECTED_PATHS[:2] or path.startswith(PROTECTED_PATHS[2])
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The whole request body, or None when it exceeds MAX_BODY_BYTES."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+def _sdk_user(caller: Caller, issuer: str) -> AuthenticatedUser:
+    """The SDK's view of the caller, so SSE sessions stay bound to the principal that opened
+    them (the SDK compares client id, issuer and subject)."""
+    return AuthenticatedUser(
+        AccessToken(
+            token=f"grant:{caller.grant_id}",
+            client_id=caller.client_id,
+            scopes=sorted(caller.scopes),
+            subject=str(caller.athlete_pk),
+            claims={"iss": issuer},
+        )
+    )
+
+
+class BearerGuard:
+    """ASGI middleware in front of the MCP transports: 401/403 challenges, caller identity,
+    and the 401 a tool call asks for when Intervals.icu rejected the stored credential."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        base_url: str,
+        verify: Verifier,
+        tool_scopes: Mapping[str, str],
+    ) -> None:
+        self.app = app
+        self.base_url = base_url
+        self.verify = verify
+        self.tool_scopes = tool_scopes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_protected(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        token = bearer_token(headers)
+        caller = await self.verify(token) if token else None
+        if caller is None:
+            error = "invalid_token" if token else None
+            await self._refuse(send, 401, challenge(self.base_url, error=error))
+            return
+        if scope["method"] == "POST":
+            body = await _read_body(receive)
+            if body is None:
+                await self._refuse(send, 413, None)
+                return
+            receive = _replay(body, receive)
+            needed = missing_scope(called_tools(body), self.tool_scopes, caller.scopes)
+            if needed:
+                value = challenge(self.base_url, scope=needed, error="insufficient_scope")
+                await self._refuse(send, 403, value)
+                return
+        await self._serve(caller, scope, receive, send)
+
+    async def _serve(self, caller: Caller, scope: Scope, receive: Receive, send: Send) -> None:
+        outcome = RequestOutcome()
+        scope["user"] = _sdk_user(caller, self.base_url)
+        scope["auth"] = AuthCredentials(sorted(caller.scopes))
+        tokens = (
+            current_caller.set(caller),
+            current_outcome.set(outcome),
+            auth_context_var.set(scope["user"]),
+        )
+        replaced = False
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and outcome.reauth_required:
+                replaced = True
+                description = "Intervals.icu rejected the stored credential; sign in again"
+                value = challenge(self.base_url, error="invalid_token", description=description)
+                await self._refuse(send, 401, value)
+                return
+            if not replaced:
+                await send(message)
+
+        try:
+            await self.app(scope, receive, guarded_send)
+        finally:
+            auth_context_var.reset(tokens[2])
+            current_outcome.reset(tokens[1])
+            current_caller.reset(tokens[0])
+
+    @staticmethod
+    async def _refuse(send: Send, status: int, www_authenticate: str | None) -> None:
+        error = {401: "invalid_token", 403: "insufficient_scope"}.get(status, "request_too_large")
+        body = json.dumps({"error": error}).encode()
+        headers: list[tuple[bytes, bytes]] = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"cache-control", b"no-store"),
+        ]
+        if www_authenticate:
+            headers.append((b"www-authenticate", www_authenticate.encode()))
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+
+def allowed_hosts_and_origins(base_url: str, *, is_local: bool) -> tuple[list[str], list[str]]:
+    """DNS-rebinding protection lists derived from the base URL (MCP transports, "Security
+    Warning"): the public host (with and without its default port) and its origin; on a
+    loopback base URL every loopback host and port as well."""
+    parts = urlsplit(base_url)
+    host = parts.hostname or ""
+    shown = f"[{host}]" if ":" in host else host
+    default_port = 443 if parts.scheme == "https" else 80
+    port = parts.port or default_port
+    hosts = [f"{shown}:{port}"] + ([shown] if port == default_port else [])
+    origin = f"{parts.scheme}://{shown}" + ("" if port == default_port else f":{port}")
+    origins = [origin]
+    if is_local:
+        loopback = ("127.0.0.1", "localhost", "[::1]")
+        hosts += [f"{name}:*" for name in loopback] + list(loopback)
+        origins += [f"http://{name}:*" for name in loopback]
+    return hosts, origins
+
+
+def cors_origin_regex(origins: list[str]) -> str:
+    """One regex matching the allowed origins (``:*`` meaning any port), for CORSMiddleware."""
+    alternatives = []
+    for origin in origins:
+        if origin.endswith(":*"):
+            alternatives.append(re.escape(origin[:-2]) + r"(:\d+)?")
+        else:
+            alternatives.append(re.escape(origin))
+    return "^(" + "|".join(alternatives) + ")$"

@@ -1,0 +1,102 @@
+"""Credential resolution for the multi-user endpoint: caller identity -> Intervals.icu session.
+
+Per tool call: read the caller the bearer middleware established, decrypt their stored
+credential (app/vault), record the grant's last use, and open an Intervals.icu session for their
+athlete. The plaintext lives only inside that call. When Intervals.icu rejects the credential,
+it is marked rejected, every token of the athlete is revoked and the transport is asked to
+answer 401, so the MCP client starts OAuth again and the sign-in page asks for a new key.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.db.engine import transaction
+from app.db.models import Grant, utcnow
+from app.intervals.client import IntervalsClient
+from app.mcp.identity import Caller, current_caller, current_outcome
+from app.mcp.tools.context import AthleteContext, Clock, utc_now, zone_or_utc
+from app.mcp.tools.errors import CredentialFailed, ReauthRequired, ToolFailure
+from app.oauth.grants import revoke_athlete_tokens
+from app.settings import EncryptionKey
+from app.vault.crypto import Vault, VaultError
+from app.vault.store import StoredCredential, load_credential, mark_credential_rejected
+
+log = logging.getLogger(__name__)
+
+REJECTED_REASON = "Intervals.icu rejected the key during a tool call"
+UNREADABLE_REASON = "the stored key could not be decrypted"
+
+
+@dataclass
+class CallerSessions:
+    """Opens the authenticated caller's :class:`AthleteContext` for one tool call."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    keyring: Vault | Sequence[EncryptionKey]
+    intervals: IntervalsClient
+    clock: Clock = field(default=utc_now)
+
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[AthleteContext]:
+        caller = current_caller.get()
+        if caller is None:  # the bearer middleware always sets it; refuse rather than guess
+            raise ToolFailure("This request is not authenticated.")
+        stored = await self._resolve(caller)
+        session = self.intervals.session(
+            stored.credential, caller.intervals_id, owner_id=caller.intervals_id
+        )
+        context = AthleteContext(
+            api=session,
+            athlete_id=caller.intervals_id,
+            timezone=zone_or_utc(caller.timezone),
+            now=self.clock,
+        )
+        try:
+            yield context
+        except CredentialFailed:
+            await self._require_reauth(caller, REJECTED_REASON, mark=True)
+            raise ReauthRequired() from None
+
+    async def _resolve(self, caller: Caller) -> StoredCredential:
+        """The caller's decrypted credential; records the grant's last use."""
+        try:
+            async with transaction(self.sessions) as db:
+                stored = await load_credential(db, self.keyring, caller.athlete_pk)
+                await _touch_grant(db, caller.grant_id, utcnow())
+        except VaultError:
+            log.warning("credential of athlete row %s cannot be decrypted", caller.athlete_pk)
+            await self._require_reauth(caller, UNREADABLE_REASON, mark=True)
+            raise ReauthRequired() from None
+        if stored is None or stored.rejected_at is not None:
+            await self._require_reauth(caller, REJECTED_REASON, mark=False)
+            raise ReauthRequired()
+        return stored
+
+    async def _require_reauth(self, caller: Caller, reason: str, *, mark: bool) -> None:
+        """Mark the credential rejected, revoke the athlete's tokens, ask the transport for 401."""
+        async with transaction(self.sessions) as db:
+            if mark:
+                await mark_credential_rejected(db, caller.athlete_pk, reason)
+            revoked = await revoke_athlete_tokens(db, caller.athlete_pk)
+        log.info(
+            "athlete row %s must sign in again (%s); %d grants revoked",
+            caller.athlete_pk,
+            reason,
+            revoked,
+        )
+        outcome = current_outcome.get()
+        if outcome is not None:
+            outcome.reauth_required = True
+
+
+async def _touch_grant(db: AsyncSession, grant_id: int, now: datetime) -> None:
+    """Record when the grant was last used (shown on the account page)."""
+    await db.execute(update(Grant).where(Grant.id == grant_id).values(last_used_at=now))

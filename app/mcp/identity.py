@@ -1,0 +1,34 @@
+"""The authenticated caller of one MCP request, as the bearer verifier established it.
+
+Set by the bearer middleware (auth.py) for the duration of one HTTP request; read by credential
+resolution (caller.py). Nothing from the JSON-RPC body can change it. The per-request
+:class:`RequestOutcome` lets credential resolution ask the transport to answer 401.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the athlete, through which client and grant, with which scopes."""
+
+    athlete_pk: int
+    intervals_id: str
+    timezone: str
+    client_id: str
+    grant_id: int
+    scopes: frozenset[str]
+
+
+@dataclass
+class RequestOutcome:
+    """Filled in while a request runs; ``reauth_required`` turns the response into a 401."""
+
+    reauth_required: bool = False
+
+
+current_caller: ContextVar[Caller | None] = ContextVar("mcp_caller", default=None)
+current_outcome: ContextVar[RequestOutcome | None] = ContextVar("mcp_outcome", default=None)

@@ -1,0 +1,167 @@
+"""The MCP server and its HTTP mounting: ``/mcp`` (streamable HTTP) and legacy SSE.
+
+``/mcp`` runs stateless with JSON responses, so any instance behind a load balancer can answer
+any request; it serves both protocol eras of the SDK: 2025-06-18 / 2025-11-25 (``initialize``)
+and 2026-07-28 (stateless, ``server/discover``). In front of the transports: CORS (exposing
+``WWW-Authenticate`` and ``Mcp-Session-Id``) and the bearer guard (app/mcp/auth.py). The SDK's
+DNS-rebinding protection stays on, with hosts and origins derived from the base URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI
+from mcp.server.mcpserver import MCPServer
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
+from starlette.types import ASGIApp
+
+from app import __version__
+from app.intervals.client import IntervalsClient
+from app.keyring import resolve_key_ring
+from app.mcp.auth import (
+    BearerGuard,
+    allowed_hosts_and_origins,
+    cors_origin_regex,
+    verify_access_token,
+)
+from app.mcp.caller import CallerSessions
+from app.mcp.identity import Caller
+from app.mcp.sse import MESSAGES_PATH, SSE_PATH, sse_routes
+from app.mcp.tools.context import AthleteContext, AthleteProvider, Clock, utc_now
+from app.mcp.tools.registry import TOOLS, ToolSpec, register_tools, tool_scopes
+from app.settings import Settings
+
+MCP_PATH = "/mcp"
+INSTRUCTIONS = (
+    "Reads the signed-in athlete's Intervals.icu data. Dates are YYYY-MM-DD in the athlete's "
+    "own timezone; answers name their units (m, s, W, bpm) and scales."
+)
+CORS_HEADERS = ["Authorization", "Content-Type", "Mcp-Session-Id", "MCP-Protocol-Version"]
+
+
+def build_server(provider: AthleteProvider, specs: tuple[ToolSpec, ...] = TOOLS) -> MCPServer[Any]:
+    """An MCP server with the tools bound to ``provider`` (multi-user or stdio)."""
+    server: MCPServer[Any] = MCPServer(
+        name="intervals-gateway",
+        title="Intervals.icu",
+        version=__version__,
+        instructions=INSTRUCTIONS,
+    )
+    register_tools(server, provider, specs)
+    return server
+
+
+@dataclass
+class McpRuntime:
+    """What `/mcp` needs per request; the database and Intervals.icu client arrive at startup.
+
+    ``clock`` is the tools' clock ("today" in the athlete's timezone); tests replace it.
+    """
+
+    settings: Settings
+    clock: Clock = field(default=utc_now)
+    server: MCPServer[Any] | None = None
+    callers: CallerSessions | None = None
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def open(self) -> AbstractAsyncContextManager[AthleteContext]:
+        """The :class:`AthleteProvider` of the HTTP transports."""
+        if self.callers is None:
+            raise RuntimeError("the MCP endpoint is not started")
+        return self.callers.open()
+
+    async def verify(self, token: str) -> Caller | None:
+        """Bearer verification against the database (real time, not the tools' clock)."""
+        if self.callers is None:
+            return None
+        async with self.callers.sessions() as db:
+            return await verify_access_token(
+                db, token, resource=self.settings.mcp_resource, now=datetime.now(UTC)
+            )
+
+    @asynccontextmanager
+    async def started(self, state: Any) -> AsyncIterator[None]:
+        """Bind to the app's database and Intervals.icu client and run the session manager."""
+        assert self.server is not None
+        async with AsyncExitStack() as stack:
+            intervals: IntervalsClient | None = getattr(state, "intervals", None)
+            if intervals is None:
+                intervals = IntervalsClient.from_settings(self.settings)
+                stack.push_async_callback(intervals.aclose)
+            self.callers = CallerSessions(
+                sessions=state.sessions,
+                keyring=getattr(state, "vault", None) or resolve_key_ring(self.settings),
+                intervals=intervals,
+                clock=self.now,
+            )
+            await stack.enter_async_context(self.server.session_manager.run())
+            try:
+                yield
+            finally:
+                self.callers = None
+
+
+def transport_security(settings: Settings) -> TransportSecuritySettings:
+    """DNS-rebinding protection with hosts and origins derived from the base URL."""
+    hosts, origins = allowed_hosts_and_origins(settings.base_url, is_local=settings.is_local)
+    return TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=origins)
+
+
+def edge_app(runtime: McpRuntime, server: MCPServer[Any]) -> ASGIApp:
+    """Both transports behind the bearer guard, behind CORS."""
+    settings = runtime.settings
+    security = transport_security(settings)
+    streamable = server.streamable_http_app(
+        streamable_http_path=MCP_PATH,
+        json_response=True,
+        stateless_http=True,
+        transport_security=security,
+    )
+    inner = Starlette(routes=[*streamable.routes, *sse_routes(server, security)])
+    guarded = BearerGuard(
+        inner, base_url=settings.base_url, verify=runtime.verify, tool_scopes=tool_scopes()
+    )
+    return CORSMiddleware(
+        guarded,
+        allow_origin_regex=cors_origin_regex(security.allowed_origins),
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_headers=CORS_HEADERS,
+        expose_headers=["WWW-Authenticate", "Mcp-Session-Id"],
+    )
+
+
+def mount_mcp(app: FastAPI, settings: Settings) -> McpRuntime:
+    """Add ``/mcp``, ``/sse`` and ``/messages/`` to the app; enter :func:`run_mcp` in its
+    lifespan. Exact routes, no catch-all mount, so the order of routers does not matter."""
+    runtime = McpRuntime(settings)
+    runtime.server = build_server(runtime)
+    edge = edge_app(runtime, runtime.server)
+    app.router.routes.extend(
+        [
+            Route(MCP_PATH, endpoint=edge, include_in_schema=False),
+            Route(SSE_PATH, endpoint=edge, methods=["GET", "OPTIONS"], include_in_schema=False),
+            Route(
+                MESSAGES_PATH, endpoint=edge, methods=["POST", "OPTIONS"], include_in_schema=False
+            ),
+        ]
+    )
+    app.state.mcp = runtime
+    return runtime
+
+
+@asynccontextmanager
+async def run_mcp(app: FastAPI) -> AsyncIterator[None]:
+    """The MCP part of the app's lifespan (FastAPI does not run a mounted app's lifespan)."""
+    runtime: McpRuntime = app.state.mcp
+    async with runtime.started(app.state):
+        yield

@@ -1,0 +1,101 @@
+"""``intervals-gateway stdio``: the local single-user mode for Claude Desktop.
+
+Configured by environment, like the original server: ``INTERVALS_API_KEY`` (or ``API_KEY``),
+``INTERVALS_ATHLETE_ID`` (or ``ATHLETE_ID``; optional, default: the key's owner) and
+``INTERVALS_API_BASE_URL``. No database, no OAuth: the same tools, on stdin/stdout, with the key
+from the environment. The athlete's id and timezone come from their profile
+(``GET /athlete/{id}``), fetched once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+from app.intervals.client import IntervalsClient
+from app.intervals.credentials import ApiKey
+from app.intervals.ids import InvalidId, athlete_id
+from app.mcp.tools.context import AthleteContext, Clock, utc_now, zone_or_utc
+from app.mcp.tools.errors import EXPECTED_ERRORS, CredentialFailed, ToolFailure, describe
+
+KEY_VARIABLES = ("INTERVALS_API_KEY", "API_KEY")
+ATHLETE_VARIABLES = ("INTERVALS_ATHLETE_ID", "ATHLETE_ID")
+BASE_URL_VARIABLE = "INTERVALS_API_BASE_URL"
+REJECTED = (
+    "Intervals.icu rejected the API key from INTERVALS_API_KEY; copy it again from "
+    "intervals.icu Settings > Developer Settings into your MCP client configuration."
+)
+
+
+class StdioConfigError(Exception):
+    """The environment does not configure stdio mode; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class StdioConfig:
+    """Single-user settings read from the environment."""
+
+    api_key: str = field(repr=False)
+    athlete_id: str
+    base_url: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], default_base_url: str) -> StdioConfig:
+        """Read the original server's variable names as well as the ``INTERVALS_`` ones."""
+        key = next((env[name].strip() for name in KEY_VARIABLES if env.get(name, "").strip()), "")
+        if not key:
+            raise StdioConfigError("set INTERVALS_API_KEY (your Intervals.icu API key)")
+        raw_athlete = next(
+            (env[name].strip() for name in ATHLETE_VARIABLES if env.get(name, "").strip()), "0"
+        )
+        try:
+            athlete = athlete_id(raw_athlete)
+        except InvalidId as error:
+            raise StdioConfigError(f"INTERVALS_ATHLETE_ID: {error}") from None
+        base_url = (env.get(BASE_URL_VARIABLE) or default_base_url).strip().rstrip("/")
+        if not base_url.startswith(("http://", "https://")):
+            raise StdioConfigError(f"{BASE_URL_VARIABLE} must be an http(s) URL")
+        return cls(api_key=key, athlete_id=athlete, base_url=base_url)
+
+
+@dataclass
+class SingleAthlete:
+    """The :class:`AthleteProvider` of stdio mode: one key, one athlete."""
+
+    client: IntervalsClient
+    credential: ApiKey
+    athlete_id: str = "0"
+    clock: Clock = field(default=utc_now)
+    _identity: tuple[str, str] | None = None
+
+    async def _profile(self) -> tuple[str, str]:
+        """The athlete's real id and timezone, from ``GET /athlete/{id}`` (once)."""
+        if self._identity is None:
+            session = self.client.session(self.credential, self.athlete_id)
+            try:
+                athlete = await session.get_athlete()
+            except EXPECTED_ERRORS as error:
+                raise describe(error, "your athlete profile") from None
+            self._identity = (athlete.id, athlete.timezone or "UTC")
+        return self._identity
+
+    @asynccontextmanager
+    async def open(self) -> AsyncIterator[AthleteContext]:
+        try:
+            real_id, timezone = await self._profile()
+            session = self.client.session(self.credential, real_id, owner_id=real_id)
+            yield AthleteContext(
+                api=session, athlete_id=real_id, timezone=zone_or_utc(timezone), now=self.clock
+            )
+        except CredentialFailed:
+            raise ToolFailure(REJECTED) from None
+
+
+async def serve_stdio(config: StdioConfig) -> None:
+    """Serve the tools on stdin/stdout until the client closes the pipe."""
+    from app.mcp.server import build_server
+
+    async with IntervalsClient(config.base_url) as client:
+        provider = SingleAthlete(client, ApiKey(config.api_key), config.athlete_id)
+        await build_server(provider).run_stdio_async()

@@ -1,0 +1,66 @@
+"""Errors a tool reports to the model as an ``isError`` result: short, actionable, no secrets.
+
+Every failure a tool can meet is turned into :class:`ToolFailure` with a message written here;
+never a stack trace, never upstream text that could carry a credential.
+"""
+
+from __future__ import annotations
+
+from app.intervals import errors as upstream
+from app.intervals.ids import InvalidId
+
+
+class ToolFailure(Exception):
+    """A tool call failed in a way the user can act on; ``str()`` is the whole message."""
+
+
+class ReauthRequired(ToolFailure):
+    """The caller's Intervals.icu credential no longer works: they must sign in again."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Intervals.icu rejected the stored API key or token. Reconnect this app to the gateway "
+            "(sign in again); the sign-in page will ask for a new key."
+        )
+
+
+EXPECTED_ERRORS: tuple[type[Exception], ...] = (upstream.IntervalsError, ValueError)
+"""What an upstream call may raise in normal operation (``InvalidId`` is a ``ValueError``)."""
+
+
+class CredentialFailed(ToolFailure):
+    """Intervals.icu refused the caller's own credential (401, or 403 on their own athlete).
+    The provider that opened the call decides what happens next (re-authentication)."""
+
+
+def not_found(what: str) -> ToolFailure:
+    """The object does not exist, or belongs to another athlete (same answer either way)."""
+    return ToolFailure(f"No {what} found for your athlete. Check the id (list tools show ids).")
+
+
+def describe(error: Exception, what: str) -> ToolFailure:
+    """Translate an Intervals.icu client error or a validation error into a tool failure."""
+    if isinstance(error, ToolFailure):
+        return error
+    if isinstance(error, upstream.CredentialRejected):
+        return CredentialFailed(error.message)
+    if isinstance(error, upstream.NotFound):
+        return not_found(what)
+    if isinstance(error, upstream.AccessDenied):
+        return ToolFailure(
+            f"Your athlete has no access to {what} on Intervals.icu (it belongs to someone else "
+            "or was not shared with you)."
+        )
+    if isinstance(error, upstream.RateLimited):
+        seconds = max(1, round(error.retry_after))
+        return ToolFailure(f"Intervals.icu is busy (rate limited); try again in {seconds} s.")
+    if isinstance(error, upstream.UpstreamUnavailable):
+        return ToolFailure("Intervals.icu is not answering right now; try again in a minute.")
+    if isinstance(error, upstream.ValidationFailed):
+        detail = f": {error.upstream_message}" if error.upstream_message else ""
+        return ToolFailure(f"Intervals.icu refused the request for {what}{detail}"[:300])
+    if isinstance(error, upstream.UnexpectedPayload):
+        return ToolFailure(f"Intervals.icu sent an answer for {what} that could not be read.")
+    if isinstance(error, InvalidId | ValueError):
+        return ToolFailure(str(error)[:300])
+    return ToolFailure(f"Could not get {what}; try again.")
