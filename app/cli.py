@@ -11,6 +11,9 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from app.accounts.cli import add_account_commands
+from app.mcp.cli import add_stdio_command
+from app.oauth.cli import add_client_commands
 from app.settings import Settings, SettingsError, configure_logging, load_settings
 
 EXIT_CONFIG = 2
@@ -72,6 +75,8 @@ def describe_settings(settings: Settings) -> list[str]:
         value = getattr(settings, name)
         if name in secret_fields:
             shown = "(set)" if value else "(not set: development key under data_dir is used)"
+        elif name == "intervals_oauth_client_secret":
+            shown = "(set)" if value else "(not set)"
         elif name == "database_url" and not value:
             shown = f"(embedded SQLite: {settings.sqlalchemy_url.database})"
         elif name == "database_url":
@@ -100,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="validate settings and print them without secrets")
     check.set_defaults(handler=cmd_check_config)
+    add_account_commands(sub)
+    add_client_commands(sub)
+    add_stdio_command(sub)
     return parser
 
 

@@ -5,27 +5,56 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
 from app import __version__
+from app.accounts.routes import install_accounts
 from app.db.engine import make_async_engine, make_sessionmaker
 from app.db.migrations import head_revision
+from app.intervals.client import IntervalsClient
+from app.keyring import resolve_key_ring
+from app.mcp.server import mount_mcp, run_mcp
+from app.oauth.purge import start_purge_task
+from app.oauth.routes import install_oauth
 from app.settings import Settings
+from app.vault.crypto import Vault
 from app.web import health
 from app.web.security import PageSecurityHeaders
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the gateway: OAuth server, pages, `/mcp`, health probes, all bound to `settings`."""
+def create_app(
+    settings: Settings, *, intervals_transport: httpx.AsyncBaseTransport | None = None
+) -> FastAPI:
+    """Build the gateway: OAuth server, pages, `/mcp`, health probes, all bound to `settings`.
+
+    ``app.state.intervals`` is the one process-wide Intervals.icu client (opened and closed by
+    the lifespan) and ``app.state.vault`` the credential vault. Tests pass
+    ``intervals_transport=httpx.ASGITransport(app=fake.app)`` to send every Intervals.icu
+    request (API and OAuth token exchange) to the fake server in-process, with
+    ``intervals_api_base_url`` set to the fake's URL (e.g. ``http://intervals.test/api/v1``).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_async_engine(settings)
         app.state.engine = engine
         app.state.sessions = make_sessionmaker(engine)
+        app.state.vault = Vault(resolve_key_ring(settings))
+        test_http = (
+            httpx.AsyncClient(transport=intervals_transport) if intervals_transport else None
+        )
+        app.state.intervals = IntervalsClient.from_settings(settings, http=test_http)
+        purge_task = start_purge_task(app.state.sessions, settings)
         try:
-            yield
+            async with run_mcp(app):
+                yield
         finally:
+            if purge_task is not None:
+                purge_task.cancel()
+            await app.state.intervals.aclose()
+            if test_http is not None:
+                await test_http.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -38,7 +67,11 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.schema_head = head_revision(settings)
+    app.state.intervals_transport = intervals_transport
     app.add_middleware(PageSecurityHeaders)
     # Routers, one per concern (accounts pages, OAuth endpoints, MCP) are included here.
     app.include_router(health.router)
+    install_accounts(app, settings)
+    install_oauth(app, settings)
+    mount_mcp(app, settings)
     return app

@@ -125,9 +125,122 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         "INFO", description="Log level."
     )
+    # -- accounts: access policy, browser sessions, sign-in limits, Intervals.icu OAuth app --
+    access_policy: Literal["open", "allowlist"] = Field(
+        "open",
+        description="Who may sign in: 'open' (any Intervals.icu athlete) or 'allowlist' "
+        "(only athlete ids added with `intervals-gateway allowlist add`).",
+    )
+    session_idle_seconds: int = Field(
+        12 * 3600, ge=60, description="A browser session ends after this long without use."
+    )
+    session_absolute_seconds: int = Field(
+        7 * 86400, ge=60, description="A browser session ends this long after sign-in, regardless."
+    )
+    signin_attempts_per_athlete: int = Field(
+        5, ge=1, description="Failed sign-ins allowed per athlete id within the window."
+    )
+    signin_attempts_per_address: int = Field(
+        20, ge=1, description="Failed sign-ins allowed per client address within the window."
+    )
+    signin_window_seconds: int = Field(
+        900, ge=1, description="Sliding window for the sign-in attempt limits."
+    )
+    intervals_oauth_client_id: str = Field(
+        "", description="Intervals.icu OAuth app client id; enables 'Continue with Intervals.icu'."
+    )
+    intervals_oauth_client_secret: str = Field(
+        "", repr=False, description="Intervals.icu OAuth app client secret."
+    )
+    intervals_oauth_authorize_url: str = Field(
+        "https://intervals.icu/oauth/authorize",
+        description="Intervals.icu OAuth authorization endpoint.",
+    )
+    intervals_oauth_token_url: str = Field(
+        "https://intervals.icu/api/oauth/token", description="Intervals.icu OAuth token endpoint."
+    )
+    intervals_oauth_scope: str = Field(
+        "ACTIVITY:WRITE,WELLNESS:WRITE,CALENDAR:WRITE,LIBRARY:WRITE,SETTINGS:WRITE",
+        description="Scopes requested from Intervals.icu (comma-separated AREA:LEVEL).",
+    )
+    # -- OAuth authorization server (docs/oauth.md) --
+    oauth_access_token_seconds: int = Field(
+        3600, ge=60, le=86400, description="Lifetime of an access token issued to an MCP client."
+    )
+    oauth_refresh_token_seconds: int = Field(
+        30 * 86400, ge=3600, description="Lifetime of a refresh token (renewed on every rotation)."
+    )
+    oauth_code_seconds: int = Field(
+        600, ge=10, le=600, description="Lifetime of an authorization code (at most 10 minutes)."
+    )
+    oauth_dynamic_clients_max: int = Field(
+        10_000, ge=1, description="Total cap on dynamically registered clients (RFC 7591)."
+    )
+    oauth_register_per_address_per_hour: int = Field(
+        100,
+        ge=1,
+        description="Registrations allowed per client address per hour (loose: vendors share "
+        "egress addresses).",
+    )
+    oauth_abandoned_client_seconds: int = Field(
+        7 * 86400,
+        ge=3600,
+        description="A dynamically registered client without any grant is purged after this long.",
+    )
+    oauth_purge_interval_seconds: int = Field(
+        3600,
+        ge=0,
+        description="How often expired codes, tokens and sessions are purged (0: never).",
+    )
+    cimd_fetch_timeout_seconds: float = Field(
+        10.0, gt=0, le=30, description="Timeout for fetching a Client ID Metadata Document."
+    )
+    cimd_cache_max_entries: int = Field(
+        1000, ge=1, description="Client ID Metadata Documents kept in the in-memory cache."
+    )
+    cimd_extra_ca_file: Path | None = Field(
+        None,
+        description="Test only: PEM CA trusted, in addition to the system roots, when fetching "
+        "Client ID Metadata Documents.",
+    )
+    cimd_allow_loopback: bool = Field(
+        False,
+        description="Test only: allow Client ID Metadata Documents on loopback addresses.",
+    )
+    upstream_rate_per_second: float = Field(
+        10.0,
+        gt=0,
+        description="Sustained requests per second the whole gateway sends to Intervals.icu "
+        "(its limit is per client IP).",
+    )
+    upstream_burst: int = Field(
+        30, ge=1, description="Token-bucket burst size for requests to Intervals.icu."
+    )
+    upstream_per_athlete_concurrency: int = Field(
+        4, ge=1, description="Concurrent Intervals.icu requests allowed per athlete."
+    )
+    upstream_max_wait_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How long a call waits for the shared budget before failing as rate limited.",
+    )
+    upstream_connect_timeout_seconds: float = Field(
+        5.0, gt=0, description="Connect timeout for Intervals.icu requests."
+    )
+    upstream_read_timeout_seconds: float = Field(
+        30.0, gt=0, description="Read timeout for Intervals.icu requests."
+    )
+    upstream_total_timeout_seconds: float = Field(
+        45.0, gt=0, description="Total time limit for one attempt of an Intervals.icu request."
+    )
     auto_migrate: bool = Field(True, description="Apply database migrations when `serve` starts.")
 
-    @field_validator("base_url", "intervals_api_base_url")
+    @field_validator(
+        "base_url",
+        "intervals_api_base_url",
+        "intervals_oauth_authorize_url",
+        "intervals_oauth_token_url",
+    )
     @classmethod
     def _http_url(cls, value: str) -> str:
         value = value.strip()
