@@ -21,14 +21,16 @@ __all__ = ["free_port", "python_module", "rss_bytes", "running", "wait_http"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    """Poll `url` until it answers 200; raise if the process dies or time runs out."""
+def wait_http(
+    url: str, process: subprocess.Popen[bytes], timeout: float = 60, ready_status: int = 200
+) -> None:
+    """Poll `url` until it answers `ready_status`; raise if the process dies or time runs out."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"{process.args!r} exited with {process.returncode}")
         try:
-            if httpx.get(url, timeout=1).status_code == 200:
+            if httpx.get(url, timeout=1).status_code == ready_status:
                 return
         except httpx.TransportError:
             pass
@@ -42,6 +44,7 @@ def running(
     ready_url: str,
     env: Mapping[str, str] | None = None,
     log: Path | None = None,
+    ready_status: int = 200,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run a command in its own process group until the block ends."""
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
@@ -54,7 +57,11 @@ def running(
         start_new_session=True,
     )
     try:
-        wait_http(ready_url, process)
+        try:
+            wait_http(ready_url, process, ready_status=ready_status)
+        except (RuntimeError, TimeoutError) as error:
+            tail = log.read_text(errors="replace")[-2000:] if log else ""
+            raise RuntimeError(f"{error}\n--- log tail ---\n{tail}") from None
         yield process
     finally:
         try:

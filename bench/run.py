@@ -1,0 +1,513 @@
+"""What a tool call costs through the gateway, and how it grows.
+
+    python -m bench.run [--db sqlite|postgresql|both] [--quick]
+
+(`make bench` runs both databases with a throwaway PostgreSQL.) Everything runs on loopback:
+the fake Intervals.icu server with a fixed latency, the gateway as a real uvicorn process.
+Results go to docs/benchmarks.json and docs/benchmarks.md; goals are reported met / not met
+and never fail the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import report
+from bench.load import closed_loop
+from bench.seed import SeedAthlete, seed
+from bench.stats import summarize
+from tests.support.processes import free_port, python_module, rss_bytes, running
+
+CONCURRENCY = (1, 8, 32, 128)
+BENCH_KEY = "bench:" + base64.urlsafe_b64encode(b"b" * 32).decode().rstrip("=")
+MCP_HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/json, text/event-stream",
+    "MCP-Protocol-Version": "2025-11-25",
+}
+QUESTIONS: dict[str, tuple[str, dict[str, Any]]] = {
+    "last 10 activities": ("get_activities", {"limit": 10}),
+    "one activity's details": ("get_activity_details", {}),
+    "one activity's intervals": ("get_activity_intervals", {}),
+    "30 days of wellness": ("get_wellness_data", {}),
+    "next 14 days of events": ("get_events", {}),
+}
+
+
+@dataclass
+class Stack:
+    """A running fake upstream and gateway, and the tokens seeded for the load clients."""
+
+    gateway: str
+    upstream: str
+    gateway_pid: int
+    tokens: list[str]
+    athletes: list[SeedAthlete]
+
+
+def demo_athletes() -> list[SeedAthlete]:
+    from tests.fake_intervals.data import DEMO_ATHLETES
+
+    return [SeedAthlete(a.id, a.name, a.timezone, a.api_key) for a in DEMO_ATHLETES]
+
+
+async def mcp_call(
+    http: httpx.AsyncClient, base: str, token: str, method: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    """One stateless JSON-RPC request to /mcp; raises unless it succeeded."""
+    response = await http.post(
+        f"{base}/mcp",
+        headers={**MCP_HEADERS, "Authorization": f"Bearer {token}"},
+        json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params},
+    )
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    if "error" in body:
+        raise RuntimeError(f"{method}: {body['error']}")
+    result: dict[str, Any] = body["result"]
+    if result.get("isError"):
+        raise RuntimeError(f"{method}: tool error {result.get('content')}")
+    return result
+
+
+def tool_call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "arguments": arguments}
+
+
+# -- processes ---------------------------------------------------------------------------
+
+
+@contextmanager
+def upstream(latency_ms: int, logs: Path) -> Iterator[str]:
+    """The fake Intervals.icu server as its own process, with a fixed latency per request."""
+    port = free_port()
+    args = python_module(
+        "tests.fake_intervals", "--port", str(port), "--latency", str(latency_ms / 1000)
+    )
+    ready = f"http://127.0.0.1:{port}/api/v1/athlete/0"  # 401 without credentials: it is up
+    log = logs / f"fake-{latency_ms}.log"
+    with running(args, ready, log=log, ready_status=401):
+        yield f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def gateway(
+    port: int, database_url: str, upstream_url: str, workers: int, logs: Path
+) -> Iterator[tuple[str, int]]:
+    env = {
+        "GATEWAY_BASE_URL": f"http://127.0.0.1:{port}",
+        "GATEWAY_PORT": str(port),
+        "GATEWAY_DATABASE_URL": database_url,
+        "GATEWAY_ENCRYPTION_KEYS": BENCH_KEY,
+        "GATEWAY_INTERVALS_API_BASE_URL": f"{upstream_url}/api/v1",
+        "GATEWAY_LOG_LEVEL": "WARNING",
+        "GATEWAY_UPSTREAM_RATE_PER_SECOND": "1000000",
+        "GATEWAY_UPSTREAM_BURST": "1000000",
+        "GATEWAY_UPSTREAM_PER_ATHLETE_CONCURRENCY": "1000",
+        "GATEWAY_OAUTH_PURGE_INTERVAL_SECONDS": "0",
+    }
+    args = [
+        str(Path(sys.executable).parent / "intervals-gateway"),
+        "serve",
+        "--workers",
+        str(workers),
+    ]
+    log = logs / f"gateway-{workers}w.log"
+    with running(args, f"http://127.0.0.1:{port}/readyz", env=env, log=log) as process:
+        yield f"http://127.0.0.1:{port}", process.pid
+
+
+# -- measurements ------------------------------------------------------------------------
+
+
+async def overhead(stack: Stack, levels: tuple[int, ...], requests: int) -> dict[str, Any]:
+    """MCP get_activities(limit=10) through the gateway vs the same upstream request direct."""
+    today = date.today()
+    athletes = stack.athletes
+    results: dict[str, Any] = {}
+    for clients in levels:
+
+        async def through_gateway(http: httpx.AsyncClient, index: int) -> None:
+            token = stack.tokens[index % len(stack.tokens)]
+            await mcp_call(
+                http, stack.gateway, token, "tools/call", tool_call("get_activities", {"limit": 10})
+            )
+
+        async def direct(http: httpx.AsyncClient, index: int) -> None:
+            athlete = athletes[index % len(athletes)]
+            response = await http.get(
+                f"{stack.upstream}/api/v1/athlete/{athlete.intervals_id}/activities",
+                params={
+                    "oldest": (today - timedelta(days=30)).isoformat(),
+                    "newest": today.isoformat(),
+                    "limit": 10,
+                },
+                auth=("API_KEY", athlete.api_key),
+            )
+            response.raise_for_status()
+
+        per_client = max(1, requests // clients)
+        via = await closed_loop(through_gateway, clients, per_client)
+        raw = await closed_loop(direct, clients, per_client)
+        g, d = summarize(via.latencies_s), summarize(raw.latencies_s)
+        results[str(clients)] = {
+            "gateway": g.as_dict(),
+            "direct": d.as_dict(),
+            "overhead_p50_ms": round(g.p50_ms - d.p50_ms, 3),
+            "overhead_p95_ms": round(g.p95_ms - d.p95_ms, 3),
+            "overhead_p99_ms": round(g.p99_ms - d.p99_ms, 3),
+            "gateway_calls_per_s": round(via.throughput, 1),
+            "errors": via.errors,
+            "first_error": via.first_error,
+        }
+    return results
+
+
+async def throughput(stack: Stack, clients: int, requests: int) -> float:
+    async def call(http: httpx.AsyncClient, index: int) -> None:
+        await mcp_call(
+            http,
+            stack.gateway,
+            stack.tokens[index % len(stack.tokens)],
+            "tools/call",
+            tool_call("get_activities", {"limit": 10}),
+        )
+
+    result = await closed_loop(call, clients, max(1, requests // clients))
+    return round(result.throughput, 1)
+
+
+async def answer_sizes(stack: Stack) -> dict[str, Any]:
+    """Characters of tools/list and of the answers to a fixed set of questions."""
+    token = stack.tokens[0]
+    async with httpx.AsyncClient(timeout=60) as http:
+        listing = await mcp_call(http, stack.gateway, token, "tools/list", {})
+        per_tool = {t["name"]: len(json.dumps(t, separators=(",", ":"))) for t in listing["tools"]}
+        latest = await mcp_call(
+            http, stack.gateway, token, "tools/call", tool_call("get_activities", {"limit": 1})
+        )
+        activity_id = _first_activity_id(latest)
+        events = await mcp_call(
+            http, stack.gateway, token, "tools/call", tool_call("get_events", {})
+        )
+        answers: dict[str, Any] = {}
+        for question, (name, arguments) in QUESTIONS.items():
+            args = dict(arguments)
+            if name in ("get_activity_details", "get_activity_intervals"):
+                args["activity_id"] = activity_id
+            result = (
+                events
+                if name == "get_events"
+                else await mcp_call(http, stack.gateway, token, "tools/call", tool_call(name, args))
+            )
+            text = "".join(c.get("text", "") for c in result.get("content", []))
+            structured = result.get("structuredContent")
+            answers[question] = {
+                "tool": name,
+                "text_chars": len(text),
+                "structured_chars": len(json.dumps(structured, separators=(",", ":")))
+                if structured is not None
+                else 0,
+            }
+    return {
+        "tools_list_chars": len(json.dumps(listing, separators=(",", ":"))),
+        "per_tool_chars": per_tool,
+        "answers": answers,
+    }
+
+
+def _first_activity_id(result: dict[str, Any]) -> str:
+    structured = result.get("structuredContent") or {}
+    for value in structured.values():
+        if isinstance(value, list) and value and isinstance(value[0], dict) and "id" in value[0]:
+            return str(value[0]["id"])
+    raise RuntimeError("get_activities returned no activity id")
+
+
+@contextmanager
+def rss_sampler(pid: int) -> Iterator[list[int]]:
+    samples: list[int] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            samples.append(rss_bytes(pid))
+            stop.wait(0.05)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield samples
+    finally:
+        stop.set()
+        thread.join()
+
+
+# -- growth (in-process) -----------------------------------------------------------------
+
+
+async def growth(database_url_for: Any, sizes: tuple[int, ...], probes: int) -> dict[str, Any]:
+    """Cost of token verification + credential resolution as the database grows."""
+    from bench.resolve import resolution_cost
+
+    out: dict[str, Any] = {}
+    for size in sizes:
+        out[str(size)] = await resolution_cost(database_url_for(f"growth{size}"), size, probes)
+    small, large = out[str(sizes[0])]["median_us"], out[str(sizes[-1])]["median_us"]
+    out["ratio_largest_smallest"] = round(large / small, 3) if small else None
+    return out
+
+
+# -- orchestration -----------------------------------------------------------------------
+
+
+@contextmanager
+def databases(kind: str, workdir: Path) -> Iterator[Any]:
+    """A factory of fresh database URLs of one kind."""
+    if kind == "sqlite":
+        yield lambda name: f"sqlite:///{workdir / name}.db"
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    admin_url = os.environ.get("BENCH_POSTGRES_URL") or os.environ.get("TEST_POSTGRES_URL")
+    if not admin_url:
+        raise SystemExit("PostgreSQL run needs BENCH_POSTGRES_URL (or use `make bench`)")
+    admin = create_engine(
+        make_url(admin_url).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    created: list[str] = []
+
+    def make(name: str) -> str:
+        db = f"bench_{name}_{os.getpid()}"
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{db}"'))
+        created.append(db)
+        return make_url(admin_url).set(database=db).render_as_string(hide_password=False)
+
+    try:
+        yield make
+    finally:
+        with admin.connect() as conn:
+            for db in created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+        admin.dispose()
+
+
+async def prepare(database_url: str, resource: str) -> tuple[list[str], list[SeedAthlete]]:
+    """Migrate and seed the demo athletes, each with a live access token for `resource`."""
+    from app.db.engine import make_async_engine, make_sessionmaker, transaction
+    from app.db.migrations import upgrade_to_head
+    from app.settings import Settings, parse_key_ring
+    from app.vault.crypto import Vault
+
+    settings = Settings(
+        _env_file=None,
+        database_url=database_url,  # type: ignore[call-arg]
+        encryption_keys=BENCH_KEY,
+    )
+    upgrade_to_head(settings)
+    athletes = demo_athletes()
+    engine = make_async_engine(settings)
+    try:
+        async with transaction(make_sessionmaker(engine)) as db:
+            seeded = await seed(db, Vault(parse_key_ring(BENCH_KEY)), athletes, resource)
+    finally:
+        await engine.dispose()
+    return seeded.tokens, athletes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run")
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="sqlite")
+    parser.add_argument("--quick", action="store_true", help="fewer requests (smoke run)")
+    args = parser.parse_args(argv)
+    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    results: dict[str, Any] = {**report.header(), "runs": {}}
+    for kind in kinds:
+        results["runs"][kind] = asyncio.run(run_database(kind, quick=args.quick))
+    report.write_json(results)
+    goals = evaluate_goals(results)
+    report.write_markdown(render(results, goals))
+    for goal in goals:
+        print(goal.line())
+    print(
+        f"wrote {report.RESULTS_JSON.relative_to(report.ROOT)} and "
+        f"{report.RESULTS_MD.relative_to(report.ROOT)}"
+    )
+    return 0
+
+
+async def run_database(kind: str, quick: bool) -> dict[str, Any]:
+    requests = 256 if quick else 2048
+    out: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="gw-bench-") as tmp, databases(kind, Path(tmp)) as dbs:
+        logs = Path(tmp)
+        for latency in (0, 20):
+            with upstream(latency, logs) as upstream_url:
+                out[f"upstream_{latency}ms"] = await run_stack(
+                    dbs(f"load{latency}"),
+                    upstream_url,
+                    logs,
+                    requests,
+                    full=latency == 0,
+                )
+        sizes = (100, 1_000) if quick else (100, 10_000, 100_000)
+        out["growth"] = await growth(dbs, sizes, probes=300 if quick else 2000)
+    return out
+
+
+async def run_stack(
+    database_url: str, upstream_url: str, logs: Path, requests: int, full: bool
+) -> dict[str, Any]:
+    """Seed, start one gateway worker and measure; with `full`, also sizes, memory, 2 workers."""
+    port = free_port()
+    tokens, athletes = await prepare(database_url, f"http://127.0.0.1:{port}/mcp")
+    out: dict[str, Any] = {}
+    with gateway(port, database_url, upstream_url, 1, logs) as (base, pid):
+        stack = Stack(base, upstream_url, pid, tokens, athletes)
+        if full:
+            out["answer_sizes"] = await answer_sizes(stack)
+            out["rss_idle_mb"] = round(rss_bytes(pid) / 2**20, 1)
+        with rss_sampler(pid) as samples:
+            out["overhead"] = await overhead(stack, CONCURRENCY, requests)
+        if full:
+            out["rss_under_load_mb"] = round(max(samples, default=0) / 2**20, 1)
+            out["throughput_1_worker"] = max(
+                out["overhead"][str(c)]["gateway_calls_per_s"] for c in CONCURRENCY
+            )
+    if full:
+        workers = os.cpu_count() or 2
+        with gateway(port, database_url, upstream_url, workers, logs) as (base, pid):
+            stack = Stack(base, upstream_url, pid, tokens, athletes)
+            out["throughput_n_workers"] = {
+                "workers": workers,
+                "calls_per_s": max([await throughput(stack, c, requests) for c in (32, 128)]),
+            }
+    return out
+
+
+def evaluate_goals(results: dict[str, Any]) -> list[report.Goal]:
+    """The goals from issue 8, per database run."""
+    goals: list[report.Goal] = []
+    for kind, run in results["runs"].items():
+        at32 = run["upstream_0ms"]["overhead"]["32"]
+        p50, p99 = at32["overhead_p50_ms"], at32["overhead_p99_ms"]
+        tput = run["upstream_0ms"]["throughput_1_worker"]
+        ratio = run["growth"]["ratio_largest_smallest"] or float("inf")
+        idle = run["upstream_0ms"]["rss_idle_mb"]
+        goals += [
+            report.Goal(
+                f"[{kind}] overhead p50 at 32 clients, 0 ms upstream (ms)", "<= 2", p50, p50 <= 2
+            ),
+            report.Goal(
+                f"[{kind}] overhead p99 at 32 clients, 0 ms upstream (ms)", "<= 10", p99, p99 <= 10
+            ),
+            report.Goal(f"[{kind}] tool calls/s, one worker", ">= 500", tput, tput >= 500),
+            report.Goal(
+                f"[{kind}] verification cost ratio largest/smallest", "<= 1.2", ratio, ratio <= 1.2
+            ),
+            report.Goal(f"[{kind}] idle RSS (MB)", "<= 150", idle, idle <= 150),
+        ]
+    return goals
+
+
+def render(results: dict[str, Any], goals: list[report.Goal]) -> str:
+    m = results["machine"]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Regenerate with `make bench` (SQLite and PostgreSQL; `python -m bench.run --db sqlite`",
+        "for one). Everything runs on loopback: the fake Intervals.icu server with a fixed",
+        "latency and the gateway as a real uvicorn process. Raw figures: "
+        "[benchmarks.json](benchmarks.json).",
+        "",
+        f"- Date: {results['date']}; commit `{results['commit']}`",
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; Python {m['python']}",
+        "",
+        "## Goals",
+        "",
+        *[f"- {g.line()}" for g in goals],
+    ]
+    for kind, run in results["runs"].items():
+        lines += ["", f"## {kind}", ""]
+        for latency in ("upstream_0ms", "upstream_20ms"):
+            lines += _overhead_table(kind, latency, run[latency]["overhead"])
+        fast = run["upstream_0ms"]
+        n = fast["throughput_n_workers"]
+        lines += [
+            "",
+            f"Throughput (get_activities, 0 ms upstream): {fast['throughput_1_worker']} calls/s "
+            f"with 1 worker, {n['calls_per_s']} calls/s with {n['workers']} workers.",
+            "",
+            f"Memory (RSS): {fast['rss_idle_mb']} MB idle, {fast['rss_under_load_mb']} MB peak "
+            "under the load runs (up to 128 clients).",
+            "",
+            "Token verification + credential resolution as the database grows (athletes = tokens):",
+            "",
+            "| rows | median µs | p95 µs |",
+            "|---:|---:|---:|",
+        ]
+        growth_rows = {k: v for k, v in run["growth"].items() if k.isdigit()}
+        lines += [f"| {k} | {v['median_us']} | {v['p95_us']} |" for k, v in growth_rows.items()]
+        lines += ["", f"Ratio largest/smallest: {run['growth']['ratio_largest_smallest']}"]
+        lines += _sizes_table(fast["answer_sizes"])
+    return "\n".join(lines)
+
+
+def _overhead_table(kind: str, latency: str, data: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        f"Latency of get_activities(limit=10), {latency.replace('_', ' ')} ({kind}), ms:",
+        "",
+        "| clients | gateway p50 | p95 | p99 | direct p50 | p95 | p99 | overhead p50 | p95 | p99 "
+        "| calls/s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for clients, r in data.items():
+        g, d = r["gateway"], r["direct"]
+        lines.append(
+            f"| {clients} | {g['p50_ms']} | {g['p95_ms']} | {g['p99_ms']} | {d['p50_ms']} | "
+            f"{d['p95_ms']} | {d['p99_ms']} | {r['overhead_p50_ms']} | {r['overhead_p95_ms']} | "
+            f"{r['overhead_p99_ms']} | {r['gateway_calls_per_s']} |"
+        )
+    return lines
+
+
+def _sizes_table(sizes: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        f"Answer sizes (characters): tools/list {sizes['tools_list_chars']} in total; per tool: "
+        + ", ".join(f"{k} {v}" for k, v in sizes["per_tool_chars"].items())
+        + ".",
+        "",
+        "| question | tool | structured JSON | text |",
+        "|---|---|---:|---:|",
+    ]
+    for question, a in sizes["answers"].items():
+        lines.append(f"| {question} | {a['tool']} | {a['structured_chars']} | {a['text_chars']} |")
+    return lines
+
+
+if __name__ == "__main__":
+    started = time.monotonic()
+    code = main()
+    print(f"benchmark took {time.monotonic() - started:.0f}s")
+    sys.exit(code)
