@@ -339,8 +339,19 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(format_validation_error(error)) from None
 
 
+QUIET_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "mcp.server.streamable_http",
+    "mcp.server.streamable_http_manager",
+)
+
+
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    if settings.log_level != "DEBUG":  # per-request chatter (and upstream URLs) only when debugging
+        for name in QUIET_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)

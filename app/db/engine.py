@@ -23,6 +23,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across crashes, fewer fsyncs
     cursor.close()
 
 
@@ -47,9 +48,11 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
     """The async engine used by request handlers."""
     url = settings.async_sqlalchemy_url
     _prepare_sqlite_dir(url)
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    kwargs: dict[str, Any] = {}
     if url.get_backend_name() == "postgresql":
-        kwargs.update(pool_size=10, max_overflow=20)
+        # A server can drop idle connections; SQLite files cannot, so only PostgreSQL pays for
+        # the liveness check on checkout.
+        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

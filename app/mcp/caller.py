@@ -13,7 +13,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 REJECTED_REASON = "Intervals.icu rejected the key during a tool call"
 UNREADABLE_REASON = "the stored key could not be decrypted"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass
@@ -68,9 +69,8 @@ class CallerSessions:
     async def _resolve(self, caller: Caller) -> StoredCredential:
         """The caller's decrypted credential; records the grant's last use."""
         try:
-            async with transaction(self.sessions) as db:
+            async with self.sessions() as db:
                 stored = await load_credential(db, self.keyring, caller.athlete_pk)
-                await _touch_grant(db, caller.grant_id, utcnow())
         except VaultError:
             log.warning("credential of athlete row %s cannot be decrypted", caller.athlete_pk)
             await self._require_reauth(caller, UNREADABLE_REASON, mark=True)
@@ -78,7 +78,18 @@ class CallerSessions:
         if stored is None or stored.rejected_at is not None:
             await self._require_reauth(caller, REJECTED_REASON, mark=False)
             raise ReauthRequired()
+        await self._record_use(caller)
         return stored
+
+    async def _record_use(self, caller: Caller) -> None:
+        """Record the grant's last use, at most once per LAST_USED_RESOLUTION (a write on every
+        call would serialise all tool calls on the database for a minute-accurate display)."""
+        now = utcnow()
+        last = caller.grant_last_used_at
+        if last is not None and now - last < LAST_USED_RESOLUTION:
+            return
+        async with transaction(self.sessions) as db:
+            await _touch_grant(db, caller.grant_id, now)
 
     async def _require_reauth(self, caller: Caller, reason: str, *, mark: bool) -> None:
         """Mark the credential rejected, revoke the athlete's tokens, ask the transport for 401."""

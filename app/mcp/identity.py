@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Caller:
     client_id: str
     grant_id: int
     scopes: frozenset[str]
+    grant_last_used_at: datetime | None = None
 
 
 @dataclass
