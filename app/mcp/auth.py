@@ -30,10 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.authentication import AuthCredentials
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.db.models import Athlete, Grant, OAuthClient, Token
+from app.db.models import Athlete, Credential, Grant, OAuthClient, Token
 from app.mcp.identity import Caller, RequestOutcome, current_caller, current_outcome
 from app.oauth.scopes import READ, WRITE, parse_scope
 from app.oauth.tokens import ACCESS, hash_token
+from app.vault.store import SealedCredential
 
 PROTECTED_PATHS = ("/mcp", "/sse", "/messages/")
 MAX_TOKEN_CHARS = 512
@@ -76,7 +77,8 @@ async def verify_access_token(
 
     Refused: unknown hash, not an access token, expired, revoked, issued for another resource,
     grant revoked, athlete disabled. One indexed lookup that reads only the columns it needs
-    (no ORM objects): this runs on every MCP request.
+    (no ORM objects): this runs on every MCP request. It also reads the athlete's credential,
+    still encrypted, so a tool call needs no second database round trip to resolve it.
     """
     row = (
         await db.execute(
@@ -85,49 +87,50 @@ async def verify_access_token(
                 Token.revoked_at,
                 Token.resource,
                 Token.scope,
-                Grant.id,
-                Grant.revoked_at,
-                Grant.last_used_at,
-                Athlete.id,
+                Grant.id.label("grant_id"),
+                Grant.revoked_at.label("grant_revoked_at"),
+                Grant.last_used_at.label("grant_last_used_at"),
+                Athlete.id.label("athlete_pk"),
                 Athlete.intervals_id,
                 Athlete.timezone,
                 Athlete.disabled_at,
                 OAuthClient.client_id,
+                Credential.kind,
+                Credential.key_id,
+                Credential.ciphertext,
+                Credential.rejected_at.label("credential_rejected_at"),
             )
             .join(Grant, Token.grant_id == Grant.id)
             .join(Athlete, Grant.athlete_id == Athlete.id)
             .join(OAuthClient, Grant.client_pk == OAuthClient.id)
+            .outerjoin(Credential, Credential.athlete_id == Athlete.id)
             .where(Token.token_hash == hash_token(token), Token.kind == ACCESS)
         )
     ).first()
-    if row is None:
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
-    (
-        expires_at,
-        revoked_at,
-        token_resource,
-        scope,
-        grant_id,
-        grant_revoked_at,
-        grant_last_used,
-        athlete_pk,
-        intervals_id,
-        timezone,
-        disabled_at,
-        client_id,
-    ) = row
-    if revoked_at is not None or expires_at <= now or token_resource != resource:
+    if row.resource != resource or row.grant_revoked_at is not None:
         return None
-    if grant_revoked_at is not None or disabled_at is not None:
+    if row.disabled_at is not None:
         return None
+    sealed = None
+    if row.kind is not None:
+        sealed = SealedCredential(
+            athlete_pk=row.athlete_pk,
+            kind=row.kind,
+            key_id=row.key_id,
+            ciphertext=row.ciphertext,
+            rejected=row.credential_rejected_at is not None,
+        )
     return Caller(
-        athlete_pk=athlete_pk,
-        intervals_id=intervals_id,
-        timezone=timezone,
-        client_id=client_id,
-        grant_id=grant_id,
-        scopes=frozenset(parse_scope(scope)),
-        grant_last_used_at=grant_last_used,
+        athlete_pk=row.athlete_pk,
+        intervals_id=row.intervals_id,
+        timezone=row.timezone,
+        client_id=row.client_id,
+        grant_id=row.grant_id,
+        scopes=frozenset(parse_scope(row.scope)),
+        grant_last_used_at=row.grant_last_used_at,
+        credential=sealed,
     )
 
 

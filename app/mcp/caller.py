@@ -27,7 +27,7 @@ from app.mcp.tools.errors import CredentialFailed, ReauthRequired, ToolFailure
 from app.oauth.grants import revoke_athlete_tokens
 from app.settings import EncryptionKey
 from app.vault.crypto import Vault, VaultError
-from app.vault.store import StoredCredential, load_credential, mark_credential_rejected
+from app.vault.store import UpstreamCredential, mark_credential_rejected, unseal
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,9 @@ class CallerSessions:
         caller = current_caller.get()
         if caller is None:  # the bearer middleware always sets it; refuse rather than guess
             raise ToolFailure("This request is not authenticated.")
-        stored = await self._resolve(caller)
+        credential = await self._resolve(caller)
         session = self.intervals.session(
-            stored.credential, caller.intervals_id, owner_id=caller.intervals_id
+            credential, caller.intervals_id, owner_id=caller.intervals_id
         )
         context = AthleteContext(
             api=session,
@@ -66,20 +66,20 @@ class CallerSessions:
             await self._require_reauth(caller, REJECTED_REASON, mark=True)
             raise ReauthRequired() from None
 
-    async def _resolve(self, caller: Caller) -> StoredCredential:
-        """The caller's decrypted credential; records the grant's last use."""
+    async def _resolve(self, caller: Caller) -> UpstreamCredential:
+        """The caller's decrypted credential (read, still sealed, with their token)."""
+        sealed = caller.credential
+        if sealed is None or sealed.rejected:
+            await self._require_reauth(caller, REJECTED_REASON, mark=False)
+            raise ReauthRequired()
         try:
-            async with self.sessions() as db:
-                stored = await load_credential(db, self.keyring, caller.athlete_pk)
+            credential = unseal(self.keyring, sealed)
         except VaultError:
             log.warning("credential of athlete row %s cannot be decrypted", caller.athlete_pk)
             await self._require_reauth(caller, UNREADABLE_REASON, mark=True)
             raise ReauthRequired() from None
-        if stored is None or stored.rejected_at is not None:
-            await self._require_reauth(caller, REJECTED_REASON, mark=False)
-            raise ReauthRequired()
         await self._record_use(caller)
-        return stored
+        return credential
 
     async def _record_use(self, caller: Caller) -> None:
         """Record the grant's last use, at most once per LAST_USED_RESOLUTION (a write on every

@@ -11,6 +11,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.vault.store import SealedCredential
+
 
 @dataclass(frozen=True)
 class Caller:
@@ -23,6 +25,7 @@ class Caller:
     grant_id: int
     scopes: frozenset[str]
     grant_last_used_at: datetime | None = None
+    credential: SealedCredential | None = None  # still encrypted; decrypted per tool call
 
 
 @dataclass

@@ -40,6 +40,28 @@ class StoredCredential:
     rejected_at: datetime | None
 
 
+@dataclass(frozen=True)
+class SealedCredential:
+    """A stored credential exactly as read from the database: still encrypted, so it may travel
+    with the caller's identity; :func:`unseal` turns it into a usable credential."""
+
+    athlete_pk: int
+    kind: str
+    key_id: str
+    ciphertext: bytes = field(repr=False)
+    rejected: bool
+
+
+def unseal(
+    keyring: Vault | Sequence[EncryptionKey], sealed: SealedCredential
+) -> UpstreamCredential:
+    """Decrypt a sealed credential for one upstream call (raises VaultError if it cannot)."""
+    secret = as_vault(keyring).decrypt(
+        sealed.key_id, sealed.ciphertext, sealed.athlete_pk, sealed.kind
+    )
+    return build_credential(sealed.kind, secret)
+
+
 def build_credential(kind: str, secret: str) -> UpstreamCredential:
     """The Intervals.icu client credential for a stored kind (API key: Basic, token: Bearer)."""
     if kind == KIND_API_KEY:
