@@ -46,7 +46,8 @@ working. Every tool reads the signed-in athlete's own data (the athlete is never
 needs the `mcp.read` scope, and answers with `structuredContent` (matching its `outputSchema`,
 nulls dropped) plus a compact text rendering. Dates are `YYYY-MM-DD` in the athlete's own
 timezone; units are in field names (`_m` metres, `_s` seconds, `_w` watts, `_bpm` beats per
-minute, `_mps` metres per second, `_pct` per cent) and scales are named in `scales`.
+minute, `_mps` metres per second, `_pct` per cent); subjective scales (feel, RPE, sleep quality,
+soreness, ...) are named in a short note of the `outputSchema` and in each answer's `scales`.
 
 Examples below: demo athlete in Europe/Berlin on 2026-07-29 (fake Intervals.icu data); lists are
 cut to {max_items} items here.
@@ -87,6 +88,8 @@ def arguments_table(schema: dict[str, Any]) -> list[str]:
         kind = " or ".join(k for k in kinds if k and k != "null") or "any"
         if "items" in prop or any("items" in p for p in prop.get("anyOf", [])):
             kind += " of text"
+        if prop.get("format") == "date":
+            kind = "date (YYYY-MM-DD)"
         limits = [f"{k} {prop[k]}" for k in ("minimum", "maximum") if k in prop]
         meaning = "; ".join([prop.get("description", ""), *limits]).strip("; ")
         default = "required" if name in required else json.dumps(prop.get("default"))

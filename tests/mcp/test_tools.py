@@ -224,7 +224,7 @@ async def test_tool_list_has_schemas_annotations_and_original_names(
     for tool in tools:
         assert tool.output_schema and tool.output_schema["type"] == "object"
         assert tool.annotations and tool.annotations.read_only_hint is True
-        assert tool.annotations.open_world_hint is True and tool.annotations.title
+        assert tool.annotations.open_world_hint is True and tool.title
         assert tool.description and len(tool.description) < 200
         assert "athlete_id" not in tool.input_schema.get("properties", {})
         assert "api_key" not in tool.input_schema.get("properties", {})

@@ -35,7 +35,7 @@ ActivityId = Annotated[
     str,
     Field(
         pattern=r"^i?[0-9]{1,20}$",
-        description="Activity id from get_activities, e.g. i170317118",
+        description="From get_activities, e.g. i170317118",
     ),
 ]
 Detail = Annotated[bool, Field(description="Add all fields, not only the summary")]
@@ -93,7 +93,7 @@ async def get_activities(
     ctx: AthleteContext,
     start_date: IsoDate = None,
     end_date: IsoDate = None,
-    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="At most this many")] = 10,
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 10,
     detail: Detail = False,
 ) -> ActivityList:
     """List your activities between two dates (default: the last 30 days), newest first."""

@@ -14,12 +14,17 @@ from typing import Annotated
 from pydantic import Field
 
 from app.mcp.tools.errors import ToolFailure
+from app.mcp.tools.schema import date_argument_schema
 
 ISO_DATE_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 IsoDate = Annotated[
     str | None,
-    Field(pattern=ISO_DATE_PATTERN, description="YYYY-MM-DD, in the athlete's timezone"),
+    Field(
+        pattern=ISO_DATE_PATTERN,
+        description="Athlete-local day",
+        json_schema_extra=date_argument_schema,
+    ),
 ]
 
 

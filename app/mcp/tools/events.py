@@ -17,6 +17,7 @@ from app.mcp.tools.dates import IsoDate, resolve_window
 from app.mcp.tools.errors import EXPECTED_ERRORS, describe, not_found
 from app.mcp.tools.models import EventDetails, EventList, EventOut
 from app.mcp.tools.numbers import rounded
+from app.mcp.tools.schema import optional_argument_schema
 
 DEFAULT_DAYS_AHEAD = 6
 MAX_WINDOW_DAYS = 366
@@ -79,9 +80,10 @@ async def get_events(
     start_date: IsoDate = None,
     end_date: IsoDate = None,
     category: Annotated[
-        list[Category] | None, Field(description="Only these categories, e.g. [WORKOUT]")
+        list[Category] | None,
+        Field(description="Only these categories", json_schema_extra=optional_argument_schema),
     ] = None,
-    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT, description="At most this many")] = 50,
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 50,
     detail: Annotated[bool, Field(description="Full descriptions and all fields")] = False,
 ) -> EventList:
     """Your calendar between two dates (default: today and the next 6 days): planned
@@ -115,7 +117,7 @@ async def get_events(
 
 async def get_event_by_id(
     ctx: AthleteContext,
-    event_id: Annotated[int, Field(ge=1, description="Event id from get_events")],
+    event_id: Annotated[int, Field(ge=1, description="From get_events")],
 ) -> EventDetails:
     """One calendar event in full, including the workout text."""
     what = f"event {event_id}"

@@ -4,11 +4,18 @@ Units are in the field names (``_m`` metres, ``_s`` seconds, ``_w`` watts, ``_bp
 minute, ``_mps`` metres per second, ``_pct`` per cent); subjective scales are named in
 :data:`SCALES` and repeated in each answer that carries such a value. Nulls are never sent.
 Dates and times are athlete-local (``start_date_local``), never UTC.
+
+The published schemas are kept small (app/mcp/tools/schema.py): no per-field descriptions, only
+a short ``schema_note`` on the models whose fields need one (scales, derived values).
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from app.mcp.tools.schema import compact_model_schema
 
 SCALES: dict[str, str] = {
     "feel": "1-5: 1 strong, 2 good, 3 normal, 4 poor, 5 weak",
@@ -26,7 +33,10 @@ SCALES: dict[str, str] = {
 class Answer(BaseModel):
     """Base of every answer: unknown fields refused, so the schema is the contract."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=compact_model_schema)
+
+    schema_note: ClassVar[str | None] = None
+    """The one description published in ``outputSchema`` for this model, if any."""
 
 
 # -- activities -------------------------------------------------------------------------------
@@ -35,29 +45,31 @@ class Answer(BaseModel):
 class ActivityOut(Answer):
     """One activity. Summary fields always; the rest with ``detail``."""
 
+    schema_note = "rpe 1-10, 10 maximal; feel 1-5, 1 strong, 5 weak."
+
     id: str
-    start_date_local: str = Field(description="Local start, YYYY-MM-DDTHH:MM:SS (no zone)")
+    start_date_local: str
     name: str | None = None
-    type: str | None = Field(None, description="Sport, e.g. Ride, Run, Swim")
+    type: str | None = None
     distance_m: float | None = None
     moving_time_s: int | None = None
     elevation_gain_m: float | None = None
-    training_load: float | None = Field(None, description="Intervals.icu training load")
+    training_load: float | None = None
     avg_hr_bpm: int | None = None
     avg_power_w: int | None = None
-    note: str | None = Field(None, description="Why details are missing (Strava imports)")
+    note: str | None = None
     elapsed_time_s: int | None = None
     avg_speed_mps: float | None = None
     max_hr_bpm: int | None = None
     avg_cadence_rpm: int | None = None
     normalized_power_w: int | None = None
     ftp_w: int | None = None
-    intensity_pct: float | None = Field(None, description="Intensity factor x 100")
+    intensity_pct: float | None = None
     calories_kcal: int | None = None
-    fitness_ctl: float | None = Field(None, description="Fitness (CTL) after this activity")
-    fatigue_atl: float | None = Field(None, description="Fatigue (ATL) after this activity")
-    rpe: int | None = Field(None, description=SCALES["rpe"])
-    feel: int | None = Field(None, description=SCALES["feel"])
+    fitness_ctl: float | None = None
+    fatigue_atl: float | None = None
+    rpe: int | None = None
+    feel: int | None = None
     trainer: bool | None = None
     commute: bool | None = None
     race: bool | None = None
@@ -71,13 +83,11 @@ class ActivityOut(Answer):
 class ActivityList(Answer):
     """``get_activities``: activities in a local date window, newest first."""
 
-    timezone: str = Field(description="The athlete's timezone; all dates are local to it")
-    oldest: str = Field(description="First day of the window (inclusive)")
-    newest: str = Field(description="Last day of the window (inclusive)")
+    timezone: str
+    oldest: str
+    newest: str
     count: int
-    more_available: bool | None = Field(
-        None, description="True when the limit was reached: narrow the window or raise the limit"
-    )
+    more_available: bool | None = None
     activities: list[ActivityOut]
     scales: dict[str, str] | None = None
 
@@ -92,8 +102,10 @@ class ActivityDetails(Answer):
 class IntervalOut(Answer):
     """One interval of an activity (times in seconds from the activity start)."""
 
+    schema_note = "start_time_s: from the activity start."
+
     id: int
-    type: str | None = Field(None, description="WORK or RECOVERY")
+    type: str | None = None
     label: str | None = None
     start_time_s: int | None = None
     moving_time_s: int | None = None
@@ -140,24 +152,29 @@ class ActivityIntervals(Answer):
 class WellnessDayOut(Answer):
     """One day of wellness (``date`` is the athlete-local day)."""
 
+    schema_note = (
+        "form_tsb = fitness_ctl - fatigue_atl. sleep_score 0-100. 1-4, 1 best: sleep_quality, "
+        "soreness, fatigue, stress, mood, motivation, injury."
+    )
+
     date: str
     fitness_ctl: float | None = None
     fatigue_atl: float | None = None
-    form_tsb: float | None = Field(None, description="Fitness minus fatigue")
+    form_tsb: float | None = None
     ramp_rate: float | None = None
     weight_kg: float | None = None
     resting_hr_bpm: int | None = None
     hrv_rmssd_ms: float | None = None
     sleep_hours: float | None = None
-    sleep_score: float | None = Field(None, description="0-100")
-    sleep_quality: int | None = Field(None, description=SCALES["sleep_quality"])
+    sleep_score: float | None = None
+    sleep_quality: int | None = None
     readiness: float | None = None
-    soreness: int | None = Field(None, description=SCALES["soreness"])
-    fatigue: int | None = Field(None, description=SCALES["fatigue"])
-    stress: int | None = Field(None, description=SCALES["stress"])
-    mood: int | None = Field(None, description=SCALES["mood"])
-    motivation: int | None = Field(None, description=SCALES["motivation"])
-    injury: int | None = Field(None, description=SCALES["injury"])
+    soreness: int | None = None
+    fatigue: int | None = None
+    stress: int | None = None
+    mood: int | None = None
+    motivation: int | None = None
+    injury: int | None = None
     steps: int | None = None
     comments: str | None = None
     hrv_sdnn_ms: float | None = None
@@ -189,18 +206,20 @@ class WellnessList(Answer):
 class EventOut(Answer):
     """A calendar event: planned workout, race, note, ..."""
 
+    schema_note = "Planned values (a workout's time, distance, load)."
+
     id: int
-    category: str = Field(description="WORKOUT, RACE_A/B/C, NOTE, HOLIDAY, SICK, ...")
+    category: str
     start_date_local: str
     end_date_local: str | None = None
     name: str | None = None
     type: str | None = None
-    moving_time_s: int | None = Field(None, description="Planned duration")
+    moving_time_s: int | None = None
     distance_m: float | None = None
-    training_load: float | None = Field(None, description="Planned training load")
+    training_load: float | None = None
     intensity_pct: float | None = None
     indoor: bool | None = None
-    description: str | None = Field(None, description="Workout text or note")
+    description: str | None = None
     tags: list[str] | None = None
 
 

@@ -44,12 +44,12 @@ class ToolSpec:
 
     @property
     def annotations(self) -> ToolAnnotations:
-        """MCP tool annotations: reads Intervals.icu (an external, open world)."""
+        """MCP tool annotations (2025-06-18 ``ToolAnnotations``): reads Intervals.icu, an
+        external, open world. The title is the tool's own ``title``; ``idempotentHint`` is left
+        out, since the specification gives it meaning only when ``readOnlyHint`` is false."""
         return ToolAnnotations(
-            title=self.title,
             read_only_hint=self.read_only,
             destructive_hint=False if self.read_only else None,
-            idempotent_hint=True if self.read_only else None,
             open_world_hint=True,
         )
 

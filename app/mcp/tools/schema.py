@@ -1,0 +1,104 @@
+"""Compact ``outputSchema``: what a client is sent for every tool on every ``tools/list``.
+
+Tool definitions are paid for in every conversation (MCP 2025-06-18 "Tools": ``outputSchema``),
+so the JSON schemas pydantic derives from the answer models are trimmed to what carries meaning:
+
+- no ``title`` on the model or its properties (pydantic makes them from the names: "Avg Hr Bpm");
+- no ``additionalProperties: false`` (the models refuse unknown fields; clients need not check);
+- no docstring descriptions; a model may publish one short ``schema_note`` instead (units,
+  scales) rather than a description on every field;
+- nested models inline rather than as ``$defs`` + ``$ref`` (each is used once per tool);
+- an optional field ``T | None = None`` is published as plain ``T``: answers never carry nulls
+  (they are dumped with ``exclude_none``), so "absent or T" is exactly what a client receives.
+
+The models themselves are unchanged: the SDK still validates every answer against them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+
+from pydantic import BaseModel
+
+JsonSchema = dict[str, Any]
+
+NULL_BRANCH: JsonSchema = {"type": "null"}
+
+
+def without_null_branch(prop: JsonSchema) -> JsonSchema:
+    """``{"anyOf": [X, {"type": "null"}], "default": null}`` as ``X`` (other keys kept)."""
+    branches = prop.get("anyOf")
+    if not isinstance(branches, list) or NULL_BRANCH not in branches:
+        return prop
+    rest = [branch for branch in branches if branch != NULL_BRANCH]
+    compact = {key: value for key, value in prop.items() if key != "anyOf"}
+    if compact.get("default", ...) is None:
+        del compact["default"]
+    if len(rest) == 1:
+        return {**rest[0], **compact}
+    return {"anyOf": rest, **compact}
+
+
+def optional_argument_schema(schema: JsonSchema) -> None:
+    """pydantic field ``json_schema_extra`` hook for an optional tool argument: publish ``T``
+    rather than ``T | null`` (leaving the argument out means "use the default"; an explicit null
+    is still accepted)."""
+    compact = without_null_branch(schema)
+    schema.clear()
+    schema.update(compact)
+
+
+def date_argument_schema(schema: JsonSchema) -> None:
+    """Field hook for an optional ``YYYY-MM-DD`` argument: published as ``"format": "date"``
+    (RFC 3339 full-date, JSON Schema 2020-12 §7.3.1), shorter than the validating pattern and
+    exact, since the tools also refuse impossible dates such as 2026-02-30."""
+    optional_argument_schema(schema)
+    schema.pop("pattern", None)
+    schema["format"] = "date"
+
+
+def compact_property(prop: JsonSchema) -> JsonSchema:
+    """One property without its generated title and without the null branch."""
+    prop = without_null_branch(prop)
+    prop.pop("title", None)
+    return prop
+
+
+def nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model inside a field's annotation (``M``, ``list[M]``, ``M | None``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in get_args(annotation):
+        found = nested_model(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def inlined(prop: Any, definition: JsonSchema) -> Any:
+    """``prop`` with every ``{"$ref": ...}`` replaced by ``definition``."""
+    if isinstance(prop, dict):
+        if "$ref" in prop:
+            return definition
+        return {key: inlined(value, definition) for key, value in prop.items()}
+    if isinstance(prop, list):
+        return [inlined(value, definition) for value in prop]
+    return prop
+
+
+def compact_model_schema(schema: JsonSchema, model: type[BaseModel]) -> None:
+    """pydantic ``json_schema_extra`` hook (runs once per model, nested ones included): drop
+    titles, docstring descriptions and null branches, inline nested models (pydantic then drops
+    the unused ``$defs``), and publish the model's ``schema_note``."""
+    schema.pop("title", None)
+    schema.pop("description", None)
+    schema.pop("additionalProperties", None)
+    note: str | None = getattr(model, "schema_note", None)
+    if note:
+        schema["description"] = note
+    properties: dict[str, JsonSchema] = schema.get("properties", {})
+    for name, prop in properties.items():
+        inner = nested_model(model.model_fields[name].annotation)
+        if inner is not None:
+            prop = inlined(prop, inner.model_json_schema())
+        properties[name] = compact_property(prop)
