@@ -190,6 +190,9 @@ class AuthorizationCode(Base):
     code_hash: Mapped[str] = mapped_column(String(HASH_LEN), unique=True)
     grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
     redirect_uri: Mapped[str] = mapped_column(Text)
+    # Whether the authorization request carried redirect_uri (else the only registered one was
+    # used): the token request must then repeat it (OAuth 2.1 §4.1.3).
+    redirect_uri_given: Mapped[bool] = mapped_column(default=True)
     code_challenge: Mapped[str] = mapped_column(String(128))
     scope: Mapped[str] = mapped_column(String(255))
     resource: Mapped[str] = mapped_column(String(512))

@@ -68,6 +68,12 @@ class AuthorizationRequest:
     resource: str
     params: dict[str, str]
 
+    @property
+    def redirect_uri_given(self) -> bool:
+        """Whether the request named its redirect URI (it may be left out when the client has a
+        single registered one); the token request must then repeat it (OAuth 2.1 §4.1.3)."""
+        return bool(self.params.get("redirect_uri"))
+
 
 def single_params(items: Sequence[tuple[str, str]]) -> tuple[dict[str, str], set[str]]:
     """The protocol parameters, and the names that appeared more than once (RFC 6749 §3.1)."""

@@ -71,6 +71,7 @@ async def issue_code(
             code_hash=hash_token(code),
             grant_id=grant.id,
             redirect_uri=request.redirect_uri,
+            redirect_uri_given=request.redirect_uri_given,
             code_challenge=request.code_challenge,
             scope=scope,
             resource=request.resource,

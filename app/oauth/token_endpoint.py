@@ -40,6 +40,19 @@ async def live_grant_for(db: AsyncSession, grant_id: int, client: OAuthClient, w
     return grant
 
 
+def check_redirect_uri(form: Mapping[str, str], code: AuthorizationCode) -> None:
+    """OAuth 2.1 §4.1.3 (draft-ietf-oauth-v2-1): `redirect_uri` is REQUIRED if the authorization
+    request included it, and must then be identical; if the request left it out (a client with a
+    single registered URI), a given one must still equal the URI the code was sent to."""
+    given = form.get("redirect_uri")
+    if given is None:
+        if code.redirect_uri_given:
+            raise invalid_grant("redirect_uri is required: the authorization request included it")
+        return
+    if given != code.redirect_uri:
+        raise invalid_grant("redirect_uri does not match the authorization request")
+
+
 def check_resource(form: Mapping[str, str], bound: str) -> None:
     """RFC 8707 §2.2: a `resource` at the token endpoint must be the one the grant is bound to."""
     given = form.get("resource")
@@ -79,9 +92,7 @@ async def exchange_code(
         raise invalid_grant("the code was already used; everything issued from it is revoked")
     if code.expires_at <= now:
         raise invalid_grant("the authorization code has expired")
-    redirect_uri = form.get("redirect_uri")
-    if redirect_uri is not None and redirect_uri != code.redirect_uri:
-        raise invalid_grant("redirect_uri does not match the authorization request")
+    check_redirect_uri(form, code)
     if not verifier_matches(form.get("code_verifier"), code.code_challenge):
         raise invalid_grant("code_verifier does not match the code_challenge (PKCE)")
     check_resource(form, code.resource)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 10:41:18.825185
+Create Date: 2026-11-23 11:24:38.366093
 """
 
 from collections.abc import Sequence
@@ -143,6 +143,7 @@ def upgrade() -> None:
         sa.Column("code_hash", sa.String(length=64), nullable=False),
         sa.Column("grant_id", sa.Integer(), nullable=False),
         sa.Column("redirect_uri", sa.Text(), nullable=False),
+        sa.Column("redirect_uri_given", sa.Boolean(), nullable=False),
         sa.Column("code_challenge", sa.String(length=128), nullable=False),
         sa.Column("scope", sa.String(length=255), nullable=False),
         sa.Column("resource", sa.String(length=512), nullable=False),
