@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest lock clean
+.PHONY: run test lint typecheck pytest bench demo lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The end-to-end flows (tests/e2e/) need chromium, Node 22 and MCP Inspector: installed here when
+# possible (best effort; without them those flows skip, or fail when E2E_REQUIRED=1 as in CI).
 pytest: $(STAMP)
+	-@scripts/install-e2e-deps.sh
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The fake Intervals.icu server and the gateway wired to it, with demo sign-ins (docs/development.md).
+demo: $(STAMP)
+	$(BIN)/python -m tests.demo $(DEMO_ARGS)
+
+# Benchmarks (docs/benchmarks.md): SQLite and PostgreSQL, with a throwaway PostgreSQL server.
+bench: $(STAMP)
+	scripts/with-postgres.sh $(BIN)/python -m bench.run --db both $(BENCH_ARGS)
 
 # Re-resolve the pinned versions after changing dependencies in pyproject.toml.
 lock:

