@@ -36,7 +36,7 @@ from app.mcp.caller import CallerSessions
 from app.mcp.identity import Caller
 from app.mcp.sse import MESSAGES_PATH, SSE_PATH, sse_routes
 from app.mcp.tools.context import AthleteContext, AthleteProvider, Clock, utc_now
-from app.mcp.tools.registry import TOOLS, ToolSpec, register_tools, tool_scopes
+from app.mcp.tools.registry import TOOLS, ToolSpec, build_tools, tool_scopes
 from app.settings import Settings
 
 MCP_PATH = "/mcp"
@@ -49,14 +49,13 @@ CORS_HEADERS = ["Authorization", "Content-Type", "Mcp-Session-Id", "MCP-Protocol
 
 def build_server(provider: AthleteProvider, specs: tuple[ToolSpec, ...] = TOOLS) -> MCPServer[Any]:
     """An MCP server with the tools bound to ``provider`` (multi-user or stdio)."""
-    server: MCPServer[Any] = MCPServer(
+    return MCPServer(
         name="intervals-gateway",
         title="Intervals.icu",
         version=__version__,
         instructions=INSTRUCTIONS,
+        tools=build_tools(provider, specs),
     )
-    register_tools(server, provider, specs)
-    return server
 
 
 @dataclass

@@ -15,7 +15,7 @@ from app.mcp.tools import models
 from app.mcp.tools.models import SCALES
 from app.mcp.tools.registry import TOOLS, sdk_function
 
-TOOLS_LIST_BUDGET = 11_000
+TOOLS_LIST_BUDGET = 10_500
 """Characters of the compact JSON ``tools/list`` result for the six tools (24,648 before the
 schemas were trimmed). Raise it only for a new tool, never for per-field prose."""
 
@@ -53,6 +53,12 @@ async def test_tools_list_stays_within_its_budget() -> None:
         f"the gateway pays for it in tokens before the first question. Per tool: {per_tool}. "
         "Put units in field names and scales in one schema_note, not in per-field descriptions."
     )
+
+
+async def test_input_schemas_carry_no_generated_titles() -> None:
+    for tool in await listed_tools():
+        titled = [path or "/" for path, sub in walk(tool["inputSchema"]) if "title" in sub]
+        assert titled == [], f"{tool['name']}: titles derived from argument names at {titled}"
 
 
 async def test_output_schemas_carry_no_generated_titles_nulls_or_field_prose() -> None:

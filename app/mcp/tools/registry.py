@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.tools import Tool
 from mcp_types import CallToolResult, TextContent, ToolAnnotations
 
 from app.mcp.tools import activities, events, wellness
@@ -20,6 +20,7 @@ from app.mcp.tools.context import AthleteProvider
 from app.mcp.tools.errors import ToolFailure
 from app.mcp.tools.models import Answer
 from app.mcp.tools.render import render
+from app.mcp.tools.schema import without_titles
 from app.oauth.scopes import READ
 
 log = logging.getLogger(__name__)
@@ -118,12 +119,11 @@ def sdk_function(spec: ToolSpec, provider: AthleteProvider) -> Callable[..., Awa
     return call
 
 
-def register_tools(
-    server: MCPServer[Any], provider: AthleteProvider, specs: Sequence[ToolSpec] = TOOLS
-) -> None:
-    """Add every tool to an MCP server, bound to ``provider``."""
+def build_tools(provider: AthleteProvider, specs: Sequence[ToolSpec] = TOOLS) -> list[Tool]:
+    """The SDK tools, bound to ``provider``, with compact published input schemas."""
+    tools = []
     for spec in specs:
-        server.add_tool(
+        tool = Tool.from_function(
             sdk_function(spec, provider),
             name=spec.name,
             title=spec.title,
@@ -131,3 +131,5 @@ def register_tools(
             annotations=spec.annotations,
             structured_output=True,
         )
+        tools.append(tool.model_copy(update={"parameters": without_titles(tool.parameters)}))
+    return tools

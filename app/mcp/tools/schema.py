@@ -57,6 +57,22 @@ def date_argument_schema(schema: JsonSchema) -> None:
     schema["format"] = "date"
 
 
+def without_titles(schema: JsonSchema) -> JsonSchema:
+    """An ``inputSchema`` without the titles pydantic derives from argument names ("Start Date"
+    for ``start_date``): the names already say it. Validation is unaffected (the SDK validates
+    arguments against the function's own model, not this published copy)."""
+    compact = {key: value for key, value in schema.items() if key != "title"}
+    properties = compact.get("properties")
+    if isinstance(properties, dict):
+        compact["properties"] = {
+            name: {key: value for key, value in prop.items() if key != "title"}
+            if isinstance(prop, dict)
+            else prop
+            for name, prop in properties.items()
+        }
+    return compact
+
+
 def compact_property(prop: JsonSchema) -> JsonSchema:
     """One property without its generated title and without the null branch."""
     prop = without_null_branch(prop)
