@@ -34,20 +34,24 @@ async def closed_loop(
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(limits=limits, timeout=120) as http:
 
+        async def attempt(index: int, measured: bool) -> bool:
+            try:
+                await call(http, index)
+            except Exception as error:  # counted when measured; the run goes on
+                result.errors += measured
+                result.first_error = result.first_error or repr(error)[:300]
+                return False
+            return True
+
         async def one_client(index: int) -> None:
             for _ in range(warmup):
-                await call(http, index)
-            await ready.wait()
+                await attempt(index, measured=False)
+            await ready.wait()  # every client reaches the barrier, whatever its warm-up did
             await go.wait()
             for _ in range(requests_per_client):
                 began = time.perf_counter()
-                try:
-                    await call(http, index)
-                except Exception as error:  # counted; the run goes on
-                    result.errors += 1
-                    result.first_error = result.first_error or repr(error)[:300]
-                    continue
-                result.latencies_s.append(time.perf_counter() - began)
+                if await attempt(index, measured=True):
+                    result.latencies_s.append(time.perf_counter() - began)
 
         tasks = [asyncio.create_task(one_client(i)) for i in range(clients)]
         await ready.wait()
