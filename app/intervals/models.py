@@ -141,7 +141,19 @@ class CustomItem(IntervalsModel):
 _SECRET_ATHLETE_KEYS = ("icu_api_key", "api_key", "password")
 
 
-class Athlete(IntervalsModel):
+class WithoutAthleteSecrets(IntervalsModel):
+    """An athlete record with the secrets Intervals.icu includes (the athlete's own API key)
+    dropped while parsing, so they can never reach a tool answer, a page or a log."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_secrets(cls, data: Any) -> Any:
+        if isinstance(data, dict) and any(k in data for k in _SECRET_ATHLETE_KEYS):
+            data = {k: v for k, v in data.items() if k not in _SECRET_ATHLETE_KEYS}
+        return data
+
+
+class Athlete(WithoutAthleteSecrets):
     """``GET /athlete/{id}``: the athlete with ``sportSettings`` and ``custom_items``.
 
     Upstream includes the athlete's own ``icu_api_key``; it is dropped on parse so it can never
@@ -167,28 +179,14 @@ class Athlete(IntervalsModel):
     sport_settings: NullableList[SportSettings] = Field([], alias="sportSettings")
     custom_items: NullableList[CustomItem] = []
 
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_secrets(cls, data: Any) -> Any:
-        if isinstance(data, dict) and any(k in data for k in _SECRET_ATHLETE_KEYS):
-            data = {k: v for k, v in data.items() if k not in _SECRET_ATHLETE_KEYS}
-        return data
 
-
-class AthleteSummary(IntervalsModel):
+class AthleteSummary(WithoutAthleteSecrets):
     """One row of ``GET /athletes`` (athletes a coach's key may read, including the caller)."""
 
     id: AthleteIdStr
     name: str | None = None
     timezone: str | None = None
     tags: NullableList[str] = []
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_secrets(cls, data: Any) -> Any:
-        if isinstance(data, dict) and any(k in data for k in _SECRET_ATHLETE_KEYS):
-            data = {k: v for k, v in data.items() if k not in _SECRET_ATHLETE_KEYS}
-        return data
 
 
 # -- activities ------------------------------------------------------------------------------

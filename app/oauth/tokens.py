@@ -76,28 +76,22 @@ async def issue_tokens(
     predecessor (reuse detection, RFC 9700 §4.14.2).
     """
     access, refresh = new_token(ACCESS_PREFIX), new_token(REFRESH_PREFIX)
-    access_row = Token(
-        token_hash=hash_token(access),
-        kind=ACCESS,
-        grant_id=grant.id,
-        code_id=code_id,
-        parent_id=parent_id,
-        scope=scope,
-        resource=grant.resource,
-        created_at=now,
-        expires_at=now + timedelta(seconds=settings.oauth_access_token_seconds),
-    )
-    refresh_row = Token(
-        token_hash=hash_token(refresh),
-        kind=REFRESH,
-        grant_id=grant.id,
-        code_id=code_id,
-        parent_id=parent_id,
-        scope=scope,
-        resource=grant.resource,
-        created_at=now,
-        expires_at=now + timedelta(seconds=settings.oauth_refresh_token_seconds),
-    )
+
+    def row(kind: str, value: str, lifetime_seconds: int) -> Token:
+        return Token(
+            token_hash=hash_token(value),
+            kind=kind,
+            grant_id=grant.id,
+            code_id=code_id,
+            parent_id=parent_id,
+            scope=scope,
+            resource=grant.resource,
+            created_at=now,
+            expires_at=now + timedelta(seconds=lifetime_seconds),
+        )
+
+    access_row = row(ACCESS, access, settings.oauth_access_token_seconds)
+    refresh_row = row(REFRESH, refresh, settings.oauth_refresh_token_seconds)
     db.add_all([access_row, refresh_row])
     await db.flush()
     return IssuedTokens(access, refresh, settings.oauth_access_token_seconds, scope, refresh_row)

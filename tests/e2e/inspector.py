@@ -16,7 +16,7 @@ from typing import Any, TextIO
 import httpx
 
 from tests.e2e.requirements import INSPECTOR, NODE
-from tests.support.processes import free_port
+from tests.support.processes import die_with_parent, free_port
 
 NAVIGATE = "Please navigate to: "
 TIMEOUT = 60.0
@@ -61,6 +61,7 @@ def run_inspector(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=die_with_parent,
     )
     assert process.stdout is not None
     lines: queue.Queue[str | None] = queue.Queue()

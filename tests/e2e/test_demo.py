@@ -17,7 +17,7 @@ from tests.e2e.athlete import Athlete
 from tests.e2e.oauth_flow import issue_tokens
 from tests.e2e.sdk_client import bearer_status
 from tests.fake_intervals.data import DEMO_ATHLETES
-from tests.support.processes import ROOT, free_port
+from tests.support.processes import ROOT, die_with_parent, free_port
 
 ATHLETE_LINE = re.compile(r"^\s+(i?\d+)\s+.+?\s(fake-key-\S+)$")
 
@@ -36,6 +36,7 @@ def test_demo_prints_working_sign_ins_and_stops_on_ctrl_c() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=die_with_parent,
     )
     assert demo.stdout is not None
     lines: queue.Queue[str | None] = queue.Queue()

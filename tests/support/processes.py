@@ -3,6 +3,7 @@ and read their memory."""
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -16,9 +17,28 @@ import httpx
 
 from tests.support.live import free_port
 
-__all__ = ["free_port", "python_module", "rss_bytes", "running", "wait_http"]
+__all__ = [
+    "cpu_seconds",
+    "die_with_parent",
+    "free_port",
+    "python_module",
+    "rss_bytes",
+    "running",
+    "wait_http",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """In the child before exec: ask Linux to SIGTERM it when the test process dies, so a
+    killed test run leaves no servers behind (prctl PR_SET_PDEATHSIG; no-op elsewhere)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def wait_http(
@@ -50,6 +70,7 @@ def running(
     out = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(
         list(args),
+        preexec_fn=die_with_parent,
         cwd=ROOT,
         env={**os.environ, **(env or {})},
         stdout=out,
@@ -89,6 +110,18 @@ def rss_bytes(pid: int) -> int:
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1]) * 1024
     return total
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time used so far by a process and all its descendants (Linux /proc)."""
+    ticks = 0
+    for each in [pid, *descendants(pid)]:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (proc(5))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def descendants(pid: int) -> list[int]:
