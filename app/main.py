@@ -14,6 +14,7 @@ from app.db.engine import make_async_engine, make_sessionmaker
 from app.db.migrations import head_revision
 from app.intervals.client import IntervalsClient
 from app.keyring import resolve_key_ring
+from app.logredact import install_access_log_redaction
 from app.mcp.server import mount_mcp, run_mcp
 from app.oauth.purge import start_purge_task
 from app.oauth.routes import install_oauth
@@ -65,6 +66,7 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
     )
+    install_access_log_redaction()
     app.state.settings = settings
     app.state.schema_head = head_revision(settings)
     app.state.intervals_transport = intervals_transport
