@@ -7,6 +7,7 @@ and a one-line message naming the setting.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -37,6 +38,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     print(f"intervals-gateway: serving {settings.base_url} on http://{host}:{port}", flush=True)
     # With several workers each process builds its own app from the same environment.
     target: Any = "app.asgi:app_from_environment" if args.workers > 1 else create_app(settings)
+    os.environ.update(worker_budget_env(settings, args.workers))
     uvicorn.run(
         target,
         factory=args.workers > 1,
@@ -48,6 +50,21 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         server_header=False,
     )
     return 0
+
+
+def worker_budget_env(settings: Settings, workers: int) -> dict[str, str]:
+    """Settings overrides that split the Intervals.icu budget between worker processes.
+
+    Intervals.icu limits requests per client IP, and every worker has its own token bucket, so
+    N workers each get 1/N of the configured rate and burst (the whole process group then stays
+    within it). Instances on other machines behind one egress IP must divide it themselves.
+    """
+    if workers <= 1:
+        return {}
+    return {
+        "GATEWAY_UPSTREAM_RATE_PER_SECOND": repr(settings.upstream_rate_per_second / workers),
+        "GATEWAY_UPSTREAM_BURST": str(max(1, settings.upstream_burst // workers)),
+    }
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:

@@ -80,3 +80,20 @@ def test_console_script_is_installed_and_reports_errors(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip().startswith("intervals-gateway: configuration error: GATEWAY_ENC")
+
+
+def test_workers_share_one_upstream_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.cli import worker_budget_env
+    from app.settings import load_settings
+
+    monkeypatch.setenv("GATEWAY_UPSTREAM_RATE_PER_SECOND", "10")
+    monkeypatch.setenv("GATEWAY_UPSTREAM_BURST", "30")
+    settings = load_settings()
+    assert worker_budget_env(settings, 1) == {}
+    split = worker_budget_env(settings, 4)
+    assert split == {"GATEWAY_UPSTREAM_RATE_PER_SECOND": "2.5", "GATEWAY_UPSTREAM_BURST": "7"}
+    for name, value in split.items():  # what each worker process will read
+        monkeypatch.setenv(name, value)
+    worker = load_settings()
+    assert worker.upstream_rate_per_second * 4 == settings.upstream_rate_per_second
+    assert worker.upstream_burst * 4 <= settings.upstream_burst
