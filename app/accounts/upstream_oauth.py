@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from app.accounts.signin import safe_next_path
 from app.settings import Settings
 
 STATE_COOKIE = "gw_upstream_oauth"
@@ -101,7 +102,8 @@ def state_cookie_value(state: str, next_path: str) -> str:
 
 
 def read_state_cookie(value: str | None) -> tuple[str, str] | None:
-    """``(state, next path)`` from the cookie, or None if absent or malformed."""
+    """``(state, next path)`` from the cookie, or None if absent or malformed. The next path
+    is checked again with :func:`safe_next_path` (the cookie came back from the browser)."""
     if not value or "." not in value:
         return None
     state, _, encoded = value.partition(".")
@@ -109,7 +111,7 @@ def read_state_cookie(value: str | None) -> tuple[str, str] | None:
         next_path = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
-    return (state, next_path) if state else None
+    return (state, safe_next_path(next_path)) if state else None
 
 
 def state_matches(expected: str, returned: str | None) -> bool:

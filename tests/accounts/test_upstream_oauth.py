@@ -149,3 +149,21 @@ async def test_intervals_down_during_the_token_exchange_asks_to_retry(settings: 
         gw.fake.faults.fail(503, path="/api/oauth/token")
         back = await gw.browser.get(callback)
     assert back.status_code == 502 and "could not be reached just now" in back.text
+
+
+@pytest.mark.parametrize("next_path", ["//evil.example/x", "https://evil.example/", "/\\evil"])
+async def test_a_tampered_next_in_the_state_cookie_stays_on_the_site(
+    settings: Settings, next_path: str
+) -> None:
+    """Security hardening 5: the cookie comes back from the browser, so its next path is
+    checked again when it is read."""
+    assert read_state_cookie(state_cookie_value("abc", next_path)) == ("abc", "/account")
+    async with running_gateway(settings) as gw:
+        gw.fake.oauth.default_athlete = LENA[0]
+        start = await gw.browser.get("/signin/intervals")
+        state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+        gw.browser.cookies.set("gw_upstream_oauth", state_cookie_value(state, next_path))
+        back = await gw.browser.get(
+            await callback_path(await approve_upstream(gw, start.headers["location"]))
+        )
+    assert back.status_code == 303 and back.headers["location"] == "/account"
