@@ -35,6 +35,21 @@ class AttemptLimiter:
             return None
         return max(1, math.ceil(hits[0] + self.window - self.clock()))
 
+    def reserve(self, key: str) -> int | None:
+        """Check and count one attempt in a single step (no await in between, so concurrent
+        requests of this process cannot all pass one remaining slot): None when the attempt
+        may go ahead and is now counted, else the whole seconds to wait (nothing counted)."""
+        wait = self.retry_after(key)
+        if wait is None:
+            self.record(key)
+        return wait
+
+    def release(self, key: str) -> None:
+        """Give back the most recent reserved attempt (it succeeded, so it does not count)."""
+        hits = self._hits.get(key)
+        if hits:
+            hits.pop()
+
     def record(self, key: str) -> None:
         if key not in self._hits and len(self._hits) >= self.max_keys:
             self._evict_idle()

@@ -46,10 +46,20 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
-        proxy_headers=True,
         server_header=False,
+        **proxy_options(settings),
     )
     return 0
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy-header handling: X-Forwarded-For and -Proto are honoured only from the
+    trusted proxies (``GATEWAY_TRUSTED_PROXIES``); with none, the TCP peer is the client and
+    the headers are ignored (uvicorn's own ``$FORWARDED_ALLOW_IPS`` default is not used)."""
+    trusted = settings.trusted_proxy_list
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
 def worker_budget_env(settings: Settings, workers: int) -> dict[str, str]:

@@ -71,6 +71,24 @@ def parse_key_ring(raw: str) -> tuple[EncryptionKey, ...]:
     return tuple(keys)
 
 
+def parse_trusted_proxies(value: str) -> list[str]:
+    """``GATEWAY_TRUSTED_PROXIES`` as normalised networks (``10.0.0.5`` -> ``10.0.0.5/32``).
+    Only addresses and networks: a wildcard would trust any peer's X-Forwarded-For."""
+    networks: list[str] = []
+    for raw in value.split(","):
+        entry = raw.strip()
+        if not entry:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(entry, strict=False)))
+        except ValueError:
+            raise ValueError(
+                f"{entry[:60]!r} is not an IP address or CIDR network (like 10.0.0.5 or "
+                "172.18.0.0/16)"
+            ) from None
+    return networks
+
+
 def _decode_key(encoded: str, key_id: str) -> bytes:
     padded = encoded + "=" * (-len(encoded) % 4)
     try:
@@ -137,14 +155,24 @@ class Settings(BaseSettings):
     session_absolute_seconds: int = Field(
         7 * 86400, ge=60, description="A browser session ends this long after sign-in, regardless."
     )
-    signin_attempts_per_athlete: int = Field(
-        5, ge=1, description="Failed sign-ins allowed per athlete id within the window."
-    )
     signin_attempts_per_address: int = Field(
-        20, ge=1, description="Failed sign-ins allowed per client address within the window."
+        20,
+        ge=1,
+        description="Sign-in attempts that fail (for any reason) allowed per client address "
+        "within the window.",
     )
     signin_window_seconds: int = Field(
         900, ge=1, description="Sliding window for the sign-in attempt limits."
+    )
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated IP addresses or CIDR networks of reverse proxies whose "
+        "X-Forwarded-For header names the client; empty: none (the TCP peer is the client).",
+    )
+    operator_name: str = Field(
+        "",
+        max_length=100,
+        description="Who runs this gateway (club, team or person), shown on the sign-in page.",
     )
     intervals_oauth_client_id: str = Field(
         "", description="Intervals.icu OAuth app client id; enables 'Continue with Intervals.icu'."
@@ -267,6 +295,11 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _trusted_proxies(cls, value: str) -> str:
+        return ",".join(parse_trusted_proxies(value))
+
     @field_validator("encryption_keys")
     @classmethod
     def _key_ring(cls, value: str) -> str:
@@ -314,6 +347,11 @@ class Settings(BaseSettings):
         if url.get_backend_name() == "sqlite":
             return url.set(drivername="sqlite+aiosqlite")
         return url
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The trusted proxies as networks for uvicorn's ``forwarded_allow_ips``."""
+        return [entry for entry in self.trusted_proxies.split(",") if entry]
 
     @property
     def dev_key_path(self) -> Path:

@@ -24,6 +24,7 @@ from app.accounts.service import (
     credential_row,
     delete_account,
     disconnect_app,
+    store_credential,
     upsert_athlete,
 )
 from app.accounts.sessions import (
@@ -35,6 +36,7 @@ from app.accounts.sessions import (
     start_session,
 )
 from app.accounts.signin import (
+    OWNER,
     SigninFailed,
     SigninLimiters,
     SigninProblem,
@@ -49,10 +51,11 @@ from app.attempts import AttemptLimiter
 from app.db.engine import transaction
 from app.db.models import Athlete
 from app.intervals.credentials import BearerToken
-from app.intervals.errors import AccessDenied, IntervalsError
+from app.intervals.errors import AccessDenied, CredentialRejected, IntervalsError
 from app.settings import Settings
 from app.vault.crypto import Vault
-from app.vault.store import KIND_API_KEY, KIND_OAUTH_TOKEN, save_credential
+from app.vault.store import KIND_API_KEY, KIND_OAUTH_TOKEN
+from app.web.client_address import client_limiter_key
 from app.web.cookies import cookie_policy
 from app.web.csrf import CSRF_FIELD, csrf_token, csrf_valid, remember_csrf_token
 from app.web.templates import templates
@@ -78,7 +81,6 @@ def install_accounts(app: FastAPI, settings: Settings) -> None:
     window = float(settings.signin_window_seconds)
     app.state.accounts = AccountsRuntime(
         limiters=SigninLimiters(
-            per_athlete=AttemptLimiter(settings.signin_attempts_per_athlete, window),
             per_address=AttemptLimiter(settings.signin_attempts_per_address, window),
         )
     )
@@ -114,10 +116,6 @@ def _lookup(request: Request) -> ProfileLookup:
 
 def _now(request: Request) -> datetime:
     return request_clock(request)()
-
-
-def _client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -208,8 +206,8 @@ async def signin_submit(request: Request) -> Response:
         return _signin_page(
             request, next_path, error=str(failure), athlete_id=typed_id, status_code=400
         )
-    limiters, address = _limiters(request), _client_address(request)
-    wait = limiters.retry_after(athlete_id, address)
+    limiters, address = _limiters(request), client_limiter_key(request)
+    wait = limiters.reserve(address)
     if wait is not None:
         return _signin_page(
             request,
@@ -222,25 +220,22 @@ async def signin_submit(request: Request) -> Response:
     try:
         verified = await verify_api_key(_lookup(request), athlete_id, secret)
     except SigninFailed as failure:
-        status_code = _count_failure(limiters, athlete_id, address, failure)
         return _signin_page(
-            request, next_path, error=str(failure), athlete_id=typed_id, status_code=status_code
+            request,
+            next_path,
+            error=str(failure),
+            athlete_id=typed_id,
+            status_code=_failure_status(failure),
         )
-    limiters.record_success((athlete_id, verified.profile.intervals_id))
+    limiters.release(address)
     return await _complete_signin(
         request, verified.profile, KIND_API_KEY, verified.secret, None, next_path
     )
 
 
-def _count_failure(
-    limiters: SigninLimiters, athlete_id: str, address: str, failure: SigninFailed
-) -> int:
-    """Count a failed attempt toward the limits (an Intervals.icu outage is not the user's
-    attempt); returns the HTTP status for the re-shown form."""
-    if failure.problem is SigninProblem.UPSTREAM_UNAVAILABLE:
-        return 503
-    limiters.record_failure(athlete_id, address)
-    return 400
+def _failure_status(failure: SigninFailed) -> int:
+    """The HTTP status of the re-shown form (every failure still counts toward the limit)."""
+    return 503 if failure.problem is SigninProblem.UPSTREAM_UNAVAILABLE else 400
 
 
 async def _complete_signin(
@@ -251,7 +246,8 @@ async def _complete_signin(
     upstream_scope: str | None,
     next_path: str,
 ) -> Response:
-    """Apply the access policy, then store account, credential and a fresh browser session."""
+    """Apply the access policy to the credential's owner, then store account, credential
+    (ending the athlete's other sessions if it replaces another) and a fresh browser session."""
     settings = _settings(request)
     async with transaction(_sessions(request)) as db:
         decision = await check_access(db, settings, profile.intervals_id)
@@ -259,14 +255,8 @@ async def _complete_signin(
             return _message(request, "You cannot sign in here", decision.reason, 403)
         now = _now(request)
         athlete = await upsert_athlete(db, profile, now)
-        await save_credential(
-            db,
-            _vault(request),
-            athlete.id,
-            kind,
-            secret,
-            upstream_scope=upstream_scope,
-            verified_at=now,
+        await store_credential(
+            db, _vault(request), athlete.id, kind, secret, upstream_scope=upstream_scope, now=now
         )
         await end_session(request, db)
         raw_session = await start_session(db, athlete.id, settings, now)
@@ -358,14 +348,20 @@ async def _finish_upstream_oauth(
 async def _upstream_profile(
     request: Request, token: upstream_oauth.UpstreamToken
 ) -> AthleteProfile:
-    """The profile for the token's athlete; the token response's name if the granted scopes
-    do not include reading the profile."""
+    """The token's owner (``GET /athlete/0`` with the bearer token), which must be the athlete
+    the token response named; that response's name if the granted scopes do not include
+    reading the profile."""
     try:
-        return await _lookup(request)(BearerToken(token.access_token), token.athlete_id)
+        profile = await _lookup(request)(BearerToken(token.access_token), OWNER)
     except AccessDenied:
         return AthleteProfile(token.athlete_id, token.athlete_name[:200], "UTC")
+    except CredentialRejected:
+        raise upstream_oauth.UpstreamOAuthFailed(upstream_oauth.UNEXPECTED) from None
     except (IntervalsError, ValueError):
         raise upstream_oauth.UpstreamOAuthFailed(SigninProblem.UPSTREAM_UNAVAILABLE.value) from None
+    if profile.intervals_id != token.athlete_id:
+        raise upstream_oauth.UpstreamOAuthFailed(upstream_oauth.UNEXPECTED)
+    return profile
 
 
 # -- account page ------------------------------------------------------------------------------
@@ -393,7 +389,8 @@ async def _account_context(db: AsyncSession, athlete: Athlete) -> dict[str, Any]
 
 @router.post("/account/credential")
 async def replace_key(request: Request) -> Response:
-    """Replace the stored API key with a new one Intervals.icu accepts for this athlete."""
+    """Replace the stored API key with a new one owned by this athlete (``GET /athlete/0``);
+    the athlete's other browser sessions end."""
     form = await _form(request)
     if not _csrf_ok(request, form):
         return _csrf_failed(request)
@@ -403,31 +400,36 @@ async def replace_key(request: Request) -> Response:
             return _to_signin("/account")
         intervals_id, athlete_pk = athlete.intervals_id, athlete.id
         context = await _account_context(db, athlete)
-    limiters, address = _limiters(request), _client_address(request)
+    limiters, address = _limiters(request), client_limiter_key(request)
     try:
         secret = parse_api_key(form.get("api_key", ""))
-        wait = limiters.retry_after(intervals_id, address)
+        wait = limiters.reserve(address)
         if wait is not None:
             return _render(
                 request, "account.html", {**context, "error": rate_limited_message(wait)}, 429
             )
         verified = await verify_api_key(_lookup(request), intervals_id, secret)
     except SigninFailed as failure:
-        status_code = _count_failure(limiters, intervals_id, address, failure)
-        problem = failure.problem
-        if problem is SigninProblem.ATHLETE_NOT_ACCESSIBLE:
-            problem = SigninProblem.WRONG_ATHLETE
-        return _render(request, "account.html", {**context, "error": problem.value}, status_code)
+        return _render(
+            request, "account.html", {**context, "error": str(failure)}, _failure_status(failure)
+        )
+    limiters.release(address)
+    settings, now = _settings(request), _now(request)
     async with transaction(_sessions(request)) as db:
-        await save_credential(
+        replaced = await store_credential(
             db,
             _vault(request),
             athlete_pk,
             KIND_API_KEY,
             verified.secret,
-            verified_at=_now(request),
+            upstream_scope=None,
+            now=now,
         )
-    return RedirectResponse("/account?done=key", status_code=303)
+        raw_session = await start_session(db, athlete_pk, settings, now) if replaced else None
+    response = RedirectResponse("/account?done=key", status_code=303)
+    if raw_session is not None:
+        set_session_cookie(response, settings, raw_session)
+    return response
 
 
 @router.post("/account/grants/{grant_id}/revoke")

@@ -15,6 +15,8 @@ from app.accounts.sessions import end_athlete_sessions
 from app.accounts.upstream import AthleteProfile
 from app.db.models import Athlete, Credential, Grant, OAuthClient
 from app.oauth.grants import revoke_athlete_tokens, revoke_grant
+from app.vault.crypto import Vault, VaultError
+from app.vault.store import build_credential, load_credential, save_credential
 
 
 async def upsert_athlete(db: AsyncSession, profile: AthleteProfile, now: datetime) -> Athlete:
@@ -29,6 +31,43 @@ async def upsert_athlete(db: AsyncSession, profile: AthleteProfile, now: datetim
     athlete.updated_at = now
     await db.flush()
     return athlete
+
+
+async def store_credential(
+    db: AsyncSession,
+    vault: Vault,
+    athlete_pk: int,
+    kind: str,
+    secret: str,
+    *,
+    upstream_scope: str | None,
+    now: datetime,
+) -> bool:
+    """Store the athlete's verified credential. When it replaces a different one (a rotated
+    key, an API key swapped for an Intervals.icu sign-in, or a stored one that no longer
+    decrypts), every browser session of the athlete ends: whoever held the old credential
+    loses the account pages too. Returns whether sessions were ended; the caller starts a
+    fresh session for the browser that presented the new credential."""
+    replaced = not await _holds_credential(db, vault, athlete_pk, kind, secret)
+    await save_credential(
+        db, vault, athlete_pk, kind, secret, upstream_scope=upstream_scope, verified_at=now
+    )
+    if replaced:
+        await end_athlete_sessions(db, athlete_pk)
+    return replaced
+
+
+async def _holds_credential(
+    db: AsyncSession, vault: Vault, athlete_pk: int, kind: str, secret: str
+) -> bool:
+    """Whether the athlete has no credential yet or already stores exactly this one."""
+    try:
+        stored = await load_credential(db, vault, athlete_pk)
+    except VaultError:
+        return False
+    if stored is None:
+        return True
+    return stored.kind == kind and stored.credential == build_credential(kind, secret)
 
 
 @dataclass(frozen=True)

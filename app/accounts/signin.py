@@ -1,17 +1,18 @@
-"""Sign-in rules as plain functions: checking an (athlete id, API key) pair with Intervals.icu,
-the sign-in attempt limits, and the safe post-sign-in redirect.
+"""Sign-in rules as plain functions: finding out whose API key this is, the sign-in attempt
+limits, and the safe post-sign-in redirect.
 
-A pair is valid when Intervals.icu returns the athlete profile for it (``GET /athlete/{id}``;
-an empty athlete id means ``0``, the key's owner). Intervals.icu answers a wrong key with
-401 or 403 "Access denied", and a good key used on an athlete it may not read with 403 too, so
-a 403 on a named athlete is told apart by asking for the key owner's profile.
+Signing in proves ownership, not read access: the account is always the key's owner, the
+athlete Intervals.icu returns for ``GET /api/v1/athlete/0`` ("the athlete for the API key or
+bearer token used to make the call"). A coach's or follower's key can read other athletes, but
+it never signs in as them. A typed athlete id is only a check: if it is not the owner's id the
+attempt fails and says whose key it is. Intervals.icu answers a wrong key with 401 or 403
+"Access denied".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import NoReturn
 
 from app.accounts.upstream import AthleteProfile, ProfileLookup
 from app.attempts import AttemptLimiter
@@ -37,19 +38,15 @@ class SigninProblem(Enum):
         "Intervals.icu rejected this API key. Copy it again from Intervals.icu → Settings → "
         "Developer Settings."
     )
-    ATHLETE_NOT_ACCESSIBLE = (
-        "This API key works, but it cannot read that athlete. Check the athlete id, or leave it "
-        "blank to sign in as the key's owner."
-    )
+    NOT_THE_OWNER = "This API key belongs to a different athlete."
     UPSTREAM_UNAVAILABLE = "Intervals.icu could not be reached just now. Please try again."
-    WRONG_ATHLETE = "This API key belongs to a different athlete than this account."
 
 
 class SigninFailed(Exception):
-    """A sign-in attempt failed for a reason the user can act on."""
+    """A sign-in attempt failed for a reason the user can act on (``str()`` is the message)."""
 
-    def __init__(self, problem: SigninProblem) -> None:
-        super().__init__(problem.value)
+    def __init__(self, problem: SigninProblem, message: str = "") -> None:
+        super().__init__(message or problem.value)
         self.problem = problem
 
 
@@ -88,32 +85,31 @@ def parse_api_key(raw: str) -> str:
     return secret
 
 
-async def verify_api_key(lookup: ProfileLookup, athlete_id: str, secret: str) -> VerifiedKey:
-    """Ask Intervals.icu whether ``secret`` may read ``athlete_id``; return the profile if so."""
+async def verify_api_key(lookup: ProfileLookup, claimed_id: str, secret: str) -> VerifiedKey:
+    """The owner of ``secret`` (``GET /athlete/0``); refused if ``claimed_id`` names anyone
+    else (``OWNER`` accepts whoever owns the key)."""
     api_key = ApiKey(secret)
     try:
-        profile = await lookup(api_key, athlete_id)
-    except CredentialRejected:
-        raise SigninFailed(SigninProblem.KEY_REJECTED) from None
-    except (AccessDenied, NotFound):
-        if athlete_id == OWNER:
-            raise SigninFailed(SigninProblem.KEY_REJECTED) from None
-        await _raise_for_other_athlete(lookup, api_key)
-    except IntervalsError:
-        raise SigninFailed(SigninProblem.UPSTREAM_UNAVAILABLE) from None
-    return VerifiedKey(profile=profile, api_key=api_key, secret=secret)
-
-
-async def _raise_for_other_athlete(lookup: ProfileLookup, api_key: ApiKey) -> NoReturn:
-    """The named athlete was refused: if the key still reads its owner, the athlete is the
-    problem, otherwise the key is."""
-    try:
-        await lookup(api_key, OWNER)
+        profile = await lookup(api_key, OWNER)
     except (CredentialRejected, AccessDenied, NotFound):
         raise SigninFailed(SigninProblem.KEY_REJECTED) from None
     except IntervalsError:
         raise SigninFailed(SigninProblem.UPSTREAM_UNAVAILABLE) from None
-    raise SigninFailed(SigninProblem.ATHLETE_NOT_ACCESSIBLE)
+    require_owner(profile, claimed_id)
+    return VerifiedKey(profile=profile, api_key=api_key, secret=secret)
+
+
+def require_owner(owner: AthleteProfile, claimed_id: str) -> None:
+    """Refuse a credential whose owner is not the athlete the user named (or the account it
+    is meant for), saying whose credential it is."""
+    if claimed_id in (OWNER, owner.intervals_id):
+        return
+    raise SigninFailed(
+        SigninProblem.NOT_THE_OWNER,
+        f"This API key belongs to {owner.name} ({owner.intervals_id}), not {claimed_id}. "
+        "Every athlete signs in with their own key (Intervals.icu → Settings → Developer "
+        "Settings); a coach's key only signs in as the coach.",
+    )
 
 
 # -- attempt limits ---------------------------------------------------------------------------
@@ -121,35 +117,28 @@ async def _raise_for_other_athlete(lookup: ProfileLookup, api_key: ApiKey) -> No
 
 @dataclass
 class SigninLimiters:
-    """Sliding-window limits on sign-in attempts per athlete id and per client address."""
+    """Sliding-window limit on sign-in attempts per client address (security review L2, L3).
 
-    per_athlete: AttemptLimiter
+    An attempt is reserved before Intervals.icu is asked and given back only when the key
+    verifies, so failures of every kind count, including Intervals.icu being unreachable or
+    the shared upstream budget running out (a flood of random keys cannot drain it). There is
+    no per-athlete limit: API keys cannot be guessed, and a per-athlete limit would let anyone
+    lock an athlete out by failing in their name.
+    """
+
     per_address: AttemptLimiter
 
-    def retry_after(self, athlete_id: str, address: str) -> int | None:
-        """Seconds to wait before another attempt, or None when one is allowed now."""
-        waits = [self.per_address.retry_after(_address_key(address))]
-        if athlete_id != OWNER:
-            waits.append(self.per_athlete.retry_after(_athlete_key(athlete_id)))
-        blocked = [w for w in waits if w is not None]
-        return max(blocked) if blocked else None
+    def reserve(self, address_key: str) -> int | None:
+        """Seconds to wait, or None when the attempt may go ahead (and now counts)."""
+        return self.per_address.reserve(_address_key(address_key))
 
-    def record_failure(self, athlete_id: str, address: str) -> None:
-        self.per_address.record(_address_key(address))
-        if athlete_id != OWNER:
-            self.per_athlete.record(_athlete_key(athlete_id))
-
-    def record_success(self, athlete_ids: tuple[str, ...]) -> None:
-        for athlete_id in athlete_ids:
-            self.per_athlete.reset(_athlete_key(athlete_id))
+    def release(self, address_key: str) -> None:
+        """The reserved attempt succeeded: it does not count against the address."""
+        self.per_address.release(_address_key(address_key))
 
 
-def _athlete_key(athlete_id: str) -> str:
-    return f"athlete:{athlete_id}"
-
-
-def _address_key(address: str) -> str:
-    return f"address:{address}"
+def _address_key(address_key: str) -> str:
+    return f"address:{address_key}"
 
 
 def rate_limited_message(seconds: int) -> str:

@@ -40,6 +40,7 @@ from app.oauth.revocation import revoke_token
 from app.oauth.runtime import OAuthRuntime, oauth_runtime
 from app.oauth.token_endpoint import grant_tokens
 from app.settings import Settings
+from app.web.client_address import client_limiter_key
 from app.web.cookies import cookie_policy
 from app.web.csrf import csrf_token, csrf_valid, remember_csrf_token
 from app.web.templates import templates
@@ -232,7 +233,7 @@ async def revoke(request: Request) -> Response:
 @router.post("/register", include_in_schema=False)
 async def register(request: Request) -> Response:
     runtime = oauth_runtime(request)
-    address = request.client.host if request.client else "unknown"
+    address = client_limiter_key(request)
     wait = runtime.register_limiter.retry_after(address)
     if wait is not None:
         response = error_response(OAuthError("slow_down", "too many registrations", 429))

@@ -106,7 +106,10 @@ async def test_replacing_the_key_checks_it_with_intervals_first(
         refused = await gw.post_form("/account/credential", {"api_key": "wrong-key-123"})
         assert refused.status_code == 400 and "rejected this API key" in refused.text
         lena_key = await gw.post_form("/account/credential", {"api_key": LENA[1]})
-        assert lena_key.status_code == 400 and "belongs to a different athlete" in lena_key.text
+        assert (
+            lena_key.status_code == 400
+            and "belongs to Lena Vogel (i100002), not i100001" in lena_key.text
+        )
         async with transaction(gw.app.state.sessions) as db:
             stored = await load_credential(db, gw.app.state.vault, pk)
         assert stored is not None and stored.credential == ApiKey(AROHA[1])
