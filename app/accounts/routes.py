@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts import upstream_oauth
+from app.accounts.display import access_words, local_time
 from app.accounts.policy import check_access
 from app.accounts.service import (
     connected_apps,
@@ -52,6 +53,7 @@ from app.db.engine import transaction
 from app.db.models import Athlete
 from app.intervals.credentials import BearerToken
 from app.intervals.errors import AccessDenied, CredentialRejected, IntervalsError
+from app.mcp.tools.context import zone_or_utc
 from app.settings import Settings
 from app.vault.crypto import Vault
 from app.vault.store import KIND_API_KEY, KIND_OAUTH_TOKEN
@@ -379,8 +381,11 @@ async def account_page(request: Request, done: str = "") -> Response:
 
 
 async def _account_context(db: AsyncSession, athlete: Athlete) -> dict[str, Any]:
+    zone = zone_or_utc(athlete.timezone)
     return {
         "athlete": athlete,
+        "local_time": lambda moment, date_only=False: local_time(moment, zone, date_only=date_only),
+        "access_words": access_words,
         "credential": await credential_row(db, athlete.id),
         "apps": await connected_apps(db, athlete.id),
         "error": "",

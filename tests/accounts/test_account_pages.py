@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from app.accounts.display import access_words
 from app.db.engine import make_sync_engine, transaction
 from app.db.models import (
     Athlete,
@@ -240,3 +241,31 @@ async def test_the_api_key_appears_nowhere_in_the_database_or_logs(
         for path in (database, Path(f"{database}-wal")):
             if path.exists():
                 assert secret not in path.read_bytes(), f"key found in {path.name}"
+
+
+async def test_the_account_page_shows_times_in_the_athletes_zone_and_access_in_words(
+    settings: Settings,
+) -> None:
+    """Newcomer trial: Aroha in Auckland saw "02:32 UTC" and the raw scope ``mcp.read``."""
+    async with running_gateway(settings) as gw:
+        gw.clock.now = datetime(2026, 11, 30, 2, 32, tzinfo=UTC)
+        await gw.sign_in("", AROHA[1])
+        await connect_app(gw.app.state.sessions, await athlete_pk(gw, AROHA[0]), "Claude")
+        page = (await gw.browser.get("/account")).text
+    assert "Last verified</dt><dd>2026-11-30 15:32 NZDT" in page
+    assert "Pacific/Auckland" in page
+    assert "UTC" not in page
+    assert "Read your training data" in page and "mcp.read" not in page
+
+
+@pytest.mark.parametrize(
+    ("scope", "words"),
+    [
+        ("mcp.read", "Read your training data"),
+        ("mcp.read mcp.write", "Read your training data, change your training data"),
+        ("mcp.write", "Change your training data"),
+        ("", "No access to your data"),
+    ],
+)
+def test_access_is_described_in_plain_words(scope: str, words: str) -> None:
+    assert access_words(scope) == words
