@@ -3,8 +3,10 @@
 Configured by environment, like the original server: ``INTERVALS_API_KEY`` (or ``API_KEY``),
 ``INTERVALS_ATHLETE_ID`` (or ``ATHLETE_ID``; optional, default: the key's owner) and
 ``INTERVALS_API_BASE_URL``. No database, no OAuth: the same tools, on stdin/stdout, with the key
-from the environment. The athlete's id and timezone come from their profile
-(``GET /athlete/{id}``), fetched once.
+from the environment. The athlete's id and timezone come from their profile, fetched once:
+first the key's owner (``GET /athlete/0``), which tells a wrong ``INTERVALS_API_KEY`` apart from
+an ``INTERVALS_ATHLETE_ID`` the key cannot read; then, when another athlete is named (a coach's
+key reading an athlete who shares with them), that athlete's profile (``GET /athlete/{id}``).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from app.intervals import errors as upstream
 from app.intervals.client import IntervalsClient
 from app.intervals.credentials import ApiKey
 from app.intervals.ids import InvalidId, athlete_id
+from app.intervals.models import Athlete
 from app.mcp.tools.context import AthleteContext, Clock, utc_now, zone_or_utc
 from app.mcp.tools.errors import EXPECTED_ERRORS, CredentialFailed, ToolFailure, describe
 
@@ -26,6 +30,16 @@ REJECTED = (
     "Intervals.icu rejected the API key from INTERVALS_API_KEY; copy it again from "
     "intervals.icu Settings > Developer Settings into your MCP client configuration."
 )
+
+
+def unreachable_athlete(athlete: str, owner: Athlete) -> str:
+    """The message for an ``INTERVALS_ATHLETE_ID`` that the (working) key cannot read."""
+    return (
+        f"INTERVALS_ATHLETE_ID is {athlete}, but the API key from INTERVALS_API_KEY belongs to "
+        f"{owner.name or owner.id} ({owner.id}) and cannot read athlete {athlete} on "
+        f"Intervals.icu. Set INTERVALS_ATHLETE_ID to {owner.id}, or remove it to use the key's "
+        "owner."
+    )
 
 
 class StdioConfigError(Exception):
@@ -67,24 +81,44 @@ class SingleAthlete:
     credential: ApiKey
     athlete_id: str = "0"
     clock: Clock = field(default=utc_now)
-    _identity: tuple[str, str] | None = None
+    _identity: tuple[str, str, str] | None = None
 
-    async def _profile(self) -> tuple[str, str]:
-        """The athlete's real id and timezone, from ``GET /athlete/{id}`` (once)."""
+    async def _profile(self) -> tuple[str, str, str]:
+        """The athlete's real id, timezone and the key owner's id (looked up once)."""
         if self._identity is None:
-            session = self.client.session(self.credential, self.athlete_id)
-            try:
-                athlete = await session.get_athlete()
-            except EXPECTED_ERRORS as error:
-                raise describe(error, "your athlete profile") from None
-            self._identity = (athlete.id, athlete.timezone or "UTC")
+            owner = await self._owner()
+            athlete = await self._named_athlete(owner)
+            self._identity = (athlete.id, athlete.timezone or "UTC", owner.id)
         return self._identity
+
+    async def _owner(self) -> Athlete:
+        """The key's owner (``GET /athlete/0``): a refusal here is the key's fault."""
+        try:
+            owner = await self.client.session(self.credential, "0").get_athlete()
+        except (upstream.CredentialRejected, upstream.AccessDenied, upstream.NotFound):
+            raise CredentialFailed(REJECTED) from None
+        except EXPECTED_ERRORS as error:
+            raise describe(error, "your athlete profile") from None
+        return owner
+
+    async def _named_athlete(self, owner: Athlete) -> Athlete:
+        """The athlete INTERVALS_ATHLETE_ID names (``GET /athlete/{id}``; a refusal here is the
+        athlete id's fault), or the owner when it names nobody else."""
+        if self.athlete_id in ("0", owner.id):
+            return owner
+        session = self.client.session(self.credential, self.athlete_id, owner_id=owner.id)
+        try:
+            return await session.get_athlete()
+        except (upstream.AccessDenied, upstream.NotFound):
+            raise ToolFailure(unreachable_athlete(self.athlete_id, owner)) from None
+        except EXPECTED_ERRORS as error:
+            raise describe(error, "the athlete profile") from None
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[AthleteContext]:
         try:
-            real_id, timezone = await self._profile()
-            session = self.client.session(self.credential, real_id, owner_id=real_id)
+            real_id, timezone, owner_id = await self._profile()
+            session = self.client.session(self.credential, real_id, owner_id=owner_id)
             yield AthleteContext(
                 api=session, athlete_id=real_id, timezone=zone_or_utc(timezone), now=self.clock
             )

@@ -81,7 +81,7 @@ async def test_stdio_command_serves_the_tools(tmp_path: Path) -> None:
     assert result.structured_content["count"] == 2
     assert bad.is_error
     paths = [r.path for r in fake.requests]
-    assert paths[0] == f"/api/v1/athlete/{AUCKLAND.id}"  # profile: timezone, once
+    assert paths[0] == "/api/v1/athlete/0"  # the key's owner (and timezone), once
     assert f"/api/v1/athlete/{AUCKLAND.id}/activities" in paths
     assert all(r.auth == "basic" for r in fake.requests)
 
