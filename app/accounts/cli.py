@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts.policy import (
     allowlist_add,
+    allowlist_athlete_id,
     allowlist_entries,
     allowlist_remove,
     canonical_athlete_id,
@@ -72,6 +73,11 @@ def _add_allowlist(sub: Any) -> None:
     add = actions.add_parser("add", help="allow an athlete id")
     add.add_argument("athlete", help="Intervals.icu athlete id, e.g. i12345")
     add.add_argument("--note", default="", help="who this is (shown by list)")
+    add.add_argument(
+        "--legacy-id",
+        action="store_true",
+        help="the id is an old account's bare number (no leading 'i'), e.g. 2049151",
+    )
     add.set_defaults(handler=cmd_allowlist_add)
     remove = actions.add_parser("remove", help="remove an athlete id")
     remove.add_argument("athlete", help="Intervals.icu athlete id")
@@ -237,8 +243,10 @@ def cmd_athletes_delete(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_allowlist_add(settings: Settings, args: argparse.Namespace) -> int:
-    intervals_id = _athlete_id(args.athlete)
-    if intervals_id is None:
+    try:
+        intervals_id = allowlist_athlete_id(args.athlete, legacy=args.legacy_id)
+    except InvalidId as error:
+        print(f"intervals-gateway: {error}")
         return EXIT_NOT_DONE
     added = _in_transaction(settings, lambda db: allowlist_add(db, intervals_id, args.note))
     print(f"added {intervals_id}" if added else f"{intervals_id} is already on the allowlist")

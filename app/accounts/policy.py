@@ -25,6 +25,22 @@ def canonical_athlete_id(value: str) -> str:
     return text
 
 
+def allowlist_athlete_id(value: str, *, legacy: bool = False) -> str:
+    """An athlete id for ``allowlist add``. Intervals.icu ids look like ``i12345``; only
+    accounts from its early years have bare numbers (``2049151``, intervals-api.md 3.2). A bare
+    number is far more often an ``i`` id typed without its ``i``, which would never match the
+    key owner's id at sign-in, so it is refused unless ``legacy`` says it is such an old id."""
+    text = canonical_athlete_id(value)
+    if text.startswith("i") or legacy:
+        return text
+    raise ids.InvalidId(
+        f"{text} has no leading 'i'. Intervals.icu athlete ids look like i{text}: run "
+        f"'allowlist add i{text}'. Only accounts from Intervals.icu's early years have bare "
+        f"numeric ids; if this athlete's id really is {text} (as shown on their Intervals.icu "
+        "settings page), add it with --legacy-id."
+    )
+
+
 @dataclass(frozen=True)
 class AccessDecision:
     allowed: bool

@@ -137,3 +137,21 @@ def test_check_config_hides_the_intervals_oauth_secret(tmp_path: Path) -> None:
     lines = "\n".join(describe_settings(settings))
     assert "GATEWAY_INTERVALS_OAUTH_CLIENT_SECRET=(set)" in lines
     assert "hunter2-oauth" not in lines and "GATEWAY_INTERVALS_OAUTH_CLIENT_ID=app-1" in lines
+
+
+def test_allowlist_add_refuses_a_bare_number_unless_it_is_a_legacy_id(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Newcomer trial: 'allowlist add 100003' (Sam's id without the 'i') was accepted silently
+    and could never match Sam's sign-in as i100003."""
+    assert run(settings, "allowlist", "add", "100003") == 1
+    out = capsys.readouterr().out
+    assert "100003 has no leading 'i'" in out and "allowlist add i100003" in out
+    assert "--legacy-id" in out
+    assert run(settings, "allowlist", "list") == 0
+    assert "0 athlete id(s)" in capsys.readouterr().out
+    assert run(settings, "allowlist", "add", "2049151", "--legacy-id") == 0
+    assert run(settings, "allowlist", "add", "i100003") == 0
+    assert run(settings, "allowlist", "list") == 0
+    listed = capsys.readouterr().out
+    assert "2049151\tadded" in listed and "i100003\tadded" in listed
