@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -170,14 +170,24 @@ def _signin_page(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
+    settings = _settings(request)
     context = {
+        **gateway_identity(settings),
         "next_path": next_path,
         "error": error,
         "notice": notice,
         "athlete_id": athlete_id,
-        "oauth_enabled": upstream_oauth.upstream_oauth_config(_settings(request)) is not None,
+        "oauth_enabled": upstream_oauth.upstream_oauth_config(settings) is not None,
     }
     return _render(request, "signin.html", context, status_code, headers)
+
+
+def gateway_identity(settings: Settings) -> dict[str, str]:
+    """How the sign-in page names this gateway, so it never passes for Intervals.icu's own
+    sign-in: the operator's name when set, else the host of the public base URL."""
+    host = urlsplit(settings.base_url).netloc
+    operator = settings.operator_name.strip()
+    return {"gateway_name": operator or host, "gateway_host": host, "operator_name": operator}
 
 
 def _to_signin(next_path: str) -> RedirectResponse:

@@ -263,3 +263,22 @@ async def test_pages_forbid_framing(settings: Settings) -> None:
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert '<label for="api_key">' in page.text and '<label for="athlete_id">' in page.text
     assert "<script" not in page.text
+
+
+async def test_the_sign_in_page_names_the_gateway_and_links_to_the_key(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Newcomer trial: the page was titled "Sign in with Intervals.icu" (it looked like the
+    official sign-in), named no operator and had no link to where the key is found."""
+    club = gateway_settings(tmp_path, database_url, operator_name="Harbour Tri Club")
+    async with running_gateway(club) as gw:
+        page = (await gw.browser.get("/signin")).text
+    assert "<title>Connect your Intervals.icu account · Harbour Tri Club</title>" in page
+    assert "<h1>Connect your Intervals.icu account to Harbour Tri Club</h1>" in page
+    assert "This page is not Intervals.icu" in page and "run by Harbour Tri Club" in page
+    assert 'href="https://intervals.icu/settings"' in page
+    assert "Sign in with Intervals.icu" not in page
+    async with running_gateway(gateway_settings(tmp_path, database_url)) as gw:
+        plain = (await gw.browser.get("/signin")).text
+    assert "<h1>Connect your Intervals.icu account to 127.0.0.1:8000</h1>" in plain
+    assert "run by" not in plain

@@ -68,7 +68,7 @@ def open_authorization(page: Page, stack: Stack, client_id: str, callback: str) 
 
 
 def sign_in(page: Page, shots: Path) -> None:
-    expect(page.get_by_role("heading", name="Sign in with Intervals.icu")).to_be_visible()
+    expect(page.get_by_role("heading", name="Connect your Intervals.icu account")).to_be_visible()
     page.screenshot(path=str(shots / "signin.png"), full_page=True)
     page.get_by_label("Athlete id").fill(SAM.id)
     page.get_by_label("API key").fill(SAM.api_key)
@@ -164,4 +164,4 @@ def test_account_page_revoke_and_delete_by_clicking(
     expect(page.get_by_role("heading", name="Account deleted")).to_be_visible()
     assert bearer_status(stack.mcp_url, token) == 401
     page.goto(f"{stack.base}/account")
-    expect(page.get_by_role("heading", name="Sign in with Intervals.icu")).to_be_visible()
+    expect(page.get_by_role("heading", name="Connect your Intervals.icu account")).to_be_visible()
