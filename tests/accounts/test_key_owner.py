@@ -24,8 +24,20 @@ from tests.accounts.harness import (
     gateway_settings,
     running_gateway,
 )
+from tests.fake_intervals import DEMO_ATHLETES, DemoAthlete, FakeIntervals
 
 LENA_NEW_KEY = "fake-key-lena-rotated-3c8d1e"
+
+
+@pytest.mark.parametrize("athlete", DEMO_ATHLETES, ids=lambda a: a.id)
+async def test_the_fake_answers_athlete_0_with_the_keys_owner(athlete: DemoAthlete) -> None:
+    """The contract (intervals-api.md 3.2): id 0 is the athlete of the key used, coach or not."""
+    fake = FakeIntervals()
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=fake.app), base_url="http://intervals.test"
+    ) as upstream:
+        response = await upstream.get("/api/v1/athlete/0", auth=("API_KEY", athlete.api_key))
+    assert response.status_code == 200 and response.json()["id"] == athlete.id
 
 
 @pytest.fixture
