@@ -361,8 +361,8 @@ async def _upstream_profile(
     request: Request, token: upstream_oauth.UpstreamToken
 ) -> AthleteProfile:
     """The token's owner (``GET /athlete/0`` with the bearer token), which must be the athlete
-    the token response named; that response's name if the granted scopes do not include
-    reading the profile."""
+    the token response named (its sample spells ids without the ``i``, so that is ignored);
+    the token response's athlete if the granted scopes do not include reading the profile."""
     try:
         profile = await _lookup(request)(BearerToken(token.access_token), OWNER)
     except AccessDenied:
@@ -371,7 +371,7 @@ async def _upstream_profile(
         raise upstream_oauth.UpstreamOAuthFailed(upstream_oauth.UNEXPECTED) from None
     except (IntervalsError, ValueError):
         raise upstream_oauth.UpstreamOAuthFailed(SigninProblem.UPSTREAM_UNAVAILABLE.value) from None
-    if profile.intervals_id != token.athlete_id:
+    if profile.intervals_id.removeprefix("i") != token.athlete_id.removeprefix("i"):
         raise upstream_oauth.UpstreamOAuthFailed(upstream_oauth.UNEXPECTED)
     return profile
 
