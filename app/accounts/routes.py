@@ -345,6 +345,16 @@ async def _finish_upstream_oauth(
     if error or not code:
         message = "Intervals.icu did not grant access, so you are not signed in."
         return _signin_page(request, next_path, error=message, status_code=400)
+    limiters, address = _limiters(request), client_limiter_key(request)
+    wait = limiters.reserve(address)  # the code exchange asks Intervals.icu, like a key check
+    if wait is not None:
+        return _signin_page(
+            request,
+            next_path,
+            error=rate_limited_message(wait),
+            status_code=429,
+            headers={"Retry-After": str(wait)},
+        )
     try:
         token = await upstream_oauth.exchange_code(
             config, code, request.app.state.intervals_transport
@@ -352,6 +362,7 @@ async def _finish_upstream_oauth(
         profile = await _upstream_profile(request, token)
     except upstream_oauth.UpstreamOAuthFailed as failure:
         return _signin_page(request, next_path, error=str(failure), status_code=502)
+    limiters.release(address)
     return await _complete_signin(
         request, profile, KIND_OAUTH_TOKEN, token.access_token, token.scope, next_path
     )

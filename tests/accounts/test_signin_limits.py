@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -139,3 +140,21 @@ def test_reserve_is_check_and_count_in_one_step() -> None:
     assert limiter.reserve("a") is None
     now[0] = 61.0
     assert limiter.reserve("a") is None
+
+
+async def test_failed_intervals_code_exchanges_count_toward_the_limit(
+    tmp_path: Path, database_url: str
+) -> None:
+    settings = gateway_settings(tmp_path, database_url, oauth=True, signin_attempts_per_address=2)
+    async with _running_gateway(settings, FakeIntervals()) as gw:
+        statuses = []
+        for n in range(4):
+            start = await gw.browser.get("/signin/intervals")
+            state = parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+            callback = "/signin/intervals/callback"
+            response = await gw.browser.get(
+                callback, params={"code": f"forged-{n}", "state": state}
+            )
+            statuses.append(response.status_code)
+        assert statuses == [502, 502, 429, 429]
+        assert len(gw.fake.requests.matching("POST", "/api/oauth/token")) == 2
