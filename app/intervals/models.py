@@ -23,14 +23,17 @@ from pydantic import (
 
 __all__ = [
     "Activity",
+    "ActivityCurve",
     "ActivityRef",
     "ActivitySearchResult",
     "ActivityStream",
     "ActivityUpdate",
     "Athlete",
     "AthleteSummary",
+    "AthleteTrainingPlan",
     "BestEffort",
     "BestEfforts",
+    "CategorySummary",
     "CurveSet",
     "CustomItem",
     "DataCurve",
@@ -48,6 +51,7 @@ __all__ = [
     "NewMessage",
     "SportSettings",
     "SportSettingsUpdate",
+    "WeekSummary",
     "Wellness",
     "WellnessUpdate",
     "Workout",
@@ -385,11 +389,78 @@ class DataCurve(IntervalsModel):
     watts_per_kg: NullableList[float | None] = []
 
 
+class ActivityCurve(IntervalsModel):
+    """``PowerCurve`` / ``HRCurve`` / ``PaceCurve`` of one activity (``GET /activity/{id}/
+    {power,hr,pace}-curve``): best value for each duration (``secs``) or, for pace, each
+    ``distance`` (m); ``start_index`` / ``end_index`` point into the activity's streams."""
+
+    id: str | None = None
+    label: str | None = None
+    start_date_local: str | None = None
+    secs: NullableList[int] = []
+    distance: NullableList[float] = []
+    values: NullableList[float | None] = []
+    start_index: NullableList[int | None] = []
+    end_index: NullableList[int | None] = []
+    watts_per_kg: NullableList[float | None] = []
+    weight: float | None = None
+    type: str | None = None
+
+    @model_validator(mode="after")
+    def _aligned(self) -> ActivityCurve:
+        axis = self.secs or self.distance
+        if self.values and len(self.values) != len(axis):
+            raise ValueError("values and secs/distance differ in length")
+        return self
+
+
 class CurveSet(IntervalsModel):
     """``DataCurveSet*`` from the athlete power / HR / pace curve endpoints."""
 
     curves: NullableList[DataCurve] = Field([], alias="list")
     activities: dict[str, Any] | None = None
+
+
+# -- athlete summary -------------------------------------------------------------------------
+
+
+class _Totals(IntervalsModel):
+    count: int | None = None
+    time: int | None = None
+    moving_time: int | None = None
+    elapsed_time: int | None = None
+    calories: int | None = None
+    total_elevation_gain: float | None = None
+    training_load: int | None = None
+    srpe: int | None = None
+    distance: float | None = None
+    eftp: float | None = None
+    eftp_per_kg: float | None = Field(None, alias="eftpPerKg")
+
+
+class CategorySummary(_Totals):
+    """One sport's share of a week (``CategorySummary``; ``category`` is the activity type)."""
+
+    category: str
+
+
+class WeekSummary(_Totals):
+    """One row of ``GET /athlete/{id}/athlete-summary`` (``SummaryWithCats``): a week's totals
+    from ``date`` (its first local day) with fitness (CTL), fatigue (ATL), form and ramp rate
+    as of the week's last activity, time in zones and the totals per sport."""
+
+    date: date
+    athlete_id: AthleteIdStr | None = None
+    athlete_name: str | None = None
+    fitness: float | None = None
+    fatigue: float | None = None
+    form: float | None = None
+    ramp_rate: float | None = Field(None, alias="rampRate")
+    weight: float | None = None
+    time_in_zones: NullableList[int | None] = Field([], alias="timeInZones")
+    time_in_zones_tot: int | None = Field(None, alias="timeInZonesTot")
+    by_category: NullableList[CategorySummary] = Field([], alias="byCategory")
+    most_recent_wellness_id: str | None = Field(None, alias="mostRecentWellnessId")
 
 
 # -- wellness --------------------------------------------------------------------------------
@@ -566,6 +637,28 @@ class Folder(IntervalsModel):
     num_workouts: int | None = None
     duration_weeks: int | None = None
     children: NullableList[Workout] = []
+
+
+class AthleteTrainingPlan(IntervalsModel):
+    """``GET /athlete/{id}/training-plan``: the plan (a ``PLAN`` folder with its workouts, each
+    ``day`` counted from the plan's start) applied to the athlete; all fields are null when no
+    plan is applied."""
+
+    athlete_id: AthleteIdStr | None = None
+    training_plan_id: int | None = None
+    training_plan_start_date: date | None = None
+    training_plan_last_applied: str | None = None
+    training_plan_alias: str | None = None
+    timezone: str | None = None
+    training_plan: Folder | None = None
+
+    @field_validator("training_plan_start_date", mode="before")
+    @classmethod
+    def _day_only(cls, value: Any) -> Any:
+        """Upstream sends a local date, sometimes with ``T00:00:00``; keep the day."""
+        if isinstance(value, str) and len(value) > 10 and value[10] == "T":
+            return value[:10]
+        return value
 
 
 # -- gear ------------------------------------------------------------------------------------

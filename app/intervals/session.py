@@ -18,11 +18,13 @@ from app.intervals.credentials import Credential
 from app.intervals.errors import UnexpectedPayload
 from app.intervals.models import (
     Activity,
+    ActivityCurve,
     ActivitySearchResult,
     ActivityStream,
     ActivityUpdate,
     Athlete,
     AthleteSummary,
+    AthleteTrainingPlan,
     BestEfforts,
     CurveSet,
     CustomItem,
@@ -37,6 +39,7 @@ from app.intervals.models import (
     NewMessage,
     SportSettings,
     SportSettingsUpdate,
+    WeekSummary,
     Wellness,
     WellnessUpdate,
     Workout,
@@ -46,10 +49,11 @@ from app.intervals.models import (
 if TYPE_CHECKING:
     from app.intervals.client import ForbiddenMeaning, IntervalsClient, Method
 
-__all__ = ["AthleteSession", "HistogramKind"]
+__all__ = ["AthleteSession", "CurveKind", "HistogramKind"]
 
 M = TypeVar("M", bound=BaseModel)
 HistogramKind = Literal["power", "hr", "pace", "gap"]
+CurveKind = Literal["power", "hr", "pace"]
 DateLike = date | str
 DateTimeLike = date | datetime | str
 
@@ -162,6 +166,43 @@ class AthleteSession:
         )
         return _many(AthleteSummary, data, "the athletes list")
 
+    async def get_athlete_summary(
+        self, start: DateTimeLike | None = None, end: DateTimeLike | None = None
+    ) -> list[WeekSummary]:
+        """``GET /athlete/{id}/athlete-summary``: weekly totals (count, time, distance, load,
+        time by sport in ``byCategory``) with fitness, fatigue, form and ramp rate as of each
+        week's last activity. ``start`` / ``end`` are athlete-local (upstream defaults: 6 days
+        ago .. today). Oldest week first.
+
+        With a coach's API key upstream adds a row per coached athlete; only this session's
+        athlete's rows are kept, so the answer never mixes athletes."""
+        params = {
+            "start": ids.local_datetime(start) if start is not None else None,
+            "end": ids.local_datetime(end) if end is not None else None,
+        }
+        data = await self._call(
+            "GET",
+            self._athlete("/athlete-summary"),
+            params=params,
+            what=f"the summary of {self._who()}",
+        )
+        rows = self._own_rows(_many(WeekSummary, data, "the athlete summary"))
+        return sorted(rows, key=lambda row: row.date)
+
+    def _own_rows(self, rows: list[WeekSummary]) -> list[WeekSummary]:
+        """The rows of this session's athlete. For athlete ``0`` without a known owner, rows of
+        several athletes cannot be told apart, so they are refused rather than mixed."""
+        me = self.athlete_id if self.athlete_id != "0" else self.owner_id
+        if me is None:
+            present = {_bare(row.athlete_id) for row in rows if row.athlete_id is not None}
+            if len(present) > 1:
+                raise UnexpectedPayload(
+                    "Intervals.icu sent a summary of several athletes and the gateway cannot "
+                    "tell which one is yours."
+                )
+            return rows
+        return [row for row in rows if row.athlete_id is None or _bare(row.athlete_id) == _bare(me)]
+
     # -- activities -------------------------------------------------------------------------
 
     async def list_activities(
@@ -209,6 +250,18 @@ class AthleteSession:
             "GET", self._athlete("/activities/search-full"), params=params, what="activity search"
         )
         return _many(Activity, data, "activity search results")
+
+    async def list_activity_tags(self) -> list[str]:
+        """``GET /athlete/{id}/activity-tags``: every tag on the athlete's activities (search
+        one with ``search_activities("#tag")``)."""
+        data = await self._call(
+            "GET", self._athlete("/activity-tags"), what=f"activity tags of {self._who()}"
+        )
+        if data is None:
+            return []
+        if not isinstance(data, list) or not all(isinstance(t, str) for t in data):
+            raise UnexpectedPayload("Intervals.icu sent activity tags that are not a list of text.")
+        return list(data)
 
     async def activities_around(
         self, activity_id: str, *, limit: int | None = None, route_id: int | None = None
@@ -375,6 +428,34 @@ class AthleteSession:
             forbidden="object",
         )
         return _one(Activity, data, "the updated activity")
+
+    async def get_activity_curve(
+        self,
+        activity_id: str,
+        kind: CurveKind,
+        *,
+        gap: bool | None = None,
+        fatigue: Literal["kj0", "kj1"] | None = None,
+    ) -> ActivityCurve:
+        """``GET /activity/{id}/{power,hr,pace}-curve``: the best power / heart rate for each
+        duration, or best pace for each distance, within one activity. ``gap`` (pace only):
+        grade-adjusted pace; ``fatigue`` (power only): the curve after the athlete's first or
+        second predefined amount of work (``kj0`` / ``kj1``)."""
+        aid = ids.activity_id(activity_id)
+        if kind not in ("power", "hr", "pace"):
+            raise ValueError("curve kind must be power, hr or pace")
+        if gap is not None and kind != "pace":
+            raise ValueError("gap applies to the pace curve only")
+        if fatigue is not None and (kind != "power" or fatigue not in ("kj0", "kj1")):
+            raise ValueError("fatigue applies to the power curve only and is kj0 or kj1")
+        data = await self._call(
+            "GET",
+            f"/activity/{aid}/{kind}-curve.json",
+            params={"gap": gap, "fatigue": fatigue},
+            what=f"{kind} curve of activity {aid}",
+            forbidden="object",
+        )
+        return _one(ActivityCurve, data, f"the {kind} curve")
 
     # -- curves -----------------------------------------------------------------------------
 
@@ -627,6 +708,23 @@ class AthleteSession:
         data = await self._call("GET", self._athlete("/workouts"), what="workout library")
         return _many(Workout, data, "library workouts")
 
+    async def get_workout(self, workout_id: int) -> Workout:
+        """``GET /athlete/{id}/workouts/{workoutId}``: one library workout with its structure
+        (``workout_doc``: steps, repeats, targets) and workout text (``description``)."""
+        wid = ids.numeric_id(workout_id, "workout id")
+        data = await self._call(
+            "GET", self._athlete(f"/workouts/{wid}"), what=f"workout {wid}", forbidden="object"
+        )
+        return _one(Workout, data, "the workout")
+
+    async def get_training_plan(self) -> AthleteTrainingPlan:
+        """``GET /athlete/{id}/training-plan``: the plan applied to the athlete (its folder with
+        the workouts, start date, last applied); fields are null when none is applied."""
+        data = await self._call(
+            "GET", self._athlete("/training-plan"), what=f"the training plan of {self._who()}"
+        )
+        return _one(AthleteTrainingPlan, data, "the training plan")
+
     async def create_workout(self, workout: WorkoutWrite | Mapping[str, Any]) -> Workout:
         """``POST /athlete/{id}/workouts``: a workout in a folder (name at most 80 chars)."""
         data = await self._call(
@@ -708,6 +806,11 @@ def _positive(value: int | None, name: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive integer")
     return value
+
+
+def _bare(athlete: str) -> str:
+    """An athlete id without its ``i`` prefix (legacy accounts have none)."""
+    return athlete.removeprefix("i")
 
 
 def _text(value: str, name: str) -> str:

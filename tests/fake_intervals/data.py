@@ -34,6 +34,8 @@ class DemoAthlete:
     city: str = ""
     country: str = ""
     strava_imports: bool = False
+    imperial: bool = False  # measurement_preference "feet": miles, yards, min/mi, s/100yd
+    plan_weeks_ago: int | None = None  # training plan applied this many weeks before today
 
 
 DEMO_ATHLETES: tuple[DemoAthlete, ...] = (
@@ -54,6 +56,7 @@ DEMO_ATHLETES: tuple[DemoAthlete, ...] = (
         ("Ride", "Run", "Swim"),
         city="Freiburg",
         country="Germany",
+        plan_weeks_ago=2,
     ),
     DemoAthlete(
         "i100003",
@@ -86,8 +89,23 @@ DEMO_ATHLETES: tuple[DemoAthlete, ...] = (
         city="Leeds",
         country="United Kingdom",
     ),
+    DemoAthlete(
+        "i100005",
+        "Jordan Blake",
+        "America/Denver",
+        "fake-key-jordan-93be61f0c4",
+        ("Run", "Swim"),
+        sex="M",
+        city="Boulder",
+        country="United States",
+        imperial=True,
+        plan_weeks_ago=1,
+    ),
 )
-"""Demo accounts. The coach (i100004) may read i100001 and i100002, who share with her."""
+"""Demo accounts. The coach (i100004) may read i100001 and i100002, who share with her.
+Jordan (i100005) uses imperial units (runs in min/mi, swims in a 25-yard pool)."""
+
+YARD = 0.9144
 
 POWER_ZONES = [55, 75, 90, 105, 120, 150, 999]
 PACE_ZONES = [77.5, 87.7, 94.3, 100.0, 103.4, 111.5, 999.0]
@@ -126,6 +144,7 @@ class AthleteData:
     gear: dict[str, dict[str, Any]] = field(default_factory=dict)
     custom_items: dict[int, dict[str, Any]] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    training_plan: dict[str, Any] = field(default_factory=dict)
 
 
 class Ids:
@@ -261,6 +280,16 @@ def _swim_sessions() -> list[Session]:
         Session("Endurance swim", "Swim", [Segment("Steady", 2400, 0.85, "WORK")]),
     ]
 
+
+SESSION_TAGS = {
+    "Sweet Spot 3x12": ("sweetspot", "indoor"),
+    "VO2max 5x4": ("vo2max", "indoor"),
+    "Threshold 3x10": ("threshold",),
+    "Long run": ("long",),
+    "Endurance ride": ("long",),
+    "Swim 10x100": ("pool",),
+}
+"""Tags on the activities of these sessions (``GET /athlete/{id}/activity-tags``, ``q=#tag``)."""
 
 SESSIONS = {"Ride": _ride_sessions, "Run": _run_sessions, "Swim": _swim_sessions}
 SPORT_OF = {
@@ -432,7 +461,7 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
                     "types": ["Run", "TrailRun", "VirtualRun"],
                     "ftp": None,
                     "threshold_pace": threshold_pace,
-                    "pace_units": "MINS_KM",
+                    "pace_units": "MINS_MILE" if a.imperial else "MINS_KM",
                     "pace_zones": PACE_ZONES,
                     "pace_zone_names": [
                         "Zone 1",
@@ -451,7 +480,7 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
                     "types": ["Swim", "OpenWaterSwim"],
                     "ftp": None,
                     "threshold_pace": swim_pace,
-                    "pace_units": "SECS_100M",
+                    "pace_units": "SECS_100Y" if a.imperial else "SECS_100M",
                     "pace_zones": PACE_ZONES,
                 }
             )
@@ -469,7 +498,7 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
         "country": a.country,
         "timezone": a.timezone,
         "locale": "en",
-        "measurement_preference": "meters",
+        "measurement_preference": "feet" if a.imperial else "meters",
         "weight": weight,
         "icu_weight": weight,
         "icu_resting_hr": resting,
@@ -734,6 +763,7 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
             }
     for f in data.folders.values():
         f["num_workouts"] = sum(1 for w in data.workouts.values() if w["folder_id"] == f["id"])
+    data.training_plan = _training_plan(a, today, plan_id, created)
 
     # comments
     for act_id in list(data.activities)[-6:]:
@@ -760,6 +790,31 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
             }
         ]
     return data
+
+
+def _training_plan(a: DemoAthlete, today: date, plan_id: int, created: datetime) -> dict[str, Any]:
+    """``AthleteTrainingPlan``: the "Base build" plan folder applied on the Monday
+    ``plan_weeks_ago`` weeks back, or nothing applied (null fields, as upstream answers)."""
+    if a.plan_weeks_ago is None:
+        return {
+            "athlete_id": a.id,
+            "training_plan_id": None,
+            "training_plan_start_date": None,
+            "timezone": a.timezone,
+            "training_plan_last_applied": None,
+            "training_plan": None,
+            "training_plan_alias": None,
+        }
+    monday = today - timedelta(days=today.weekday(), weeks=a.plan_weeks_ago)
+    return {
+        "athlete_id": a.id,
+        "training_plan_id": plan_id,
+        "training_plan_start_date": f"{monday.isoformat()}T00:00:00",
+        "timezone": a.timezone,
+        "training_plan_last_applied": stamp(created + timedelta(days=400 - 7 * a.plan_weeks_ago)),
+        "training_plan": None,  # the folder with its workouts, filled at read time
+        "training_plan_alias": None,
+    }
 
 
 def _planned_event(
@@ -884,7 +939,7 @@ def _activity(
         "icu_rpe": rng.randrange(3, 9),
         "feel": rng.randrange(1, 6),
         "icu_weight": weight,
-        "tags": ["race"] if False else None,
+        "tags": list(SESSION_TAGS[session.name]) if session.name in SESSION_TAGS else None,
         "paired_event_id": None,
         "gear": {"id": gear_id, "name": None, "distance": None, "primary": True}
         if gear_id
@@ -933,7 +988,7 @@ def _activity(
             }
         )
     if sport == "Swim":
-        activity["pool_length"] = 25.0
+        activity["pool_length"] = round(25 * YARD, 2) if a.imperial else 25.0
     return activity
 
 

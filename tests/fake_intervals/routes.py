@@ -33,7 +33,7 @@ from tests.fake_intervals.app import (
     positive_int,
     project,
 )
-from tests.fake_intervals.data import local_iso, stamp
+from tests.fake_intervals.data import POWER_ZONES, local_iso, stamp
 
 POWER_SECS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600]
 PACE_DISTANCES = [400.0, 800.0, 1000.0, 1609.34, 3000.0, 5000.0, 10000.0]
@@ -69,6 +69,21 @@ def register(fake: FakeIntervals) -> None:
             }
             for a in visible
         ]
+
+    @r("GET", "/athlete/{id}/athlete-summary{ext}", scope="ACTIVITY")
+    def athlete_summary(ctx: Ctx) -> Any:
+        """Weekly rows, newest week first. With a coach's own API key the coached athletes'
+        rows follow (the spec's ``tags`` filter picks among them); a bearer token gets its
+        athlete only."""
+        today = ctx.fake.local_now(ctx.athlete or "").date()
+        start = _day(ctx.query.get("start"), "start") or today - timedelta(days=6)
+        end = _day(ctx.query.get("end"), "end") or today
+        if end < start:
+            raise HTTPError(422, "end is before start")
+        who = [ctx.athlete or ""]
+        if ctx.caller.kind == "basic" and ctx.caller.athlete == ctx.athlete:
+            who += sorted(ctx.fake.shares.get(ctx.athlete or "", set()))
+        return [row for a in who for row in summary_rows(ctx.fake, a, start, end)]
 
     # -- activities -------------------------------------------------------------------------
 
@@ -132,6 +147,10 @@ def register(fake: FakeIntervals) -> None:
             found = [a for a in acts if q.lower() in (a.get("name") or "").lower()]
         limit = positive_int(ctx.query.get("limit"), "limit")
         return found[:limit] if limit else found
+
+    @r("GET", "/athlete/{id}/activity-tags", scope="ACTIVITY")
+    def activity_tags(ctx: Ctx) -> Any:
+        return sorted({t for a in ctx.data.activities.values() for t in a.get("tags") or []})
 
     @r("GET", "/athlete/{athleteId}/activities/{ids}", scope="ACTIVITY", athlete="athleteId")
     def get_many(ctx: Ctx) -> Any:
@@ -293,6 +312,9 @@ def register(fake: FakeIntervals) -> None:
             }
         )
         return {"id": mid, "new_chat": None}
+
+    for kind in ("power", "hr", "pace"):
+        _activity_curve_route(fake, kind)
 
     # -- curves -----------------------------------------------------------------------------
 
@@ -652,6 +674,31 @@ def register(fake: FakeIntervals) -> None:
     def list_workouts(ctx: Ctx) -> Any:
         return [copy.deepcopy(w) for w in ctx.data.workouts.values()]
 
+    @r("GET", "/athlete/{id}/workouts/{workoutId}", scope="LIBRARY")
+    def get_workout(ctx: Ctx) -> Any:
+        try:
+            workout = ctx.data.workouts.get(int(ctx.path["workoutId"]))
+        except ValueError:
+            raise HTTPError(422, "Invalid workoutId") from None
+        if workout is None:
+            raise HTTPError(404, "Workout not found")
+        return copy.deepcopy(workout)
+
+    @r("GET", "/athlete/{id}/training-plan", scope="CALENDAR")
+    def training_plan(ctx: Ctx) -> Any:
+        out = copy.deepcopy(ctx.data.training_plan)
+        folder = ctx.data.folders.get(out.get("training_plan_id") or 0)
+        if folder is not None:
+            out["training_plan"] = {
+                **copy.deepcopy(folder),
+                "children": [
+                    copy.deepcopy(w)
+                    for w in ctx.data.workouts.values()
+                    if w["folder_id"] == folder["id"]
+                ],
+            }
+        return out
+
     @r("POST", "/athlete/{id}/workouts", scope="LIBRARY")
     def create_workout(ctx: Ctx) -> Any:
         body = ctx.body
@@ -836,23 +883,15 @@ def _curve_set(
     ]
     out = []
     for curve in [c for c in (ctx.query.get("curves") or "1y").split(",") if c]:
-        days, scale = {
-            "1y": (365, 1.0),
-            "2y": (730, 1.01),
-            "all": (3650, 1.02),
-            "42d": (42, 0.97),
-            "84d": (84, 0.985),
-            "s0": (120, 0.98),
-            "s1": (365, 0.99),
-        }.get(curve.split("-")[0], (90, 0.975))
+        first, last, scale = _curve_window(curve, newest)
         vals = values(scale)
         item: dict[str, Any] = {
             "id": curve,
             "label": curve,
             "filter_label": None,
-            "start_date_local": (newest - timedelta(days=days)).isoformat() + "T00:00:00",
-            "end_date_local": newest.isoformat() + "T00:00:00",
-            "days": days,
+            "start_date_local": first.isoformat() + "T00:00:00",
+            "end_date_local": last.isoformat() + "T00:00:00",
+            "days": (last - first).days,
             axis: points,
             "values": vals,
             "activity_id": [
@@ -864,6 +903,186 @@ def _curve_set(
             item.update(extra(vals))
         out.append(item)
     return {"list": out, "activities": {}}
+
+
+_SEASONS = {"s0": (120, 0.98), "s1": (365, 0.99)}
+_CURVE_SCALE = {"1y": 1.0, "2y": 1.01, "all": 1.02, "42d": 0.97, "84d": 0.985}
+
+
+def _curve_window(curve: str, newest: date) -> tuple[date, date, float]:
+    """(first day, last day, value scale) of one ``curves`` entry: ``42d``, ``1y``, ``all``,
+    seasons ``s0`` (current) / ``s1`` (previous), or a date range ``r.2026-01-01.2026-03-31``;
+    a ``-kj0`` / ``-kj1`` suffix (fatigued curve) keeps the window."""
+    base = curve.split("-kj")[0]
+    ranged = re.fullmatch(r"r\.(\d{4}-\d{2}-\d{2})\.(\d{4}-\d{2}-\d{2})", base)
+    if ranged:
+        first, last = (_day(d, "curves") for d in ranged.groups())
+        assert first is not None and last is not None
+        if last < first:
+            raise HTTPError(422, f"Invalid curve range: {curve}")
+        return first, last, 0.96 + (last.toordinal() % 5) / 100
+    if base in _SEASONS:
+        days, scale = _SEASONS[base]
+        last = newest if base == "s0" else newest - timedelta(days=120)
+        return last - timedelta(days=days), last, scale
+    counted = re.fullmatch(r"(\d{1,4})([dy])", base)
+    if base == "all" or counted:
+        days = 3650 if base == "all" else int(counted[1]) * (365 if counted[2] == "y" else 1)  # type: ignore[index]
+        return newest - timedelta(days=days), newest, _CURVE_SCALE.get(base, 0.975)
+    raise HTTPError(422, f"Invalid curve: {curve}")
+
+
+def summary_rows(fake: FakeIntervals, athlete: str, start: date, end: date) -> list[dict[str, Any]]:
+    """``SummaryWithCats`` rows for the weeks (Monday first) that meet ``start .. end``: totals
+    of the activities inside both the week and the window, per-sport totals in ``byCategory``,
+    fitness / fatigue / form / ramp rate as of the last day of the week inside the window."""
+    data = fake.athletes[athlete]
+    rows = []
+    monday = end - timedelta(days=end.weekday())
+    while monday + timedelta(days=6) >= start:
+        first, last = max(monday, start), min(monday + timedelta(days=6), end)
+        acts = [
+            a
+            for a in data.activities.values()
+            if a.get("source") != "STRAVA"
+            and first <= date.fromisoformat(a["start_date_local"][:10]) <= last
+        ]
+        wellness = data.wellness.get(last.isoformat()) or {}
+        ctl, atl = wellness.get("ctl"), wellness.get("atl")
+        zones = [0] * 7
+        for a in acts:
+            for seg in data.segments.get(a["id"], []):
+                zone = next(i for i, top in enumerate(POWER_ZONES) if seg.intensity * 100 <= top)
+                zones[zone] += seg.secs
+        by_type: dict[str, list[dict[str, Any]]] = {}
+        for a in acts:
+            by_type.setdefault(a["type"], []).append(a)
+        rows.append(
+            {
+                "date": monday.isoformat(),
+                "athlete_id": athlete,
+                "athlete_name": data.profile["name"],
+                "email": None,
+                "external_id": None,
+                **_totals(acts),
+                "fitness": ctl,
+                "fatigue": atl,
+                "form": round(ctl - atl, 4) if ctl is not None and atl is not None else None,
+                "rampRate": wellness.get("rampRate"),
+                "weight": wellness.get("weight"),
+                "timeInZones": zones,
+                "timeInZonesTot": sum(zones),
+                "byCategory": [
+                    {"category": kind, **_totals(items)} for kind, items in sorted(by_type.items())
+                ],
+                "mostRecentWellnessId": last.isoformat() if wellness else None,
+            }
+        )
+        monday -= timedelta(days=7)
+    return rows
+
+
+def _totals(acts: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "count": len(acts),
+        "time": sum(a.get("elapsed_time") or 0 for a in acts),
+        "moving_time": sum(a.get("moving_time") or 0 for a in acts),
+        "elapsed_time": sum(a.get("elapsed_time") or 0 for a in acts),
+        "calories": sum(a.get("calories") or 0 for a in acts),
+        "total_elevation_gain": float(sum(a.get("total_elevation_gain") or 0 for a in acts)),
+        "training_load": sum(a.get("icu_training_load") or 0 for a in acts),
+        "srpe": sum(
+            round((a.get("icu_rpe") or 0) * (a.get("moving_time") or 0) / 60) for a in acts
+        ),
+        "distance": round(sum(a.get("distance") or 0 for a in acts), 1),
+        "eftp": None,
+        "eftpPerKg": None,
+    }
+
+
+SWIM_DISTANCES = [50.0, 100.0, 200.0, 400.0, 800.0, 1500.0]
+
+
+def _activity_curve_route(fake: FakeIntervals, kind: str) -> None:
+    @fake.route("GET", f"/activity/{{id}}/{kind}-curve{{ext}}", scope="ACTIVITY", athlete=None)
+    def curve(ctx: Ctx) -> Any:
+        """``PowerCurve`` / ``HRCurve`` / ``PaceCurve`` of one activity from its 1 Hz streams;
+        an activity without the stream gets empty arrays (no 404)."""
+        owner, act = ctx.fake.activity(ctx, ctx.path["id"])
+        if act.get("source") == "STRAVA":
+            raise HTTPError(404, "Activity not found")
+        streams = ctx.fake.streams(owner, act)
+        out: dict[str, Any] = {
+            "id": act["id"],
+            "label": act.get("name"),
+            "start_date_local": act["start_date_local"],
+            "end_date_local": act["start_date_local"],
+            "days": 0,
+            "moving_time": act.get("moving_time"),
+            "training_load": act.get("icu_training_load"),
+            "weight": act.get("icu_weight"),
+        }
+        if kind == "pace":
+            gap = flag(ctx.query.get("gap"))
+            speed = 1.01 if gap else 1.0
+            swim = act.get("type") in ("Swim", "OpenWaterSwim")
+            found = _fastest(
+                streams.get("distance") or [],
+                SWIM_DISTANCES if swim else PACE_DISTANCES,
+            )
+            out.update(
+                {
+                    "type": "GAP" if gap else "PACE",  # the stream, not the sport
+                    "distance": [d for d, _s, _e in found],
+                    "values": [round((e - s) / speed) for _d, s, e in found],
+                    "start_index": [s for _d, s, _e in found],
+                    "end_index": [e for _d, _s, e in found],
+                }
+            )
+            return out
+        values = streams.get("watts" if kind == "power" else "heartrate") or []
+        best = [(secs, *_best_mean(values, secs)) for secs in POWER_SECS if secs <= len(values)]
+        out.update(
+            {
+                "secs": [secs for secs, _v, _s in best],
+                "values": [round(v) for _secs, v, _s in best],
+                "start_index": [s for _secs, _v, s in best],
+                "end_index": [s + secs for secs, _v, s in best],
+            }
+        )
+        if kind == "power":
+            weight = act.get("icu_weight") or 70.0
+            out["watts_per_kg"] = [round(v / weight, 2) for v in out["values"]]
+        return out
+
+
+def _best_mean(values: list[Any], secs: int) -> tuple[float, int]:
+    """(highest mean over ``secs`` samples, its start index)."""
+    total = sum(float(v or 0) for v in values[:secs])
+    best, where = total, 0
+    for start in range(1, len(values) - secs + 1):
+        total += float(values[start + secs - 1] or 0) - float(values[start - 1] or 0)
+        if total > best:
+            best, where = total, start
+    return best / secs, where
+
+
+def _fastest(distance: list[Any], targets: list[float]) -> list[tuple[float, int, int]]:
+    """(distance, start, end) of the fewest samples covering each target distance."""
+    found = []
+    for target in targets:
+        best: tuple[int, int] | None = None
+        end = 0
+        for start in range(len(distance)):
+            while end < len(distance) and (distance[end] or 0) - (distance[start] or 0) < target:
+                end += 1
+            if end >= len(distance):
+                break
+            if best is None or end - start < best[1] - best[0]:
+                best = (start, end)
+        if best is not None:
+            found.append((target, *best))
+    return found
 
 
 def _efforts(

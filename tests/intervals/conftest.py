@@ -14,7 +14,7 @@ from app.intervals import ApiKey, AthleteSession, IntervalsClient, RateBudget, R
 from tests.fake_intervals import DEMO_ATHLETES, FakeIntervals
 
 TODAY = date(2026, 5, 1)
-AROHA, LENA, SAM, COACH, LEGACY = DEMO_ATHLETES
+AROHA, LENA, SAM, COACH, LEGACY, JORDAN = DEMO_ATHLETES
 BASE = "http://intervals.test/api/v1"
 
 

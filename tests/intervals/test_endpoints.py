@@ -36,10 +36,22 @@ def folder_id(fake: FakeIntervals) -> int:
     return next(iter(fake.athletes[LENA.id].folders))
 
 
+def workout_id(fake: FakeIntervals) -> int:
+    return next(iter(fake.athletes[LENA.id].workouts))
+
+
 Call = Callable[[AthleteSession, FakeIntervals], Awaitable[Any]]
 CASES: list[tuple[str, Call, str, str | Callable[[FakeIntervals], str], dict[str, str], Any]] = [
     ("get_athlete", lambda s, f: s.get_athlete(), "GET", A, {}, None),
     ("list_athletes", lambda s, f: s.list_athletes(), "GET", "/api/v1/athletes", {}, None),
+    (
+        "get_athlete_summary",
+        lambda s, f: s.get_athlete_summary("2026-04-13", date(2026, 4, 30)),
+        "GET",
+        f"{A}/athlete-summary",
+        {"start": "2026-04-13", "end": "2026-04-30"},
+        None,
+    ),
     (
         "list_activities",
         lambda s, f: s.list_activities(date(2026, 4, 1), "2026-04-30", limit=5, fields=["name"]),
@@ -67,6 +79,14 @@ CASES: list[tuple[str, Call, str, str | Callable[[FakeIntervals], str], dict[str
         "GET",
         f"{A}/activities/search-full",
         {"q": "#race"},
+        None,
+    ),
+    (
+        "list_activity_tags",
+        lambda s, f: s.list_activity_tags(),
+        "GET",
+        f"{A}/activity-tags",
+        {},
         None,
     ),
     (
@@ -148,6 +168,14 @@ CASES: list[tuple[str, Call, str, str | Callable[[FakeIntervals], str], dict[str
         lambda f: f"/api/v1/activity/{first_activity(f)}",
         {},
         {"name": "Renamed", "feel": -1},
+    ),
+    (
+        "get_activity_curve",
+        lambda s, f: s.get_activity_curve(first_activity(f), "pace", gap=True),
+        "GET",
+        lambda f: f"/api/v1/activity/{first_activity(f)}/pace-curve.json",
+        {"gap": "true"},
+        None,
     ),
     (
         "get_power_curves",
@@ -316,6 +344,22 @@ CASES: list[tuple[str, Call, str, str | Callable[[FakeIntervals], str], dict[str
     ),
     ("list_folders", lambda s, f: s.list_folders(), "GET", f"{A}/folders", {}, None),
     ("list_workouts", lambda s, f: s.list_workouts(), "GET", f"{A}/workouts", {}, None),
+    (
+        "get_workout",
+        lambda s, f: s.get_workout(workout_id(f)),
+        "GET",
+        lambda f: f"{A}/workouts/{workout_id(f)}",
+        {},
+        None,
+    ),
+    (
+        "get_training_plan",
+        lambda s, f: s.get_training_plan(),
+        "GET",
+        f"{A}/training-plan",
+        {},
+        None,
+    ),
     (
         "create_workout",
         lambda s, f: s.create_workout(
