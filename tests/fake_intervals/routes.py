@@ -925,9 +925,11 @@ def _curve_window(curve: str, newest: date) -> tuple[date, date, float]:
         days, scale = _SEASONS[base]
         last = newest if base == "s0" else newest - timedelta(days=120)
         return last - timedelta(days=days), last, scale
+    if base == "all":
+        return newest - timedelta(days=3650), newest, _CURVE_SCALE["all"]
     counted = re.fullmatch(r"(\d{1,4})([dy])", base)
-    if base == "all" or counted:
-        days = 3650 if base == "all" else int(counted[1]) * (365 if counted[2] == "y" else 1)  # type: ignore[index]
+    if counted:
+        days = int(counted[1]) * (365 if counted[2] == "y" else 1)
         return newest - timedelta(days=days), newest, _CURVE_SCALE.get(base, 0.975)
     raise HTTPError(422, f"Invalid curve: {curve}")
 
