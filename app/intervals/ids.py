@@ -13,6 +13,8 @@ __all__ = [
     "InvalidId",
     "activity_id",
     "athlete_id",
+    "curve_id",
+    "curve_range",
     "gear_id",
     "local_date",
     "local_datetime",
@@ -27,6 +29,9 @@ _SPORT_TYPE = re.compile(r"[A-Z][A-Za-z]{1,40}")
 _GEAR = re.compile(r"[A-Za-z0-9_-]{1,40}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?")
+_CURVE = re.compile(
+    r"(?:[1-9][0-9]{0,3}[dy]|all|s[0-9]|r\.(\d{4}-\d{2}-\d{2})\.(\d{4}-\d{2}-\d{2}))(?:-kj[01])?"
+)
 
 
 class InvalidId(ValueError):
@@ -107,3 +112,24 @@ def local_datetime(value: date | datetime | str) -> str:
         return datetime.fromisoformat(text).isoformat()
     except ValueError:
         raise InvalidId(f"{text!r} is not a valid date-time") from None
+
+
+def curve_id(value: str) -> str:
+    """One entry of the athlete curves' ``curves`` list: ``42d``, ``1y``, ``all``, a season
+    (``s0`` current, ``s1`` previous ...), or a date range ``r.2026-01-01.2026-03-31``, with
+    an optional ``-kj0`` / ``-kj1`` (fatigued) suffix."""
+    text = str(value).strip()
+    found = _CURVE.fullmatch(text)
+    if not found:
+        raise InvalidId(
+            "a curve is like '42d', '1y', 'all', 's0' or 'r.2026-01-01.2026-03-31', "
+            f"not {text[:40]!r}"
+        )
+    if found[1] is not None and local_date(found[1]) > local_date(found[2]):
+        raise InvalidId(f"curve range {text!r} ends before it starts")
+    return text
+
+
+def curve_range(first: date | str, last: date | str) -> str:
+    """The ``curves`` entry for the athlete-local days ``first`` .. ``last`` (both included)."""
+    return curve_id(f"r.{local_date(first)}.{local_date(last)}")

@@ -42,6 +42,7 @@ __all__ = [
     "EventWrite",
     "Folder",
     "Gear",
+    "GearReminder",
     "HistogramBucket",
     "Interval",
     "IntervalGroup",
@@ -391,8 +392,9 @@ class DataCurve(IntervalsModel):
 
 class ActivityCurve(IntervalsModel):
     """``PowerCurve`` / ``HRCurve`` / ``PaceCurve`` of one activity (``GET /activity/{id}/
-    {power,hr,pace}-curve``): best value for each duration (``secs``) or, for pace, each
-    ``distance`` (m); ``start_index`` / ``end_index`` point into the activity's streams."""
+    {power,hr,pace}-curve``): best value for each duration (``secs``) or, for pace, the time in
+    seconds for each ``distance`` (m); ``start_index`` / ``end_index`` point into the
+    activity's streams; ``type`` (pace) is the stream, ``PACE`` or ``GAP``."""
 
     id: str | None = None
     label: str | None = None
@@ -664,7 +666,29 @@ class AthleteTrainingPlan(IntervalsModel):
 # -- gear ------------------------------------------------------------------------------------
 
 
+class GearReminder(IntervalsModel):
+    """``GearReminder``: a limit (``distance`` m, ``time`` s, ``activities`` or ``days``) and the
+    use since ``last_reset``; ``percent_used`` is of the limit closest to being reached."""
+
+    id: int | None = None
+    gear_id: str | None = None
+    name: str | None = None
+    distance: float | None = None
+    time: float | None = None
+    activities: int | None = None
+    days: int | None = None
+    last_reset: str | None = None
+    snoozed_until: str | None = None
+    percent_used: float | None = None
+    distance_used: float | None = None
+    time_used: float | None = None
+    activities_used: int | None = None
+    days_used: int | None = None
+
+
 class Gear(IntervalsModel):
+    """``GET /athlete/{id}/gear``: totals are ``distance`` (m), ``time`` (s), ``activities``."""
+
     id: str
     athlete_id: AthleteIdStr | None = None
     type: str | None = None
@@ -674,5 +698,7 @@ class Gear(IntervalsModel):
     activities: int | None = None
     retired: str | None = None
     purchased: str | None = None
+    notes: str | None = None
+    component: bool | None = None
     component_ids: NullableList[str] = []
-    reminders: NullableList[dict[str, Any]] = []
+    reminders: NullableList[GearReminder] = []

@@ -234,7 +234,9 @@ class AthleteSession:
     async def search_activities(
         self, query: str, *, limit: int | None = None
     ) -> list[ActivitySearchResult]:
-        """``GET /athlete/{id}/activities/search``: by name (case-insensitive) or ``#tag``."""
+        """``GET /athlete/{id}/activities/search``: by name (case-insensitive) or ``#tag``
+        (``list_activity_tags``). Upstream has no type or date filter here: for a type in a
+        window, filter ``list_activities`` (with ``fields``) by ``type``."""
         params = {"q": _text(query, "query"), "limit": _positive(limit, "limit")}
         data = await self._call(
             "GET", self._athlete("/activities/search"), params=params, what="activity search"
@@ -375,10 +377,13 @@ class AthleteSession:
     async def get_histogram(
         self, activity_id: str, kind: HistogramKind, *, bucket_size: float | None = None
     ) -> list[HistogramBucket]:
-        """``GET /activity/{id}/{power,hr,pace,gap}-histogram``: a bare array of buckets."""
+        """``GET /activity/{id}/{power,hr,pace,gap}-histogram``: a bare array of buckets.
+        ``bucket_size`` (W or bpm) exists for power and heart rate only."""
         aid = ids.activity_id(activity_id)
         if kind not in ("power", "hr", "pace", "gap"):
             raise ValueError("histogram kind must be power, hr, pace or gap")
+        if bucket_size is not None and kind not in ("power", "hr"):
+            raise ValueError("bucket_size applies to power and heart rate histograms only")
         data = await self._call(
             "GET",
             f"/activity/{aid}/{kind}-histogram",
@@ -469,10 +474,12 @@ class AthleteSession:
         sub_max_efforts: int | None = None,
     ) -> CurveSet:
         """``GET /athlete/{id}/power-curves``: ``type`` (sport) is required; ``curves`` like
-        ``1y``, ``42d``, ``s0``, ``r.2026-01-01.2026-03-31``."""
+        ``1y``, ``42d``, ``s0`` (this season), ``r.2026-01-01.2026-03-31``
+        (``ids.curve_range``), one curve each in the answer, in order, so two periods compare
+        in one call."""
         params = {
             "type": _text(sport, "sport"),
-            "curves": list(curves) if curves else None,
+            "curves": [ids.curve_id(c) for c in curves] if curves else None,
             "newest": ids.local_date(newest) if newest is not None else None,
             "includeRanks": include_ranks,
             "subMaxEfforts": sub_max_efforts,
@@ -492,7 +499,7 @@ class AthleteSession:
         """``GET /athlete/{id}/hr-curves``: best heart rate for durations."""
         params = {
             "type": sport,
-            "curves": list(curves) if curves else None,
+            "curves": [ids.curve_id(c) for c in curves] if curves else None,
             "newest": ids.local_date(newest) if newest is not None else None,
         }
         data = await self._call(
@@ -511,7 +518,7 @@ class AthleteSession:
         """``GET /athlete/{id}/pace-curves``: best pace for distances."""
         params = {
             "type": _text(sport, "sport"),
-            "curves": list(curves) if curves else None,
+            "curves": [ids.curve_id(c) for c in curves] if curves else None,
             "newest": ids.local_date(newest) if newest is not None else None,
             "gap": gap,
         }

@@ -539,7 +539,7 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
                     "distance": 3_000_000,
                     "time": None,
                     "days": None,
-                    "last_reset": (today - timedelta(days=90)).isoformat(),
+                    "last_reset": f"{today - timedelta(days=90)}T00:00:00",
                     "snoozed_until": None,
                     "percent_used": 0.0,
                 }
@@ -562,7 +562,19 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
             "component_ids": [],
             "activity_filters": None,
             "component": False,
-            "reminders": [],
+            "reminders": [
+                {
+                    "id": 2,
+                    "gear_id": gid,
+                    "name": "Replace shoes",
+                    "distance": 800_000,
+                    "time": None,
+                    "days": 365,
+                    "last_reset": f"{today - timedelta(days=120)}T00:00:00",
+                    "snoozed_until": None,
+                    "percent_used": 0.0,
+                }
+            ],
         }
     gear_for = {
         "Ride": next((g for g, v in data.gear.items() if v["type"] == "Bike"), None),
@@ -646,6 +658,8 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
             loads[day] = loads.get(day, 0.0) + load
         elif day > today or rng.random() < 0.8:
             data.events[event["id"]] = event
+
+    _use_reminders(data, today)
 
     # fitness through activities and wellness
     for offset in range(HISTORY_DAYS + 1):
@@ -790,6 +804,38 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
             }
         ]
     return data
+
+
+def _use_reminders(data: AthleteData, today: date) -> None:
+    """Fill each gear reminder's use since its last reset (``GearReminder``: distance in m,
+    time in s, days; ``percent_used`` of the most used limit)."""
+    for gear in data.gear.values():
+        for reminder in gear["reminders"]:
+            reset = reminder["last_reset"]
+            used = [
+                a
+                for a in data.activities.values()
+                if (a.get("gear") or {}).get("id") == gear["id"] and a["start_date_local"] >= reset
+            ]
+            distance = round(sum(a.get("distance") or 0 for a in used), 1)
+            days = (today - date.fromisoformat(reset[:10])).days
+            shares = [
+                used_value / limit * 100
+                for used_value, limit in (
+                    (distance, reminder["distance"]),
+                    (days, reminder["days"]),
+                )
+                if limit
+            ]
+            reminder.update(
+                {
+                    "distance_used": distance,
+                    "time_used": float(sum(a.get("moving_time") or 0 for a in used)),
+                    "activities_used": len(used),
+                    "days_used": days,
+                    "percent_used": round(max(shares, default=0.0), 1),
+                }
+            )
 
 
 def _training_plan(a: DemoAthlete, today: date, plan_id: int, created: datetime) -> dict[str, Any]:

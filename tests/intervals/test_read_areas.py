@@ -10,6 +10,7 @@ import pytest
 
 from app.intervals import ApiKey, AthleteSession, IntervalsClient
 from app.intervals.errors import NotFound, UnexpectedPayload, ValidationFailed
+from app.intervals.ids import InvalidId, curve_range
 from tests.fake_intervals import FakeIntervals
 from tests.intervals.conftest import COACH, JORDAN, LENA, SAM, TODAY
 
@@ -83,6 +84,8 @@ async def test_best_efforts_and_histograms(fake: FakeIntervals, lena: AthleteSes
     assert sum(b.secs or 0 for b in hr) == fake.athletes[LENA.id].activities[run]["moving_time"]
     pace = await lena.get_histogram(run, "pace")
     assert pace and [b.start for b in pace] == sorted(b.start for b in pace)
+    with pytest.raises(ValueError, match="power and heart rate"):
+        await lena.get_histogram(run, "pace", bucket_size=10)
 
 
 async def test_messages_and_activities_around(fake: FakeIntervals, lena: AthleteSession) -> None:
@@ -99,7 +102,7 @@ async def test_messages_and_activities_around(fake: FakeIntervals, lena: Athlete
 
 async def test_curves_for_ranges_and_seasons_in_one_answer(lena: AthleteSession) -> None:
     curves = await lena.get_power_curves(
-        "Ride", curves=["r.2026-01-01.2026-03-31", "s0", "90d"], newest=TODAY
+        "Ride", curves=[curve_range(date(2026, 1, 1), "2026-03-31"), "s0", "90d"], newest=TODAY
     )
     assert [c.id for c in curves.curves] == ["r.2026-01-01.2026-03-31", "s0", "90d"]
     ranged = curves.curves[0]
@@ -190,7 +193,13 @@ async def test_gear_distance_time_and_reminders(fake: FakeIntervals, lena: Athle
     ]
     assert bike.activities == len(rides) and bike.time == sum(a["moving_time"] for a in rides)
     assert bike.distance == pytest.approx(sum(a["distance"] for a in rides), abs=1)
-    assert bike.reminders and bike.reminders[0]["name"] == "Replace chain"
+    chain = bike.reminders[0]
+    assert chain.name == "Replace chain" and chain.distance == 3_000_000
+    assert chain.distance_used and chain.distance_used <= (bike.distance or 0)
+    assert chain.percent_used == pytest.approx(chain.distance_used / 3_000_000 * 100, abs=0.1)
+    shoes = gear["Shoes"].reminders[0]
+    assert shoes.days == 365 and shoes.days_used == 120
+    assert shoes.percent_used and shoes.percent_used >= 120 / 365 * 100 - 0.1
 
 
 async def test_summary_weeks_oldest_first_with_fitness(
@@ -230,8 +239,10 @@ async def test_summary_keeps_only_the_sessions_athlete(client: IntervalsClient) 
 async def test_bad_windows_and_strava_stubs_are_clear_errors(
     fake: FakeIntervals, client: IntervalsClient, lena: AthleteSession
 ) -> None:
-    with pytest.raises(ValidationFailed):
-        await lena.get_power_curves("Ride", curves=["r.2026-03-31.2026-01-01"])
+    for bad in ("r.2026-03-31.2026-01-01", "1y&type=Run", "r.2026-02-30.2026-03-01"):
+        with pytest.raises(InvalidId):
+            await lena.get_power_curves("Ride", curves=[bad])
+    assert len(fake.requests) == 0  # refused before calling upstream
     with pytest.raises(ValidationFailed):
         await lena.get_athlete_summary("2026-04-30", "2026-04-01")
     stub = next(
