@@ -283,6 +283,22 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _test_only_settings_stay_local(self) -> Settings:
+        """Settings that weaken the CIMD fetch for the test suite never reach a public server."""
+        if self.is_local:
+            return self
+        for name, value in (
+            ("cimd_allow_loopback", self.cimd_allow_loopback),
+            ("cimd_extra_ca_file", self.cimd_extra_ca_file),
+        ):
+            if value:
+                raise ValueError(
+                    f"{ENV_PREFIX}{name.upper()} is for tests only; it is refused when "
+                    "GATEWAY_BASE_URL is not a loopback address"
+                )
+        return self
+
     @property
     def issuer(self) -> str:
         """The one OAuth issuer string (RFC 8414 §2, RFC 9207): the base URL, no trailing slash."""
