@@ -11,7 +11,6 @@ in memory per their `Cache-Control` max-age (clamped), with a bound on the numbe
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import re
 import socket
@@ -31,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import OAuthClient
 from app.oauth import scopes
+from app.oauth.addresses import address_allowed
 from app.oauth.clients import CIMD, NONE
 from app.oauth.redirect_uris import redirect_uri_allowed
 from app.settings import Settings
@@ -71,16 +71,6 @@ def parse_document_url(client_id: str) -> SplitResult:
     ):
         raise ClientDocumentError("client_id must be an https URL with a path and no fragment")
     return parts
-
-
-def address_allowed(address: str, allow_loopback: bool) -> bool:
-    """Public unicast addresses only; loopback too when the test-only setting allows it."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if allow_loopback and ip.is_loopback:
-        return True
-    return ip.is_global and not ip.is_multicast
 
 
 async def resolve_checked_address(host: str, port: int, allow_loopback: bool) -> str:
