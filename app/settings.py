@@ -198,6 +198,18 @@ class Settings(BaseSettings):
     cimd_cache_max_entries: int = Field(
         1000, ge=1, description="Client ID Metadata Documents kept in the in-memory cache."
     )
+    cimd_fetches_per_address_per_hour: int = Field(
+        60,
+        ge=1,
+        description="Client ID Metadata Document fetches (cache misses) one client address may "
+        "cause per hour.",
+    )
+    cimd_clients_max: int = Field(
+        1000,
+        ge=1,
+        description="Total cap on stored Client ID Metadata Document clients (one per approved "
+        "application URL); new ones are refused at the cap.",
+    )
     cimd_extra_ca_file: Path | None = Field(
         None,
         description="Test only: PEM CA trusted, in addition to the system roots, when fetching "
