@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from app.db.engine import make_async_engine, make_sessionmaker
 from app.db.models import OAuthClient
 from app.oauth.client_documents import (
     DNS_THREADS,
@@ -27,6 +29,7 @@ from app.oauth.client_documents import (
     ClientDocumentError,
     ClientDocumentResolver,
 )
+from app.oauth.purge import purge_once
 from tests.conftest import make_settings
 from tests.oauth.conftest import CHATGPT_CALLBACK, Gateway, GatewayFactory, pkce_pair, query_of
 from tests.oauth.documents import DocumentHost
@@ -248,7 +251,7 @@ def test_client_row_is_stored_only_when_the_athlete_approves(
     assert response.status_code == 200, response.text
 
 
-def test_stored_metadata_document_clients_are_capped(
+async def test_stored_metadata_document_clients_are_capped_and_purged(
     make_gateway: GatewayFactory, tls: TlsFiles, host: DocumentHost
 ) -> None:
     gateway = make_gateway(cimd_extra_ca_file=tls.ca, cimd_allow_loopback=True, cimd_clients_max=1)
@@ -259,6 +262,22 @@ def test_stored_metadata_document_clients_are_capped(
     assert cimd_rows(gateway) == 1
     again = gateway.authorize(first, redirect_uri=CHATGPT_CALLBACK)
     assert "code" in again.params, "clients already stored keep working at the cap"
+
+    tokens = gateway.exchange(first, again).json()
+    revoked = gateway.http.post(
+        f"{gateway.base}/revoke", data={"token": tokens["refresh_token"], "client_id": first}
+    )
+    assert revoked.status_code == 200
+    engine = make_async_engine(gateway.settings)
+    try:
+        later = gateway.now + timedelta(days=8)
+        await purge_once(make_sessionmaker(engine), gateway.settings, now=later)
+    finally:
+        await engine.dispose()
+    assert cimd_rows(gateway) == 0, "a metadata-document client without a live grant is purged"
+    _, session = gateway.add_athlete("i2002", "Grace Hopper")  # the purge ended the old session
+    gateway.browser.cookies.set("gw_session", session)
+    assert "code" in gateway.authorize(second, redirect_uri=CHATGPT_CALLBACK).params
 
 
 async def test_resolver_lookups_have_their_own_threads_and_the_fetch_limit(
