@@ -193,7 +193,11 @@ class Settings(BaseSettings):
         description="How often expired codes, tokens and sessions are purged (0: never).",
     )
     cimd_fetch_timeout_seconds: float = Field(
-        10.0, gt=0, le=30, description="Timeout for fetching a Client ID Metadata Document."
+        10.0,
+        gt=0,
+        le=30,
+        description="Time limit for fetching a Client ID Metadata Document, name resolution "
+        "included.",
     )
     cimd_cache_max_entries: int = Field(
         1000, ge=1, description="Client ID Metadata Documents kept in the in-memory cache."
