@@ -221,10 +221,26 @@ class Settings(BaseSettings):
         description="How often expired codes, tokens and sessions are purged (0: never).",
     )
     cimd_fetch_timeout_seconds: float = Field(
-        10.0, gt=0, le=30, description="Timeout for fetching a Client ID Metadata Document."
+        10.0,
+        gt=0,
+        le=30,
+        description="Time limit for fetching a Client ID Metadata Document, name resolution "
+        "included.",
     )
     cimd_cache_max_entries: int = Field(
         1000, ge=1, description="Client ID Metadata Documents kept in the in-memory cache."
+    )
+    cimd_fetches_per_address_per_hour: int = Field(
+        60,
+        ge=1,
+        description="Client ID Metadata Document fetches (cache misses) one client address may "
+        "cause per hour.",
+    )
+    cimd_clients_max: int = Field(
+        1000,
+        ge=1,
+        description="Total cap on stored Client ID Metadata Document clients (one per approved "
+        "application URL); new ones are refused at the cap.",
     )
     cimd_extra_ca_file: Path | None = Field(
         None,
@@ -314,6 +330,22 @@ class Settings(BaseSettings):
                 "GATEWAY_ENCRYPTION_KEYS is required when GATEWAY_BASE_URL is not a loopback "
                 "address (a development key is only generated for local use)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _test_only_settings_stay_local(self) -> Settings:
+        """Settings that weaken the CIMD fetch for the test suite never reach a public server."""
+        if self.is_local:
+            return self
+        for name, value in (
+            ("cimd_allow_loopback", self.cimd_allow_loopback),
+            ("cimd_extra_ca_file", self.cimd_extra_ca_file),
+        ):
+            if value:
+                raise ValueError(
+                    f"{ENV_PREFIX}{name.upper()} is for tests only; it is refused when "
+                    "GATEWAY_BASE_URL is not a loopback address"
+                )
         return self
 
     @property

@@ -80,6 +80,24 @@ def test_public_base_url_without_keys_is_refused(monkeypatch: pytest.MonkeyPatch
         load_settings()
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("GATEWAY_CIMD_ALLOW_LOOPBACK", "true"), ("GATEWAY_CIMD_EXTRA_CA_FILE", "/tmp/test-ca.pem")],
+)
+def test_test_only_settings_are_refused_with_a_public_base_url(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv("GATEWAY_BASE_URL", "https://gw.example.com")
+    monkeypatch.setenv("GATEWAY_ENCRYPTION_KEYS", f"k1:{KEY_A}")
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert str(error.value).startswith(f"{name} is for tests only")
+    assert "\n" not in str(error.value)
+    monkeypatch.setenv("GATEWAY_BASE_URL", "http://127.0.0.1:8000")
+    assert load_settings().is_local  # accepted for local test runs
+
+
 def test_key_ring_keeps_order_and_accepts_both_base64_alphabets() -> None:
     ring = parse_key_ring(f"new:{KEY_A}, old:{KEY_B}")
     assert [k.key_id for k in ring] == ["new", "old"]

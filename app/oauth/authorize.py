@@ -9,7 +9,7 @@ then everything else (failures are redirected to the client with `error`, `state
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
@@ -21,8 +21,12 @@ from app.oauth.client_documents import (
     ClientDocument,
     ClientDocumentError,
     ClientDocumentResolver,
-    client_from_document,
+    DocumentClientsFull,
+    FetchRateLimited,
+    check_client_id_free,
     is_client_document_id,
+    store_document_client,
+    unsaved_client,
 )
 from app.oauth.clients import find_client
 from app.oauth.errors import OAuthError, invalid_request
@@ -46,6 +50,13 @@ PROTOCOL_PARAMS = (
 class UnverifiedRedirectError(Exception):
     """The client or redirect URI cannot be trusted: show an error page, never redirect."""
 
+    def __init__(
+        self, message: str, status_code: int = 400, retry_after: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.retry_after = retry_after
+
 
 @dataclass(frozen=True)
 class VerifiedTarget:
@@ -54,6 +65,7 @@ class VerifiedTarget:
     client: OAuthClient
     redirect_uri: str
     state: str | None
+    document: ClientDocument | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +79,8 @@ class AuthorizationRequest:
     code_challenge: str
     resource: str
     params: dict[str, str]
+    document: ClientDocument | None = None
+    """The metadata document of a CIMD client, whose row is stored only at approval."""
 
     @property
     def redirect_uri_given(self) -> bool:
@@ -89,16 +103,19 @@ def single_params(items: Sequence[tuple[str, str]]) -> tuple[dict[str, str], set
 
 
 async def fetch_client_document(
-    documents: ClientDocumentResolver, client_id: str
+    documents: ClientDocumentResolver, client_id: str, requester: str
 ) -> ClientDocument | None:
-    """The metadata document for an https `client_id` (CIMD), else None.
+    """The metadata document for an https `client_id` (CIMD), else None; a fetch is charged to
+    `requester`, the address of the browser that sent the request.
 
     Called before any database work so that a slow document host never holds a connection.
     """
     if not is_client_document_id(client_id):
         return None
     try:
-        return await documents.get(client_id)
+        return await documents.get(client_id, requester)
+    except FetchRateLimited as error:
+        raise UnverifiedRedirectError(str(error), 429, error.retry_after) from None
     except ClientDocumentError as error:
         raise UnverifiedRedirectError(
             f"The application's client metadata document cannot be used: {error}"
@@ -108,12 +125,14 @@ async def fetch_client_document(
 async def load_client(
     db: AsyncSession, client_id: str, document: ClientDocument | None, now: datetime
 ) -> OAuthClient:
-    """The registered client, or the client described by its metadata document (CIMD)."""
+    """The registered client, or the client described by its metadata document (CIMD; not
+    stored before the athlete approves, see `stored_request`)."""
     if document is not None:
         try:
-            return await client_from_document(db, document, now)
+            await check_client_id_free(db, document.client_id)
         except ClientDocumentError as error:
             raise UnverifiedRedirectError(str(error)) from None
+        return unsaved_client(document, now)
     client = await find_client(db, client_id)
     if client is None:
         raise UnverifiedRedirectError(
@@ -156,7 +175,7 @@ async def verify_target(
     """Stage one: client and redirect URI. Raises UnverifiedRedirectError."""
     client = await load_client(db, params.get("client_id", ""), document, now)
     redirect_uri = choose_redirect_uri(client, params.get("redirect_uri"))
-    return VerifiedTarget(client, redirect_uri, params.get("state"))
+    return VerifiedTarget(client, redirect_uri, params.get("state"), document)
 
 
 def resource_matches(given: str, canonical: str) -> bool:
@@ -210,7 +229,25 @@ def validate_request(
         code_challenge=params["code_challenge"],
         resource=settings.mcp_resource,
         params=params,
+        document=target.document,
     )
+
+
+async def stored_request(
+    db: AsyncSession, request: AuthorizationRequest, settings: Settings, now: datetime
+) -> AuthorizationRequest:
+    """At approval: the request with its client stored. A metadata-document client's row is
+    created (within `GATEWAY_CIMD_CLIENTS_MAX`) or refreshed from the document just fetched;
+    other clients are stored already. Raises OAuthError (redirectable: the athlete approved)."""
+    if request.document is None:
+        return request
+    try:
+        client = await store_document_client(db, request.document, now, settings.cimd_clients_max)
+    except DocumentClientsFull as error:
+        raise OAuthError("temporarily_unavailable", str(error)) from None
+    except ClientDocumentError as error:
+        raise invalid_request(str(error)) from None
+    return replace(request, client=client)
 
 
 def authorization_response_url(redirect_uri: str, values: dict[str, str | None]) -> str:

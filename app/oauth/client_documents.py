@@ -2,35 +2,45 @@
 "Client ID Metadata Documents"): an https `client_id` is the URL of the client's metadata.
 
 The fetch is SSRF-safe: https only, the host is resolved once and every address must be public
-(no private, loopback, link-local, reserved or multicast range), the connection goes to the
-address that was checked (TLS still verifies the original host name), redirects are refused,
-the body is capped at 5 KB and the whole fetch at the configured timeout. Documents are cached
-in memory per their `Cache-Control` max-age (clamped), with a bound on the number of entries.
+(app/oauth/addresses.py), the connection goes to the address that was checked (TLS still
+verifies the original host name), redirects are refused, the body is capped at 5 KB, and the
+whole fetch, name resolution included, ends at the configured timeout. Name resolution runs on
+the resolver's own few threads, so a slow DNS zone can hold up only other document fetches.
+
+Fetches are disciplined (security review L4, M6): a fetch is charged to the address of the
+browser that caused it (a sliding hourly limit), a failure is remembered for a minute, and
+every failure to fetch shows one message (the reason goes to the log only: no DNS oracle).
+Documents are cached in memory per their `Cache-Control` max-age (clamped), with a bound on the
+number of entries. A client row is stored only when an athlete approves (`store_document_client`),
+at most `GATEWAY_CIMD_CLIENTS_MAX` of them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
+import logging
 import re
 import socket
 import ssl
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.attempts import AttemptLimiter
 from app.db.models import OAuthClient
 from app.oauth import scopes
+from app.oauth.addresses import address_allowed
 from app.oauth.clients import CIMD, NONE
 from app.oauth.redirect_uris import redirect_uri_allowed
 from app.settings import Settings
@@ -38,11 +48,48 @@ from app.settings import Settings
 MAX_DOCUMENT_BYTES = 5 * 1024
 MIN_TTL, DEFAULT_TTL, MAX_TTL = 60.0, 3600.0, 86400.0
 MAX_NAME = 200
+FAILURE_TTL = 60.0
+"""Seconds a failed fetch is remembered: the same client_id is not fetched again meanwhile."""
+DNS_THREADS = 4
+"""Threads of the resolver's own name-resolution pool (never the loop's default executor)."""
+HOUR = 3600.0
+FETCH_FAILED = "the client metadata document could not be fetched"
 _MAX_AGE = re.compile(r"max-age\s*=\s*(\d+)", re.IGNORECASE)
+
+log = logging.getLogger(__name__)
+Lookup = Callable[[str, int], list[str]]
+"""Blocking name resolution, `(host, port) -> addresses`; run on the resolver's own threads."""
+_Entry = TypeVar("_Entry")
 
 
 class ClientDocumentError(Exception):
     """The metadata document could not be used; the message is safe to show the user."""
+
+
+class FetchRateLimited(ClientDocumentError):
+    """Too many documents were fetched for one client address; `retry_after` in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        minutes = max(1, round(retry_after / 60))
+        super().__init__(
+            "Too many client metadata documents were fetched from your address; "
+            f"try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        )
+        self.retry_after = retry_after
+
+
+class DocumentClientsFull(ClientDocumentError):
+    """`GATEWAY_CIMD_CLIENTS_MAX` metadata-document clients are stored already."""
+
+
+class FetchFailure(Exception):
+    """Why one fetch failed: logged at INFO, never shown (the user sees FETCH_FAILED)."""
+
+
+def system_lookup(host: str, port: int) -> list[str]:
+    """The host's addresses from the system resolver (`getaddrinfo`; blocks)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
 
 
 def is_client_document_id(client_id: str) -> bool:
@@ -73,27 +120,19 @@ def parse_document_url(client_id: str) -> SplitResult:
     return parts
 
 
-def address_allowed(address: str, allow_loopback: bool) -> bool:
-    """Public unicast addresses only; loopback too when the test-only setting allows it."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if allow_loopback and ip.is_loopback:
-        return True
-    return ip.is_global and not ip.is_multicast
-
-
-async def resolve_checked_address(host: str, port: int, allow_loopback: bool) -> str:
-    """Resolve `host` once; every address must be allowed (DNS rebinding: the caller connects to
-    the returned address, never resolves again)."""
+async def resolve_checked_address(
+    host: str, port: int, allow_loopback: bool, lookup: Lookup, executor: ThreadPoolExecutor
+) -> str:
+    """Resolve `host` once, on `executor`; every address must be allowed (DNS rebinding: the
+    caller connects to the returned address, never resolves again). Raises FetchFailure."""
     loop = asyncio.get_running_loop()
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        raise ClientDocumentError("the client_id host does not resolve") from None
-    addresses = [str(info[4][0]) for info in infos]
-    if not addresses or not all(address_allowed(a, allow_loopback) for a in addresses):
-        raise ClientDocumentError("the client_id host is not a public internet address")
+        addresses = await loop.run_in_executor(executor, lookup, host, port)
+    except (OSError, UnicodeError) as error:
+        raise FetchFailure(f"the host does not resolve ({error})") from None
+    refused = [a for a in addresses if not address_allowed(a, allow_loopback)]
+    if not addresses or refused:
+        raise FetchFailure(f"the host resolves to a non-public address {refused[:1]}")
     return addresses[0]
 
 
@@ -164,101 +203,175 @@ def _address_url(parts: SplitResult, address: str) -> str:
 async def _read_capped(response: httpx.Response) -> bytes:
     declared = response.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > MAX_DOCUMENT_BYTES:
-        raise ClientDocumentError("the client metadata document is larger than 5 KB")
+        raise FetchFailure("the document is larger than 5 KB")
     body = bytearray()
     async for chunk in response.aiter_bytes():
         body.extend(chunk)
         if len(body) > MAX_DOCUMENT_BYTES:
-            raise ClientDocumentError("the client metadata document is larger than 5 KB")
+            raise FetchFailure("the document is larger than 5 KB")
     return bytes(body)
+
+
+def _failure_reason(error: BaseException) -> str:
+    return str(error) or type(error).__name__
 
 
 @dataclass
 class ClientDocumentResolver:
-    """Fetches, validates and caches metadata documents; one per app (bounded LRU cache)."""
+    """Fetches, validates and caches metadata documents; one per app (bounded LRU caches of
+    documents and of recent failures, a per-address fetch limiter, its own DNS threads)."""
 
     settings: Settings
     clock: Callable[[], float] = time.monotonic
+    lookup: Lookup = system_lookup
     _cache: OrderedDict[str, tuple[ClientDocument, float]] = field(default_factory=OrderedDict)
+    _failures: OrderedDict[str, tuple[str, float]] = field(default_factory=OrderedDict)
+    _limiter: AttemptLimiter = field(init=False)
+    _executor: ThreadPoolExecutor | None = None
     _ssl: ssl.SSLContext | None = None
 
-    async def get(self, client_id: str) -> ClientDocument:
-        cached = self._cache.get(client_id)
-        if cached and cached[1] > self.clock():
-            self._cache.move_to_end(client_id)
-            return cached[0]
-        document, ttl = await self.fetch(client_id)
-        self._remember(client_id, document, ttl)
+    def __post_init__(self) -> None:
+        self._limiter = AttemptLimiter(
+            self.settings.cimd_fetches_per_address_per_hour, HOUR, clock=lambda: self.clock()
+        )
+
+    async def get(self, client_id: str, requester: str) -> ClientDocument:
+        """The document for `client_id`: cached, or fetched and charged to `requester` (the
+        browser's address). Raises ClientDocumentError (FetchRateLimited past the limit)."""
+        parse_document_url(client_id)
+        cached = self._fresh(self._cache, client_id)
+        if cached is not None:
+            return cached
+        failed = self._fresh(self._failures, client_id)
+        if failed is not None:
+            raise ClientDocumentError(failed)
+        wait = self._limiter.retry_after(requester)
+        if wait is not None:
+            raise FetchRateLimited(wait)
+        self._limiter.record(requester)
+        try:
+            document, ttl = await self.fetch(client_id)
+        except ClientDocumentError as error:
+            self._remember(self._failures, client_id, str(error), FAILURE_TTL)
+            raise
+        self._remember(self._cache, client_id, document, ttl)
         return document
 
-    def _remember(self, client_id: str, document: ClientDocument, ttl: float) -> None:
-        self._cache.pop(client_id, None)
+    def _fresh(self, entries: OrderedDict[str, tuple[_Entry, float]], key: str) -> _Entry | None:
+        entry = entries.get(key)
+        if entry is None or entry[1] <= self.clock():
+            return None
+        entries.move_to_end(key)
+        return entry[0]
+
+    def _remember(
+        self, entries: OrderedDict[str, tuple[_Entry, float]], key: str, value: _Entry, ttl: float
+    ) -> None:
+        entries.pop(key, None)
         if ttl <= 0:
             return
-        self._cache[client_id] = (document, self.clock() + ttl)
-        while len(self._cache) > self.settings.cimd_cache_max_entries:
-            self._cache.popitem(last=False)
+        entries[key] = (value, self.clock() + ttl)
+        while len(entries) > self.settings.cimd_cache_max_entries:
+            entries.popitem(last=False)
 
     async def fetch(self, client_id: str) -> tuple[ClientDocument, float]:
-        """GET the document over a connection to a checked address; returns it and its TTL."""
+        """Resolve, check and GET the document, all within the fetch time limit; returns it and
+        its TTL. Every failure to fetch raises the same ClientDocumentError (FETCH_FAILED)."""
         parts = parse_document_url(client_id)
-        host = parts.hostname or ""
-        address = await resolve_checked_address(
-            host, parts.port or 443, self.settings.cimd_allow_loopback
-        )
-        if self._ssl is None:
-            self._ssl = _ssl_context(self.settings)
-        host_header = parts.netloc.rpartition("@")[2]
         try:
-            async with (
-                httpx.AsyncClient(
-                    verify=self._ssl,
-                    timeout=self.settings.cimd_fetch_timeout_seconds,
-                    follow_redirects=False,
-                    trust_env=False,
-                ) as http,
-                asyncio.timeout(self.settings.cimd_fetch_timeout_seconds),
-                http.stream(
-                    "GET",
-                    _address_url(parts, address),
-                    headers={"Host": host_header, "Accept": "application/json"},
-                    extensions={"sni_hostname": host},
-                ) as response,
-            ):
-                if response.status_code != 200:
-                    raise ClientDocumentError(
-                        f"fetching the client metadata document gave HTTP {response.status_code}"
-                    )
-                body = await _read_capped(response)
-                ttl = cache_ttl(response.headers.get("cache-control"))
-        except (httpx.HTTPError, TimeoutError, ssl.SSLError):
-            raise ClientDocumentError("the client metadata document could not be fetched") from None
+            async with asyncio.timeout(self.settings.cimd_fetch_timeout_seconds):
+                body, ttl = await self._download(parts)
+        except (FetchFailure, httpx.HTTPError, ssl.SSLError, OSError) as error:
+            reason = "timed out" if isinstance(error, TimeoutError) else _failure_reason(error)
+            log.info("client metadata document %r could not be fetched: %s", client_id, reason)
+            raise ClientDocumentError(FETCH_FAILED) from None
         try:
             data = json.loads(body)
         except ValueError:
             raise ClientDocumentError("the client metadata document is not valid JSON") from None
         return validate_document(client_id, data), ttl
 
+    async def _download(self, parts: SplitResult) -> tuple[bytes, float]:
+        """The body and its cache TTL, over a connection to the checked address."""
+        host = parts.hostname or ""
+        address = await resolve_checked_address(
+            host,
+            parts.port or 443,
+            self.settings.cimd_allow_loopback,
+            self.lookup,
+            self._dns_threads(),
+        )
+        if self._ssl is None:
+            self._ssl = _ssl_context(self.settings)
+        host_header = parts.netloc.rpartition("@")[2]
+        async with (
+            httpx.AsyncClient(
+                verify=self._ssl,
+                timeout=self.settings.cimd_fetch_timeout_seconds,
+                follow_redirects=False,
+                trust_env=False,
+            ) as http,
+            http.stream(
+                "GET",
+                _address_url(parts, address),
+                headers={"Host": host_header, "Accept": "application/json"},
+                extensions={"sni_hostname": host},
+            ) as response,
+        ):
+            if response.status_code != 200:
+                raise FetchFailure(f"HTTP {response.status_code}")
+            return await _read_capped(response), cache_ttl(response.headers.get("cache-control"))
 
-async def client_from_document(
-    db: AsyncSession, document: ClientDocument, now: datetime
+    def _dns_threads(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(DNS_THREADS, thread_name_prefix="cimd-dns")
+        return self._executor
+
+
+def unsaved_client(document: ClientDocument, now: datetime) -> OAuthClient:
+    """The client a document describes, not stored: what the consent page shows before an
+    athlete approves (public, `none` + PKCE)."""
+    client = OAuthClient(client_id=document.client_id, origin=CIMD, created_at=now)
+    _apply_document(client, document)
+    return client
+
+
+async def check_client_id_free(db: AsyncSession, client_id: str) -> None:
+    """A document's client_id must not belong to an operator or dynamic client."""
+    origin = await db.scalar(select(OAuthClient.origin).where(OAuthClient.client_id == client_id))
+    if origin is not None and origin != CIMD:
+        raise ClientDocumentError("this client_id is registered differently on this server")
+
+
+async def store_document_client(
+    db: AsyncSession, document: ClientDocument, now: datetime, max_clients: int
 ) -> OAuthClient:
-    """The stored client row for a document (created or refreshed); always public (`none`)."""
+    """At approval: the stored row for a document, refreshed, or created while fewer than
+    `max_clients` metadata-document clients are stored (DocumentClientsFull otherwise)."""
+    await check_client_id_free(db, document.client_id)
     client = await db.scalar(select(OAuthClient).where(OAuthClient.client_id == document.client_id))
     if client is None:
+        stored = await db.scalar(
+            select(func.count()).select_from(OAuthClient).where(OAuthClient.origin == CIMD)
+        )
+        if (stored or 0) >= max_clients:
+            log.warning(
+                "%d metadata-document clients are stored (GATEWAY_CIMD_CLIENTS_MAX): a new "
+                "application was refused; the purge frees clients without a live grant",
+                stored,
+            )
+            raise DocumentClientsFull("this gateway cannot accept new applications right now")
         client = OAuthClient(client_id=document.client_id, origin=CIMD, created_at=now)
         try:
             async with db.begin_nested():
                 _apply_document(client, document)
                 db.add(client)
-        except IntegrityError:  # a concurrent request stored it first
+        except IntegrityError:  # a concurrent approval stored it first
             client = await db.scalar(
                 select(OAuthClient).where(OAuthClient.client_id == document.client_id)
             )
-            if client is None:
+            if client is None or client.origin != CIMD:
                 raise
-    if client.origin != CIMD:
-        raise ClientDocumentError("this client_id is registered differently on this server")
     _apply_document(client, document)
     await db.flush()
     return client

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import OAuthClient
 from app.oauth.errors import invalid_client, invalid_request
-from app.oauth.secrets_hashing import verify_secret
+from app.oauth.secrets_hashing import is_slow_hash, verify_secret
 
 NONE = "none"
 POST = "client_secret_post"
@@ -84,8 +84,9 @@ async def authenticate_client(db: AsyncSession, presented: PresentedCredentials)
     """The client, if it exists and authenticated with its registered method and secret.
 
     Raises `invalid_client` (401) otherwise, the same error for every reason so a caller learns
-    nothing about which clients exist. Secret verification may be slow (scrypt): it runs in a
-    worker thread so the event loop stays free.
+    nothing about which clients exist. A scrypt secret is verified in a worker thread so the
+    event loop stays free; a generated secret's single SHA-256 is verified inline, so no busy
+    thread pool can delay it.
     """
     client = await find_client(db, presented.client_id)
     if client is None:
@@ -95,7 +96,11 @@ async def authenticate_client(db: AsyncSession, presented: PresentedCredentials)
             f"this client must authenticate with {client.token_endpoint_auth_method}"
         )
     if presented.method in CONFIDENTIAL_METHODS:
-        ok = await asyncio.to_thread(verify_secret, presented.secret or "", client.secret_hash)
+        secret, stored = presented.secret or "", client.secret_hash
+        if is_slow_hash(stored):
+            ok = await asyncio.to_thread(verify_secret, secret, stored)
+        else:
+            ok = verify_secret(secret, stored)
         if not ok:
             raise invalid_client()
     return client

@@ -22,6 +22,7 @@ from app.oauth.authorize import (
     error_redirect_url,
     fetch_client_document,
     single_params,
+    stored_request,
     success_redirect_url,
     validate_request,
     verify_target,
@@ -80,6 +81,11 @@ def error_page(request: Request, message: str, status_code: int = 400) -> Respon
     )
 
 
+def browser_address(request: Request) -> str:
+    """The address a metadata-document fetch is charged to (the browser's)."""
+    return request.client.host if request.client else "unknown"
+
+
 def signin_redirect(params: Mapping[str, str]) -> RedirectResponse:
     """Send the athlete to sign in, then back to the same authorization request."""
     back = "/authorize?" + urlencode(dict(params))
@@ -97,11 +103,16 @@ async def _checked_request(
     settings: Settings = request.app.state.settings
     try:
         client_id = check_identity_params(params, repeated)
-        document = await fetch_client_document(oauth_runtime(request).documents, client_id)
+        document = await fetch_client_document(
+            oauth_runtime(request).documents, client_id, browser_address(request)
+        )
         async with transaction(request.app.state.sessions) as db:
             target = await verify_target(db, params, document, request_clock(request)())
     except UnverifiedRedirectError as error:
-        return error_page(request, str(error))
+        page = error_page(request, str(error), error.status_code)
+        if error.retry_after is not None:
+            page.headers["Retry-After"] = str(error.retry_after)
+        return page
     try:
         return validate_request(target, params, repeated, settings)
     except OAuthError as error:
@@ -165,7 +176,11 @@ async def decide(request: Request) -> Response:
             denied = OAuthError("access_denied", "the athlete denied access")
             return error_redirect(request, _target_of(checked), denied, 303)
         now = request_clock(request)()
-        code = await issue_code(db, settings, checked, athlete.id, granted, now)
+        try:
+            approved = await stored_request(db, checked, settings, now)
+        except OAuthError as error:
+            return error_redirect(request, _target_of(checked), error, 303)
+        code = await issue_code(db, settings, approved, athlete.id, granted, now)
     return RedirectResponse(
         success_redirect_url(_target_of(checked), code, settings.issuer), status_code=303
     )

@@ -34,6 +34,11 @@ def hash_supplied_secret(secret: str) -> str:
     return f"scrypt${_SCRYPT_N}${_SCRYPT_R}${_SCRYPT_P}${encoded_salt}${digest.hex()}"
 
 
+def is_slow_hash(stored: str | None) -> bool:
+    """Whether verifying against `stored` costs real CPU time (scrypt), worth a thread."""
+    return stored is not None and stored.startswith("scrypt$")
+
+
 def verify_secret(secret: str, stored: str | None) -> bool:
     """True when `secret` matches the stored hash (constant-time comparison)."""
     if not stored or not secret:

@@ -242,17 +242,18 @@ GatewayFactory = Callable[..., Gateway]
 
 @pytest.fixture
 def make_gateway(tmp_path: Path, database_url: str) -> Iterator[GatewayFactory]:
-    """Start gateways on demand (settings overrides as keyword arguments)."""
+    """Start gateways on demand (settings overrides as keyword arguments; `loop` picks
+    uvicorn's event loop)."""
     stack: list[Any] = []
     started: list[Gateway] = []
 
-    def start(**overrides: Any) -> Gateway:
+    def start(loop: str = "auto", **overrides: Any) -> Gateway:
         port = free_port()
         settings = make_settings(
             tmp_path, database_url, base_url=f"http://127.0.0.1:{port}", **overrides
         )
         app = create_app(settings)
-        server = live_server(app, port)
+        server = live_server(app, port, loop=loop)
         base = server.__enter__()
         stack.append(server)
         engine = make_sync_engine(settings)

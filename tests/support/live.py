@@ -29,10 +29,12 @@ def live_server(
     timeout: float = 30,
     ssl_certfile: str | None = None,
     ssl_keyfile: str | None = None,
+    loop: str = "auto",
 ) -> Iterator[str]:
     """Serve `app` on http://127.0.0.1:<port> for the duration of the block; yields the base URL.
 
     With `ssl_certfile` and `ssl_keyfile` it serves https instead (and yields an https URL).
+    `loop` is uvicorn's event loop choice ("auto" picks uvloop when installed, as `serve` does).
     """
     port = port or free_port()
     config = uvicorn.Config(
@@ -43,6 +45,7 @@ def live_server(
         lifespan="on",
         ssl_certfile=ssl_certfile,
         ssl_keyfile=ssl_keyfile,
+        loop=loop,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"live-server-{port}", daemon=True)
