@@ -99,10 +99,20 @@ async def test_no_token_and_bad_tokens_get_the_challenge(tmp_path: Path, databas
         )
         assert in_query.status_code == 401
         assert (await post(gw.mcp_url, good.token)).status_code == 200
-        assert (await post(f"{gw.url}/sse", None)).status_code in (401, 405)
-        assert (await request("GET", f"{gw.url}/sse", timeout=5)).status_code == 401
-        messages = await request("POST", f"{gw.url}/messages/?session_id=x", content=b"{}")
-        assert messages.status_code == 401
+        # legacy SSE: the stream is opened with GET only (HTTP 405 with Allow, token or not);
+        # without a token GET /sse and the message endpoint name the /sse resource document
+        not_allowed = await request("POST", f"{gw.url}/sse", content=b"{}")
+        assert not_allowed.status_code == 405
+        assert "GET" in not_allowed.headers["allow"]
+        sse_metadata = f"{gw.url}/.well-known/oauth-protected-resource/sse"
+        sse_challenge = f'Bearer resource_metadata="{sse_metadata}", scope="mcp.read"'
+        for method, url in (
+            ("GET", f"{gw.url}/sse"),
+            ("POST", f"{gw.url}/messages/?session_id=x"),
+        ):
+            refused = await request(method, url, content=b"{}", timeout=5)
+            assert refused.status_code == 401, (method, url)
+            assert refused.headers["www-authenticate"] == sse_challenge, (method, url)
 
 
 async def test_revoked_token_grant_and_disabled_athlete_are_refused(
