@@ -297,7 +297,7 @@ async def test_cors_preflight_and_exposed_headers(tmp_path: Path, database_url: 
             "POST", gw.mcp_url, headers={**HEADERS, "Origin": origin}, content=b"{}"
         )
         foreign = await gw.seed(AUCKLAND)
-        evil = await post(gw.mcp_url, foreign.token)
+        same_origin = await post(gw.mcp_url, foreign.token)  # no Origin header: allowed
         evil_origin = await request(
             "POST",
             gw.mcp_url,
@@ -319,6 +319,6 @@ async def test_cors_preflight_and_exposed_headers(tmp_path: Path, database_url: 
     assert refused.status_code == 401
     exposed = refused.headers["access-control-expose-headers"].lower()
     assert "www-authenticate" in exposed and "mcp-session-id" in exposed
-    assert evil.status_code == 200
+    assert same_origin.status_code == 200
     assert evil_origin.status_code == 403
     assert bad_host.status_code == 421
