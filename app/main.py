@@ -20,7 +20,7 @@ from app.oauth.purge import start_purge_task
 from app.oauth.routes import install_oauth
 from app.settings import Settings
 from app.vault.crypto import Vault
-from app.web import health
+from app.web import health, home
 from app.web.security import PageSecurityHeaders
 
 
@@ -73,6 +73,7 @@ def create_app(
     app.add_middleware(PageSecurityHeaders)
     # Routers, one per concern (accounts pages, OAuth endpoints, MCP) are included here.
     app.include_router(health.router)
+    app.include_router(home.router)
     install_accounts(app, settings)
     install_oauth(app, settings)
     mount_mcp(app, settings)

@@ -143,6 +143,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         "INFO", description="Log level."
     )
+    docs_url: str = Field(
+        "",
+        pattern=r"^(https?://\S+)?$",
+        description="Link to the operator's documentation shown on the root page (optional).",
+    )
     # -- accounts: access policy, browser sessions, sign-in limits, Intervals.icu OAuth app --
     access_policy: Literal["open", "allowlist"] = Field(
         "open",

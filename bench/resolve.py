@@ -56,18 +56,20 @@ async def resolution_cost(database_url: str, size: int, probes: int) -> dict[str
 
 
 def _resolver(settings: Any, sessions: Any, vault: Any) -> Any:
-    """The production path: verify the bearer token, then load and decrypt the credential."""
+    """The path every MCP request runs (app/mcp/auth.py, then app/mcp/caller.py): one query
+    verifies the bearer token and returns the caller with the credential still sealed, then the
+    credential is decrypted. No second query."""
     from app.db.models import utcnow
     from app.mcp.auth import verify_access_token
-    from app.vault.store import load_credential
+    from app.vault.store import unseal
 
     async def resolve(token: str) -> None:
         async with sessions() as db:
             caller = await verify_access_token(db, token, resource=RESOURCE, now=utcnow())
-            if caller is None:
-                raise RuntimeError("seeded token refused")
-            stored = await load_credential(db, vault, caller.athlete_pk)
-            if stored is None:
-                raise RuntimeError("seeded credential missing")
+        if caller is None:
+            raise RuntimeError("seeded token refused")
+        if caller.credential is None:
+            raise RuntimeError("seeded credential missing")
+        unseal(vault, caller.credential)
 
     return resolve

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the end-to-end tests drive: Debian's chromium (for Playwright) and, from npm,
-# Node 22 plus MCP Inspector 2.x pinned by tests/e2e/node/package-lock.json.
+# Node 22 plus MCP Inspector 2.x and mcp-remote pinned by tests/e2e/node/package-lock.json.
 # Missing tools that cannot be installed here (no root, no npm) make those tests skip with a
 # reason, unless E2E_REQUIRED=1 (CI), where they fail.
 set -uo pipefail

@@ -17,13 +17,14 @@ from app.db.migrations import upgrade_to_head
 from app.settings import Settings
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
+NO_POSTGRES_REASON = "TEST_POSTGRES_URL not set"
 BACKENDS = [
     "sqlite",
     pytest.param(
         "postgresql",
         marks=[
             pytest.mark.postgres,
-            pytest.mark.skipif(not POSTGRES_URL, reason="TEST_POSTGRES_URL not set"),
+            pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES_REASON),
         ],
     ),
 ]
@@ -135,9 +136,27 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return make_settings(tmp_path, database_url)
 
 
+_deselected_postgres: list[pytest.Item] = []
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without TEST_POSTGRES_URL, deselect the PostgreSQL variants (reported as one line in the
+    backend summary) instead of skipping each: per-test SKIPPED lines hid the skips that matter."""
+    if POSTGRES_URL:
+        return
+    keep = [item for item in items if item.get_closest_marker("postgres") is None]
+    dropped = [item for item in items if item.get_closest_marker("postgres") is not None]
+    if dropped:
+        _deselected_postgres.extend(dropped)
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print how many database tests ran on each backend, so CI logs show both ran."""
     counts: dict[str, dict[str, int]] = {}
+    if _deselected_postgres:
+        counts["postgresql"] = {f"deselected ({NO_POSTGRES_REASON})": len(_deselected_postgres)}
     for outcome in ("passed", "failed", "skipped", "error"):
         for report in terminalreporter.stats.get(outcome, []):
             nodeid = getattr(report, "nodeid", "")

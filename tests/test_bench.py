@@ -7,9 +7,16 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import event
 
+from app.db.engine import make_async_engine, make_sessionmaker, transaction
+from app.db.migrations import upgrade_to_head
+from app.settings import EncryptionKey, Settings, parse_key_ring
+from app.vault.crypto import Vault, VaultError
 from bench.load import closed_loop
-from bench.resolve import resolution_cost
+from bench.resolve import RESOURCE, _resolver, resolution_cost
+from bench.run import BENCH_KEY
+from bench.seed import SeedAthlete, seed
 from bench.stats import percentile, summarize
 
 
@@ -45,3 +52,37 @@ async def test_growth_probe_resolves_seeded_tokens_through_the_real_verifier(
     cost = await resolution_cost(f"sqlite:///{tmp_path / 'g.db'}", size, probes=20)
     assert cost["probes"] == 20
     assert 0 < cost["median_us"] <= cost["p95_us"]
+
+
+async def test_growth_probe_times_the_production_path_verify_then_unseal(tmp_path: Path) -> None:
+    """The probe verifies the token (one query) and decrypts the sealed credential it returned,
+    as app/mcp/caller.py does: no second query, a wrong vault key fails it, a refused token
+    fails it."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite:///{tmp_path / 'p.db'}",
+        encryption_keys=BENCH_KEY,
+    )
+    upgrade_to_head(settings)
+    vault = Vault(parse_key_ring(BENCH_KEY))
+    engine = make_async_engine(settings)
+    try:
+        sessions = make_sessionmaker(engine)
+        async with transaction(sessions) as db:
+            athlete = SeedAthlete("i900001", "Athlete", "UTC", "key-00000001")
+            (token,) = (await seed(db, vault, [athlete], RESOURCE)).tokens
+        statements: list[str] = []
+        event.listen(
+            engine.sync_engine,
+            "before_cursor_execute",
+            lambda _c, _cur, statement, *_: statements.append(statement),
+        )
+        await _resolver(settings, sessions, vault)(token)
+        assert len(statements) == 1, statements  # one query, as on every MCP request
+        other_key = Vault([EncryptionKey("bench", b"x" * 32)])
+        with pytest.raises(VaultError):
+            await _resolver(settings, sessions, other_key)(token)
+        with pytest.raises(RuntimeError, match="refused"):
+            await _resolver(settings, sessions, vault)("gwa_not-a-token")
+    finally:
+        await engine.dispose()

@@ -43,16 +43,29 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 Verifier = Callable[[str], Awaitable[Caller | None]]
 
 
-def resource_metadata_url(base_url: str) -> str:
-    """RFC 9728 §3.1: the metadata URL for the resource ``{base}/mcp``."""
-    return f"{base_url}/.well-known/oauth-protected-resource/mcp"
+def resource_metadata_url(base_url: str, endpoint: str = "/mcp") -> str:
+    """RFC 9728 §3.1: the metadata URL for the resource ``{base}{endpoint}``."""
+    return f"{base_url}/.well-known/oauth-protected-resource{endpoint}"
+
+
+def metadata_endpoint(path: str) -> str:
+    """Which resource a request path's 401 names: ``/mcp``, or ``/sse`` for the legacy SSE
+    transport (``/sse`` and ``/messages/``), whose clients accept only a resource matching the
+    URL they connected to (see app/oauth/metadata.py ``resource_aliases``)."""
+    return "/mcp" if path == "/mcp" else "/sse"
 
 
 def challenge(
-    base_url: str, *, scope: str = READ, error: str | None = None, description: str | None = None
+    base_url: str,
+    *,
+    scope: str = READ,
+    error: str | None = None,
+    description: str | None = None,
+    endpoint: str = "/mcp",
 ) -> str:
     """The ``WWW-Authenticate`` value (RFC 6750 §3) for a 401 or 403 on the MCP endpoints."""
-    parts = [f'resource_metadata="{resource_metadata_url(base_url)}"', f'scope="{scope}"']
+    metadata = resource_metadata_url(base_url, endpoint)
+    parts = [f'resource_metadata="{metadata}"', f'scope="{scope}"']
     if error:
         parts.append(f'error="{error}"')
     if description:
@@ -233,7 +246,9 @@ class BearerGuard:
         caller = await self.verify(token) if token else None
         if caller is None:
             error = "invalid_token" if token else None
-            await self._refuse(send, 401, challenge(self.base_url, error=error))
+            endpoint = metadata_endpoint(scope["path"])
+            value = challenge(self.base_url, error=error, endpoint=endpoint)
+            await self._refuse(send, 401, value)
             return
         if scope["method"] == "POST":
             body = await _read_body(receive)
@@ -243,7 +258,12 @@ class BearerGuard:
             receive = _replay(body, receive)
             needed = missing_scope(called_tools(body), self.tool_scopes, caller.scopes)
             if needed:
-                value = challenge(self.base_url, scope=needed, error="insufficient_scope")
+                value = challenge(
+                    self.base_url,
+                    scope=needed,
+                    error="insufficient_scope",
+                    endpoint=metadata_endpoint(scope["path"]),
+                )
                 await self._refuse(send, 403, value)
                 return
         await self._serve(caller, scope, receive, send)
@@ -264,7 +284,12 @@ class BearerGuard:
             if message["type"] == "http.response.start" and outcome.reauth_required:
                 replaced = True
                 description = "Intervals.icu rejected the stored credential; sign in again"
-                value = challenge(self.base_url, error="invalid_token", description=description)
+                value = challenge(
+                    self.base_url,
+                    error="invalid_token",
+                    description=description,
+                    endpoint=metadata_endpoint(scope["path"]),
+                )
                 await self._refuse(send, 401, value)
                 return
             if not replaced:

@@ -30,6 +30,7 @@ from app.oauth.client_documents import (
 )
 from app.oauth.clients import find_client
 from app.oauth.errors import OAuthError, invalid_request
+from app.oauth.metadata import resource_aliases
 from app.oauth.pkce import challenge_problem
 from app.oauth.redirect_uris import is_loopback_redirect, redirect_uri_matches
 from app.settings import Settings
@@ -219,7 +220,7 @@ def validate_request(
     if problem:
         raise invalid_request(problem)
     resource = params.get("resource") or settings.mcp_resource
-    if not resource_matches(resource, settings.mcp_resource):
+    if not any(resource_matches(resource, r) for r in resource_aliases(settings.mcp_resource)):
         raise OAuthError("invalid_target", f"the only resource here is {settings.mcp_resource}")
     return AuthorizationRequest(
         client=target.client,

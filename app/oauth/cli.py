@@ -123,6 +123,46 @@ def cmd_clients_remove(settings: Settings, args: argparse.Namespace) -> int:
     return _in_session(settings, work)
 
 
+def cmd_clients_add_redirect_uri(settings: Settings, args: argparse.Namespace) -> int:
+    """Allow another redirect URI for an operator client (no grant or secret changes)."""
+
+    def work(db: Session) -> int:
+        uris = ops.add_redirect_uri(db, args.client_id, args.uri)
+        print(f"redirect URIs of {args.client_id}: {' '.join(uris)}")
+        return 0
+
+    return _in_session(settings, work)
+
+
+def cmd_clients_remove_redirect_uri(settings: Settings, args: argparse.Namespace) -> int:
+    """Stop accepting one redirect URI of an operator client (grants and secret stay)."""
+
+    def work(db: Session) -> int:
+        uris = ops.remove_redirect_uri(db, args.client_id, args.uri)
+        print(f"redirect URIs of {args.client_id}: {' '.join(uris)}")
+        return 0
+
+    return _in_session(settings, work)
+
+
+def _add_redirect_uri_commands(actions: Any) -> None:
+    """`clients add-redirect-uri` and `clients remove-redirect-uri`."""
+    add = actions.add_parser(
+        "add-redirect-uri",
+        help="allow another redirect URI for an operator client (athletes stay connected)",
+    )
+    add.add_argument("client_id")
+    add.add_argument("uri", help="e.g. https://chatgpt.com/connector/oauth/<id>")
+    add.set_defaults(handler=cmd_clients_add_redirect_uri)
+    remove = actions.add_parser(
+        "remove-redirect-uri",
+        help="stop accepting one redirect URI of an operator client (athletes stay connected)",
+    )
+    remove.add_argument("client_id")
+    remove.add_argument("uri")
+    remove.set_defaults(handler=cmd_clients_remove_redirect_uri)
+
+
 def cmd_purge(settings: Settings, _args: argparse.Namespace) -> int:
     """Delete expired codes, tokens, browser sessions and abandoned registrations now."""
 
@@ -178,6 +218,7 @@ def add_client_commands(sub: Any) -> None:
     remove = actions.add_parser("remove", help="delete a client, its grants and tokens")
     remove.add_argument("client_id")
     remove.set_defaults(handler=cmd_clients_remove)
+    _add_redirect_uri_commands(actions)
 
     purge = sub.add_parser(
         "purge", help="delete expired codes, tokens, sessions, abandoned clients"

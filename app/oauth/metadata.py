@@ -13,6 +13,8 @@ from app.settings import Settings
 AUTH_METHODS = ("none", "client_secret_post", "client_secret_basic")
 GRANT_TYPES = ("authorization_code", "refresh_token")
 PRM_PATH = "/.well-known/oauth-protected-resource"
+MCP_PATH = "/mcp"
+SSE_PATH = "/sse"
 
 
 def authorization_server_metadata(settings: Settings) -> dict[str, Any]:
@@ -40,10 +42,11 @@ def authorization_server_metadata(settings: Settings) -> dict[str, Any]:
     return document
 
 
-def protected_resource_metadata(settings: Settings) -> dict[str, Any]:
-    """RFC 9728 §2 document for the MCP endpoint."""
+def protected_resource_metadata(settings: Settings, resource: str | None = None) -> dict[str, Any]:
+    """RFC 9728 §2 document for the MCP endpoint (``resource`` one of :func:`resource_aliases`,
+    default the canonical ``{base}/mcp``)."""
     return {
-        "resource": settings.mcp_resource,
+        "resource": resource or settings.mcp_resource,
         "authorization_servers": [settings.issuer],
         "scopes_supported": list(scopes.SUPPORTED),
         "bearer_methods_supported": ["header"],
@@ -54,3 +57,24 @@ def protected_resource_metadata(settings: Settings) -> dict[str, Any]:
 def protected_resource_metadata_url(settings: Settings) -> str:
     """RFC 9728 §3.1: the well-known URL with the resource path appended (for the 401 challenge)."""
     return f"{settings.base_url}{PRM_PATH}/mcp"
+
+
+def sse_resource(settings: Settings) -> str:
+    """The legacy SSE endpoint ``{base}/sse`` as a resource identifier (RFC 8707 §2)."""
+    return f"{settings.base_url}{SSE_PATH}"
+
+
+def resource_aliases(canonical: str) -> tuple[str, str]:
+    """The names clients may use for the one MCP resource ``{base}/mcp``: itself, and
+    ``{base}/sse`` for legacy SSE clients.
+
+    MCP clients accept a protected resource only when its ``resource`` is the URL they connect to
+    or that URL's origin (RFC 9728 §3.3; the SDKs' ``checkResourceAllowed``), so an SSE client
+    (``mcp-remote --transport sse-only``) connecting to ``{base}/sse`` must read
+    ``resource={base}/sse`` and then asks for tokens with that ``resource``. Both transports
+    serve the same server, tools and data, so tokens are issued for (and verified against) the
+    canonical ``{base}/mcp`` whichever name was asked for (RFC 8707 §2: the authorization server
+    decides the audience it puts in the token).
+    """
+    base = canonical.removesuffix(MCP_PATH)
+    return canonical, f"{base}{SSE_PATH}"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from app.db.models import Grant, OAuthClient, utcnow
+from app.db.models import AuthorizationCode, Grant, OAuthClient, utcnow
 from app.oauth import scopes
 from app.oauth.client_documents import is_client_document_id
 from app.oauth.clients import CONFIDENTIAL_METHODS, OPERATOR
@@ -154,3 +154,49 @@ def remove_client(db: Session, client_id: str) -> int:
     grants = db.scalar(select(func.count()).select_from(Grant).where(Grant.client_pk == client.id))
     db.execute(delete(OAuthClient).where(OAuthClient.id == client.id))
     return int(grants or 0)
+
+
+def _editable_operator_client(db: Session, client_id: str) -> OAuthClient:
+    client = get_client(db, client_id)
+    if client.origin != OPERATOR:
+        raise ClientCommandError(
+            f"{client_id!r} is not an operator client (its redirect URIs come from its own "
+            "registration)"
+        )
+    return client
+
+
+def add_redirect_uri(db: Session, client_id: str, uri: str) -> list[str]:
+    """Allow one more redirect URI for an operator client (e.g. ChatGPT's per-connector
+    ``https://chatgpt.com/connector/oauth/<id>``); grants, tokens and the secret stay as they
+    are. Returns the client's redirect URIs."""
+    client = _editable_operator_client(db, client_id)
+    (uri,) = check_redirect_uris([uri])
+    if uri in client.redirect_uris:
+        raise ClientCommandError(f"{uri} is already a redirect URI of {client_id!r}")
+    client.redirect_uris = [*client.redirect_uris, uri]  # a new list: the JSON column is saved
+    db.flush()
+    return list(client.redirect_uris)
+
+
+def remove_redirect_uri(db: Session, client_id: str, uri: str) -> list[str]:
+    """Stop accepting one redirect URI of an operator client: /authorize refuses it from now on
+    and unredeemed codes already sent there are deleted. Grants, tokens and the secret stay.
+    Returns the client's remaining redirect URIs."""
+    client = _editable_operator_client(db, client_id)
+    if uri not in client.redirect_uris:
+        raise ClientCommandError(
+            f"{uri} is not a redirect URI of {client_id!r} (see `clients show {client_id}`)"
+        )
+    remaining = [u for u in client.redirect_uris if u != uri]
+    if not remaining:
+        raise ClientCommandError("a client needs at least one redirect URI: add the new one first")
+    client.redirect_uris = remaining
+    grant_ids = select(Grant.id).where(Grant.client_pk == client.id)
+    db.execute(
+        delete(AuthorizationCode).where(
+            AuthorizationCode.grant_id.in_(grant_ids), AuthorizationCode.redirect_uri == uri
+        )
+    )
+    db.flush()
+    return remaining

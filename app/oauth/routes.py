@@ -72,6 +72,14 @@ async def protected_resource_metadata(request: Request) -> JSONResponse:
     return JSONResponse(metadata.protected_resource_metadata(request.app.state.settings))
 
 
+@router.get("/.well-known/oauth-protected-resource/sse", include_in_schema=False)
+async def sse_protected_resource_metadata(request: Request) -> JSONResponse:
+    """RFC 9728 §3.1 document for the legacy SSE endpoint (see metadata.resource_aliases)."""
+    settings = request.app.state.settings
+    document = metadata.protected_resource_metadata(settings, metadata.sse_resource(settings))
+    return JSONResponse(document)
+
+
 # -- authorization endpoint (RFC 6749 §3.1, §4.1.1) -------------------------------------------
 
 

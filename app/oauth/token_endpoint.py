@@ -21,6 +21,7 @@ from app.oauth import scopes
 from app.oauth.authorize import resource_matches
 from app.oauth.errors import OAuthError, invalid_grant, invalid_request
 from app.oauth.grants import end_grant
+from app.oauth.metadata import resource_aliases
 from app.oauth.pkce import verifier_matches
 from app.oauth.tokens import REFRESH, IssuedTokens, hash_token, issue_tokens
 from app.settings import Settings
@@ -56,7 +57,7 @@ def check_redirect_uri(form: Mapping[str, str], code: AuthorizationCode) -> None
 def check_resource(form: Mapping[str, str], bound: str) -> None:
     """RFC 8707 §2.2: a `resource` at the token endpoint must be the one the grant is bound to."""
     given = form.get("resource")
-    if given and not resource_matches(given, bound):
+    if given and not any(resource_matches(given, name) for name in resource_aliases(bound)):
         raise OAuthError("invalid_target", f"this grant is for {bound}")
 
 

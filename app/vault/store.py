@@ -29,18 +29,6 @@ UpstreamCredential = ApiKey | BearerToken
 
 
 @dataclass(frozen=True)
-class StoredCredential:
-    """A decrypted credential ready for the Intervals.icu client, with its bookkeeping."""
-
-    athlete_pk: int
-    kind: str
-    credential: UpstreamCredential
-    upstream_scope: str | None
-    last_verified_at: datetime | None
-    rejected_at: datetime | None
-
-
-@dataclass(frozen=True)
 class SealedCredential:
     """A stored credential exactly as read from the database: still encrypted, so it may travel
     with the caller's identity; :func:`unseal` turns it into a usable credential."""
@@ -103,28 +91,6 @@ async def save_credential(
     row.rejected_reason = None
     await db.flush()
     return row
-
-
-async def load_credential(
-    db: AsyncSession, keyring: Vault | Sequence[EncryptionKey], athlete_pk: int
-) -> StoredCredential | None:
-    """The athlete's decrypted credential, or None when they have none.
-
-    Raises VaultError when the stored ciphertext cannot be decrypted (its key was removed from
-    the key ring, or the row was tampered with); the message never contains secret material.
-    """
-    row = await _credential_row(db, athlete_pk)
-    if row is None:
-        return None
-    secret = as_vault(keyring).decrypt(row.key_id, row.ciphertext, athlete_pk, row.kind)
-    return StoredCredential(
-        athlete_pk=athlete_pk,
-        kind=row.kind,
-        credential=build_credential(row.kind, secret),
-        upstream_scope=row.upstream_scope,
-        last_verified_at=row.last_verified_at,
-        rejected_at=row.rejected_at,
-    )
 
 
 async def mark_credential_rejected(db: AsyncSession, athlete_pk: int, reason: str) -> None:

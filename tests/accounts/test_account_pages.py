@@ -27,9 +27,9 @@ from app.db.models import (
 )
 from app.intervals.credentials import ApiKey
 from app.settings import Settings
-from app.vault.store import load_credential
 from tests.accounts.harness import AROHA, LENA, Gateway, gateway_settings, running_gateway
 from tests.accounts.seed import owned_row_counts
+from tests.support.vault import load_credential
 
 
 @pytest.fixture

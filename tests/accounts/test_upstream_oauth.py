@@ -19,8 +19,9 @@ from app.db.engine import transaction
 from app.db.models import Athlete
 from app.intervals.credentials import BearerToken
 from app.settings import Settings
-from app.vault.store import KIND_OAUTH_TOKEN, load_credential
+from app.vault.store import KIND_OAUTH_TOKEN
 from tests.accounts.harness import AROHA, LENA, Gateway, gateway_settings, running_gateway
+from tests.support.vault import load_credential
 
 
 @pytest.fixture

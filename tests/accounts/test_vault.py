@@ -18,11 +18,11 @@ from app.vault.crypto import Vault, VaultError
 from app.vault.store import (
     KIND_API_KEY,
     KIND_OAUTH_TOKEN,
-    load_credential,
     mark_credential_rejected,
     rotate_credentials,
     save_credential,
 )
+from tests.support.vault import load_credential
 
 OLD = EncryptionKey("old", secrets.token_bytes(32))
 NEW = EncryptionKey("new", secrets.token_bytes(32))

@@ -1,17 +1,17 @@
 """The shared budget: token bucket limits, fair round-robin between athletes, per-athlete
-concurrency cap, bounded waiting. Virtual time except for the 50-athlete measurement."""
+concurrency cap, bounded waiting. All on virtual time; the real-clock measurement of the same
+scenario is `python -m bench.fairness`."""
 
 from __future__ import annotations
 
 import asyncio
-import time
+from datetime import date, timedelta
 
-import httpx
 import pytest
 
-from app.intervals import ApiKey, IntervalsClient, RateBudget, RateLimited
+from app.intervals import ApiKey, RateBudget, RateLimited
 from tests.fake_intervals import DEMO_ATHLETES, FakeIntervals
-from tests.intervals.conftest import BASE, TODAY, VirtualTime
+from tests.intervals.conftest import TODAY, VirtualTime, make_client
 
 
 async def grant_times(budget: RateBudget, vt: VirtualTime, keys: list[str]) -> list[float]:
@@ -127,30 +127,44 @@ async def test_pause_after_upstream_429(vt: VirtualTime) -> None:
     assert times[0] - start >= 4
 
 
-async def test_fifty_athletes_share_the_budget_measured_at_the_fake() -> None:
-    """Real clock: 50 light athletes (3 requests each) and one heavy athlete (60 requests)
-    through one client with a 200 req/s budget; the fake measures arrivals."""
-    rate, burst = 200, 20
-    fake = FakeIntervals(seed=7, today=TODAY)
-    # give every synthetic athlete the same demo key owner so ids stay valid: use athlete 0
-    key = ApiKey(DEMO_ATHLETES[1].api_key)
-    budget = RateBudget(rate, burst, per_athlete_concurrency=4, max_wait=10)
-    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=fake.app))
-    client = IntervalsClient(BASE, http=http, budget=budget)
-    done: dict[str, float] = {}
-    start = time.monotonic()
+async def test_fifty_athletes_share_the_budget_measured_at_the_fake(vt: VirtualTime) -> None:
+    """50 light athletes (3 requests each) and one heavy athlete (100 requests) through one
+    client; the fake records arrival times on the same virtual clock. 250 requests are far more
+    than ``rate + burst``, so an unthrottled client would put them all in one window. Each
+    athlete asks for its own day, so the fake's log tells whose request arrived when."""
+    rate, burst, light_n, heavy_n = 50, 10, 50, 100
+    fake = FakeIntervals(seed=7, today=TODAY, clock=vt.clock)
+    key = ApiKey(DEMO_ATHLETES[1].api_key)  # one valid key; the budget keys on rate_key
+    # no per-athlete cap that could hide an unfair queue: the heavy athlete queues all 100 at once
+    budget = RateBudget(
+        rate, burst, per_athlete_concurrency=heavy_n, max_wait=10, clock=vt.clock, sleep=vt.sleep
+    )
+    client = make_client(fake, vt, budget=budget)
+    start = vt.now
+    days = {"heavy": date(2026, 1, 1)} | {
+        f"light{i}": date(2026, 2, 1) + timedelta(days=i) for i in range(light_n)
+    }
 
     async def athlete(name: str, n: int) -> None:
         session = client.session(key, rate_key=name)
-        await asyncio.gather(*(session.get_wellness("2026-04-30") for _ in range(n)))
-        done[name] = time.monotonic() - start
+        await asyncio.gather(*(session.get_wellness(days[name]) for _ in range(n)))
 
-    await asyncio.gather(athlete("heavy", 60), *(athlete(f"light{i}", 3) for i in range(50)))
-    await http.aclose()
-    assert len(fake.requests) == 210 and all(r.status == 200 for r in fake.requests)
+    await asyncio.gather(
+        athlete("heavy", heavy_n), *(athlete(f"light{i}", 3) for i in range(light_n))
+    )
+    await client._http.aclose()
+    total = heavy_n + 3 * light_n
+    assert len(fake.requests) == total and all(r.status == 200 for r in fake.requests)
     assert fake.requests.max_in_window(1.0) <= rate + burst
-    elapsed = max(done.values())
-    assert elapsed >= (210 - burst) / rate * 0.9  # the budget really throttled
-    light = [v for k, v in done.items() if k.startswith("light")]
-    assert len(light) == 50
-    assert max(light) < done["heavy"]  # nobody starved behind the heavy athlete
+    last_arrival = {
+        name: max(r.at for r in fake.requests.matching("GET", f"/wellness/{day}")) - start
+        for name, day in days.items()
+    }
+    # the budget throttled: after the burst, one request per 1/rate seconds, no faster
+    assert max(last_arrival.values()) == pytest.approx((total - burst) / rate)
+    # fairness: the burst goes to the heavy athlete, who asked first; after that, round-robin
+    # serves one request per athlete per turn, so the light athletes' third requests arrive
+    # within 3 turns of 51 grants (first-come-first-served would send them last, near 4.8 s)
+    light_last = max(t for name, t in last_arrival.items() if name != "heavy")
+    assert light_last == pytest.approx(3 * (light_n + 1) / rate)
+    assert last_arrival["heavy"] == pytest.approx((total - burst) / rate)

@@ -15,6 +15,7 @@ import httpx
 import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+from sqlalchemy import select
 
 from app.db.engine import make_async_engine, make_sessionmaker, transaction
 from app.db.models import Athlete, Grant, OAuthClient, Token
@@ -62,7 +63,8 @@ class Gateway:
         return f"{self.url}/mcp"
 
     def pin(self, moment: datetime) -> None:
-        """Pin the tools' clock (and the fake's) to an aware UTC moment."""
+        """Pin the tools' clock to an aware UTC moment (the fake's clock is set separately, with
+        ``fake_at`` in test_tools.py)."""
         self.clock[:] = [moment]
 
     async def seed(
@@ -153,16 +155,16 @@ async def seed_caller(
                 api_key or athlete.api_key,
                 verified_at=now,
             )
-            client = await db.scalar(
-                OAuthClient.__table__.select().where(OAuthClient.client_id == client_id)
+            existing_pk = await db.scalar(
+                select(OAuthClient.id).where(OAuthClient.client_id == client_id)
             )
-            if client is None:
+            if existing_pk is None:
                 oauth_client = OAuthClient(client_id=client_id, origin="dynamic", name="Test")
                 db.add(oauth_client)
                 await db.flush()
                 client_pk = oauth_client.id
             else:
-                client_pk = client
+                client_pk = existing_pk
             grant = Grant(
                 athlete_id=row.id,
                 client_pk=client_pk,

@@ -99,10 +99,20 @@ async def test_no_token_and_bad_tokens_get_the_challenge(tmp_path: Path, databas
         )
         assert in_query.status_code == 401
         assert (await post(gw.mcp_url, good.token)).status_code == 200
-        assert (await post(f"{gw.url}/sse", None)).status_code in (401, 405)
-        assert (await request("GET", f"{gw.url}/sse", timeout=5)).status_code == 401
-        messages = await request("POST", f"{gw.url}/messages/?session_id=x", content=b"{}")
-        assert messages.status_code == 401
+        # legacy SSE: the stream is opened with GET only (HTTP 405 with Allow, token or not);
+        # without a token GET /sse and the message endpoint name the /sse resource document
+        not_allowed = await request("POST", f"{gw.url}/sse", content=b"{}")
+        assert not_allowed.status_code == 405
+        assert "GET" in not_allowed.headers["allow"]
+        sse_metadata = f"{gw.url}/.well-known/oauth-protected-resource/sse"
+        sse_challenge = f'Bearer resource_metadata="{sse_metadata}", scope="mcp.read"'
+        for method, url in (
+            ("GET", f"{gw.url}/sse"),
+            ("POST", f"{gw.url}/messages/?session_id=x"),
+        ):
+            refused = await request(method, url, content=b"{}", timeout=5)
+            assert refused.status_code == 401, (method, url)
+            assert refused.headers["www-authenticate"] == sse_challenge, (method, url)
 
 
 async def test_revoked_token_grant_and_disabled_athlete_are_refused(
@@ -287,7 +297,7 @@ async def test_cors_preflight_and_exposed_headers(tmp_path: Path, database_url: 
             "POST", gw.mcp_url, headers={**HEADERS, "Origin": origin}, content=b"{}"
         )
         foreign = await gw.seed(AUCKLAND)
-        evil = await post(gw.mcp_url, foreign.token)
+        same_origin = await post(gw.mcp_url, foreign.token)  # no Origin header: allowed
         evil_origin = await request(
             "POST",
             gw.mcp_url,
@@ -309,6 +319,6 @@ async def test_cors_preflight_and_exposed_headers(tmp_path: Path, database_url: 
     assert refused.status_code == 401
     exposed = refused.headers["access-control-expose-headers"].lower()
     assert "www-authenticate" in exposed and "mcp-session-id" in exposed
-    assert evil.status_code == 200
+    assert same_origin.status_code == 200
     assert evil_origin.status_code == 403
     assert bad_host.status_code == 421

@@ -3,11 +3,13 @@ athlete with a browser session, and helpers that walk the OAuth flow over HTTP."
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import re
 import secrets
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,9 +24,10 @@ from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from app.db.engine import make_sync_engine
+from app.db.engine import make_async_engine, make_sessionmaker, make_sync_engine
 from app.db.models import Athlete, BrowserSession, Grant, Token
 from app.main import create_app
+from app.mcp.auth import verify_access_token
 from app.oauth import operator_clients
 from app.settings import Settings
 from tests.conftest import make_settings
@@ -128,24 +131,22 @@ class Gateway:
             )
 
     def access_token_usable(self, token: str) -> bool:
-        """The resource server's acceptance rule (see app/oauth/tokens.py docstring)."""
-        with self.db() as db:
-            row = db.scalar(
-                select(Token).where(Token.token_hash == hashlib.sha256(token.encode()).hexdigest())
-            )
-            if row is None or row.kind != "access":
-                return False
-            grant = db.get(Grant, row.grant_id)
-            athlete = db.get(Athlete, grant.athlete_id) if grant else None
-            return (
-                row.revoked_at is None
-                and row.expires_at > self.now
-                and row.resource == self.settings.mcp_resource
-                and grant is not None
-                and grant.revoked_at is None
-                and athlete is not None
-                and not athlete.is_disabled
-            )
+        """Whether the resource server accepts ``token`` for ``/mcp`` at the gateway's clock:
+        the production verifier (app/mcp/auth.py ``verify_access_token``), not a copy of it."""
+
+        async def verify() -> bool:
+            engine = make_async_engine(self.settings)
+            try:
+                async with make_sessionmaker(engine)() as db:
+                    caller = await verify_access_token(
+                        db, token, resource=self.settings.mcp_resource, now=self.now
+                    )
+            finally:
+                await engine.dispose()
+            return caller is not None
+
+        with ThreadPoolExecutor(1) as pool:  # its own event loop, also from async tests
+            return pool.submit(asyncio.run, verify()).result()
 
     def grants(self) -> list[Grant]:
         with self.db() as db:

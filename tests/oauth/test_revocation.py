@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.db.models import Athlete, Grant
 from tests.oauth.conftest import Gateway
 
 
@@ -42,3 +43,26 @@ def test_unknown_tokens_get_200_and_only_the_owner_may_revoke(gateway: Gateway) 
     )
     assert unknown_client.status_code == 401
     assert gateway.access_token_usable(tokens["access_token"])
+
+
+def test_a_revoked_grant_refuses_its_access_tokens_even_if_they_were_not_revoked(
+    gateway: Gateway,
+) -> None:
+    """The resource server checks the grant itself, not only the token row (a half-finished
+    revocation, or one made directly in the database, still locks the client out)."""
+    _, tokens = gateway.connect()
+    with gateway.db() as db, db.begin():
+        grant = db.get(Grant, gateway.grants()[0].id)
+        assert grant is not None
+        grant.revoked_at = gateway.now
+    assert gateway.token_row(tokens["access_token"]).revoked_at is None  # type: ignore[union-attr]
+    assert not gateway.access_token_usable(tokens["access_token"])
+
+
+def test_a_disabled_athlete_tokens_are_refused(gateway: Gateway) -> None:
+    _, tokens = gateway.connect()
+    with gateway.db() as db, db.begin():
+        athlete = db.get(Athlete, gateway.athlete_id)
+        assert athlete is not None
+        athlete.disabled_at = gateway.now
+    assert not gateway.access_token_usable(tokens["access_token"])
