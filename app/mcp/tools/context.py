@@ -1,7 +1,10 @@
-"""What a tool receives: the caller's Intervals.icu session, their timezone and a clock.
+"""What a tool receives: the acting athlete's Intervals.icu session, timezone and a clock.
 
 A provider (multi-user HTTP: app/mcp/caller.py; single user: app/mcp/stdio.py) opens one
-context per tool call; the credential inside the session never leaves that call.
+context per tool call; the credential inside the session never leaves that call. The acting
+athlete is resolved on the server from the caller's identity (today always the caller
+themself); no tool takes an athlete id from the model. Every object a tool fetches by an id the
+model gave is checked with :meth:`AthleteContext.owned`, the one ownership check.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.intervals.session import AthleteSession
+from app.mcp.tools.dates import DateWindow, resolve_window
+from app.mcp.tools.errors import not_found, upstream_errors
+from app.mcp.tools.units import PaceUnits
 
 Clock = Callable[[], datetime]
 
@@ -35,16 +41,52 @@ def zone_or_utc(name: str | None) -> ZoneInfo:
 
 @dataclass(frozen=True)
 class AthleteContext:
-    """One tool call's view of the caller: whose data, in which timezone, at what time."""
+    """One tool call's view: whose data (the acting athlete), in which timezone, at what time."""
 
     api: AthleteSession
     athlete_id: str
     timezone: ZoneInfo
     now: Clock = field(default=utc_now)
+    _pace_units: list[PaceUnits] = field(default_factory=list, repr=False, compare=False)
 
     def today(self) -> date:
         """Today's date where the athlete is (not in UTC)."""
         return self.now().astimezone(self.timezone).date()
+
+    def window(
+        self,
+        start_date: str | None,
+        end_date: str | None,
+        *,
+        days_back: int,
+        max_days: int,
+        days_ahead: int = 0,
+    ) -> DateWindow:
+        """The local-day window asked for (both ends inclusive), defaults relative to the
+        athlete's today; see :func:`app.mcp.tools.dates.resolve_window`."""
+        return resolve_window(
+            start_date,
+            end_date,
+            today=self.today(),
+            days_back=days_back,
+            days_ahead=days_ahead,
+            max_days=max_days,
+        )
+
+    def owned(self, owner_id: str | None, what: str) -> None:
+        """Refuse (as "not found") an object that does not belong to the acting athlete, even
+        when Intervals.icu returned it (a coach's or follower's key may read others' data)."""
+        if owner_id != self.athlete_id:
+            raise not_found(what)
+
+    async def pace_units(self) -> PaceUnits:
+        """The athlete's pace units, from ``GET /athlete/{id}`` (read once per tool call)."""
+        if not self._pace_units:
+            async with upstream_errors("your athlete profile"):
+                profile = await self.api.get_athlete()
+            sports = [(s.types, s.pace_units) for s in profile.sport_settings]
+            self._pace_units.append(PaceUnits.from_profile(profile.measurement_preference, sports))
+        return self._pace_units[0]
 
 
 class AthleteProvider(Protocol):
