@@ -30,7 +30,7 @@ class Answer(BaseModel):
         """The compact text form sent as the result's ``content`` (JSON unless overridden)."""
         return self.model_dump_json(exclude_none=True)
 
-    def units(self, fields: tuple[tuple[str, str], ...]) -> list[str | None]:
+    def unit_parts(self, fields: tuple[tuple[str, str], ...]) -> list[str | None]:
         """``(("avg_power_w", "avg"), ...)`` -> ``["202 W avg", ...]`` for the fields set."""
         return [with_unit(name, getattr(self, name), label) for name, label in fields]
 

@@ -101,7 +101,7 @@ class ActivitySummary(Answer):
     def fields_text(self) -> list[str | None]:
         return [
             self.note,
-            *self.units(
+            *self.unit_parts(
                 (
                     ("distance_m", ""),
                     ("moving_time_s", ""),
@@ -110,7 +110,7 @@ class ActivitySummary(Answer):
                 )
             ),
             f"{self.avg_pace} avg" if self.avg_pace else None,
-            *self.units((("avg_power_w", "avg"),)),
+            *self.unit_parts((("avg_power_w", "avg"),)),
         ]
 
     def line(self) -> str:
@@ -121,7 +121,7 @@ class ActivitySummary(Answer):
         return f"{head}: {body}" if body else head
 
     def more_text(self) -> list[str | None]:
-        return [*self.units((("avg_hr_bpm", "avg"),))]
+        return [*self.unit_parts((("avg_hr_bpm", "avg"),))]
 
     def scales_used(self) -> set[str]:
         return set()
@@ -181,7 +181,7 @@ class ActivityDetail(ActivitySummary):
 
     def more_text(self) -> list[str | None]:
         return [
-            *self.units(
+            *self.unit_parts(
                 (
                     ("normalized_power_w", "NP"),
                     ("avg_hr_bpm", "avg"),
@@ -262,9 +262,9 @@ class IntervalSummary(Answer):
         )
         body = join(
             [
-                *self.units((("moving_time_s", ""), ("avg_power_w", ""))),
+                *self.unit_parts((("moving_time_s", ""), ("avg_power_w", ""))),
                 self.avg_pace,
-                *self.units((("avg_hr_bpm", ""),)),
+                *self.unit_parts((("avg_hr_bpm", ""),)),
                 intensity,
                 f"Z{self.zone}" if self.zone is not None else None,
                 with_unit("distance_m", getattr(self, "distance_m", None)),

@@ -106,7 +106,7 @@ class WellnessDay(Answer):
         """One wellness day on one line."""
         body = join(
             [
-                *self.units(
+                *self.unit_parts(
                     (
                         ("fitness_ctl", "CTL"),
                         ("fatigue_atl", "ATL"),
