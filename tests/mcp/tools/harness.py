@@ -9,8 +9,10 @@ eras) is covered by tests/mcp/test_transports.py and tests/mcp/test_auth.py.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncIterator, Collection, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -23,8 +25,9 @@ from app.intervals.credentials import ApiKey
 from app.mcp.server import build_server
 from app.mcp.tools.context import AthleteContext
 from app.mcp.tools.spec import ToolSpec
+from tests.fake_intervals import app as fake_app
 from tests.fake_intervals.app import FakeIntervals
-from tests.fake_intervals.data import DEMO_ATHLETES, DemoAthlete
+from tests.fake_intervals.data import DEMO_ATHLETES, AthleteData, DemoAthlete, Ids, generate
 
 FAKE_BASE = "http://intervals.test/api/v1"
 TODAY = date(2026, 7, 29)
@@ -41,9 +44,28 @@ def local(tz: str, day: date, at: time) -> datetime:
     return datetime.combine(day, at, ZoneInfo(tz)).astimezone(UTC)
 
 
+_GENERATED: dict[tuple[int, date], tuple[dict[str, AthleteData], dict[str, int]]] = {}
+
+
+def generated_once(seed: int, today: date, ids: Ids) -> dict[str, AthleteData]:
+    """The fake's deterministic data for (seed, today), generated once per test session and
+    handed out as a deep copy (with the id counters where generation left them)."""
+    if (seed, today) not in _GENERATED:
+        fresh = Ids()
+        _GENERATED[(seed, today)] = (generate(seed, today, fresh), dict(vars(fresh)))
+    athletes, counters = _GENERATED[(seed, today)]
+    vars(ids).update(counters)
+    return copy.deepcopy(athletes)
+
+
 def fake_at(moment: datetime, today: date = TODAY) -> FakeIntervals:
     """The fake with its data anchored on ``today`` and its clock at ``moment``."""
-    return FakeIntervals(today=today, now=lambda: moment)
+    original = fake_app.generate
+    fake_app.generate = generated_once  # type: ignore[assignment]
+    try:
+        return FakeIntervals(today=today, now=lambda: moment)
+    finally:
+        fake_app.generate = original
 
 
 @dataclass
@@ -84,17 +106,44 @@ class ToolBench:
                 session, self.athlete.id, ZoneInfo(self.athlete.timezone), lambda: self.moment
             )
 
-    def server(self) -> Any:
-        return build_server(self, self.specs, scopes=lambda: self.scopes)
-
     async def call(self, name: str, arguments: dict[str, Any] | None = None) -> Answer:
-        result = await self.server().call_tool(name, arguments or {})
+        token = _BENCH.set(self)
+        try:
+            result = await server_for(self.specs).call_tool(name, arguments or {})
+        finally:
+            _BENCH.reset(token)
         text = result.content[0].text if result.content else ""
         return Answer(bool(result.is_error), text, result.structured_content)
 
     async def listed(self) -> list[dict[str, Any]]:
-        tools = await self.server().list_tools()
+        token = _BENCH.set(self)
+        try:
+            tools = await server_for(self.specs).list_tools()
+        finally:
+            _BENCH.reset(token)
         return [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in tools]
+
+
+_BENCH: ContextVar[ToolBench] = ContextVar("tool_bench")
+
+
+class _CurrentBench:
+    """The provider of the shared servers: the bench of the call in progress."""
+
+    def open(self) -> AbstractAsyncContextManager[AthleteContext]:
+        return _BENCH.get().open()
+
+
+_SERVERS: dict[tuple[str, ...] | None, Any] = {}
+
+
+def server_for(specs: Sequence[ToolSpec] | None) -> Any:
+    """One gateway MCP server per tool list for the whole session (building one costs ~0.1 s),
+    serving whichever bench is calling."""
+    key = None if specs is None else tuple(spec.name for spec in specs)
+    if key not in _SERVERS:
+        _SERVERS[key] = build_server(_CurrentBench(), specs, scopes=lambda: _BENCH.get().scopes)
+    return _SERVERS[key]
 
 
 async def _no_wait(seconds: float) -> None:
