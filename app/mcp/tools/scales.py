@@ -37,10 +37,10 @@ class Scale:
         return f"{self.label} {value} ({name}) on 1-{self.top}, {self.direction}"
 
 
-FOUR_BEST_FIRST = "1 best"
+BEST_FIRST = "1 best"
 
 SCALES: dict[str, Scale] = {
-    "feel": Scale("feel", ("strong", "good", "normal", "poor", "weak"), FOUR_BEST_FIRST),
+    "feel": Scale("feel", ("strong", "good", "normal", "poor", "weak"), BEST_FIRST),
     "rpe": Scale(
         "RPE",
         (
@@ -49,21 +49,21 @@ SCALES: dict[str, Scale] = {
             "moderate",
             "somewhat hard",
             "hard",
-            "hard+",
+            "hard",
             "very hard",
-            "very hard+",
+            "very hard",
             "extremely hard",
             "maximal",
         ),
         "10 hardest",
     ),
-    "sleep_quality": Scale("sleep quality", ("great", "good", "average", "poor"), FOUR_BEST_FIRST),
-    "soreness": Scale("soreness", ("low", "average", "high", "extreme"), FOUR_BEST_FIRST),
-    "fatigue": Scale("fatigue", ("low", "average", "high", "extreme"), FOUR_BEST_FIRST),
-    "stress": Scale("stress", ("low", "average", "high", "extreme"), FOUR_BEST_FIRST),
-    "mood": Scale("mood", ("great", "good", "OK", "grumpy"), FOUR_BEST_FIRST),
-    "motivation": Scale("motivation", ("extreme", "high", "average", "low"), FOUR_BEST_FIRST),
-    "injury": Scale("injury", ("none", "niggle", "poor", "injured"), FOUR_BEST_FIRST),
+    "sleep_quality": Scale("sleep quality", ("great", "good", "average", "poor"), BEST_FIRST),
+    "soreness": Scale("soreness", ("low", "average", "high", "extreme"), BEST_FIRST),
+    "fatigue": Scale("fatigue", ("low", "average", "high", "extreme"), BEST_FIRST),
+    "stress": Scale("stress", ("low", "average", "high", "extreme"), BEST_FIRST),
+    "mood": Scale("mood", ("great", "good", "OK", "grumpy"), BEST_FIRST),
+    "motivation": Scale("motivation", ("extreme", "high", "average", "low"), BEST_FIRST),
+    "injury": Scale("injury", ("none", "niggle", "poor", "injured"), BEST_FIRST),
 }
 
 
