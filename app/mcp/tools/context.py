@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -39,6 +39,33 @@ def zone_or_utc(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+@dataclass
+class PaceUnitsCache:
+    """Each athlete's pace units for ``ttl``, so list tools do not read the profile on every
+    call (units change rarely; a stale entry only affects how pace is written). Process-local
+    and bounded; the oldest entry goes first when full."""
+
+    ttl: timedelta = timedelta(hours=1)
+    max_entries: int = 10_000
+    _entries: dict[str, tuple[datetime, PaceUnits]] = field(default_factory=dict, repr=False)
+
+    def get(self, athlete_id: str, now: datetime) -> PaceUnits | None:
+        entry = self._entries.get(athlete_id)
+        if entry is None or now - entry[0] >= self.ttl:
+            return None
+        return entry[1]
+
+    def put(self, athlete_id: str, units: PaceUnits, now: datetime) -> None:
+        self._entries.pop(athlete_id, None)
+        while len(self._entries) >= self.max_entries:
+            del self._entries[next(iter(self._entries))]
+        self._entries[athlete_id] = (now, units)
+
+
+PACE_UNITS = PaceUnitsCache()
+"""The process's cache, shared by every context unless a provider passes its own."""
+
+
 @dataclass(frozen=True)
 class AthleteContext:
     """One tool call's view: whose data (the acting athlete), in which timezone, at what time."""
@@ -47,7 +74,9 @@ class AthleteContext:
     athlete_id: str
     timezone: ZoneInfo
     now: Clock = field(default=utc_now)
-    _pace_units: list[PaceUnits] = field(default_factory=list, repr=False, compare=False)
+    units_cache: PaceUnitsCache = field(
+        default_factory=lambda: PACE_UNITS, repr=False, compare=False
+    )
 
     def today(self) -> date:
         """Today's date where the athlete is (not in UTC)."""
@@ -80,13 +109,18 @@ class AthleteContext:
             raise not_found(what)
 
     async def pace_units(self) -> PaceUnits:
-        """The athlete's pace units, from ``GET /athlete/{id}`` (read once per tool call)."""
-        if not self._pace_units:
-            async with upstream_errors("your athlete profile"):
-                profile = await self.api.get_athlete()
-            sports = [(s.types, s.pace_units) for s in profile.sport_settings]
-            self._pace_units.append(PaceUnits.from_profile(profile.measurement_preference, sports))
-        return self._pace_units[0]
+        """The athlete's pace units, from ``GET /athlete/{id}`` (cached, see
+        :class:`PaceUnitsCache`)."""
+        now = self.now()
+        cached = self.units_cache.get(self.athlete_id, now)
+        if cached is not None:
+            return cached
+        async with upstream_errors("your athlete profile"):
+            profile = await self.api.get_athlete()
+        sports = [(s.types, s.pace_units) for s in profile.sport_settings]
+        units = PaceUnits.from_profile(profile.measurement_preference, sports)
+        self.units_cache.put(self.athlete_id, units, now)
+        return units
 
 
 class AthleteProvider(Protocol):

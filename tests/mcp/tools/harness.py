@@ -23,7 +23,7 @@ import httpx
 from app.intervals.client import IntervalsClient, RetryPolicy
 from app.intervals.credentials import ApiKey
 from app.mcp.server import build_server
-from app.mcp.tools.context import AthleteContext
+from app.mcp.tools.context import AthleteContext, PaceUnitsCache
 from app.mcp.tools.spec import ToolSpec
 from tests.fake_intervals import app as fake_app
 from tests.fake_intervals.app import FakeIntervals
@@ -87,6 +87,7 @@ class ToolBench:
     specs: Sequence[ToolSpec] | None = None
     scopes: Collection[str] | None = None
     max_attempts: int = 4
+    units_cache: PaceUnitsCache = field(default_factory=PaceUnitsCache)
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[AthleteContext]:
@@ -103,7 +104,11 @@ class ToolBench:
                 ApiKey(self.athlete.api_key), self.athlete.id, owner_id=self.athlete.id
             )
             yield AthleteContext(
-                session, self.athlete.id, ZoneInfo(self.athlete.timezone), lambda: self.moment
+                session,
+                self.athlete.id,
+                ZoneInfo(self.athlete.timezone),
+                lambda: self.moment,
+                self.units_cache,
             )
 
     async def call(self, name: str, arguments: dict[str, Any] | None = None) -> Answer:

@@ -186,3 +186,18 @@ async def test_upstream_failures_are_short_tool_errors(
     assert result.is_error
     assert expected in result.text and bench.athlete.api_key not in result.text
     assert len(result.text) < 300
+
+
+async def test_the_profile_is_read_once_for_pace_units_then_cached() -> None:
+    athlete = next(a for a in (AUCKLAND, BERLIN, LOS_ANGELES) if "Run" in a.sports)
+    moment = datetime(2026, 7, 29, 12, tzinfo=UTC)
+    bench = ToolBench(fake_at(moment), athlete, moment)
+    window = {"start_date": "2026-07-01", "end_date": "2026-07-28", "limit": 50}
+    first = await bench.call("get_activities", window)
+    second = await bench.call("get_activities", window)
+    profile = f"/api/v1/athlete/{athlete.id}"
+    assert [r.path for r in bench.fake.requests].count(profile) == 1
+    assert first.structured == second.structured
+    bench.moment = moment + timedelta(hours=1)  # the cache keeps units for an hour
+    await bench.call("get_activities", window)
+    assert [r.path for r in bench.fake.requests].count(profile) == 2
