@@ -94,3 +94,15 @@ async def test_gateway_toolsets_setting_chooses_the_served_tools(tmp_path: Path)
 def test_an_unknown_toolset_stops_startup_with_the_valid_names(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="unknown toolset 'gear'; choose from core"):
         create_app(make_settings(tmp_path, toolsets="wellness,gear"))
+
+
+def test_stdio_refuses_an_unknown_toolset_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from argparse import Namespace
+
+    from app.mcp.cli import cmd_stdio
+
+    monkeypatch.setenv("INTERVALS_API_KEY", "some-key")
+    assert cmd_stdio(make_settings(tmp_path, toolsets="wellnes"), Namespace()) == 2
+    assert "GATEWAY_TOOLSETS: unknown toolset 'wellnes'" in capsys.readouterr().err
