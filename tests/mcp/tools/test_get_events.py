@@ -58,3 +58,30 @@ async def test_the_default_window_starts_on_the_athletes_today(
     (call,) = list(bench.fake.requests)
     assert call.query["oldest"] == TODAY.isoformat()
     assert call.query["newest"] == (TODAY + timedelta(days=6)).isoformat()
+
+
+async def test_workouts_say_what_their_percentages_are_of(bench: ToolBench) -> None:
+    result = await bench.call(
+        "get_events",
+        {"start_date": "2026-07-29", "end_date": "2026-08-11", "category": ["WORKOUT"]},
+    )
+    assert result.structured is not None
+    by_type = {
+        e.get("type"): e for e in result.structured["events"] if "%" in e.get("description", "")
+    }
+    rides = [e for t, e in by_type.items() if t in ("Ride", "VirtualRide")]
+    runs = [e for t, e in by_type.items() if t == "Run"]
+    assert rides and all("% = % FTP" in e["targets"] for e in rides)
+    assert runs and all("% Pace = % threshold pace" in e["targets"] for e in runs)
+    assert "targets % = % FTP" in result.text
+
+
+def test_percent_targets_follow_the_workout_syntax() -> None:
+    from app.mcp.tools.catalog._event import percent_targets
+
+    assert percent_targets("- 10m 95% LTHR\n- 5m 70% HR", "Run", None) == (
+        "% HR = % max HR; % LTHR = % threshold HR"
+    )
+    assert percent_targets("- 4m 105%", "Run", "POWER") == "% = % FTP"
+    assert percent_targets("- 4m 105%", "Run", None) == "% = % threshold pace"
+    assert percent_targets("easy spin", "Ride", None) is None

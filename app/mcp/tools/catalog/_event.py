@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,26 @@ from app.intervals.models import Event
 from app.mcp.tools.kit import Answer, join, rounded, with_unit
 
 SUMMARY_DESCRIPTION_CHARS = 160
+PERCENT = re.compile(r"\d%(?:\s*(Pace|HR|LTHR|MMP)\b)?")
+PERCENT_OF = {"Pace": "threshold pace", "HR": "max HR", "LTHR": "threshold HR", "MMP": "MMP"}
+PLAIN_PERCENT_OF = {"POWER": "FTP", "HR": "threshold HR", "PACE": "threshold pace"}
+PACE_SPORTS = ("Run", "Swim", "Walk", "Hike", "TrailRun", "VirtualRun", "OpenWaterSwim")
+
+
+def percent_targets(description: str | None, sport: str | None, target: str | None) -> str | None:
+    """What the percentages of a workout text are of, in Intervals.icu workout syntax
+    (intervals-api.md §2.5): ``80% Pace`` of threshold pace, ``75% HR`` of max HR, ``95% LTHR``
+    of threshold HR; a bare ``115%`` of the workout's target (FTP for power, the default on
+    rides; threshold pace for runs and swims without power)."""
+    kinds = {match.group(1) or "" for match in PERCENT.finditer(description or "")}
+    if not kinds:
+        return None
+    plain = PLAIN_PERCENT_OF.get(target or "") or (
+        "threshold pace" if sport in PACE_SPORTS else "FTP"
+    )
+    parts = [f"% = % {plain}"] if "" in kinds else []
+    parts += [f"% {kind} = % {PERCENT_OF[kind]}" for kind in sorted(kinds - {""})]
+    return "; ".join(parts)
 
 
 def _local(moment: datetime | None) -> str | None:
@@ -34,7 +55,7 @@ def first_workout(fake: Any, athlete: str) -> int:
 class EventSummary(Answer):
     """A calendar event: planned workout, race, note, ... (description shortened)."""
 
-    schema_note = "Planned values (a workout's time, distance, load)."
+    schema_note = "Planned values (a workout's time, distance, load); targets: what % is of."
 
     id: int
     category: str
@@ -45,6 +66,7 @@ class EventSummary(Answer):
     distance_m: float | None = None
     training_load: float | None = None
     indoor: bool | None = None
+    targets: str | None = None
     description: str | None = None
 
     @classmethod
@@ -59,6 +81,7 @@ class EventSummary(Answer):
             "distance_m": rounded(event.distance) or None,
             "training_load": rounded(event.icu_training_load),
             "indoor": event.indoor,
+            "targets": percent_targets(event.description, event.type, event.target),
             "description": _short(event.description),
         }
 
@@ -77,6 +100,7 @@ class EventSummary(Answer):
                 with_unit("distance_m", self.distance_m),
                 with_unit("training_load", self.training_load, "load"),
                 "indoor" if self.indoor else None,
+                f"targets {self.targets}" if self.targets else None,
             ]
         )
         line = f"{head} [{self.id}]" + (f": {body}" if body else "")

@@ -28,7 +28,8 @@ class ActivityIntervals(Answer):
     groups: list[IntervalGroupOut] | None = None
 
     def text(self) -> str:
-        head = f"{self.count} intervals of {self.name or 'activity'} [{self.activity_id}]"
+        noun = "interval" if self.count == 1 else "intervals"
+        head = f"{self.count} {noun} of {self.name or 'activity'} [{self.activity_id}]"
         lines = [i.line() for i in self.intervals] + [g.line() for g in self.groups or []]
         return "\n".join([head, *lines])
 
