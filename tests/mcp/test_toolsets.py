@@ -89,6 +89,7 @@ async def test_gateway_toolsets_setting_chooses_the_served_tools(tmp_path: Path)
     finally:
         current_caller.reset(token)
     assert names == {s.name for s in discover() if s.toolset in ("wellness", "calendar")}
+    assert await server.list_tools() == []  # no verified caller: the HTTP server lists nothing
 
 
 def test_an_unknown_toolset_stops_startup_with_the_valid_names(tmp_path: Path) -> None:
