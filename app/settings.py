@@ -283,6 +283,11 @@ class Settings(BaseSettings):
         45.0, gt=0, description="Total time limit for one attempt of an Intervals.icu request."
     )
     auto_migrate: bool = Field(True, description="Apply database migrations when `serve` starts.")
+    toolsets: Annotated[str, NoDecode] = Field(
+        "all",
+        description="Comma-separated toolsets served (`core`, `activities`, `wellness`, "
+        "`calendar`, ...), or `all`.",
+    )
 
     @field_validator(
         "base_url",
@@ -320,6 +325,19 @@ class Settings(BaseSettings):
     @classmethod
     def _trusted_proxies(cls, value: str) -> str:
         return ",".join(parse_trusted_proxies(value))
+
+    @field_validator("toolsets")
+    @classmethod
+    def _toolsets(cls, value: str) -> str:
+        names = [name.strip().lower() for name in value.split(",") if name.strip()]
+        if not names:
+            raise ValueError("name at least one toolset, or `all`")
+        if "all" in names:
+            return "all"
+        bad = [name for name in names if not name.replace("_", "").isalpha()]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a toolset name")
+        return ",".join(dict.fromkeys(names))
 
     @field_validator("encryption_keys")
     @classmethod
@@ -362,6 +380,11 @@ class Settings(BaseSettings):
     def mcp_resource(self) -> str:
         """Canonical MCP resource URL (RFC 8707 / RFC 9728 `resource`)."""
         return f"{self.base_url}/mcp"
+
+    @property
+    def served_toolsets(self) -> tuple[str, ...] | None:
+        """The toolsets to serve; None means all of them."""
+        return None if self.toolsets == "all" else tuple(self.toolsets.split(","))
 
     @property
     def is_local(self) -> bool:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.db.engine import transaction
 from app.db.models import Grant, utcnow
 from app.intervals.client import IntervalsClient
-from app.mcp.identity import Caller, current_caller, current_outcome
+from app.mcp.identity import Caller, acting_athlete, current_caller, current_outcome
 from app.mcp.tools.context import AthleteContext, Clock, utc_now, zone_or_utc
 from app.mcp.tools.errors import CredentialFailed, ReauthRequired, ToolFailure
 from app.oauth.grants import revoke_athlete_tokens
@@ -51,12 +51,11 @@ class CallerSessions:
         if caller is None:  # the bearer middleware always sets it; refuse rather than guess
             raise ToolFailure("This request is not authenticated.")
         credential = await self._resolve(caller)
-        session = self.intervals.session(
-            credential, caller.intervals_id, owner_id=caller.intervals_id
-        )
+        athlete = acting_athlete(caller)
+        session = self.intervals.session(credential, athlete, owner_id=caller.intervals_id)
         context = AthleteContext(
             api=session,
-            athlete_id=caller.intervals_id,
+            athlete_id=athlete,
             timezone=zone_or_utc(caller.timezone),
             now=self.clock,
         )

@@ -14,14 +14,17 @@ from app.settings import Settings
 
 def cmd_stdio(settings: Settings, _args: argparse.Namespace) -> int:
     """Serve the MCP tools over stdio with the key from INTERVALS_API_KEY (no database)."""
+    from app.mcp.server import served_specs
     from app.mcp.stdio import StdioConfig, StdioConfigError, serve_stdio
+    from app.settings import SettingsError
 
     try:
         config = StdioConfig.from_env(os.environ, settings.intervals_api_base_url)
-    except StdioConfigError as error:
+        specs = served_specs(settings)  # GATEWAY_TOOLSETS applies here too
+    except (StdioConfigError, SettingsError) as error:
         print(f"intervals-gateway stdio: {error}", file=sys.stderr)
         return 2
-    anyio.run(serve_stdio, config)
+    anyio.run(serve_stdio, config, specs)
     return 0
 
 

@@ -28,6 +28,13 @@ class Caller:
     credential: SealedCredential | None = None  # still encrypted; decrypted per tool call
 
 
+def acting_athlete(caller: Caller) -> str:
+    """The Intervals.icu athlete a tool call acts for, resolved on the server from the caller's
+    verified identity, never from tool arguments. Today always the caller themself; coach
+    access (athletes who shared their data with the caller) will choose from a roster here."""
+    return caller.intervals_id
+
+
 @dataclass
 class RequestOutcome:
     """Filled in while a request runs; ``reauth_required`` turns the response into a 401."""

@@ -9,15 +9,19 @@ DNS-rebinding protection stays on, with hosts and origins derived from the base 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
-from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.transport_security import TransportSecuritySettings
+from mcp_types import CallToolResult, InputRequiredResult
+from mcp_types import Tool as MCPTool
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
@@ -33,11 +37,20 @@ from app.mcp.auth import (
     verify_access_token,
 )
 from app.mcp.caller import CallerSessions
-from app.mcp.identity import Caller
+from app.mcp.identity import Caller, current_caller
 from app.mcp.sse import MESSAGES_PATH, SSE_PATH, sse_routes
+from app.mcp.tools.arguments import arguments_message
 from app.mcp.tools.context import AthleteContext, AthleteProvider, Clock, utc_now
-from app.mcp.tools.registry import TOOLS, ToolSpec, build_tools, tool_scopes
-from app.settings import Settings
+from app.mcp.tools.registry import (
+    build_tools,
+    error_result,
+    served,
+    tool_scopes,
+    unknown_toolsets,
+    visible,
+)
+from app.mcp.tools.spec import TOOLSETS, ToolSpec
+from app.settings import Settings, SettingsError
 
 MCP_PATH = "/mcp"
 INSTRUCTIONS = (
@@ -47,15 +60,94 @@ INSTRUCTIONS = (
 CORS_HEADERS = ["Authorization", "Content-Type", "Mcp-Session-Id", "MCP-Protocol-Version"]
 
 
-def build_server(provider: AthleteProvider, specs: tuple[ToolSpec, ...] = TOOLS) -> MCPServer[Any]:
-    """An MCP server with the tools bound to ``provider`` (multi-user or stdio)."""
-    return MCPServer(
+ScopesOfCaller = Callable[[], Collection[str] | None]
+"""The scopes of the current request's caller; None for an unscoped local caller (stdio)."""
+
+
+def unscoped() -> None:
+    """stdio mode: the one local user sees every served tool."""
+    return None
+
+
+def bearer_scopes() -> frozenset[str]:
+    """HTTP mode: the scopes of the verified bearer token (none without a verified caller)."""
+    caller = current_caller.get()
+    return frozenset() if caller is None else caller.scopes
+
+
+class GatewayServer(MCPServer[Any]):
+    """The SDK's server with two gateway rules on top, in one place:
+
+    - ``tools/list`` and ``tools/call`` only reach the tools the caller's token scopes allow
+      (a read-only token never sees or runs a write tool; the bearer guard's 403 comes first
+      on HTTP, this is defence in depth for every transport);
+    - arguments that fail validation get one short plain message (app/mcp/tools/arguments.py)
+      instead of pydantic's report with its validator URLs.
+    """
+
+    def __init__(self, specs: Sequence[ToolSpec], scopes: ScopesOfCaller, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._specs = tuple(specs)
+        self._scopes = scopes
+
+    def _visible_names(self) -> set[str]:
+        return {spec.name for spec in visible(self._specs, self._scopes())}
+
+    async def list_tools(self) -> list[MCPTool]:
+        names = self._visible_names()
+        return [tool for tool in await super().list_tools() if tool.name in names]
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        spec = next((s for s in self._specs if s.name == name), None)
+        if spec is not None and name not in self._visible_names():
+            return error_result(
+                f"{name} needs the {spec.scope} scope, which this connection lacks."
+            )
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as error:
+            cause = error.__cause__
+            tool = self._tool_manager.get_tool(name)
+            bad_arguments = isinstance(cause, ValidationError) and not isinstance(
+                error, UnexpectedToolError
+            )  # an UnexpectedToolError is our own answer failing its model: a crash
+            if not bad_arguments or tool is None:
+                raise
+            assert isinstance(cause, ValidationError)
+            return error_result(arguments_message(cause.errors(), tool.parameters))
+
+
+def build_server(
+    provider: AthleteProvider,
+    specs: Sequence[ToolSpec] | None = None,
+    scopes: ScopesOfCaller = unscoped,
+) -> GatewayServer:
+    """An MCP server with ``specs`` (default: every tool) bound to ``provider`` (multi-user or
+    stdio); ``scopes`` says which tools the current caller may see and call."""
+    specs = served() if specs is None else tuple(specs)
+    return GatewayServer(
+        specs,
+        scopes,
         name="intervals-gateway",
         title="Intervals.icu",
         version=__version__,
         instructions=INSTRUCTIONS,
         tools=build_tools(provider, specs),
     )
+
+
+def served_specs(settings: Settings) -> tuple[ToolSpec, ...]:
+    """The tools of the toolsets GATEWAY_TOOLSETS names (a clear error for unknown names)."""
+    chosen = settings.served_toolsets
+    unknown = unknown_toolsets(chosen or ())
+    if unknown:
+        raise SettingsError(
+            f"GATEWAY_TOOLSETS: unknown toolset {unknown[0]!r}; choose from "
+            f"{', '.join(TOOLSETS)} or all"
+        )
+    return served(chosen)
 
 
 @dataclass
@@ -67,7 +159,7 @@ class McpRuntime:
 
     settings: Settings
     clock: Clock = field(default=utc_now)
-    server: MCPServer[Any] | None = None
+    server: GatewayServer | None = None
     callers: CallerSessions | None = None
 
     def now(self) -> datetime:
@@ -116,7 +208,7 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
     return TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=origins)
 
 
-def edge_app(runtime: McpRuntime, server: MCPServer[Any]) -> ASGIApp:
+def edge_app(runtime: McpRuntime, server: GatewayServer, specs: Sequence[ToolSpec]) -> ASGIApp:
     """Both transports behind the bearer guard, behind CORS."""
     settings = runtime.settings
     security = transport_security(settings)
@@ -128,7 +220,7 @@ def edge_app(runtime: McpRuntime, server: MCPServer[Any]) -> ASGIApp:
     )
     inner = Starlette(routes=[*streamable.routes, *sse_routes(server, security)])
     guarded = BearerGuard(
-        inner, base_url=settings.base_url, verify=runtime.verify, tool_scopes=tool_scopes()
+        inner, base_url=settings.base_url, verify=runtime.verify, tool_scopes=tool_scopes(specs)
     )
     return CORSMiddleware(
         guarded,
@@ -143,8 +235,9 @@ def mount_mcp(app: FastAPI, settings: Settings) -> McpRuntime:
     """Add ``/mcp``, ``/sse`` and ``/messages/`` to the app; enter :func:`run_mcp` in its
     lifespan. Exact routes, no catch-all mount, so the order of routers does not matter."""
     runtime = McpRuntime(settings)
-    runtime.server = build_server(runtime)
-    edge = edge_app(runtime, runtime.server)
+    specs = served_specs(settings)
+    runtime.server = build_server(runtime, specs, scopes=bearer_scopes)
+    edge = edge_app(runtime, runtime.server, specs)
     app.router.routes.extend(
         [
             Route(MCP_PATH, endpoint=edge, include_in_schema=False),

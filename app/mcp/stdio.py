@@ -11,7 +11,7 @@ key reading an athlete who shares with them), that athlete's profile (``GET /ath
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -22,6 +22,7 @@ from app.intervals.ids import InvalidId, athlete_id
 from app.intervals.models import Athlete
 from app.mcp.tools.context import AthleteContext, Clock, utc_now, zone_or_utc
 from app.mcp.tools.errors import EXPECTED_ERRORS, CredentialFailed, ToolFailure, describe
+from app.mcp.tools.spec import ToolSpec
 
 KEY_VARIABLES = ("INTERVALS_API_KEY", "API_KEY")
 ATHLETE_VARIABLES = ("INTERVALS_ATHLETE_ID", "ATHLETE_ID")
@@ -126,10 +127,11 @@ class SingleAthlete:
             raise ToolFailure(REJECTED) from None
 
 
-async def serve_stdio(config: StdioConfig) -> None:
-    """Serve the tools on stdin/stdout until the client closes the pipe."""
+async def serve_stdio(config: StdioConfig, specs: Sequence[ToolSpec] | None = None) -> None:
+    """Serve the tools (``specs``, default all) on stdin/stdout until the client closes the
+    pipe. The one local user holds the key, so no scope filtering applies."""
     from app.mcp.server import build_server
 
     async with IntervalsClient(config.base_url) as client:
         provider = SingleAthlete(client, ApiKey(config.api_key), config.athlete_id)
-        await build_server(provider).run_stdio_async()
+        await build_server(provider, specs).run_stdio_async()

@@ -4,7 +4,7 @@ challenge, resource, scopes and athlete)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -26,6 +26,7 @@ SCOPE_FIELD = "approved_scope"
 class ScopeChoice:
     name: str
     description: str
+    ticked: bool = True
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,18 @@ class ConsentView:
     params: dict[str, str]
 
 
-def consent_view(request: AuthorizationRequest) -> ConsentView:
+def consent_view(
+    request: AuthorizationRequest, in_use: Collection[str] | None = None
+) -> ConsentView:
+    """``in_use``: the scopes some served tool needs; a requested scope outside it (write
+    access while every tool only reads) is shown unticked. None: every scope is in use."""
     return ConsentView(
         client_name=request.client.name or request.client.client_id,
         redirect_host=urlsplit(request.redirect_uri).netloc,
-        scopes=[ScopeChoice(s, scopes.DESCRIPTIONS[s]) for s in request.scopes],
+        scopes=[
+            ScopeChoice(s, scopes.DESCRIPTIONS[s], in_use is None or s in in_use)
+            for s in request.scopes
+        ],
         params=request.params,
     )
 

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from app.accounts.sessions import current_athlete, request_clock
 from app.db.engine import transaction
 from app.db.models import Athlete
+from app.mcp.tools.registry import scopes_in_use
 from app.oauth import metadata
 from app.oauth.authorize import (
     AuthorizationRequest,
@@ -154,7 +155,7 @@ def render_consent(request: Request, auth: AuthorizationRequest, athlete: Athlet
         request,
         "consent.html",
         {
-            "view": consent_view(auth),
+            "view": consent_view(auth, scopes_in_use(request.app.state.settings.served_toolsets)),
             "client_id": auth.client.client_id,
             "athlete_name": athlete.name or athlete.intervals_id,
             "csrf_token": csrf_token(request, policy),

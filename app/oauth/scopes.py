@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-READ = "mcp.read"
-WRITE = "mcp.write"
-SUPPORTED: tuple[str, ...] = (READ, WRITE)
+# The names live in app/scopes.py (no dependencies, so tools can use them); re-exported here.
+from app.scopes import READ as READ
+from app.scopes import SUPPORTED as SUPPORTED
+from app.scopes import WRITE as WRITE
+
 DEFAULT_CLIENT_SCOPE = f"{READ} {WRITE}"
 
 # Requested by some clients out of habit; refresh tokens are issued without it, so it is ignored.

@@ -12,20 +12,14 @@ from types import SimpleNamespace
 import pytest
 from mcp import Client
 
+from app.mcp.tools.registry import served
 from tests.e2e.athlete import Athlete
 from tests.e2e.sdk_client import SdkClient, bearer_status
 from tests.e2e.stack import Stack
 from tests.e2e.truth import activity_ids, window
 from tests.fake_intervals.data import DEMO_ATHLETES, DemoAthlete
 
-SIX_TOOLS = {
-    "get_activities",
-    "get_activity_details",
-    "get_activity_intervals",
-    "get_wellness_data",
-    "get_events",
-    "get_event_by_id",
-}
+SERVED_TOOLS = {spec.name for spec in served()}  # every tool of the catalogue, by default
 
 
 def skip_client_clock(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
@@ -58,7 +52,7 @@ async def test_sdk_client_signs_in_calls_tools_refreshes_and_is_revoked(
     async with client.connect() as session:
         # 401 → discovery → dynamic registration → sign-in → consent → token → tools
         tools = {tool.name for tool in (await session.list_tools()).tools}
-        assert tools == SIX_TOOLS
+        assert tools == SERVED_TOOLS
         assert await recent_activity_ids(session, athlete) == expected
         assert person.pages == ["/signin", "/authorize"]
         assert client.grant_types_sent == ["authorization_code"]

@@ -278,7 +278,9 @@ async def test_two_athletes_at_once_see_only_their_own_data(
             assert ids and ids <= own[athlete.id]
     by_athlete = {r.athlete for r in gw.fake.requests}
     assert by_athlete == {AUCKLAND.id, BERLIN.id}
-    assert all(r.path.startswith(f"/api/v1/athlete/{r.athlete}/") for r in gw.fake.requests)
+    assert all(  # the athlete's own data, and their own profile (pace units)
+        (r.path + "/").startswith(f"/api/v1/athlete/{r.athlete}/") for r in gw.fake.requests
+    )
 
 
 async def test_cors_preflight_and_exposed_headers(tmp_path: Path, database_url: str) -> None:

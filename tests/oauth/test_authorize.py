@@ -100,7 +100,14 @@ def test_missing_scope_defaults_to_the_clients_scopes(gateway: Gateway) -> None:
     assert 'value="mcp.read" checked' in page.text
     assert "mcp.write" not in page.text
     wide = gateway.register()["client_id"]
+    offered = gateway.consent_page(
+        gateway.authorize_params(wide, CLAUDE_CALLBACK, challenge, scope=None)
+    )
+    # no served tool writes, so write access is offered but never pre-ticked
+    assert 'value="mcp.write">' in offered.text and 'value="mcp.read" checked' in offered.text
     flow = gateway.authorize(wide, scope=None)
+    assert gateway.exchange(wide, flow).json()["scope"] == "mcp.read"
+    flow = gateway.authorize(wide, scope=None, scopes=["mcp.read", "mcp.write"])
     assert gateway.exchange(wide, flow).json()["scope"] == "mcp.read mcp.write"
 
 

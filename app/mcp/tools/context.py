@@ -1,7 +1,10 @@
-"""What a tool receives: the caller's Intervals.icu session, their timezone and a clock.
+"""What a tool receives: the acting athlete's Intervals.icu session, timezone and a clock.
 
 A provider (multi-user HTTP: app/mcp/caller.py; single user: app/mcp/stdio.py) opens one
-context per tool call; the credential inside the session never leaves that call.
+context per tool call; the credential inside the session never leaves that call. The acting
+athlete is resolved on the server from the caller's identity (today always the caller
+themself); no tool takes an athlete id from the model. Every object a tool fetches by an id the
+model gave is checked with :meth:`AthleteContext.owned`, the one ownership check.
 """
 
 from __future__ import annotations
@@ -9,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.intervals.session import AthleteSession
+from app.mcp.tools.dates import DateWindow, resolve_window
+from app.mcp.tools.errors import not_found, upstream_errors
+from app.mcp.tools.units import PaceUnits
 
 Clock = Callable[[], datetime]
 
@@ -33,18 +39,88 @@ def zone_or_utc(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+@dataclass
+class PaceUnitsCache:
+    """Each athlete's pace units for ``ttl``, so list tools do not read the profile on every
+    call (units change rarely; a stale entry only affects how pace is written). Process-local
+    and bounded; the oldest entry goes first when full."""
+
+    ttl: timedelta = timedelta(hours=1)
+    max_entries: int = 10_000
+    _entries: dict[str, tuple[datetime, PaceUnits]] = field(default_factory=dict, repr=False)
+
+    def get(self, athlete_id: str, now: datetime) -> PaceUnits | None:
+        entry = self._entries.get(athlete_id)
+        if entry is None or now - entry[0] >= self.ttl:
+            return None
+        return entry[1]
+
+    def put(self, athlete_id: str, units: PaceUnits, now: datetime) -> None:
+        self._entries.pop(athlete_id, None)
+        while len(self._entries) >= self.max_entries:
+            del self._entries[next(iter(self._entries))]
+        self._entries[athlete_id] = (now, units)
+
+
+PACE_UNITS = PaceUnitsCache()
+"""The process's cache, shared by every context unless a provider passes its own."""
+
+
 @dataclass(frozen=True)
 class AthleteContext:
-    """One tool call's view of the caller: whose data, in which timezone, at what time."""
+    """One tool call's view: whose data (the acting athlete), in which timezone, at what time."""
 
     api: AthleteSession
     athlete_id: str
     timezone: ZoneInfo
     now: Clock = field(default=utc_now)
+    units_cache: PaceUnitsCache = field(
+        default_factory=lambda: PACE_UNITS, repr=False, compare=False
+    )
 
     def today(self) -> date:
         """Today's date where the athlete is (not in UTC)."""
         return self.now().astimezone(self.timezone).date()
+
+    def window(
+        self,
+        start_date: str | None,
+        end_date: str | None,
+        *,
+        days_back: int,
+        max_days: int,
+        days_ahead: int = 0,
+    ) -> DateWindow:
+        """The local-day window asked for (both ends inclusive), defaults relative to the
+        athlete's today; see :func:`app.mcp.tools.dates.resolve_window`."""
+        return resolve_window(
+            start_date,
+            end_date,
+            today=self.today(),
+            days_back=days_back,
+            days_ahead=days_ahead,
+            max_days=max_days,
+        )
+
+    def owned(self, owner_id: str | None, what: str) -> None:
+        """Refuse (as "not found") an object that does not belong to the acting athlete, even
+        when Intervals.icu returned it (a coach's or follower's key may read others' data)."""
+        if owner_id != self.athlete_id:
+            raise not_found(what)
+
+    async def pace_units(self) -> PaceUnits:
+        """The athlete's pace units, from ``GET /athlete/{id}`` (cached, see
+        :class:`PaceUnitsCache`)."""
+        now = self.now()
+        cached = self.units_cache.get(self.athlete_id, now)
+        if cached is not None:
+            return cached
+        async with upstream_errors("your athlete profile"):
+            profile = await self.api.get_athlete()
+        sports = [(s.types, s.pace_units) for s in profile.sport_settings]
+        units = PaceUnits.from_profile(profile.measurement_preference, sports)
+        self.units_cache.put(self.athlete_id, units, now)
+        return units
 
 
 class AthleteProvider(Protocol):

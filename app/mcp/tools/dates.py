@@ -66,12 +66,17 @@ class DateWindow:
         return start < self.ends and end.replace(tzinfo=None) > self.starts
 
 
+def date_message(name: str) -> str:
+    """The one message for a date argument that is not a real ``YYYY-MM-DD`` day."""
+    return f"{name} must be a date like 2026-11-30."
+
+
 def parse_day(value: str, name: str) -> date:
     """A ``YYYY-MM-DD`` argument as a date, with a message naming the argument."""
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise ToolFailure(f"{name} must be a real date as YYYY-MM-DD, not {value[:20]!r}") from None
+        raise ToolFailure(date_message(name)) from None
 
 
 def resolve_window(

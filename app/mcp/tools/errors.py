@@ -6,6 +6,9 @@ never a stack trace, never upstream text that could carry a credential.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from app.intervals import errors as upstream
 from app.intervals.ids import InvalidId
 
@@ -64,3 +67,13 @@ def describe(error: Exception, what: str) -> ToolFailure:
     if isinstance(error, InvalidId | ValueError):
         return ToolFailure(str(error)[:300])
     return ToolFailure(f"Could not get {what}; try again.")
+
+
+@asynccontextmanager
+async def upstream_errors(what: str) -> AsyncIterator[None]:
+    """``async with upstream_errors("activity i1"):`` around Intervals.icu calls: every
+    expected failure leaves as a :class:`ToolFailure` that names ``what``."""
+    try:
+        yield
+    except EXPECTED_ERRORS as error:
+        raise describe(error, what) from None

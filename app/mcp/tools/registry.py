@@ -1,79 +1,75 @@
-"""The tool catalogue: names, titles, annotations and required scopes, and the adapter that
-turns a plain tool function into what the MCP SDK registers.
+"""The tool catalogue: discovered from app/mcp/tools/catalog/, filtered into what is served,
+and adapted into what the MCP SDK registers. No tool names appear here.
 
-Names are those of the original single-user server, so existing prompts keep working.
+Names of the six original tools are those of the original single-user server, so existing
+prompts keep working.
 """
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+import pkgutil
+from collections.abc import Awaitable, Callable, Collection, Sequence
+from functools import cache
 from typing import Any
 
 from mcp.server.mcpserver.tools import Tool
-from mcp_types import CallToolResult, TextContent, ToolAnnotations
+from mcp_types import CallToolResult, TextContent
 
-from app.mcp.tools import activities, events, wellness
+from app.mcp.tools import catalog
+from app.mcp.tools.answers import Answer
 from app.mcp.tools.context import AthleteProvider
 from app.mcp.tools.errors import ToolFailure
-from app.mcp.tools.models import Answer
-from app.mcp.tools.render import render
 from app.mcp.tools.schema import without_titles
-from app.oauth.scopes import READ
+from app.mcp.tools.spec import REGISTERED, TOOLSETS, ToolSpec
 
 log = logging.getLogger(__name__)
 
-ToolFunction = Callable[..., Awaitable[Answer]]
+
+@cache
+def discover() -> tuple[ToolSpec, ...]:
+    """Import every module of the catalog package (``_``-prefixed ones hold shared shapes) and
+    return the declared tools, by toolset (in :data:`TOOLSETS` order), then by name."""
+    for module in pkgutil.iter_modules(catalog.__path__):
+        if not module.name.startswith("_"):
+            importlib.import_module(f"{catalog.__name__}.{module.name}")
+    order = list(TOOLSETS)
+    return tuple(sorted(REGISTERED.values(), key=lambda s: (order.index(s.toolset), s.name)))
 
 
-@dataclass(frozen=True)
-class ToolSpec:
-    """One tool: its function, what clients see, and the OAuth scope a call needs."""
-
-    name: str
-    title: str
-    function: ToolFunction
-    scope: str = READ
-    read_only: bool = True
-
-    @property
-    def description(self) -> str:
-        """The function's docstring, on one line."""
-        return " ".join((self.function.__doc__ or "").split())
-
-    @property
-    def annotations(self) -> ToolAnnotations:
-        """MCP tool annotations (2025-06-18 ``ToolAnnotations``): reads Intervals.icu, an
-        external, open world. The title is the tool's own ``title``; ``idempotentHint`` is left
-        out, since the specification gives it meaning only when ``readOnlyHint`` is false."""
-        return ToolAnnotations(
-            read_only_hint=self.read_only,
-            destructive_hint=False if self.read_only else None,
-            open_world_hint=True,
-        )
-
-    @property
-    def output_model(self) -> type[Answer]:
-        """The answer model (from the function's return annotation)."""
-        answer: type[Answer] = inspect.signature(self.function, eval_str=True).return_annotation
-        return answer
+def unknown_toolsets(names: Collection[str]) -> list[str]:
+    """The names that are not toolsets (for a clear startup error)."""
+    return [name for name in names if name not in TOOLSETS]
 
 
-TOOLS: tuple[ToolSpec, ...] = (
-    ToolSpec("get_activities", "List activities", activities.get_activities),
-    ToolSpec("get_activity_details", "Activity details", activities.get_activity_details),
-    ToolSpec("get_activity_intervals", "Activity intervals", activities.get_activity_intervals),
-    ToolSpec("get_wellness_data", "Wellness data", wellness.get_wellness_data),
-    ToolSpec("get_events", "Calendar events", events.get_events),
-    ToolSpec("get_event_by_id", "Calendar event", events.get_event_by_id),
-)
+def served(
+    toolsets: Collection[str] | None = None, specs: Sequence[ToolSpec] | None = None
+) -> tuple[ToolSpec, ...]:
+    """The tools of the enabled toolsets (all when ``toolsets`` is None)."""
+    specs = discover() if specs is None else specs
+    if toolsets is None:
+        return tuple(specs)
+    unknown = unknown_toolsets(toolsets)
+    if unknown:
+        raise ValueError(f"unknown toolsets {unknown}; choose from {', '.join(TOOLSETS)}")
+    return tuple(spec for spec in specs if spec.toolset in toolsets)
 
 
-def tool_scopes(specs: Sequence[ToolSpec] = TOOLS) -> dict[str, str]:
+def tool_scopes(specs: Sequence[ToolSpec] | None = None) -> dict[str, str]:
     """Tool name -> the scope a call needs (for the bearer middleware's 403 check)."""
-    return {spec.name: spec.scope for spec in specs}
+    return {spec.name: spec.scope for spec in (discover() if specs is None else specs)}
+
+
+def scopes_in_use(toolsets: Collection[str] | None = None) -> frozenset[str]:
+    """The scopes some served tool needs (the consent page pre-ticks only these)."""
+    return frozenset(spec.scope for spec in served(toolsets))
+
+
+def visible(specs: Sequence[ToolSpec], scopes: Collection[str] | None) -> list[ToolSpec]:
+    """The tools a caller with ``scopes`` may see and call (None: a local, unscoped caller)."""
+    return [spec for spec in specs if scopes is None or spec.scope in scopes]
 
 
 def error_result(message: str) -> CallToolResult:
@@ -82,9 +78,9 @@ def error_result(message: str) -> CallToolResult:
 
 
 def answer_result(answer: Answer) -> CallToolResult:
-    """``structuredContent`` without nulls plus the compact text rendering."""
+    """``structuredContent`` without nulls plus the answer's compact text."""
     return CallToolResult(
-        content=[TextContent(type="text", text=render(answer))],
+        content=[TextContent(type="text", text=answer.text())],
         structured_content=answer.model_dump(mode="json", exclude_none=True),
     )
 
@@ -119,7 +115,7 @@ def sdk_function(spec: ToolSpec, provider: AthleteProvider) -> Callable[..., Awa
     return call
 
 
-def build_tools(provider: AthleteProvider, specs: Sequence[ToolSpec] = TOOLS) -> list[Tool]:
+def build_tools(provider: AthleteProvider, specs: Sequence[ToolSpec]) -> list[Tool]:
     """The SDK tools, bound to ``provider``, with compact published input schemas."""
     tools = []
     for spec in specs:

@@ -9,7 +9,10 @@ so the JSON schemas pydantic derives from the answer models are trimmed to what 
   scales) rather than a description on every field;
 - nested models inline rather than as ``$defs`` + ``$ref`` (each is used once per tool);
 - an optional field ``T | None = None`` is published as plain ``T``: answers never carry nulls
-  (they are dumped with ``exclude_none``), so "absent or T" is exactly what a client receives.
+  (they are dumped with ``exclude_none``), so "absent or T" is exactly what a client receives;
+- a union of a summary model and its detail extension (``ActivityDetail | ActivitySummary``)
+  is published once, as the extension: with every added field optional and no
+  ``additionalProperties: false``, that one schema accepts both shapes.
 
 The models themselves are unchanged: the SDK still validates every answer against them.
 """
@@ -80,15 +83,36 @@ def compact_property(prop: JsonSchema) -> JsonSchema:
     return prop
 
 
-def nested_model(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model inside a field's annotation (``M``, ``list[M]``, ``M | None``)."""
+def models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models inside a field's annotation (``M``, ``list[M]``, ``A | B | None``)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in get_args(annotation):
-        found = nested_model(argument)
-        if found is not None:
-            return found
-    return None
+        return [annotation]
+    return [model for argument in get_args(annotation) for model in models_in(argument)]
+
+
+def nested_model(annotation: Any) -> type[BaseModel] | None:
+    """The model to publish for a field: the one model inside it, or of a model and its
+    extensions the most derived one (see the module docstring)."""
+    models = models_in(annotation)
+    for model in models:
+        if all(issubclass(model, other) for other in models):
+            return model
+    return models[0] if models else None
+
+
+def collapsed(schema: Any) -> Any:
+    """``{"anyOf": [X, X]}`` as ``X``, at any depth (left by inlining a model and its
+    extension as the same schema)."""
+    if isinstance(schema, list):
+        return [collapsed(value) for value in schema]
+    if not isinstance(schema, dict):
+        return schema
+    schema = {key: collapsed(value) for key, value in schema.items()}
+    branches = schema.get("anyOf")
+    if isinstance(branches, list) and branches and all(b == branches[0] for b in branches):
+        rest = {key: value for key, value in schema.items() if key != "anyOf"}
+        return {**branches[0], **rest}
+    return schema
 
 
 def inlined(prop: Any, definition: JsonSchema) -> Any:
@@ -116,5 +140,5 @@ def compact_model_schema(schema: JsonSchema, model: type[BaseModel]) -> None:
     for name, prop in properties.items():
         inner = nested_model(model.model_fields[name].annotation)
         if inner is not None:
-            prop = inlined(prop, inner.model_json_schema())
+            prop = collapsed(inlined(prop, inner.model_json_schema()))
         properties[name] = compact_property(prop)

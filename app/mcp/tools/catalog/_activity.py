@@ -1,0 +1,332 @@
+"""Activity shapes shared by the activity tools: summary and detail, intervals, and the
+ownership-checked fetch of one activity (``GET /activity/{id}``, intervals-api.md §2.2)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from app.intervals.models import Activity, Interval, IntervalGroup
+from app.mcp.tools.kit import (
+    Answer,
+    AthleteContext,
+    join,
+    rounded,
+    scaled,
+    upstream_errors,
+    whole,
+    with_unit,
+)
+from app.mcp.tools.units import PaceUnits, has_pace
+
+STUB_NOTE = "Imported from Strava: Intervals.icu does not share its details through the API."
+
+ActivityId = Annotated[
+    str,
+    Field(pattern=r"^i?[0-9]{1,20}$", description="From get_activities, e.g. i170317118"),
+]
+Detail = Annotated[bool, Field(description="Add all fields, not only the summary")]
+
+
+async def fetch_own_activity(
+    ctx: AthleteContext, activity_id: str, *, intervals: bool = False
+) -> Activity:
+    """``GET /activity/{id}``, refused unless the activity belongs to the acting athlete."""
+    what = f"activity {activity_id}"
+    async with upstream_errors(what):
+        activity = await ctx.api.get_activity(activity_id, intervals=intervals)
+    ctx.owned(activity.icu_athlete_id, what)
+    return activity
+
+
+def latest_ride(fake: Any, athlete: str) -> str:
+    """The athlete's most recent ride in the fake (it has intervals and power)."""
+    rides = [
+        a
+        for a in fake.athletes[athlete].activities.values()
+        if a.get("type") in ("Ride", "VirtualRide") and a.get("source") != "STRAVA"
+    ]
+    return str(max(rides, key=lambda a: a["start_date_local"])["id"])
+
+
+async def pace_units_for(ctx: AthleteContext, sports: list[str | None]) -> PaceUnits | None:
+    """The athlete's pace units when one of ``sports`` is read as pace (else no profile call)."""
+    return await ctx.pace_units() if any(has_pace(s) for s in sports) else None
+
+
+def local_iso(activity: Activity) -> str:
+    return activity.start_date_local.replace(tzinfo=None).isoformat()
+
+
+class ActivitySummary(Answer):
+    """One activity's summary fields."""
+
+    schema_note = "avg_pace in the athlete's units (runs, swims); rpe, feel: see scales."
+
+    id: str
+    start_date_local: str
+    name: str | None = None
+    type: str | None = None
+    distance_m: float | None = None
+    moving_time_s: int | None = None
+    elevation_gain_m: float | None = None
+    training_load: float | None = None
+    avg_hr_bpm: int | None = None
+    avg_power_w: int | None = None
+    avg_pace: str | None = None
+    note: str | None = None
+
+    @classmethod
+    def summary_fields(cls, activity: Activity, pace: PaceUnits | None) -> dict[str, object]:
+        return {
+            "id": activity.id,
+            "start_date_local": local_iso(activity),
+            "name": activity.name,
+            "type": activity.type,
+            "distance_m": rounded(activity.distance),
+            "moving_time_s": activity.moving_time,
+            "elevation_gain_m": rounded(activity.total_elevation_gain),
+            "training_load": rounded(activity.icu_training_load),
+            "avg_hr_bpm": whole(activity.average_heartrate),
+            "avg_power_w": whole(activity.icu_average_watts),
+            "avg_pace": pace.pace(activity.type, activity.average_speed) if pace else None,
+            "note": STUB_NOTE if activity.is_stub else None,
+        }
+
+    @classmethod
+    def from_upstream(cls, activity: Activity, pace: PaceUnits | None) -> ActivitySummary:
+        return cls.model_validate(cls.summary_fields(activity, pace))
+
+    def fields_text(self) -> list[str | None]:
+        return [
+            self.note,
+            *self.unit_parts(
+                (
+                    ("distance_m", ""),
+                    ("moving_time_s", ""),
+                    ("elevation_gain_m", "up"),
+                    ("training_load", "load"),
+                )
+            ),
+            f"{self.avg_pace} avg" if self.avg_pace else None,
+            *self.unit_parts((("avg_power_w", "avg"),)),
+        ]
+
+    def line(self) -> str:
+        """One activity on one line; detail fields follow when present."""
+        when = self.start_date_local.replace("T", " ")[:16]
+        head = f"{when} {self.type or 'Activity'} {self.name or ''}".rstrip() + f" [{self.id}]"
+        body = join(self.fields_text() + self.more_text())
+        return f"{head}: {body}" if body else head
+
+    def more_text(self) -> list[str | None]:
+        return [*self.unit_parts((("avg_hr_bpm", "avg"),))]
+
+    def scales_used(self) -> set[str]:
+        return set()
+
+
+class ActivityDetail(ActivitySummary):
+    """One activity with every field the gateway passes on."""
+
+    elapsed_time_s: int | None = None
+    avg_speed_mps: float | None = None
+    max_hr_bpm: int | None = None
+    avg_cadence_rpm: int | None = None
+    normalized_power_w: int | None = None
+    ftp_w: int | None = None
+    intensity_pct: float | None = None
+    calories_kcal: int | None = None
+    fitness_ctl: float | None = None
+    fatigue_atl: float | None = None
+    rpe: int | None = None
+    feel: int | None = None
+    trainer: bool | None = None
+    commute: bool | None = None
+    race: bool | None = None
+    source: str | None = None
+    description: str | None = None
+    tags: list[str] | None = None
+    interval_summary: list[str] | None = None
+    paired_event_id: int | None = None
+
+    @classmethod
+    def from_upstream(cls, activity: Activity, pace: PaceUnits | None) -> ActivityDetail:
+        return cls.model_validate(
+            cls.summary_fields(activity, pace)
+            | {
+                "elapsed_time_s": activity.elapsed_time,
+                "avg_speed_mps": rounded(activity.average_speed, 2),
+                "max_hr_bpm": whole(activity.max_heartrate),
+                "avg_cadence_rpm": whole(activity.average_cadence),
+                "normalized_power_w": whole(activity.icu_weighted_avg_watts),
+                "ftp_w": whole(activity.icu_ftp),
+                "intensity_pct": rounded(activity.icu_intensity),
+                "calories_kcal": whole(activity.calories),
+                "fitness_ctl": rounded(activity.icu_ctl),
+                "fatigue_atl": rounded(activity.icu_atl),
+                "rpe": activity.icu_rpe,
+                "feel": activity.feel,
+                "trainer": activity.trainer,
+                "commute": activity.commute,
+                "race": activity.race,
+                "source": activity.source,
+                "description": activity.description or None,
+                "tags": activity.tags or None,
+                "interval_summary": activity.interval_summary or None,
+                "paired_event_id": activity.paired_event_id,
+            }
+        )
+
+    def more_text(self) -> list[str | None]:
+        return [
+            *self.unit_parts(
+                (
+                    ("normalized_power_w", "NP"),
+                    ("avg_hr_bpm", "avg"),
+                    ("max_hr_bpm", "max"),
+                    ("intensity_pct", "intensity"),
+                )
+            ),
+            scaled("rpe", self.rpe),
+            scaled("feel", self.feel),
+        ]
+
+    def line(self) -> str:
+        line = super().line()
+        return f"{line}\n  {self.description}" if self.description else line
+
+    def scales_used(self) -> set[str]:
+        return {key for key in ("feel", "rpe") if getattr(self, key) is not None}
+
+
+def intensity_of(sport: str | None, has_power: bool) -> str:
+    """What an interval's intensity is a percentage of: FTP with power, else threshold pace
+    for runs and swims (intervals-api.md §3.6), else FTP."""
+    return "threshold pace" if has_pace(sport) and not has_power else "FTP"
+
+
+class IntervalSummary(Answer):
+    """One interval of an activity (``start_time_s`` from the activity start)."""
+
+    schema_note = "start_time_s from the activity start; intensity_pct of intensity_of."
+
+    id: int
+    type: str | None = None
+    label: str | None = None
+    start_time_s: int | None = None
+    moving_time_s: int | None = None
+    avg_power_w: int | None = None
+    avg_pace: str | None = None
+    intensity_pct: float | None = None
+    intensity_of: str | None = None
+    zone: int | None = None
+    avg_hr_bpm: int | None = None
+
+    @classmethod
+    def summary_fields(
+        cls, interval: Interval, sport: str | None, pace: PaceUnits | None
+    ) -> dict[str, object]:
+        intensity = rounded(interval.intensity, 0)
+        return {
+            "id": interval.id,
+            "type": interval.type,
+            "label": interval.label,
+            "start_time_s": interval.start_time,
+            "moving_time_s": interval.moving_time,
+            "avg_power_w": whole(interval.average_watts),
+            "avg_pace": pace.pace(sport, interval.average_speed) if pace else None,
+            "intensity_pct": intensity,
+            "intensity_of": None
+            if intensity is None
+            else intensity_of(sport, interval.average_watts is not None),
+            "zone": interval.zone,
+            "avg_hr_bpm": whole(interval.average_heartrate),
+        }
+
+    @classmethod
+    def from_upstream(
+        cls, interval: Interval, sport: str | None, pace: PaceUnits | None
+    ) -> IntervalSummary:
+        return cls.model_validate(cls.summary_fields(interval, sport, pace))
+
+    def line(self) -> str:
+        """``#3 WORK at 12:00: 12:00, 259 W, 141 bpm, 104 % FTP, Z4``."""
+        start = with_unit("start_time_s", self.start_time_s)
+        label = self.label or self.type or "interval"
+        intensity = (
+            f"{with_unit('intensity_pct', self.intensity_pct)} {self.intensity_of}"
+            if self.intensity_pct is not None
+            else None
+        )
+        body = join(
+            [
+                *self.unit_parts((("moving_time_s", ""), ("avg_power_w", ""))),
+                self.avg_pace,
+                *self.unit_parts((("avg_hr_bpm", ""),)),
+                intensity,
+                f"Z{self.zone}" if self.zone is not None else None,
+                with_unit("distance_m", getattr(self, "distance_m", None)),
+            ]
+        )
+        return f"#{self.id} {label} at {start}: {body}"
+
+
+class IntervalDetail(IntervalSummary):
+    """One interval with every field."""
+
+    distance_m: float | None = None
+    normalized_power_w: int | None = None
+    max_power_w: int | None = None
+    max_hr_bpm: int | None = None
+    avg_cadence_rpm: int | None = None
+    avg_speed_mps: float | None = None
+    training_load: float | None = None
+
+    @classmethod
+    def from_upstream(
+        cls, interval: Interval, sport: str | None, pace: PaceUnits | None
+    ) -> IntervalDetail:
+        return cls.model_validate(
+            cls.summary_fields(interval, sport, pace)
+            | {
+                "distance_m": rounded(interval.distance),
+                "normalized_power_w": whole(interval.weighted_average_watts),
+                "max_power_w": whole(interval.max_watts),
+                "max_hr_bpm": whole(interval.max_heartrate),
+                "avg_cadence_rpm": whole(interval.average_cadence),
+                "avg_speed_mps": rounded(interval.average_speed, 2),
+                "training_load": rounded(interval.training_load),
+            }
+        )
+
+
+class IntervalGroupOut(Answer):
+    """Similar intervals grouped (e.g. 3 x 12 min at 259 W)."""
+
+    id: str
+    count: int | None = None
+    moving_time_s: int | None = None
+    avg_power_w: int | None = None
+    normalized_power_w: int | None = None
+    intensity_pct: float | None = None
+    avg_hr_bpm: int | None = None
+    avg_cadence_rpm: int | None = None
+
+    @classmethod
+    def from_upstream(cls, group: IntervalGroup) -> IntervalGroupOut:
+        return cls(
+            id=group.id,
+            count=group.count,
+            moving_time_s=group.moving_time,
+            avg_power_w=whole(group.average_watts),
+            normalized_power_w=whole(group.weighted_average_watts),
+            intensity_pct=rounded(group.intensity, 0),
+            avg_hr_bpm=whole(group.average_heartrate),
+            avg_cadence_rpm=whole(group.average_cadence),
+        )
+
+    def line(self) -> str:
+        power = with_unit("avg_power_w", self.avg_power_w) or ""
+        return f"group {self.id}: {self.count} x, {power}".rstrip(", ")

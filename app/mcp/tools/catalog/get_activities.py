@@ -1,0 +1,62 @@
+"""``get_activities``: ``GET /athlete/{id}/activities`` (``oldest``, ``newest``, ``limit``;
+newest first; intervals-api.md §2.2). Only activities starting on one of the window's local
+days are kept, whatever upstream sends."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from app.mcp.tools.catalog._activity import (
+    ActivityDetail,
+    ActivitySummary,
+    Detail,
+    pace_units_for,
+)
+from app.mcp.tools.kit import AthleteContext, IsoDate, WindowAnswer, legends, scale_lines, tool
+from app.mcp.tools.kit import upstream_errors as upstream
+
+DEFAULT_DAYS_BACK = 30
+MAX_WINDOW_DAYS = 366
+MAX_LIMIT = 100
+
+
+class ActivityList(WindowAnswer):
+    """Activities in a local date window, newest first."""
+
+    activities: list[ActivityDetail | ActivitySummary]
+    scales: dict[str, str] | None = None
+
+    def text(self) -> str:
+        lines = [a.line() for a in self.activities]
+        return "\n".join([self.header("activities"), *lines, *scale_lines(self.scales)])
+
+
+def example(fake: Any, athlete: str) -> dict[str, Any]:
+    return {"start_date": "2026-07-20", "end_date": "2026-07-26", "limit": 3}
+
+
+@tool(title="List activities", toolset="activities", example=example)
+async def get_activities(
+    ctx: AthleteContext,
+    start_date: IsoDate = None,
+    end_date: IsoDate = None,
+    limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 10,
+    detail: Detail = False,
+) -> ActivityList:
+    """List your activities between two dates (default: the last 30 days), newest first."""
+    window = ctx.window(start_date, end_date, days_back=DEFAULT_DAYS_BACK, max_days=MAX_WINDOW_DAYS)
+    async with upstream("activities"):
+        found = await ctx.api.list_activities(window.oldest, window.last_second, limit=limit)
+    kept = [a for a in found if window.contains(a.start_date_local)][:limit]
+    pace = await pace_units_for(ctx, [a.type for a in kept])
+    shape = ActivityDetail if detail else ActivitySummary
+    activities = [shape.from_upstream(a, pace) for a in kept]
+    return ActivityList(
+        **ActivityList.window_fields(
+            window, str(ctx.timezone), len(activities), len(found) >= limit
+        ),
+        activities=activities,
+        scales=legends(set().union(*(a.scales_used() for a in activities))),
+    )

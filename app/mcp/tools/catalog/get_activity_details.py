@@ -1,0 +1,36 @@
+"""``get_activity_details``: ``GET /activity/{id}`` (intervals-api.md §2.2), refused unless the
+activity belongs to the acting athlete."""
+
+from __future__ import annotations
+
+from app.mcp.tools.catalog._activity import (
+    ActivityDetail,
+    ActivityId,
+    fetch_own_activity,
+    latest_ride,
+    pace_units_for,
+)
+from app.mcp.tools.kit import Answer, AthleteContext, legends, scale_lines, tool
+
+
+class ActivityDetails(Answer):
+    """One activity in full."""
+
+    activity: ActivityDetail
+    scales: dict[str, str] | None = None
+
+    def text(self) -> str:
+        return "\n".join([self.activity.line(), *scale_lines(self.scales)])
+
+
+@tool(
+    title="Activity details",
+    toolset="activities",
+    example=lambda fake, athlete: {"activity_id": latest_ride(fake, athlete)},
+    owned={"activity_id": "activity"},
+)
+async def get_activity_details(ctx: AthleteContext, activity_id: ActivityId) -> ActivityDetails:
+    """One activity with all its fields: power, heart rate, pace, load, feel, description."""
+    activity = await fetch_own_activity(ctx, activity_id)
+    out = ActivityDetail.from_upstream(activity, await pace_units_for(ctx, [activity.type]))
+    return ActivityDetails(activity=out, scales=legends(out.scales_used()))

@@ -1,0 +1,160 @@
+"""A tool's declaration: the ``@tool`` decorator and the :class:`ToolSpec` it records.
+
+A tool module under app/mcp/tools/catalog/ declares everything about its tool in one place: the
+name (the function's), title, description (the docstring: it describes, never instructs the
+model), input (the typed arguments after the context), answer model (the return annotation),
+scope, the MCP annotation hints (2025-06-18 "Tool annotations"), its toolset, an example call
+and which arguments are ids that must belong to the acting athlete. app/mcp/tools/registry.py
+discovers the modules; nothing else lists tools.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from mcp_types import ToolAnnotations
+
+from app.mcp.tools.answers import Answer
+from app.scopes import READ, WRITE
+
+ToolFunction = Callable[..., Awaitable[Answer]]
+Example = Mapping[str, Any] | Callable[[Any, str], Mapping[str, Any]]
+"""The arguments of an example call, or a function of (fake Intervals.icu app, athlete id)
+returning them when they need ids of that athlete's objects (tests/fake_intervals)."""
+
+TOOLSETS: dict[str, str] = {
+    "core": "the athlete's profile and settings",
+    "activities": "completed activities, their intervals and details",
+    "wellness": "daily wellness: fitness, fatigue, form, sleep, how you felt",
+    "calendar": "planned workouts, races and notes",
+    "library": "workout library and plans",
+    "analytics": "curves, best efforts, summaries",
+    "coach": "athletes who share their data with you",
+}
+"""Every toolset a tool may belong to, in ``tools/list`` order; GATEWAY_TOOLSETS picks some."""
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One tool: its function, what clients see, the scope a call needs, and its example."""
+
+    name: str
+    title: str
+    function: ToolFunction
+    toolset: str
+    example: Example
+    scope: str = READ
+    read_only: bool = True
+    destructive: bool = False
+    idempotent: bool = True
+    open_world: bool = True
+    owned: Mapping[str, str] = field(default_factory=dict)
+    """Argument name -> what it names ("activity"): ids that must belong to the acting athlete."""
+
+    @property
+    def description(self) -> str:
+        """The function's docstring, on one line."""
+        return " ".join((self.function.__doc__ or "").split())
+
+    @property
+    def annotations(self) -> ToolAnnotations:
+        """MCP tool annotations. Tools reach Intervals.icu, an open world. For a read-only tool
+        ``idempotentHint`` is left out (the specification gives it and ``destructiveHint``
+        meaning only when ``readOnlyHint`` is false; ``destructiveHint: false`` is kept for
+        clients that read it regardless)."""
+        if self.read_only:
+            return ToolAnnotations(
+                read_only_hint=True, destructive_hint=False, open_world_hint=self.open_world
+            )
+        return ToolAnnotations(
+            read_only_hint=False,
+            destructive_hint=self.destructive,
+            idempotent_hint=self.idempotent,
+            open_world_hint=self.open_world,
+        )
+
+    @property
+    def answer(self) -> type[Answer]:
+        """The answer model (the function's return annotation)."""
+        answer: type[Answer] = inspect.signature(self.function, eval_str=True).return_annotation
+        return answer
+
+    def example_arguments(self, fake: Any, athlete_id: str) -> dict[str, Any]:
+        """The example call's arguments, for ``athlete_id`` in the fake Intervals.icu app."""
+        example = self.example(fake, athlete_id) if callable(self.example) else self.example
+        return dict(example)
+
+    def problems(self) -> list[str]:
+        """What is inconsistent in this declaration (empty when it is sound)."""
+        found = []
+        if self.toolset not in TOOLSETS:
+            found.append(f"unknown toolset {self.toolset!r}")
+        if self.scope not in (READ, WRITE):
+            found.append(f"unknown scope {self.scope!r}")
+        if self.read_only and (self.scope != READ or self.destructive):
+            found.append("a read-only tool needs mcp.read and is never destructive")
+        if not self.read_only and self.scope != WRITE:
+            found.append("a tool that changes data needs mcp.write")
+        parameters = list(inspect.signature(self.function).parameters)[1:]
+        found += [f"owned id {n!r} is not an argument" for n in self.owned if n not in parameters]
+        if "athlete_id" in parameters:
+            found.append("the athlete is never an argument (the server resolves it)")
+        return found
+
+
+REGISTERED: dict[str, ToolSpec] = {}
+"""Every tool declared with ``@tool`` so far (filled as catalog modules are imported)."""
+
+
+def tool(
+    *,
+    title: str,
+    toolset: str,
+    example: Example,
+    scope: str = READ,
+    read_only: bool = True,
+    destructive: bool = False,
+    idempotent: bool = True,
+    open_world: bool = True,
+    owned: Mapping[str, str] | None = None,
+    register: bool = True,
+) -> Callable[[ToolFunction], ToolFunction]:
+    """Declare a tool (see the module docstring); the function is returned unchanged.
+
+    ``register=False`` builds the spec without adding it to the catalogue (tests attach it to
+    the function as ``__tool_spec__``)."""
+
+    def declare(function: ToolFunction) -> ToolFunction:
+        spec = ToolSpec(
+            name=function.__name__,
+            title=title,
+            function=function,
+            toolset=toolset,
+            example=example,
+            scope=scope,
+            read_only=read_only,
+            destructive=destructive,
+            idempotent=idempotent,
+            open_world=open_world,
+            owned=dict(owned or {}),
+        )
+        problems = spec.problems()
+        if problems:
+            raise TypeError(f"tool {spec.name}: " + "; ".join(problems))
+        if register:
+            if spec.name in REGISTERED and REGISTERED[spec.name].function is not function:
+                raise TypeError(f"tool {spec.name} is declared twice")
+            REGISTERED[spec.name] = spec
+        function.__tool_spec__ = spec  # type: ignore[attr-defined]
+        return function
+
+    return declare
+
+
+def spec_of(function: ToolFunction) -> ToolSpec:
+    """The spec ``@tool`` recorded for ``function``."""
+    spec: ToolSpec = function.__tool_spec__  # type: ignore[attr-defined]
+    return spec

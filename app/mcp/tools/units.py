@@ -1,0 +1,101 @@
+"""Unit formatting for the text answers, keyed on the field-name suffix, and pace.
+
+Answer fields carry their unit in their name (``_m`` metres, ``_s`` seconds, ``_w`` watts,
+``_bpm``, ``_pct``, ...), so one function renders any of them. Pace follows the athlete's own
+units (intervals-api.md §3.6: speeds are m/s; a sport's ``pace_units`` is ``MINS_KM``,
+``MINS_MILE``, ``SECS_100M`` or ``SECS_100Y``; the profile's ``measurement_preference`` is
+``meters`` or ``feet``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Number = float | int
+
+SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("_mmhg", "mmHg"),
+    ("_kcal", "kcal"),
+    ("_bpm", "bpm"),
+    ("_rpm", "rpm"),
+    ("_mps", "m/s"),
+    ("_pct", "%"),
+    ("_kg", "kg"),
+    ("_ms", "ms"),
+    ("_km", "km"),
+    ("_w", "W"),
+    ("_m", "m"),
+)
+
+RUN_PACE_UNITS = {"MINS_KM": (1000.0, "/km"), "MINS_MILE": (1609.344, "/mi")}
+SWIM_PACE_UNITS = {"SECS_100M": (100.0, "/100m"), "SECS_100Y": (91.44, "/100yd")}
+SWIM_TYPES = frozenset({"Swim", "OpenWaterSwim"})
+RUN_TYPES = frozenset({"Run", "TrailRun", "VirtualRun", "Walk", "Hike"})
+
+
+def duration(seconds: Number | None) -> str | None:
+    """``h:mm:ss`` (or ``m:ss`` under an hour)."""
+    if seconds is None:
+        return None
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def number(value: Number) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def with_unit(field: str, value: object, label: str = "") -> str | None:
+    """``avg_power_w=202, "avg"`` -> ``202 W avg``; ``moving_time_s`` -> ``1:10:00``;
+    ``distance_m`` -> kilometres. None (or a non-number) gives None."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if field == "distance_m":
+        text = f"{value / 1000:.1f} km"
+    elif field.endswith("_s"):
+        text = duration(value) or ""
+    else:
+        unit = next((u for suffix, u in SUFFIXES if field.endswith(suffix)), "")
+        text = f"{number(value)} {unit}".rstrip()
+    return f"{text} {label}".rstrip()
+
+
+@dataclass(frozen=True)
+class PaceUnits:
+    """How one athlete reads pace: per km or per mile on foot, per 100 m or 100 yd in water."""
+
+    run: str = "MINS_KM"
+    swim: str = "SECS_100M"
+
+    @classmethod
+    def from_profile(
+        cls, measurement_preference: str | None, sports: list[tuple[list[str], str | None]]
+    ) -> PaceUnits:
+        """From ``GET /athlete/{id}``: each sport's ``pace_units`` win, else the profile's
+        ``measurement_preference`` (``feet`` means miles and yards)."""
+        imperial = (measurement_preference or "").lower() == "feet"
+        run, swim = ("MINS_MILE", "SECS_100Y") if imperial else ("MINS_KM", "SECS_100M")
+        for types, units in sports:
+            if units in RUN_PACE_UNITS and RUN_TYPES & set(types):
+                run = units
+            if units in SWIM_PACE_UNITS and SWIM_TYPES & set(types):
+                swim = units
+        return cls(run=run, swim=swim)
+
+    def pace(self, sport: str | None, speed_mps: float | None) -> str | None:
+        """``4:35 /km`` for a run, ``1:52 /100m`` for a swim; None for other sports or no speed."""
+        if not speed_mps or speed_mps <= 0:
+            return None
+        if sport in SWIM_TYPES:
+            metres, suffix = SWIM_PACE_UNITS[self.swim]
+        elif sport in RUN_TYPES:
+            metres, suffix = RUN_PACE_UNITS[self.run]
+        else:
+            return None
+        return f"{duration(round(metres / speed_mps))} {suffix}"
+
+
+def has_pace(sport: str | None) -> bool:
+    """Whether a sport is read as pace (runs, walks, swims) rather than speed."""
+    return sport in SWIM_TYPES or sport in RUN_TYPES

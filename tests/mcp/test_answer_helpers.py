@@ -1,0 +1,91 @@
+"""The plain functions behind tool answers: pace, units, scales, argument messages, caches."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pydantic import BaseModel, Field, ValidationError
+
+from app.mcp.tools.arguments import arguments_message
+from app.mcp.tools.context import PaceUnitsCache
+from app.mcp.tools.scales import SCALES, describe
+from app.mcp.tools.units import PaceUnits, with_unit
+
+
+@pytest.mark.parametrize(
+    ("units", "sport", "speed", "expected"),
+    [
+        (PaceUnits(), "Run", 1000 / 275, "4:35 /km"),
+        (PaceUnits(run="MINS_MILE"), "Run", 1609.344 / 480, "8:00 /mi"),
+        (PaceUnits(), "Swim", 100 / 105, "1:45 /100m"),
+        (PaceUnits(swim="SECS_100Y"), "OpenWaterSwim", 91.44 / 90, "1:30 /100yd"),
+        (PaceUnits(), "Ride", 9.0, None),
+        (PaceUnits(), "Run", 0.0, None),
+    ],
+)
+def test_pace_in_the_athletes_units(
+    units: PaceUnits, sport: str, speed: float, expected: str | None
+) -> None:
+    assert units.pace(sport, speed) == expected
+
+
+def test_units_come_from_sport_settings_then_the_measurement_preference() -> None:
+    imperial = PaceUnits.from_profile("feet", [])
+    assert (imperial.run, imperial.swim) == ("MINS_MILE", "SECS_100Y")
+    mixed = PaceUnits.from_profile("feet", [(["Run"], "MINS_KM"), (["Swim"], None)])
+    assert (mixed.run, mixed.swim) == ("MINS_KM", "SECS_100Y")
+
+
+def test_units_follow_the_field_suffix() -> None:
+    assert with_unit("avg_power_w", 202, "avg") == "202 W avg"
+    assert with_unit("moving_time_s", 4200) == "1:10:00"
+    assert with_unit("distance_m", 40210.0) == "40.2 km"
+    assert with_unit("hrv_rmssd_ms", 52.5, "HRV") == "52.5 ms HRV"
+    assert with_unit("avg_hr_bpm", None) is None and with_unit("trainer", True) is None
+
+
+def test_every_scale_states_its_direction_the_same_way() -> None:
+    assert describe("mood", 1) == "mood 1 (great) on 1-4, 1 best"
+    assert describe("sleep_quality", 4) == "sleep quality 4 (poor) on 1-4, 1 best"
+    assert describe("rpe", 10) == "RPE 10 (maximal) on 1-10, 10 hardest"
+    assert describe("feel", 9) == "feel 9 (?) on 1-5, 1 best"
+    for key, scale in SCALES.items():
+        assert scale.legend().startswith(f"1-{scale.top}, "), key
+        assert "/" not in (describe(key, 1) or "")
+
+
+class Arguments(BaseModel):
+    start_date: str = Field(pattern=r"^\d{4}-\d{2}-\d{2}$")
+    limit: int = Field(10, ge=1, le=100)
+
+
+SCHEMA = {
+    "properties": {
+        "start_date": {"type": "string", "format": "date"},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+    }
+}
+
+
+def test_argument_errors_become_one_plain_message_without_values() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Arguments.model_validate({"start_date": "30.11.2026 secret", "limit": 0})
+    message = arguments_message(caught.value.errors(), SCHEMA)
+    assert message == (
+        "start_date must be a date like 2026-11-30. limit must be a whole number from 1 to 100."
+    )
+    with pytest.raises(ValidationError) as missing:
+        Arguments.model_validate({})
+    assert arguments_message(missing.value.errors(), SCHEMA) == "start_date is required."
+
+
+def test_the_pace_units_cache_expires_and_stays_bounded() -> None:
+    cache = PaceUnitsCache(ttl=timedelta(hours=1), max_entries=2)
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    cache.put("i1", PaceUnits(run="MINS_MILE"), now)
+    assert cache.get("i1", now + timedelta(minutes=59)) == PaceUnits(run="MINS_MILE")
+    assert cache.get("i1", now + timedelta(hours=1)) is None
+    cache.put("i2", PaceUnits(), now)
+    cache.put("i3", PaceUnits(), now)
+    assert cache.get("i1", now) is None and cache.get("i3", now) is not None
