@@ -114,6 +114,27 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL (sqlite:///path or postgresql://...). Default: SQLite file "
         "under the data directory.",
     )
+    database_busy_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="SQLite: how long a write waits for the write lock before the request is "
+        "answered 503 (retry later).",
+    )
+    database_pool_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="PostgreSQL: how long a request waits for a free pooled connection.",
+    )
+    database_connect_timeout_seconds: float = Field(
+        5.0, gt=0, le=60, description="PostgreSQL: how long opening a connection may take."
+    )
+    database_statement_timeout_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="PostgreSQL: statements running longer are cancelled (statement_timeout).",
+    )
     encryption_keys: Annotated[str, NoDecode] = Field(
         "",
         repr=False,
