@@ -254,6 +254,24 @@ class Settings(BaseSettings):
     upstream_total_timeout_seconds: float = Field(
         45.0, gt=0, description="Total time limit for one attempt of an Intervals.icu request."
     )
+    upstream_max_connections: int = Field(
+        100,
+        ge=4,
+        description="Connections to Intervals.icu the process may hold at once (the pool); each "
+        "athlete may use at most a quarter of it.",
+    )
+    upstream_pool_timeout_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="How long a request waits for a free pooled connection to Intervals.icu.",
+    )
+    tool_call_timeout_seconds: float = Field(
+        25.0,
+        gt=0,
+        le=300,
+        description="Total time limit of one tool call; past it the call answers 'Intervals.icu "
+        "is slow; try again' (below common MCP client timeouts of 30 s).",
+    )
     auto_migrate: bool = Field(True, description="Apply database migrations when `serve` starts.")
 
     @field_validator(
@@ -301,6 +319,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "GATEWAY_ENCRYPTION_KEYS is required when GATEWAY_BASE_URL is not a loopback "
                 "address (a development key is only generated for local use)"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _athlete_share_fits_the_pool(self) -> Settings:
+        if self.upstream_per_athlete_concurrency * 4 > self.upstream_max_connections:
+            raise ValueError(
+                "GATEWAY_UPSTREAM_PER_ATHLETE_CONCURRENCY may be at most a quarter of "
+                "GATEWAY_UPSTREAM_MAX_CONNECTIONS (so stalled athletes leave room for others)"
             )
         return self
 

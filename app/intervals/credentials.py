@@ -69,10 +69,23 @@ class ApiKey(Credential):
 
 
 class BearerToken(Credential):
-    """An Intervals.icu OAuth access token (``Authorization: Bearer``)."""
+    """An Intervals.icu OAuth access token (``Authorization: Bearer``). ``scope`` is what
+    Intervals.icu granted (``AREA:LEVEL,...``) when known: the athlete may untick areas."""
 
-    __slots__ = ()
+    __slots__ = ("scope",)
     kind: ClassVar[str] = "bearer"
+
+    def __init__(self, secret: str, scope: str | None = None) -> None:
+        super().__init__(secret)
+        self.scope = scope
+
+    def grants(self, area: str) -> bool | None:
+        """Whether the granted scope covers ``area`` (``ACTIVITY``, ``WELLNESS`` ...) at least
+        for reading; None when the scope is unknown."""
+        if self.scope is None:
+            return None
+        areas = {item.strip().split(":")[0].upper() for item in self.scope.split(",")}
+        return area in areas
 
     def authorization_header(self) -> str:
         return f"Bearer {self._secret}"

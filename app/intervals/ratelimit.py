@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from app.intervals.errors import RateLimited
+from app.intervals.errors import GatewayBudgetExhausted
 
 __all__ = ["Clock", "RateBudget", "Sleep"]
 
@@ -150,10 +150,10 @@ class RateBudget:
                 self._forget_if_idle(athlete_key, slots)
             raise
 
-    def _limited(self, wait: float) -> RateLimited:
+    def _limited(self, wait: float) -> GatewayBudgetExhausted:
         seconds = max(1, math.ceil(wait))
-        return RateLimited(
-            "The gateway's shared Intervals.icu request budget is exhausted; "
+        return GatewayBudgetExhausted(
+            "This gateway's share of the Intervals.icu request budget is used up; "
             f"try again in {seconds} s.",
             retry_after=float(seconds),
         )

@@ -106,6 +106,7 @@ async def verify_access_token(
                 Credential.key_id,
                 Credential.ciphertext,
                 Credential.rejected_at.label("credential_rejected_at"),
+                Credential.upstream_scope,
             )
             .join(Grant, Token.grant_id == Grant.id)
             .join(Athlete, Grant.athlete_id == Athlete.id)
@@ -128,6 +129,7 @@ async def verify_access_token(
             key_id=row.key_id,
             ciphertext=row.ciphertext,
             rejected=row.credential_rejected_at is not None,
+            upstream_scope=row.upstream_scope,
         )
     return Caller(
         athlete_pk=row.athlete_pk,

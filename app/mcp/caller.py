@@ -9,6 +9,7 @@ answer 401, so the MCP client starts OAuth again and the sign-in page asks for a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -26,7 +27,7 @@ from app.db.models import Grant, utcnow
 from app.intervals.client import IntervalsClient
 from app.mcp.identity import Caller, current_caller, current_outcome
 from app.mcp.tools.context import AthleteContext, Clock, utc_now, zone_or_utc
-from app.mcp.tools.errors import CredentialFailed, ReauthRequired, ToolFailure
+from app.mcp.tools.errors import CredentialFailed, ReauthRequired, ToolFailure, UpstreamSlow
 from app.oauth.grants import revoke_athlete_tokens
 from app.settings import EncryptionKey
 from app.vault.crypto import Vault, VaultError
@@ -51,6 +52,8 @@ class CallerSessions:
     keyring: Vault | Sequence[EncryptionKey]
     intervals: IntervalsClient
     clock: Clock = field(default=utc_now)
+    call_timeout: float = 25.0
+    """One total time limit per tool call (seconds), below common MCP client timeouts."""
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[AthleteContext]:
@@ -68,7 +71,11 @@ class CallerSessions:
             now=self.clock,
         )
         try:
-            yield context
+            async with asyncio.timeout(self.call_timeout):
+                yield context
+        except TimeoutError:
+            log.info("tool call of athlete row %s hit the time limit", caller.athlete_pk)
+            raise UpstreamSlow() from None
         except CredentialFailed:
             await self._require_reauth(caller, REJECTED_REASON, mark=True)
             raise ReauthRequired() from None

@@ -39,8 +39,9 @@ async def test_wrong_key_is_credential_rejected(
 
 
 async def test_key_sent_as_bearer_is_rejected(client: IntervalsClient) -> None:
+    token = BearerToken(LENA.api_key, scope="WELLNESS:READ,SETTINGS:READ")  # as stored
     with pytest.raises(CredentialRejected):
-        await client.session(BearerToken(LENA.api_key)).list_wellness()
+        await client.session(token).list_wellness()
 
 
 async def test_other_athlete_is_access_denied_not_a_bad_key(client: IntervalsClient) -> None:
