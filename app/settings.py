@@ -125,7 +125,7 @@ class Settings(BaseSettings):
         5.0,
         gt=0,
         le=60,
-        description="PostgreSQL: how long a request waits for a free pooled connection.",
+        description="How long a request waits for a free pooled database connection.",
     )
     database_connect_timeout_seconds: float = Field(
         5.0, gt=0, le=60, description="PostgreSQL: how long opening a connection may take."

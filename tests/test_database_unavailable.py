@@ -13,9 +13,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+from app.db.availability import is_unavailable
+from app.db.engine import make_async_engine
 from app.db.migrations import upgrade_to_head
 from app.main import create_app
+from tests.conftest import make_settings
 from tests.fake_intervals.app import FakeIntervals
 from tests.mcp.support import BERLIN, gateway_settings, seed_caller
 from tests.support.live import free_port, live_server
@@ -159,3 +163,37 @@ async def test_tool_call_succeeds_while_the_last_use_cannot_be_written(tmp_path:
     result = response.json()["result"]
     assert result.get("isError") is not True, result
     assert result["structuredContent"]["activities"]
+
+
+async def test_pool_exhaustion_is_a_retryable_failure(tmp_path: Path, database_url: str) -> None:
+    settings = make_settings(tmp_path, database_url, database_pool_timeout_seconds=0.2)
+    engine = make_async_engine(settings)
+    held = []
+    try:
+        with pytest.raises(Exception) as caught:
+            for _ in range(40):  # more than the pool holds on either backend
+                connection = await engine.connect()
+                held.append(connection)
+                await connection.execute(text("SELECT 1"))
+        assert is_unavailable(caught.value)
+        assert len(held) in (15, 30)  # SQLite file 5 + 10, PostgreSQL 10 + 20
+    finally:
+        for connection in held:
+            await connection.close()
+        await engine.dispose()
+
+
+async def test_statement_timeout_is_a_retryable_failure(
+    tmp_path: Path, backend: str, database_url: str
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("statement_timeout is a PostgreSQL setting")
+    settings = make_settings(tmp_path, database_url, database_statement_timeout_seconds=0.2)
+    engine = make_async_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(Exception) as caught:
+                await connection.execute(text("SELECT pg_sleep(2)"))
+        assert is_unavailable(caught.value)
+    finally:
+        await engine.dispose()

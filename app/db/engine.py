@@ -113,6 +113,9 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
             pool_timeout=settings.database_pool_timeout_seconds,
             connect_args=postgres_connect_args(settings),
         )
+    elif url.database and url.database != ":memory:":
+        # a file database is pooled too (5 + 10 connections): bound the wait for one
+        kwargs.update(pool_timeout=settings.database_pool_timeout_seconds)
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
         sync = engine.sync_engine

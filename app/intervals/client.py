@@ -45,6 +45,7 @@ __all__ = ["DEFAULT_BASE_URL", "IntervalsClient", "RetryPolicy", "Timeouts", "pa
 DEFAULT_BASE_URL = "https://intervals.icu/api/v1"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+KEEPALIVE_SECONDS = 4.0
 USER_AGENT = "intervals-gateway/0.1 (+https://github.com/intervals-gateway)"
 
 Method = Literal["GET", "POST", "PUT", "DELETE"]
@@ -154,6 +155,9 @@ class IntervalsClient:
             limits=httpx.Limits(
                 max_connections=max_connections,
                 max_keepalive_connections=min(20, max_connections),
+                # drop idle connections before a server with a 5 s keep-alive (uvicorn's default)
+                # closes them, so no request is sent on a connection being closed
+                keepalive_expiry=KEEPALIVE_SECONDS,
             ),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             follow_redirects=False,
