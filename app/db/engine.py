@@ -166,10 +166,9 @@ async def transaction(
 
 
 def is_sqlite_busy(error: BaseException) -> bool:
-    """SQLite's "database is locked / busy" (another process held the write lock past the busy
-    timeout) or our own writer queue timing out: the unit of work was rolled back whole."""
-    if isinstance(error, DatabaseBusy):
-        return True
+    """SQLite's "database is locked / busy": another process held the write lock past the busy
+    timeout, and the unit of work was rolled back whole. (A wait in this process's own writer
+    queue that timed out is not retried: it already waited the whole busy timeout.)"""
     if isinstance(error, OperationalError):
         text = str(error.orig).lower()
         return "database is locked" in text or "database is busy" in text
@@ -184,7 +183,7 @@ async def retry_when_busy(
     for attempt in range(1, attempts + 1):
         try:
             return await work()
-        except (DatabaseBusy, OperationalError) as error:
+        except OperationalError as error:
             if attempt == attempts or not is_sqlite_busy(error):
                 raise
             await asyncio.sleep(pause * attempt)
