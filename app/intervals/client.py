@@ -430,7 +430,7 @@ def scope_area(path: str) -> str | None:
     if len(parts) == 2:
         return PROFILE_AREA
     section = parts[2].split(".")[0]
-    return next((area for prefix, area in _ATHLETE_AREAS if section == prefix), None)
+    return next((area for prefix, area in _ATHLETE_AREAS if section.startswith(prefix)), None)
 
 
 def _is_profile(path: str) -> bool:

@@ -256,3 +256,22 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("Fri, 01 May 2026 11:00:00 GMT", now) == 0
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
+
+
+def test_each_path_names_the_oauth_scope_area_it_needs() -> None:
+    from app.intervals.client import scope_area
+
+    assert scope_area("/athlete/i1") == "SETTINGS"
+    assert scope_area("/athlete/i1/activities") == "ACTIVITY"
+    assert scope_area("/athlete/i1/activities-around") == "ACTIVITY"
+    assert scope_area("/athlete/i1/power-curves.json") == "ACTIVITY"
+    assert scope_area("/activity/i55/streams.json") == "ACTIVITY"
+    assert scope_area("/activity/i55/messages") == "CHATS"
+    assert scope_area("/athlete/i1/wellness/2026-05-01") == "WELLNESS"
+    assert scope_area("/athlete/i1/wellness-bulk") == "WELLNESS"
+    assert scope_area("/athlete/i1/events/bulk") == "CALENDAR"
+    assert scope_area("/athlete/i1/duplicate-events") == "CALENDAR"
+    assert scope_area("/athlete/i1/workouts") == "LIBRARY"
+    assert scope_area("/athlete/i1/sport-settings/Ride") == "SETTINGS"
+    assert scope_area("/athletes") is None
+    assert scope_area("/disconnect-app") is None
