@@ -236,8 +236,9 @@ class IntervalsClient:
         for an empty body). Raises an :class:`IntervalsError` subclass."""
         target = _Target(what or path, forbidden)
         area = scope_area(path)
-        if isinstance(credential, BearerToken) and area and credential.grants(area) is False:
-            raise missing_permission(area, target.description)
+        write = method != "GET"
+        if _known_to_lack(credential, area, write=write):
+            raise missing_permission(area, target.description, write=write)
         url = self.base_url + path
         query = _encode_params(params)
         started = self._clock()
@@ -272,7 +273,7 @@ class IntervalsClient:
                     )
                     probe = 403 if own_profile else None  # that request was the probe itself
                     error = await self._explain_forbidden(
-                        error, target, area, credential, rate_key, probe
+                        error, target, area, credential, rate_key, probe, write=write
                     )
                 if isinstance(error, RateLimited):
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -304,6 +305,8 @@ class IntervalsClient:
         credential: Credential,
         rate_key: str,
         probe: int | None = None,
+        *,
+        write: bool = False,
     ) -> IntervalsError:
         """A 403 alone does not say whether the credential is dead (revoked key), lacks a
         permission (an OAuth token without this scope area) or may not see someone else's
@@ -319,7 +322,7 @@ class IntervalsClient:
             )
             if probe == 401 or not unsure:
                 return _credential_rejected(403, error.upstream_message)
-            return missing_permission(area, target.description)
+            return missing_permission(area, target.description, write=write)
         if probe is None:
             return UpstreamUnavailable(
                 f"Intervals.icu refused {target.description} and could not be asked why; "
@@ -327,7 +330,7 @@ class IntervalsClient:
                 status=403,
             )
         if target.forbidden == "credential":
-            return missing_permission(area, target.description)
+            return missing_permission(area, target.description, write=write)
         return error  # the credential works and covers the area: a sharing problem
 
     async def _probe_owner(self, credential: Credential, rate_key: str) -> int | None:
@@ -433,13 +436,24 @@ def scope_area(path: str) -> str | None:
     return next((area for prefix, area in _ATHLETE_AREAS if section.startswith(prefix)), None)
 
 
+def _known_to_lack(credential: Credential, area: str | None, *, write: bool) -> bool:
+    """True when the stored scope of an OAuth token shows it lacks ``area`` (never for API
+    keys, which have full access, nor when the scope is unknown)."""
+    if not isinstance(credential, BearerToken) or area is None:
+        return False
+    return credential.grants(area, write=write) is False
+
+
 def _is_profile(path: str) -> bool:
     parts = path.strip("/").split("/")
     return len(parts) == 2 and parts[0] == "athlete"
 
 
-def missing_permission(area: str | None, what: str) -> MissingPermission:
-    """The athlete's Intervals.icu connection lacks the permission for ``what``."""
+def missing_permission(area: str | None, what: str, *, write: bool = False) -> MissingPermission:
+    """The athlete's Intervals.icu connection lacks the permission for ``what`` (named as the
+    OAuth scope, ``AREA`` to read or ``AREA:WRITE`` to change)."""
+    if area is not None and write:
+        area = f"{area}:WRITE"
     if area is None:
         message = (
             f"Your Intervals.icu connection is not allowed to access {what}. Connect with an "

@@ -79,13 +79,19 @@ class BearerToken(Credential):
         super().__init__(secret)
         self.scope = scope
 
-    def grants(self, area: str) -> bool | None:
-        """Whether the granted scope covers ``area`` (``ACTIVITY``, ``WELLNESS`` ...) at least
-        for reading; None when the scope is unknown."""
+    def grants(self, area: str, *, write: bool = False) -> bool | None:
+        """Whether the granted scope covers ``area`` (``ACTIVITY``, ``WELLNESS`` ...) for
+        reading, or with ``write`` for writing (``AREA:WRITE`` implies read); None when the
+        scope is unknown."""
         if self.scope is None:
             return None
-        areas = {item.strip().split(":")[0].upper() for item in self.scope.split(",")}
-        return area in areas
+        levels = {}
+        for item in self.scope.split(","):
+            name, _, level = item.strip().upper().partition(":")
+            levels[name] = level
+        if area not in levels:
+            return False
+        return levels[area] == "WRITE" if write else True
 
     def authorization_header(self) -> str:
         return f"Bearer {self._secret}"

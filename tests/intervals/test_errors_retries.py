@@ -275,3 +275,19 @@ def test_each_path_names_the_oauth_scope_area_it_needs() -> None:
     assert scope_area("/athlete/i1/sport-settings/Ride") == "SETTINGS"
     assert scope_area("/athletes") is None
     assert scope_area("/disconnect-app") is None
+
+
+async def test_write_with_a_read_only_token_names_the_write_permission(
+    client: IntervalsClient, fake: FakeIntervals
+) -> None:
+    from app.intervals.errors import MissingPermission
+
+    scope = "WELLNESS:READ,SETTINGS:READ"
+    token = BearerToken(fake.oauth.issue_token(LENA.id, scope=scope), scope=scope)
+    with pytest.raises(MissingPermission, match="WELLNESS:WRITE permission"):
+        await client.session(token).update_wellness("2026-05-01", {"weight": 60})
+    assert len(fake.requests) == 0  # the stored scope answered; Intervals.icu was not asked
+    session = client.session(BearerToken(fake.oauth.issue_token(LENA.id, scope=scope)))
+    with pytest.raises(MissingPermission, match="WELLNESS:WRITE permission"):
+        await session.update_wellness("2026-05-01", {"weight": 60})  # scope unknown: asked
+    assert [r.path.rsplit("/", 2)[-2:] for r in fake.requests][-1] == ["athlete", "0"]
