@@ -197,3 +197,15 @@ async def test_statement_timeout_is_a_retryable_failure(
         assert is_unavailable(caught.value)
     finally:
         await engine.dispose()
+
+
+async def test_a_missing_table_is_not_mistaken_for_an_outage(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'empty.db'}")
+    engine = make_async_engine(settings)
+    try:
+        async with engine.connect() as connection:
+            with pytest.raises(Exception) as caught:
+                await connection.execute(text("SELECT * FROM tokens"))
+        assert not is_unavailable(caught.value)  # a bug or a missing migration: a real 500
+    finally:
+        await engine.dispose()

@@ -27,6 +27,10 @@ __all__ = [
 RETRY_AFTER_SECONDS = 2
 """What a 503 caused by the database tells the client to wait (RFC 9110 §10.2.3)."""
 
+SQLITE_TRANSIENT = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_CANTOPEN")
+"""SQLite result codes (https://sqlite.org/rescode.html) a retry can cure; "no such table" and
+other SQLITE_ERRORs are bugs or a missing migration and stay 500s."""
+
 log = logging.getLogger("app.db.unavailable")
 
 
@@ -43,9 +47,12 @@ def is_unavailable(error: BaseException) -> bool:
     if isinstance(error, DatabaseUnavailable | sa_exc.TimeoutError):
         return True  # our SQLite writer queue, or the pool had no free connection in time
     if isinstance(error, sa_exc.DBAPIError):
-        return error.connection_invalidated or isinstance(
-            error, sa_exc.OperationalError | sa_exc.InterfaceError
-        )
+        if error.connection_invalidated:
+            return True
+        sqlite_code = getattr(error.orig, "sqlite_errorname", None)
+        if sqlite_code is not None:  # SQLite: only a busy or unreadable file is transient
+            return str(sqlite_code).startswith(SQLITE_TRANSIENT)
+        return isinstance(error, sa_exc.OperationalError | sa_exc.InterfaceError)
     return isinstance(error, ConnectionError | TimeoutError)
 
 
