@@ -48,3 +48,11 @@ async def test_usage_counts_waits_and_refusals(vt: VirtualTime) -> None:
     assert budget.usage["a"].granted == 1
     assert budget.usage["a"].refused == 1
     assert budget.usage["a"].longest_wait_seconds == 0
+
+
+async def test_the_fairness_benchmark_reports_every_athlete() -> None:
+    from bench.fairness import run
+
+    report = await run(seconds=0.2, rate=1000, light=2)
+    assert set(report) == {"heavy", "light-0", "light-1"}
+    assert all(row["granted"] >= 1 and row["refused"] == 0 for row in report.values())
