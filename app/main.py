@@ -22,6 +22,7 @@ from app.settings import Settings
 from app.vault.crypto import Vault
 from app.web import health, home
 from app.web.security import PageSecurityHeaders
+from app.web.unavailable import install_unavailable_handler
 
 
 def create_app(
@@ -71,6 +72,7 @@ def create_app(
     app.state.schema_head = head_revision(settings)
     app.state.intervals_transport = intervals_transport
     app.add_middleware(PageSecurityHeaders)
+    install_unavailable_handler(app)
     # Routers, one per concern (accounts pages, OAuth endpoints, MCP) are included here.
     app.include_router(health.router)
     app.include_router(home.router)

@@ -132,6 +132,27 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL (sqlite:///path or postgresql://...). Default: SQLite file "
         "under the data directory.",
     )
+    database_busy_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="SQLite: how long a write waits for the write lock before the request is "
+        "answered 503 (retry later).",
+    )
+    database_pool_timeout_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=60,
+        description="How long a request waits for a free pooled database connection.",
+    )
+    database_connect_timeout_seconds: float = Field(
+        5.0, gt=0, le=60, description="PostgreSQL: how long opening a connection may take."
+    )
+    database_statement_timeout_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="PostgreSQL: statements running longer are cancelled (statement_timeout).",
+    )
     encryption_keys: Annotated[str, NoDecode] = Field(
         "",
         repr=False,
@@ -282,6 +303,24 @@ class Settings(BaseSettings):
     upstream_total_timeout_seconds: float = Field(
         45.0, gt=0, description="Total time limit for one attempt of an Intervals.icu request."
     )
+    upstream_max_connections: int = Field(
+        100,
+        ge=4,
+        description="Connections to Intervals.icu the process may hold at once (the pool); each "
+        "athlete may use at most a quarter of it.",
+    )
+    upstream_pool_timeout_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="How long a request waits for a free pooled connection to Intervals.icu.",
+    )
+    tool_call_timeout_seconds: float = Field(
+        25.0,
+        gt=0,
+        le=300,
+        description="Total time limit of one tool call; past it the call answers 'Intervals.icu "
+        "is slow; try again' (below common MCP client timeouts of 30 s).",
+    )
     auto_migrate: bool = Field(True, description="Apply database migrations when `serve` starts.")
     toolsets: Annotated[str, NoDecode] = Field(
         "all",
@@ -369,6 +408,15 @@ class Settings(BaseSettings):
                     f"{ENV_PREFIX}{name.upper()} is for tests only; it is refused when "
                     "GATEWAY_BASE_URL is not a loopback address"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _athlete_share_fits_the_pool(self) -> Settings:
+        if self.upstream_per_athlete_concurrency * 4 > self.upstream_max_connections:
+            raise ValueError(
+                "GATEWAY_UPSTREAM_PER_ATHLETE_CONCURRENCY may be at most a quarter of "
+                "GATEWAY_UPSTREAM_MAX_CONNECTIONS (so stalled athletes leave room for others)"
+            )
         return self
 
     @property

@@ -34,10 +34,24 @@ cleanup() {
 trap cleanup EXIT
 
 "${RUN_AS[@]}" "$PG_BIN/initdb" -D "$WORK/data" -U postgres -A trust -E UTF8 >/dev/null
-"${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $PORT -k $WORK -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
-  start >/dev/null
+
+# $WORK/pgctl stop|start: the reliability suite (tests/reliability) stops and starts this server
+# during load to check the gateway rides out a database restart.
+cat > "$WORK/pgctl" <<CTL
+#!/usr/bin/env bash
+set -euo pipefail
+case "\$1" in
+  stop) exec ${RUN_AS[*]} "$PG_BIN/pg_ctl" -D "$WORK/data" -m fast -w stop ;;
+  start) exec ${RUN_AS[*]} "$PG_BIN/pg_ctl" -D "$WORK/data" -l "$WORK/server.log" -w -t 60 \\
+    -o "-c listen_addresses=127.0.0.1 -p $PORT -k $WORK -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \\
+    start ;;
+  *) echo "usage: pgctl stop|start" >&2; exit 2 ;;
+esac
+CTL
+chmod 755 "$WORK/pgctl"
+"$WORK/pgctl" start >/dev/null
 
 export TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$PORT/postgres"
+export TEST_POSTGRES_CTL="$WORK/pgctl"
 echo "with-postgres: PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') at $TEST_POSTGRES_URL" >&2
 "$@"

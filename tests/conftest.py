@@ -47,7 +47,8 @@ class PostgresAdmin:
 
     def __init__(self, url: str) -> None:
         self.url = make_url(url).set(drivername="postgresql+psycopg")
-        self.engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
+        # pre-ping: tests/reliability restarts the server, leaving pooled connections dead
+        self.engine = create_engine(self.url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
 
     def create(self, template: str | None = None) -> str:
         name = f"gwtest_{uuid.uuid4().hex[:12]}"

@@ -97,6 +97,16 @@ def test_test_only_settings_are_refused_with_a_public_base_url(
     monkeypatch.setenv("GATEWAY_BASE_URL", "http://127.0.0.1:8000")
     assert load_settings().is_local  # accepted for local test runs
 
+def test_per_athlete_upstream_share_must_fit_a_quarter_of_the_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GATEWAY_UPSTREAM_MAX_CONNECTIONS", "20")
+    monkeypatch.setenv("GATEWAY_UPSTREAM_PER_ATHLETE_CONCURRENCY", "6")
+    with pytest.raises(SettingsError, match="at most a quarter of GATEWAY_UPSTREAM_MAX_CONN"):
+        load_settings()
+    monkeypatch.setenv("GATEWAY_UPSTREAM_PER_ATHLETE_CONCURRENCY", "5")
+    assert load_settings().upstream_per_athlete_concurrency == 5
+
 
 def test_key_ring_keeps_order_and_accepts_both_base64_alphabets() -> None:
     ring = parse_key_ring(f"new:{KEY_A}, old:{KEY_B}")

@@ -1,13 +1,26 @@
-"""Engines and sessions: async for request paths, sync for Alembic and operator commands."""
+"""Engines and sessions: async for request paths, sync for Alembic and operator commands.
+
+Concurrency on the embedded SQLite database (https://sqlite.org/wal.html,
+https://sqlite.org/lang_transaction.html): WAL journal (readers never wait for the writer),
+every write unit of work (:func:`transaction`) starts with ``BEGIN IMMEDIATE`` so it takes the
+write lock up front instead of failing on a read-to-write upgrade, and writers of one process
+queue in FIFO order on an asyncio lock (waiting in the event loop, bounded by the busy timeout)
+rather than spinning in SQLite's busy handler. The busy timeout still covers other processes
+(a second worker, an operator command). PostgreSQL gets a short pool wait, a connect timeout
+and a statement timeout so a failing database answers quickly instead of holding requests.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,16 +28,46 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from app.db.availability import DatabaseBusy
 from app.settings import Settings
 
+T = TypeVar("T")
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across crashes, fewer fsyncs
-    cursor.close()
+IMMEDIATE = "gateway_sqlite_immediate"
+"""Execution option: open the SQLite transaction with ``BEGIN IMMEDIATE`` (a write unit)."""
+
+_write_locks: weakref.WeakKeyDictionary[Engine, _WriteLock] = weakref.WeakKeyDictionary()
+
+
+class _WriteLock:
+    """The in-process queue of SQLite writers, with the time a writer may wait in it."""
+
+    def __init__(self, timeout: float) -> None:
+        self.lock = asyncio.Lock()
+        self.timeout = timeout
+
+
+def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
+    def apply(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: durable across crashes, fewer fsyncs
+        cursor.close()
+
+    return apply
+
+
+def _sqlite_explicit_begin(dbapi_connection: Any, _record: Any) -> None:
+    """Turn off the driver's own implicit BEGIN, so :func:`_sqlite_begin` decides the kind."""
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """``BEGIN IMMEDIATE`` for write units of work, a deferred ``BEGIN`` for everything else."""
+    immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _prepare_sqlite_dir(url: URL) -> None:
@@ -40,8 +83,19 @@ def make_sync_engine(settings: Settings) -> Engine:
     _prepare_sqlite_dir(url)
     engine = create_engine(url, pool_pre_ping=True)
     if url.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        busy_ms = int(settings.database_busy_timeout_seconds * 1000)
+        event.listen(engine, "connect", _sqlite_pragmas(busy_ms))
     return engine
+
+
+def postgres_connect_args(settings: Settings) -> dict[str, Any]:
+    """libpq parameters: give up connecting after the connect timeout, cancel statements that
+    run past the statement timeout (PostgreSQL ``statement_timeout``, in milliseconds)."""
+    statement_ms = int(settings.database_statement_timeout_seconds * 1000)
+    return {
+        "connect_timeout": max(1, round(settings.database_connect_timeout_seconds)),
+        "options": f"-c statement_timeout={statement_ms}",
+    }
 
 
 def make_async_engine(settings: Settings) -> AsyncEngine:
@@ -52,10 +106,24 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
     if url.get_backend_name() == "postgresql":
         # A server can drop idle connections; SQLite files cannot, so only PostgreSQL pays for
         # the liveness check on checkout.
-        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=20)
+        kwargs.update(
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=20,
+            pool_timeout=settings.database_pool_timeout_seconds,
+            connect_args=postgres_connect_args(settings),
+        )
+    elif url.database and url.database != ":memory:":
+        # a file database is pooled too (5 + 10 connections): bound the wait for one
+        kwargs.update(pool_timeout=settings.database_pool_timeout_seconds)
     engine = create_async_engine(url, **kwargs)
     if url.get_backend_name() == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        sync = engine.sync_engine
+        busy = settings.database_busy_timeout_seconds
+        event.listen(sync, "connect", _sqlite_pragmas(int(busy * 1000)))
+        event.listen(sync, "connect", _sqlite_explicit_begin)
+        event.listen(sync, "begin", _sqlite_begin)
+        _write_locks[sync] = _WriteLock(busy)
     return engine
 
 
@@ -64,7 +132,59 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @asynccontextmanager
-async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commit on success, roll back on any error."""
-    async with sessions() as session, session.begin():
+async def _writer_turn(
+    sessions: async_sessionmaker[AsyncSession], wait: float | None
+) -> AsyncIterator[None]:
+    """Wait for this process's SQLite write turn (no-op on PostgreSQL); :class:`DatabaseBusy`
+    when the queue does not move within ``wait`` (default: the busy timeout)."""
+    bind = sessions.kw.get("bind")
+    writer = _write_locks.get(bind.sync_engine) if isinstance(bind, AsyncEngine) else None
+    if writer is None:
+        yield
+        return
+    try:
+        async with asyncio.timeout(writer.timeout if wait is None else wait):
+            await writer.lock.acquire()
+    except TimeoutError:
+        raise DatabaseBusy("waited too long for the SQLite write lock") from None
+    try:
+        yield
+    finally:
+        writer.lock.release()
+
+
+@asynccontextmanager
+async def transaction(
+    sessions: async_sessionmaker[AsyncSession], *, wait: float | None = None
+) -> AsyncIterator[AsyncSession]:
+    """One unit of work: commit on success, roll back on any error. On SQLite it holds the
+    write lock from its first statement (``BEGIN IMMEDIATE``): keep the work short and never
+    wait on the network inside it. ``wait`` bounds the wait for the SQLite write turn."""
+    async with _writer_turn(sessions, wait), sessions() as session, session.begin():
+        await session.connection(execution_options={IMMEDIATE: True})
         yield session
+
+
+def is_sqlite_busy(error: BaseException) -> bool:
+    """SQLite's "database is locked / busy": another process held the write lock past the busy
+    timeout, and the unit of work was rolled back whole. (A wait in this process's own writer
+    queue that timed out is not retried: it already waited the whole busy timeout.)"""
+    if isinstance(error, OperationalError):
+        text = str(error.orig).lower()
+        return "database is locked" in text or "database is busy" in text
+    return False
+
+
+async def retry_when_busy(
+    work: Callable[[], Awaitable[T]], *, attempts: int = 3, pause: float = 0.05
+) -> T:
+    """Run a unit of work that is safe to repeat (it commits all or nothing) again when SQLite
+    was busy, at most ``attempts`` times; other failures and the last busy one propagate."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await work()
+        except OperationalError as error:
+            if attempt == attempts or not is_sqlite_busy(error):
+                raise
+            await asyncio.sleep(pause * attempt)
+    raise AssertionError("unreachable")

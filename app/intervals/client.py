@@ -21,14 +21,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
-from app.intervals.credentials import Credential
+from app.intervals.credentials import BearerToken, Credential
 from app.intervals.errors import (
     AccessDenied,
     CredentialRejected,
     IntervalsError,
+    MissingPermission,
     NotFound,
     RateLimited,
     UnexpectedPayload,
+    UpstreamTimeout,
     UpstreamUnavailable,
     ValidationFailed,
 )
@@ -43,6 +45,7 @@ __all__ = ["DEFAULT_BASE_URL", "IntervalsClient", "RetryPolicy", "Timeouts", "pa
 DEFAULT_BASE_URL = "https://intervals.icu/api/v1"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+KEEPALIVE_SECONDS = 4.0
 USER_AGENT = "intervals-gateway/0.1 (+https://github.com/intervals-gateway)"
 
 Method = Literal["GET", "POST", "PUT", "DELETE"]
@@ -53,14 +56,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Per-attempt limits in seconds: TCP/TLS connect, each socket read, and the whole attempt."""
+    """Per-attempt limits in seconds: TCP/TLS connect, each socket read, the whole attempt, and
+    the wait for a free pooled connection (far shorter than a read: when other athletes' slow
+    requests hold the pool, fail fast rather than queue behind them)."""
 
     connect: float = 5.0
     read: float = 30.0
     total: float = 45.0
+    pool: float = 2.0
 
     def httpx_timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(connect=self.connect, read=self.read, write=self.read, pool=self.read)
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.read, pool=self.pool)
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,7 @@ class IntervalsClient:
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
+        max_connections: int = 100,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeouts = timeouts or Timeouts()
@@ -145,7 +152,13 @@ class IntervalsClient:
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(
             timeout=self.timeouts.httpx_timeout(),
-            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            limits=httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=min(20, max_connections),
+                # drop idle connections before a server with a 5 s keep-alive (uvicorn's default)
+                # closes them, so no request is sent on a connection being closed
+                keepalive_expiry=KEEPALIVE_SECONDS,
+            ),
             headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             follow_redirects=False,
         )
@@ -165,8 +178,15 @@ class IntervalsClient:
             connect=settings.upstream_connect_timeout_seconds,
             read=settings.upstream_read_timeout_seconds,
             total=settings.upstream_total_timeout_seconds,
+            pool=settings.upstream_pool_timeout_seconds,
         )
-        return cls(settings.intervals_api_base_url, http=http, budget=budget, timeouts=timeouts)
+        return cls(
+            settings.intervals_api_base_url,
+            http=http,
+            budget=budget,
+            timeouts=timeouts,
+            max_connections=settings.upstream_max_connections,
+        )
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -215,6 +235,10 @@ class IntervalsClient:
         """Send one logical request (with retries) and return the decoded JSON body (or None
         for an empty body). Raises an :class:`IntervalsError` subclass."""
         target = _Target(what or path, forbidden)
+        area = scope_area(path)
+        write = method != "GET"
+        if _known_to_lack(credential, area, write=write):
+            raise missing_permission(area, target.description, write=write)
         url = self.base_url + path
         query = _encode_params(params)
         started = self._clock()
@@ -229,7 +253,7 @@ class IntervalsClient:
             except RateLimited:
                 raise  # the shared budget already made the caller wait
             except (httpx.TimeoutException, TimeoutError) as exc:
-                error: IntervalsError = UpstreamUnavailable(
+                error: IntervalsError = UpstreamTimeout(
                     f"Intervals.icu did not answer in time ({type(exc).__name__}); "
                     "try again in a moment."
                 )
@@ -243,6 +267,14 @@ class IntervalsClient:
                 if 200 <= status < 300:
                     return _decode(response, target)
                 error = _map_error(response, target)
+                if status == 403:
+                    own_profile = (
+                        method == "GET" and _is_profile(path) and forbidden == "credential"
+                    )
+                    probe = 403 if own_profile else None  # that request was the probe itself
+                    error = await self._explain_forbidden(
+                        error, target, area, credential, rate_key, probe, write=write
+                    )
                 if isinstance(error, RateLimited):
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     if retry_after is not None:
@@ -264,6 +296,53 @@ class IntervalsClient:
                 delay,
             )
             await self._sleep(delay)
+
+    async def _explain_forbidden(
+        self,
+        error: IntervalsError,
+        target: _Target,
+        area: str | None,
+        credential: Credential,
+        rate_key: str,
+        probe: int | None = None,
+        *,
+        write: bool = False,
+    ) -> IntervalsError:
+        """A 403 alone does not say whether the credential is dead (revoked key), lacks a
+        permission (an OAuth token without this scope area) or may not see someone else's
+        object. Ask ``GET /athlete/0`` with the same credential: refused there too means the
+        credential is dead; answered means it works, so the 403 is about this request."""
+        if probe is None:
+            probe = await self._probe_owner(credential, rate_key)
+        if probe in (401, 403):
+            # An OAuth token may lack SETTINGS, which the probe itself needs: unless its scope
+            # is known to include SETTINGS, a 403 there does not prove the token dead.
+            unsure = isinstance(credential, BearerToken) and (
+                credential.grants(PROFILE_AREA) is not True
+            )
+            if probe == 401 or not unsure:
+                return _credential_rejected(403, error.upstream_message)
+            return missing_permission(area, target.description, write=write)
+        if probe is None:
+            return UpstreamUnavailable(
+                f"Intervals.icu refused {target.description} and could not be asked why; "
+                "try again in a moment.",
+                status=403,
+            )
+        if target.forbidden == "credential":
+            return missing_permission(area, target.description, write=write)
+        return error  # the credential works and covers the area: a sharing problem
+
+    async def _probe_owner(self, credential: Credential, rate_key: str) -> int | None:
+        """Status of ``GET /athlete/0`` (the credential's owner), or None if it failed."""
+        try:
+            async with self.budget.slot(rate_key):
+                response = await self._send(
+                    "GET", f"{self.base_url}/athlete/0", [], None, credential
+                )
+        except (IntervalsError, httpx.HTTPError, TimeoutError):
+            return None
+        return response.status_code if response.status_code < 500 else None
 
     async def _send(
         self,
@@ -325,28 +404,95 @@ def _upstream_message(response: httpx.Response) -> str | None:
     return None
 
 
+PROFILE_AREA = "SETTINGS"
+_ATHLETE_AREAS = (
+    ("activities", "ACTIVITY"),
+    ("power-curves", "ACTIVITY"),
+    ("hr-curves", "ACTIVITY"),
+    ("pace-curves", "ACTIVITY"),
+    ("wellness", "WELLNESS"),
+    ("events", "CALENDAR"),
+    ("duplicate-events", "CALENDAR"),
+    ("folders", "LIBRARY"),
+    ("workouts", "LIBRARY"),
+    ("sport-settings", "SETTINGS"),
+    ("gear", "SETTINGS"),
+    ("custom-item", "SETTINGS"),
+)
+
+
+def scope_area(path: str) -> str | None:
+    """The Intervals.icu OAuth scope area a path needs (intervals-api.md §3.3: activities,
+    streams, curves: ACTIVITY; wellness: WELLNESS; events: CALENDAR; folders, workouts:
+    LIBRARY; profile, sport settings, gear: SETTINGS; messages: CHATS), or None if unknown."""
+    parts = path.strip("/").split("/")
+    if parts[0] == "activity":
+        return "CHATS" if "messages" in parts[2:] else "ACTIVITY"
+    if parts[0] != "athlete" or len(parts) < 2:
+        return None
+    if len(parts) == 2:
+        return PROFILE_AREA
+    section = parts[2].split(".")[0]
+    return next((area for prefix, area in _ATHLETE_AREAS if section.startswith(prefix)), None)
+
+
+def _known_to_lack(credential: Credential, area: str | None, *, write: bool) -> bool:
+    """True when the stored scope of an OAuth token shows it lacks ``area`` (never for API
+    keys, which have full access, nor when the scope is unknown)."""
+    if not isinstance(credential, BearerToken) or area is None:
+        return False
+    return credential.grants(area, write=write) is False
+
+
+def _is_profile(path: str) -> bool:
+    parts = path.strip("/").split("/")
+    return len(parts) == 2 and parts[0] == "athlete"
+
+
+def missing_permission(area: str | None, what: str, *, write: bool = False) -> MissingPermission:
+    """The athlete's Intervals.icu connection lacks the permission for ``what`` (named as the
+    OAuth scope, ``AREA`` to read or ``AREA:WRITE`` to change)."""
+    if area is not None and write:
+        area = f"{area}:WRITE"
+    if area is None:
+        message = (
+            f"Your Intervals.icu connection is not allowed to access {what}. Connect with an "
+            "API key, or reconnect and allow the requested access."
+        )
+    else:
+        message = (
+            f"Your Intervals.icu connection does not include the {area} permission needed "
+            f"for {what}. Reconnect with Intervals.icu and allow {area} access to use it."
+        )
+    return MissingPermission(message, area=area, status=403)
+
+
+def _credential_rejected(status: int, upstream: str | None) -> CredentialRejected:
+    return CredentialRejected(
+        "Intervals.icu rejected the stored credential (it was revoked, regenerated or is "
+        "wrong). Reconnect your Intervals.icu account to the gateway.",
+        status=status,
+        upstream_message=upstream,
+    )
+
+
 def _map_error(response: httpx.Response, target: _Target) -> IntervalsError:
+    """The error for a non-2xx answer; a 403 is refined by ``_explain_forbidden``."""
     status = response.status_code
     upstream = _upstream_message(response)
     what = target.description
-    if status == 401 or (status == 403 and target.forbidden == "credential"):
-        return CredentialRejected(
-            "Intervals.icu rejected the stored credential (it was revoked, regenerated or is "
-            "wrong, or the connection lacks permission for this data). Reconnect your "
-            "Intervals.icu account to the gateway.",
-            status=status,
-            upstream_message=upstream,
-        )
+    if status == 401:
+        return _credential_rejected(status, upstream)
     if status == 403:
         if target.forbidden == "athlete":
             message = (
                 f"Intervals.icu denied access to {what}: that athlete has not shared their data "
-                "with your account (or your connection lacks the needed permission)."
+                "with your account."
             )
         else:
             message = (
                 f"Intervals.icu denied access to {what}: it belongs to an athlete who has not "
-                "shared it with you, or your connection lacks the needed permission."
+                "shared it with you."
             )
         return AccessDenied(message, status=status, upstream_message=upstream)
     if status == 404:

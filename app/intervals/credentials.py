@@ -69,10 +69,29 @@ class ApiKey(Credential):
 
 
 class BearerToken(Credential):
-    """An Intervals.icu OAuth access token (``Authorization: Bearer``)."""
+    """An Intervals.icu OAuth access token (``Authorization: Bearer``). ``scope`` is what
+    Intervals.icu granted (``AREA:LEVEL,...``) when known: the athlete may untick areas."""
 
-    __slots__ = ()
+    __slots__ = ("scope",)
     kind: ClassVar[str] = "bearer"
+
+    def __init__(self, secret: str, scope: str | None = None) -> None:
+        super().__init__(secret)
+        self.scope = scope
+
+    def grants(self, area: str, *, write: bool = False) -> bool | None:
+        """Whether the granted scope covers ``area`` (``ACTIVITY``, ``WELLNESS`` ...) for
+        reading, or with ``write`` for writing (``AREA:WRITE`` implies read); None when the
+        scope is unknown."""
+        if self.scope is None:
+            return None
+        levels = {}
+        for item in self.scope.split(","):
+            name, _, level = item.strip().upper().partition(":")
+            levels[name] = level
+        if area not in levels:
+            return False
+        return levels[area] == "WRITE" if write else True
 
     def authorization_header(self) -> str:
         return f"Bearer {self._secret}"

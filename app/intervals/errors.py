@@ -10,10 +10,13 @@ from __future__ import annotations
 __all__ = [
     "AccessDenied",
     "CredentialRejected",
+    "GatewayBudgetExhausted",
     "IntervalsError",
+    "MissingPermission",
     "NotFound",
     "RateLimited",
     "UnexpectedPayload",
+    "UpstreamTimeout",
     "UpstreamUnavailable",
     "ValidationFailed",
 ]
@@ -43,6 +46,16 @@ class AccessDenied(IntervalsError):
     """403 on another athlete or on an object: the credential works but may not see this."""
 
 
+class MissingPermission(AccessDenied):
+    """The credential works, but the athlete did not grant this gateway the Intervals.icu
+    permission (OAuth scope area, e.g. ``WELLNESS``) this request needs. Not a dead credential:
+    the athlete stays connected and may reconnect granting the area."""
+
+    def __init__(self, message: str, *, area: str | None, status: int | None = None) -> None:
+        super().__init__(message, status=status)
+        self.area = area
+
+
 class NotFound(IntervalsError):
     """404: the athlete, activity, event or other object does not exist."""
 
@@ -59,8 +72,17 @@ class RateLimited(IntervalsError):
         self.retry_after = retry_after
 
 
+class GatewayBudgetExhausted(RateLimited):
+    """The gateway's own share of the Intervals.icu request budget is used up (no 429 was
+    received): the refusal is the gateway's, not Intervals.icu's."""
+
+
 class UpstreamUnavailable(IntervalsError):
     """5xx, timeout or connection failure: Intervals.icu is down or slow; try again later."""
+
+
+class UpstreamTimeout(UpstreamUnavailable):
+    """Intervals.icu did not answer in time (or every pooled connection was busy)."""
 
 
 class UnexpectedPayload(IntervalsError):

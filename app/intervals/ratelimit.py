@@ -19,9 +19,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from app.intervals.errors import RateLimited
+from app.intervals.errors import GatewayBudgetExhausted, RateLimited
 
-__all__ = ["Clock", "RateBudget", "Sleep"]
+__all__ = ["AthleteUsage", "Clock", "RateBudget", "Sleep"]
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -33,6 +33,22 @@ _EPSILON = 1e-9
 class _Waiter:
     future: asyncio.Future[None]
     deadline: float
+
+
+@dataclass
+class AthleteUsage:
+    """What the shared budget did for one athlete: requests let through, requests refused
+    (:class:`GatewayBudgetExhausted`), and the time they waited (for one of the athlete's
+    concurrent slots and for a token) in total and at most."""
+
+    granted: int = 0
+    refused: int = 0
+    waited_seconds: float = 0.0
+    longest_wait_seconds: float = 0.0
+
+    def record_wait(self, seconds: float) -> None:
+        self.waited_seconds += seconds
+        self.longest_wait_seconds = max(self.longest_wait_seconds, seconds)
 
 
 @dataclass(eq=False)
@@ -72,6 +88,8 @@ class RateBudget:
         self._athletes: dict[str, _AthleteSlots] = {}
         self._turns: deque[str] = deque()  # athletes with waiters, in round-robin order
         self._pump: asyncio.Task[None] | None = None
+        self.usage: dict[str, AthleteUsage] = {}
+        """Per-athlete fairness figures since start (:class:`AthleteUsage`), by athlete key."""
 
     # -- public API -------------------------------------------------------------------------
 
@@ -83,9 +101,17 @@ class RateBudget:
             slots = _AthleteSlots(asyncio.Semaphore(self.per_athlete_concurrency))
             self._athletes[athlete_key] = slots
         slots.users += 1
+        usage = self.usage.setdefault(athlete_key, AthleteUsage())
+        asked = self._clock()
         try:
             async with slots.semaphore:
-                await self._acquire(athlete_key, slots)
+                try:
+                    await self._acquire(athlete_key, slots)
+                except RateLimited:
+                    usage.refused += 1
+                    raise
+                usage.granted += 1
+                usage.record_wait(self._clock() - asked)
                 yield
         finally:
             slots.users -= 1
@@ -150,10 +176,10 @@ class RateBudget:
                 self._forget_if_idle(athlete_key, slots)
             raise
 
-    def _limited(self, wait: float) -> RateLimited:
+    def _limited(self, wait: float) -> GatewayBudgetExhausted:
         seconds = max(1, math.ceil(wait))
-        return RateLimited(
-            "The gateway's shared Intervals.icu request budget is exhausted; "
+        return GatewayBudgetExhausted(
+            "This gateway's share of the Intervals.icu request budget is used up; "
             f"try again in {seconds} s.",
             retry_after=float(seconds),
         )

@@ -30,6 +30,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.authentication import AuthCredentials
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.db.availability import (
+    RETRY_AFTER_SECONDS,
+    is_unavailable,
+    log_unavailable,
+    new_request_id,
+)
 from app.db.models import Athlete, Credential, Grant, OAuthClient, Token
 from app.mcp.identity import Caller, RequestOutcome, current_caller, current_outcome
 from app.oauth.scopes import READ, WRITE, parse_scope
@@ -39,6 +45,7 @@ from app.vault.store import SealedCredential
 PROTECTED_PATHS = ("/mcp", "/sse", "/messages/")
 MAX_TOKEN_CHARS = 512
 MAX_BODY_BYTES = 4 * 1024 * 1024
+UNAVAILABLE = "The gateway cannot reach its database right now; try again in a few seconds."
 
 Verifier = Callable[[str], Awaitable[Caller | None]]
 
@@ -112,6 +119,7 @@ async def verify_access_token(
                 Credential.key_id,
                 Credential.ciphertext,
                 Credential.rejected_at.label("credential_rejected_at"),
+                Credential.upstream_scope,
             )
             .join(Grant, Token.grant_id == Grant.id)
             .join(Athlete, Grant.athlete_id == Athlete.id)
@@ -134,6 +142,7 @@ async def verify_access_token(
             key_id=row.key_id,
             ciphertext=row.ciphertext,
             rejected=row.credential_rejected_at is not None,
+            upstream_scope=row.upstream_scope,
         )
     return Caller(
         athlete_pk=row.athlete_pk,
@@ -243,7 +252,13 @@ class BearerGuard:
             return
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         token = bearer_token(headers)
-        caller = await self.verify(token) if token else None
+        try:
+            caller = await self.verify(token) if token else None
+        except Exception as failure:
+            if not is_unavailable(failure):
+                raise
+            await self._unavailable(send, scope, failure)
+            return
         if caller is None:
             error = "invalid_token" if token else None
             endpoint = metadata_endpoint(scope["path"])
@@ -301,6 +316,25 @@ class BearerGuard:
             auth_context_var.reset(tokens[2])
             current_outcome.reset(tokens[1])
             current_caller.reset(tokens[0])
+
+    @staticmethod
+    async def _unavailable(send: Send, scope: Scope, error: BaseException) -> None:
+        """503 with ``Retry-After`` before any JSON-RPC work: the bearer check could not reach
+        the database (RFC 9110 §15.6.4); one log line, no traceback."""
+        request_id = new_request_id()
+        log_unavailable(request_id, f"{scope['method']} {scope['path']}", error)
+        body = json.dumps(
+            {"error": "temporarily_unavailable", "error_description": UNAVAILABLE}
+        ).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"cache-control", b"no-store"),
+            (b"retry-after", str(RETRY_AFTER_SECONDS).encode()),
+            (b"x-request-id", request_id.encode()),
+        ]
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     @staticmethod
     async def _refuse(send: Send, status: int, www_authenticate: str | None) -> None:

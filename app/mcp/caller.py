@@ -9,6 +9,7 @@ answer 401, so the MCP client starts OAuth again and the sign-in page asks for a
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -16,14 +17,17 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db.availability import DatabaseUnavailable, is_unavailable
+from app.db.availability import describe_failure as describe
 from app.db.engine import transaction
 from app.db.models import Grant, utcnow
 from app.intervals.client import IntervalsClient
 from app.mcp.identity import Caller, acting_athlete, current_caller, current_outcome
 from app.mcp.tools.context import AthleteContext, Clock, utc_now, zone_or_utc
-from app.mcp.tools.errors import CredentialFailed, ReauthRequired, ToolFailure
+from app.mcp.tools.errors import CredentialFailed, ReauthRequired, ToolFailure, UpstreamSlow
 from app.oauth.grants import revoke_athlete_tokens
 from app.settings import EncryptionKey
 from app.vault.crypto import Vault, VaultError
@@ -34,6 +38,10 @@ log = logging.getLogger(__name__)
 REJECTED_REASON = "Intervals.icu rejected the key during a tool call"
 UNREADABLE_REASON = "the stored key could not be decrypted"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+BOOKKEEPING_WAIT_SECONDS = 0.25
+DATABASE_UNAVAILABLE = (
+    "The gateway's database is unavailable right now; try again in a few seconds."
+)
 
 
 @dataclass
@@ -44,6 +52,8 @@ class CallerSessions:
     keyring: Vault | Sequence[EncryptionKey]
     intervals: IntervalsClient
     clock: Clock = field(default=utc_now)
+    call_timeout: float = 25.0
+    """One total time limit per tool call (seconds), below common MCP client timeouts."""
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[AthleteContext]:
@@ -60,7 +70,11 @@ class CallerSessions:
             now=self.clock,
         )
         try:
-            yield context
+            async with asyncio.timeout(self.call_timeout):
+                yield context
+        except TimeoutError:
+            log.info("tool call of athlete row %s hit the time limit", caller.athlete_pk)
+            raise UpstreamSlow() from None
         except CredentialFailed:
             await self._require_reauth(caller, REJECTED_REASON, mark=True)
             raise ReauthRequired() from None
@@ -82,20 +96,36 @@ class CallerSessions:
 
     async def _record_use(self, caller: Caller) -> None:
         """Record the grant's last use, at most once per LAST_USED_RESOLUTION (a write on every
-        call would serialise all tool calls on the database for a minute-accurate display)."""
+        call would serialise all tool calls on the database for a minute-accurate display).
+        Best effort: a busy or unreachable database skips it (waiting at most
+        BOOKKEEPING_WAIT_SECONDS for the SQLite write turn)."""
         now = utcnow()
         last = caller.grant_last_used_at
         if last is not None and now - last < LAST_USED_RESOLUTION:
             return
-        async with transaction(self.sessions) as db:
-            await _touch_grant(db, caller.grant_id, now)
+        try:
+            async with transaction(self.sessions, wait=BOOKKEEPING_WAIT_SECONDS) as db:
+                await _touch_grant(db, caller.grant_id, now)
+        except (SQLAlchemyError, DatabaseUnavailable) as error:
+            # Bookkeeping never fails a tool call: the next call records the use instead.
+            log.info("last use of grant %s not recorded (%s)", caller.grant_id, describe(error))
 
     async def _require_reauth(self, caller: Caller, reason: str, *, mark: bool) -> None:
         """Mark the credential rejected, revoke the athlete's tokens, ask the transport for 401."""
-        async with transaction(self.sessions) as db:
-            if mark:
-                await mark_credential_rejected(db, caller.athlete_pk, reason)
-            revoked = await revoke_athlete_tokens(db, caller.athlete_pk)
+        try:
+            async with transaction(self.sessions) as db:
+                if mark:
+                    await mark_credential_rejected(db, caller.athlete_pk, reason)
+                revoked = await revoke_athlete_tokens(db, caller.athlete_pk)
+        except (SQLAlchemyError, DatabaseUnavailable) as error:
+            if not is_unavailable(error):
+                raise
+            log.warning(
+                "athlete row %s: re-authorization not recorded (%s)",
+                caller.athlete_pk,
+                describe(error),
+            )
+            raise ToolFailure(DATABASE_UNAVAILABLE) from None
         log.info(
             "athlete row %s must sign in again (%s); %d grants revoked",
             caller.athlete_pk,

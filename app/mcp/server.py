@@ -194,6 +194,7 @@ class McpRuntime:
                 keyring=getattr(state, "vault", None) or resolve_key_ring(self.settings),
                 intervals=intervals,
                 clock=self.now,
+                call_timeout=self.settings.tool_call_timeout_seconds,
             )
             await stack.enter_async_context(self.server.session_manager.run())
             try:

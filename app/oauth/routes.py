@@ -11,7 +11,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app.accounts.sessions import current_athlete, request_clock
-from app.db.engine import transaction
+from app.db.engine import retry_when_busy, transaction
 from app.db.models import Athlete
 from app.mcp.tools.registry import scopes_in_use
 from app.oauth import metadata
@@ -223,16 +223,22 @@ async def token(request: Request) -> Response:
         form = await read_form(request)
     except OAuthError as bad:
         return error_response(bad)
-    async with transaction(request.app.state.sessions) as db:
-        try:
-            client = await authenticate_client(db, presented_credentials(form, authorization))
-            issued = await grant_tokens(
-                db, request.app.state.settings, client, form, request_clock(request)()
-            )
-        except OAuthError as error:
-            # leaving the block commits: replay and reuse detection revoke before answering
-            return error_response(error, basic_auth_attempted=bool(authorization))
-    return json_no_store(issued.response_body())
+
+    async def attempt() -> Response:
+        async with transaction(request.app.state.sessions) as db:
+            try:
+                client = await authenticate_client(db, presented_credentials(form, authorization))
+                issued = await grant_tokens(
+                    db, request.app.state.settings, client, form, request_clock(request)()
+                )
+            except OAuthError as error:
+                # leaving the block commits: replay and reuse detection revoke before answering
+                return error_response(error, basic_auth_attempted=bool(authorization))
+        return json_no_store(issued.response_body())
+
+    # All or nothing, so safe to repeat when SQLite was busy; past that, 503
+    # temporarily_unavailable (app/web/unavailable.py).
+    return await retry_when_busy(attempt)
 
 
 # -- revocation (RFC 7009 §2) ------------------------------------------------------------------

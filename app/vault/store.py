@@ -38,6 +38,7 @@ class SealedCredential:
     key_id: str
     ciphertext: bytes = field(repr=False)
     rejected: bool
+    upstream_scope: str | None = None
 
 
 def unseal(
@@ -47,15 +48,16 @@ def unseal(
     secret = as_vault(keyring).decrypt(
         sealed.key_id, sealed.ciphertext, sealed.athlete_pk, sealed.kind
     )
-    return build_credential(sealed.kind, secret)
+    return build_credential(sealed.kind, secret, sealed.upstream_scope)
 
 
-def build_credential(kind: str, secret: str) -> UpstreamCredential:
-    """The Intervals.icu client credential for a stored kind (API key: Basic, token: Bearer)."""
+def build_credential(kind: str, secret: str, scope: str | None = None) -> UpstreamCredential:
+    """The Intervals.icu client credential for a stored kind (API key: Basic, token: Bearer,
+    with the scope Intervals.icu granted when known)."""
     if kind == KIND_API_KEY:
         return ApiKey(secret)
     if kind == KIND_OAUTH_TOKEN:
-        return BearerToken(secret)
+        return BearerToken(secret, scope)
     raise ValueError(f"unknown credential kind {kind!r}")
 
 

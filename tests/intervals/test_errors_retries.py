@@ -39,8 +39,9 @@ async def test_wrong_key_is_credential_rejected(
 
 
 async def test_key_sent_as_bearer_is_rejected(client: IntervalsClient) -> None:
+    token = BearerToken(LENA.api_key, scope="WELLNESS:READ,SETTINGS:READ")  # as stored
     with pytest.raises(CredentialRejected):
-        await client.session(BearerToken(LENA.api_key)).list_wellness()
+        await client.session(token).list_wellness()
 
 
 async def test_other_athlete_is_access_denied_not_a_bad_key(client: IntervalsClient) -> None:
@@ -255,3 +256,38 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("Fri, 01 May 2026 11:00:00 GMT", now) == 0
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
+
+
+def test_each_path_names_the_oauth_scope_area_it_needs() -> None:
+    from app.intervals.client import scope_area
+
+    assert scope_area("/athlete/i1") == "SETTINGS"
+    assert scope_area("/athlete/i1/activities") == "ACTIVITY"
+    assert scope_area("/athlete/i1/activities-around") == "ACTIVITY"
+    assert scope_area("/athlete/i1/power-curves.json") == "ACTIVITY"
+    assert scope_area("/activity/i55/streams.json") == "ACTIVITY"
+    assert scope_area("/activity/i55/messages") == "CHATS"
+    assert scope_area("/athlete/i1/wellness/2026-05-01") == "WELLNESS"
+    assert scope_area("/athlete/i1/wellness-bulk") == "WELLNESS"
+    assert scope_area("/athlete/i1/events/bulk") == "CALENDAR"
+    assert scope_area("/athlete/i1/duplicate-events") == "CALENDAR"
+    assert scope_area("/athlete/i1/workouts") == "LIBRARY"
+    assert scope_area("/athlete/i1/sport-settings/Ride") == "SETTINGS"
+    assert scope_area("/athletes") is None
+    assert scope_area("/disconnect-app") is None
+
+
+async def test_write_with_a_read_only_token_names_the_write_permission(
+    client: IntervalsClient, fake: FakeIntervals
+) -> None:
+    from app.intervals.errors import MissingPermission
+
+    scope = "WELLNESS:READ,SETTINGS:READ"
+    token = BearerToken(fake.oauth.issue_token(LENA.id, scope=scope), scope=scope)
+    with pytest.raises(MissingPermission, match="WELLNESS:WRITE permission"):
+        await client.session(token).update_wellness("2026-05-01", {"weight": 60})
+    assert len(fake.requests) == 0  # the stored scope answered; Intervals.icu was not asked
+    session = client.session(BearerToken(fake.oauth.issue_token(LENA.id, scope=scope)))
+    with pytest.raises(MissingPermission, match="WELLNESS:WRITE permission"):
+        await session.update_wellness("2026-05-01", {"weight": 60})  # scope unknown: asked
+    assert [r.path.rsplit("/", 2)[-2:] for r in fake.requests][-1] == ["athlete", "0"]

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from app.intervals import ApiKey, BearerToken, CredentialRejected, IntervalsClient
+from app.intervals.errors import MissingPermission
 from tests.fake_intervals import DEFAULT_OAUTH_CLIENT, FakeIntervals
 from tests.fake_intervals.data import generate
 from tests.intervals.conftest import AROHA, COACH, LENA, SAM, TODAY, VirtualTime, make_client
@@ -215,7 +216,7 @@ async def test_fake_oauth_flow(http: httpx.AsyncClient, fake: FakeIntervals) -> 
     session = gateway.session(BearerToken(token["access_token"]))
     assert (await session.list_wellness())[0].id <= TODAY
     assert fake.requests.last.auth == "bearer" and fake.requests.last.athlete == AROHA.id
-    with pytest.raises(CredentialRejected, match="permission"):  # CALENDAR not granted
+    with pytest.raises(MissingPermission, match="CALENDAR permission"):  # not granted
         await session.list_events()
     assert fake.requests.last.status == 403
     await session.disconnect_app()

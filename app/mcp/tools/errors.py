@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import math
+
 from app.intervals import errors as upstream
 from app.intervals.ids import InvalidId
 
@@ -25,6 +27,13 @@ class ReauthRequired(ToolFailure):
             "Intervals.icu rejected the stored API key or token. Reconnect this app to the gateway "
             "(sign in again); the sign-in page will ask for a new key."
         )
+
+
+class UpstreamSlow(ToolFailure):
+    """Intervals.icu did not answer within the tool call's time limit."""
+
+    def __init__(self) -> None:
+        super().__init__("Intervals.icu is slow to answer right now; try again in a minute.")
 
 
 EXPECTED_ERRORS: tuple[type[Exception], ...] = (upstream.IntervalsError, ValueError)
@@ -49,14 +58,24 @@ def describe(error: Exception, what: str) -> ToolFailure:
         return CredentialFailed(error.message)
     if isinstance(error, upstream.NotFound):
         return not_found(what)
+    if isinstance(error, upstream.MissingPermission):
+        return ToolFailure(error.message)
     if isinstance(error, upstream.AccessDenied):
         return ToolFailure(
             f"Your athlete has no access to {what} on Intervals.icu (it belongs to someone else "
             "or was not shared with you)."
         )
+    if isinstance(error, upstream.GatewayBudgetExhausted):
+        seconds = max(1, math.ceil(error.retry_after))
+        return ToolFailure(
+            "This gateway's share of the Intervals.icu request budget is used up; "
+            f"try again in {seconds} s."
+        )
     if isinstance(error, upstream.RateLimited):
-        seconds = max(1, round(error.retry_after))
+        seconds = max(1, math.ceil(error.retry_after))
         return ToolFailure(f"Intervals.icu is busy (rate limited); try again in {seconds} s.")
+    if isinstance(error, upstream.UpstreamTimeout):
+        return UpstreamSlow()
     if isinstance(error, upstream.UpstreamUnavailable):
         return ToolFailure("Intervals.icu is not answering right now; try again in a minute.")
     if isinstance(error, upstream.ValidationFailed):
