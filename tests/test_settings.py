@@ -97,6 +97,7 @@ def test_test_only_settings_are_refused_with_a_public_base_url(
     monkeypatch.setenv("GATEWAY_BASE_URL", "http://127.0.0.1:8000")
     assert load_settings().is_local  # accepted for local test runs
 
+
 def test_per_athlete_upstream_share_must_fit_a_quarter_of_the_pool(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

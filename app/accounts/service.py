@@ -3,6 +3,7 @@ and deletion of everything that belonged to an athlete."""
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,7 @@ from app.accounts.upstream import AthleteProfile
 from app.db.models import Athlete, Credential, Grant, OAuthClient
 from app.oauth.grants import revoke_athlete_tokens, revoke_grant
 from app.vault.crypto import Vault, VaultError
-from app.vault.store import build_credential, load_credential, save_credential
+from app.vault.store import save_credential
 
 
 async def upsert_athlete(db: AsyncSession, profile: AthleteProfile, now: datetime) -> Athlete:
@@ -61,13 +62,16 @@ async def _holds_credential(
     db: AsyncSession, vault: Vault, athlete_pk: int, kind: str, secret: str
 ) -> bool:
     """Whether the athlete has no credential yet or already stores exactly this one."""
+    row = await db.scalar(select(Credential).where(Credential.athlete_id == athlete_pk))
+    if row is None:
+        return True
+    if row.kind != kind:
+        return False
     try:
-        stored = await load_credential(db, vault, athlete_pk)
+        stored = vault.decrypt(row.key_id, row.ciphertext, athlete_pk, row.kind)
     except VaultError:
         return False
-    if stored is None:
-        return True
-    return stored.kind == kind and stored.credential == build_credential(kind, secret)
+    return hmac.compare_digest(stored.encode(), secret.encode())
 
 
 @dataclass(frozen=True)

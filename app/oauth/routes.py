@@ -91,8 +91,8 @@ def error_page(request: Request, message: str, status_code: int = 400) -> Respon
 
 
 def browser_address(request: Request) -> str:
-    """The address a metadata-document fetch is charged to (the browser's)."""
-    return request.client.host if request.client else "unknown"
+    """The address a metadata-document fetch is charged to (the browser's; IPv6 by /64)."""
+    return client_limiter_key(request)
 
 
 def signin_redirect(params: Mapping[str, str]) -> RedirectResponse:

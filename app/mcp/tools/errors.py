@@ -6,10 +6,9 @@ never a stack trace, never upstream text that could carry a credential.
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-
-import math
 
 from app.intervals import errors as upstream
 from app.intervals.ids import InvalidId
