@@ -140,6 +140,8 @@ def test_consent_page_names_client_host_and_scopes_in_plain_words(gateway: Gatew
     assert "Ada Lovelace" in page.text
     assert page.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    # hardening 7: the 303 to a registered [::1] redirect URI is a form action too
+    assert "http://[::1]:*" in page.headers["content-security-policy"]
     assert "access-control-allow-origin" not in page.headers
     assert "csrf" in page.headers.get("set-cookie", "")
 

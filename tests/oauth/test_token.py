@@ -195,6 +195,17 @@ def test_grace_retry_when_the_refresh_response_was_lost(gateway: Gateway) -> Non
     assert not gateway.access_token_usable(onward.json()["access_token"])
 
 
+def test_grace_ends_a_minute_after_rotation(gateway: Gateway) -> None:
+    """Hardening 1: a rotated refresh token is only retried within ~60 s; later it is reuse."""
+    client_id, first = gateway.connect()
+    lost = gateway.refresh(client_id, first["refresh_token"]).json()
+    gateway.advance(61)
+    late = gateway.refresh(client_id, first["refresh_token"])
+    assert late.status_code == 400 and late.json()["error"] == "invalid_grant"
+    assert not gateway.access_token_usable(lost["access_token"])
+    assert gateway.grants()[0].revoked_at is not None
+
+
 def test_refresh_may_narrow_scope_but_not_widen(gateway: Gateway) -> None:
     client_id = gateway.register()["client_id"]
     tokens = gateway.exchange(client_id, gateway.authorize(client_id, scopes=["mcp.read"])).json()
