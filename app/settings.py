@@ -182,6 +182,15 @@ class Settings(BaseSettings):
         description="Registrations allowed per client address per hour (loose: vendors share "
         "egress addresses).",
     )
+    oauth_client_auth_failures_per_address: int = Field(
+        10,
+        ge=1,
+        description="Failed client authentications at /token and /revoke allowed per client_id "
+        "and client address within oauth_client_auth_window_seconds; then 429.",
+    )
+    oauth_client_auth_window_seconds: int = Field(
+        300, ge=1, description="Sliding window for the failed client authentication limit."
+    )
     oauth_abandoned_client_seconds: int = Field(
         7 * 86400,
         ge=3600,

@@ -9,10 +9,11 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.sessions import current_athlete, request_clock
 from app.db.engine import transaction
-from app.db.models import Athlete
+from app.db.models import Athlete, OAuthClient, utcnow
 from app.oauth import metadata
 from app.oauth.authorize import (
     AuthorizationRequest,
@@ -26,7 +27,7 @@ from app.oauth.authorize import (
     validate_request,
     verify_target,
 )
-from app.oauth.clients import authenticate_client, presented_credentials
+from app.oauth.clients import PresentedCredentials, authenticate_client, presented_credentials
 from app.oauth.consent import APPROVE, SCOPE_FIELD, approved_scopes, consent_view, issue_code
 from app.oauth.cors import OAuthCors
 from app.oauth.errors import OAuthError, error_response, invalid_request, json_no_store
@@ -37,7 +38,7 @@ from app.oauth.registration import (
     registration_response,
 )
 from app.oauth.revocation import revoke_token
-from app.oauth.runtime import OAuthRuntime, oauth_runtime
+from app.oauth.runtime import OAuthRuntime, address_key, oauth_runtime
 from app.oauth.token_endpoint import grant_tokens
 from app.settings import Settings
 from app.web.cookies import cookie_policy
@@ -50,7 +51,12 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 
 def install_oauth(app: FastAPI, settings: Settings) -> None:
     """Add the OAuth endpoints, their CORS policy and per-app state to `app`."""
-    app.state.oauth = OAuthRuntime.create(settings)
+
+    def app_seconds() -> float:
+        """The app's clock (tests replace ``app.state.clock``) in seconds, for the limiters."""
+        return float(getattr(app.state, "clock", utcnow)().timestamp())
+
+    app.state.oauth = OAuthRuntime.create(settings, clock=app_seconds)
     app.add_middleware(OAuthCors)
     app.include_router(router)
 
@@ -71,6 +77,11 @@ async def protected_resource_metadata(request: Request) -> JSONResponse:
 
 
 # -- authorization endpoint (RFC 6749 §3.1, §4.1.1) -------------------------------------------
+
+
+def client_address(request: Request) -> str:
+    """The address the per-address limits are keyed on (one place to change)."""
+    return request.client.host if request.client else "unknown"
 
 
 def error_page(request: Request, message: str, status_code: int = 400) -> Response:
@@ -191,6 +202,26 @@ async def read_form(request: Request) -> dict[str, str]:
     return values
 
 
+async def checked_client(
+    request: Request, db: AsyncSession, presented: PresentedCredentials
+) -> OAuthClient:
+    """Client authentication (RFC 6749 §2.3), refused with 429 once a client_id has failed too
+    often from one address, before any (possibly scrypt) secret check is made."""
+    limiter = oauth_runtime(request).client_auth_limiter
+    key = f"{presented.client_id[:128]}|{address_key(client_address(request))}"
+    wait = limiter.retry_after(key)
+    if wait is not None:
+        raise OAuthError(
+            "slow_down", "too many failed client authentications; try later", 429, wait
+        )
+    try:
+        return await authenticate_client(db, presented)
+    except OAuthError as error:
+        if error.error == "invalid_client":
+            limiter.record(key)
+        raise
+
+
 @router.post("/token", include_in_schema=False)
 async def token(request: Request) -> Response:
     authorization = request.headers.get("authorization")
@@ -200,7 +231,7 @@ async def token(request: Request) -> Response:
         return error_response(bad)
     async with transaction(request.app.state.sessions) as db:
         try:
-            client = await authenticate_client(db, presented_credentials(form, authorization))
+            client = await checked_client(request, db, presented_credentials(form, authorization))
             issued = await grant_tokens(
                 db, request.app.state.settings, client, form, request_clock(request)()
             )
@@ -219,7 +250,7 @@ async def revoke(request: Request) -> Response:
     try:
         form = await read_form(request)
         async with transaction(request.app.state.sessions) as db:
-            client = await authenticate_client(db, presented_credentials(form, authorization))
+            client = await checked_client(request, db, presented_credentials(form, authorization))
             await revoke_token(db, client, form.get("token", ""), request_clock(request)())
     except OAuthError as error:
         return error_response(error, basic_auth_attempted=bool(authorization))
@@ -232,7 +263,7 @@ async def revoke(request: Request) -> Response:
 @router.post("/register", include_in_schema=False)
 async def register(request: Request) -> Response:
     runtime = oauth_runtime(request)
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     wait = runtime.register_limiter.retry_after(address)
     if wait is not None:
         response = error_response(OAuthError("slow_down", "too many registrations", 429))

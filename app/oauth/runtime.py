@@ -1,7 +1,11 @@
-"""Per-app OAuth state: the metadata document cache and the registration limiter."""
+"""Per-app OAuth state: the metadata document cache, the registration limiter and the limiter
+of failed client authentications (all on the app's clock, so tests can move time)."""
 
 from __future__ import annotations
 
+import ipaddress
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -20,14 +24,36 @@ class OAuthRuntime:
     settings: Settings
     documents: ClientDocumentResolver
     register_limiter: AttemptLimiter
+    client_auth_limiter: AttemptLimiter
 
     @classmethod
-    def create(cls, settings: Settings) -> OAuthRuntime:
+    def create(cls, settings: Settings, clock: Callable[[], float] = time.time) -> OAuthRuntime:
         return cls(
             settings=settings,
             documents=ClientDocumentResolver(settings),
-            register_limiter=AttemptLimiter(settings.oauth_register_per_address_per_hour, HOUR),
+            register_limiter=AttemptLimiter(
+                settings.oauth_register_per_address_per_hour, HOUR, clock
+            ),
+            client_auth_limiter=AttemptLimiter(
+                settings.oauth_client_auth_failures_per_address,
+                settings.oauth_client_auth_window_seconds,
+                clock,
+            ),
         )
+
+
+def address_key(address: str) -> str:
+    """The limiter key of a client address: IPv6 addresses are grouped by their /64 (one
+    subscriber usually holds a whole /64), IPv4 and anything unparsable are kept as they are."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:64]
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 def oauth_runtime(request: Request) -> OAuthRuntime:
