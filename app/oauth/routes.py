@@ -20,6 +20,7 @@ from app.oauth.authorize import (
     UnverifiedRedirectError,
     VerifiedTarget,
     check_identity_params,
+    error_redirect_trusted,
     error_redirect_url,
     fetch_client_document,
     single_params,
@@ -99,7 +100,8 @@ def signin_redirect(params: Mapping[str, str]) -> RedirectResponse:
 async def _checked_request(
     request: Request, items: list[tuple[str, str]], redirect_status: int
 ) -> AuthorizationRequest | Response:
-    """Stage one (error page on failure), then stage two (error redirect with `iss`).
+    """Stage one (error page on failure), then stage two (error redirect with `iss`, or the
+    error page while the redirect URI is not trusted: RFC 9700 §4.11.2).
 
     A metadata document is fetched first, outside any database transaction.
     """
@@ -115,6 +117,11 @@ async def _checked_request(
     try:
         return validate_request(target, params, repeated, settings)
     except OAuthError as error:
+        async with transaction(request.app.state.sessions) as db:
+            athlete = await current_athlete(request, db)
+            trusted = await error_redirect_trusted(db, target, athlete.id if athlete else None)
+        if not trusted:
+            return error_page(request, f"The application's request is invalid ({error}).")
         return error_redirect(request, target, error, redirect_status)
 
 

@@ -95,3 +95,52 @@ def test_total_number_of_dynamic_clients_is_capped(make_gateway: GatewayFactory)
     capped.register()
     full = capped.http.post(f"{capped.base}/register", json={"redirect_uris": [CLAUDE_CALLBACK]})
     assert full.status_code == 503
+
+
+def test_client_names_with_terminal_or_bidi_controls_are_refused(gateway: Gateway) -> None:
+    """L9: a client_name must be printable (no C0/C1 escapes, no bidi overrides)."""
+    url = f"{gateway.base}/register"
+    for name in ("Claude\x1b[1A\x1b[2K", "Claude\x9b2J", "Chat\u202egpt", "a\u2066b", "x\ny"):
+        response = gateway.http.post(
+            url, json={"client_name": name, "redirect_uris": [CLAUDE_CALLBACK]}
+        )
+        assert response.status_code == 400, name
+        assert response.json()["error"] == "invalid_client_metadata"
+        assert "client_name" in response.json()["error_description"]
+    assert gateway.register(client_name="Claude Code \u2013 Zürich 🚴")["client_name"]
+
+
+def test_metadata_sizes_are_bounded_with_clear_errors(gateway: Gateway) -> None:
+    """H1: at most 10 redirect URIs of at most 2000 characters; echoed fields at most 2000."""
+    url = f"{gateway.base}/register"
+    many = [f"https://app.example/cb{i}" for i in range(11)]
+    too_many = gateway.http.post(url, json={"redirect_uris": many})
+    assert too_many.status_code == 400 and "at most 10" in too_many.json()["error_description"]
+    long_uri = "https://app.example/" + "a" * 2000
+    too_long = gateway.http.post(url, json={"redirect_uris": [long_uri]})
+    assert too_long.status_code == 400 and "2000" in too_long.json()["error_description"]
+    for field in ("software_id", "client_uri", "client_name"):
+        value = "https://app.example/" + "s" * 2000
+        response = gateway.http.post(url, json={"redirect_uris": [CLAUDE_CALLBACK], field: value})
+        assert response.status_code == 400, field
+        assert response.json()["error"] == "invalid_client_metadata"
+        assert field in response.json()["error_description"]
+    assert len(gateway.register(redirect_uris=many[:10])["redirect_uris"]) == 10
+
+
+def test_redirect_uris_whose_shown_host_is_not_the_real_host_are_refused(
+    gateway: Gateway,
+) -> None:
+    """M5: userinfo, or an authority a browser parses differently, is refused."""
+    url = f"{gateway.base}/register"
+    for uri in (
+        "https://chatgpt.com%2Fconnector_platform_oauth_redirect@evil.example/cb",
+        "https://user@claude.ai/api/mcp/auth_callback",
+        "https://claude.ai%5C@evil.example/cb",
+        "https://evil.example%2F.claude.ai/cb",
+        "https://evil.example\\.claude.ai/cb",
+        "http://127.0.0.1@evil.example/cb",
+    ):
+        response = gateway.http.post(url, json={"client_name": "ChatGPT", "redirect_uris": [uri]})
+        assert response.status_code == 400, uri
+        assert response.json()["error"] == "invalid_redirect_uri"
