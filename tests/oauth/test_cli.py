@@ -121,6 +121,7 @@ def test_add_refuses_bad_input(cli_env: Gateway, capsys: pytest.CaptureFixture[s
     bad = [
         ("--client-id", "https://x.example/doc", "--redirect-uri", CHATGPT_CALLBACK),
         ("--client-id", "ok_id", "--redirect-uri", "http://evil.example/cb"),
+        ("--client-id", "ok_id", "--redirect-uri", "https://chatgpt.com%2F@evil.example/cb"),
     ]
     for extra in bad:
         status, _, err = _run(capsys, *base, *extra)
