@@ -53,6 +53,7 @@ from app.intervals.errors import AccessDenied, IntervalsError
 from app.settings import Settings
 from app.vault.crypto import Vault
 from app.vault.store import KIND_API_KEY, KIND_OAUTH_TOKEN, save_credential
+from app.web.body_limit import read_small_form
 from app.web.cookies import cookie_policy
 from app.web.csrf import CSRF_FIELD, csrf_token, csrf_valid, remember_csrf_token
 from app.web.templates import templates
@@ -121,7 +122,7 @@ def _client_address(request: Request) -> str:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
+    form = await read_small_form(request)
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 

@@ -42,12 +42,12 @@ from app.oauth.revocation import revoke_token
 from app.oauth.runtime import OAuthRuntime, address_key, oauth_runtime
 from app.oauth.token_endpoint import grant_tokens
 from app.settings import Settings
+from app.web.body_limit import FORM_TYPE, FormRejected, media_type, read_small_form
 from app.web.cookies import cookie_policy
 from app.web.csrf import csrf_token, csrf_valid, remember_csrf_token
 from app.web.templates import templates
 
 router = APIRouter()
-FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 def install_oauth(app: FastAPI, settings: Settings) -> None:
@@ -165,7 +165,7 @@ def render_consent(request: Request, auth: AuthorizationRequest, athlete: Athlet
 @router.post("/authorize", include_in_schema=False)
 async def decide(request: Request) -> Response:
     """The consent form: approve (possibly fewer scopes) or deny; redirect back with `iss`."""
-    form = await request.form()
+    form = await read_small_form(request)
     items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     settings: Settings = request.app.state.settings
     checked = await _checked_request(request, items, redirect_status=303)
@@ -197,9 +197,12 @@ def _target_of(auth: AuthorizationRequest) -> VerifiedTarget:
 
 async def read_form(request: Request) -> dict[str, str]:
     """The urlencoded body; repeated parameters are refused (RFC 6749 §3.2)."""
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
+    if media_type(request.headers.get("content-type")) != FORM_TYPE:
         raise invalid_request(f"the body must be {FORM_TYPE}")
-    form = await request.form()
+    try:
+        form = await read_small_form(request)
+    except FormRejected as error:
+        raise invalid_request(str(error.detail)) from None
     values: dict[str, str] = {}
     for key, value in form.multi_items():
         if key in values:
