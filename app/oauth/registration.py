@@ -14,7 +14,6 @@ from typing import Any
 
 from authlib.oauth2.rfc7591 import ClientMetadataClaims
 from joserfc.errors import JoseError
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import OAuthClient
@@ -157,15 +156,22 @@ def parse_registration(body: Any) -> Registration:
     )
 
 
-async def dynamic_client_count(db: AsyncSession) -> int:
-    count = await db.scalar(
-        select(func.count()).select_from(OAuthClient).where(OAuthClient.origin == DYNAMIC)
-    )
-    return int(count or 0)
+def stored_name(registration: Registration) -> str:
+    return registration.client_name or "Unnamed client"
+
+
+def stored_metadata(registration: Registration) -> dict[str, Any]:
+    """The columns a registration is stored with, as compared when reusing a client."""
+    return {
+        "redirect_uris": registration.redirect_uris,
+        "grant_types": registration.grant_types,
+        "scope": registration.scope,
+        "client_metadata": {"response_types": registration.response_types, **registration.extra},
+    }
 
 
 async def register_client(
-    db: AsyncSession, registration: Registration, now: datetime
+    db: AsyncSession, registration: Registration, now: datetime, id_prefix: str = DYNAMIC_ID_PREFIX
 ) -> tuple[OAuthClient, str | None]:
     """Store the client; returns it and its secret (shown once) for confidential clients."""
     secret = (
@@ -174,16 +180,13 @@ async def register_client(
         else None
     )
     client = OAuthClient(
-        client_id=DYNAMIC_ID_PREFIX + secrets.token_urlsafe(18),
+        client_id=id_prefix + secrets.token_urlsafe(18),
         origin=DYNAMIC,
-        name=registration.client_name or "Unnamed client",
+        name=stored_name(registration),
         secret_hash=hash_generated_secret(secret) if secret else None,
         token_endpoint_auth_method=registration.token_endpoint_auth_method,
-        redirect_uris=registration.redirect_uris,
-        grant_types=registration.grant_types,
-        scope=registration.scope,
-        client_metadata={"response_types": registration.response_types, **registration.extra},
         created_at=now,
+        **stored_metadata(registration),
     )
     db.add(client)
     await db.flush()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Request
@@ -33,10 +34,19 @@ from app.oauth.consent import APPROVE, SCOPE_FIELD, approved_scopes, consent_vie
 from app.oauth.cors import OAuthCors
 from app.oauth.errors import OAuthError, error_response, invalid_request, json_no_store
 from app.oauth.registration import (
-    dynamic_client_count,
+    Registration,
     parse_registration,
     register_client,
     registration_response,
+    stored_metadata,
+    stored_name,
+)
+from app.oauth.registration_capacity import (
+    POOL_PREFIXES,
+    lock_registrations,
+    pool_size,
+    registration_pool,
+    reusable_client,
 )
 from app.oauth.revocation import revoke_token
 from app.oauth.runtime import OAuthRuntime, address_key, oauth_runtime
@@ -272,25 +282,46 @@ async def revoke(request: Request) -> Response:
 
 @router.post("/register", include_in_schema=False)
 async def register(request: Request) -> Response:
+    """RFC 7591 §3.1 with the capacity rules of app/oauth/registration_capacity.py."""
     runtime = oauth_runtime(request)
-    address = client_address(request)
-    wait = runtime.register_limiter.retry_after(address)
-    if wait is not None:
-        response = error_response(OAuthError("slow_down", "too many registrations", 429))
-        response.headers["Retry-After"] = str(wait)
-        return response
-    runtime.register_limiter.record(address)
     try:
         registration = parse_registration(json.loads(await request.body() or b"null"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return error_response(OAuthError("invalid_client_metadata", "the body must be JSON"))
     except OAuthError as error:
         return error_response(error)
-    async with transaction(request.app.state.sessions) as db:
-        if await dynamic_client_count(db) >= runtime.settings.oauth_dynamic_clients_max:
-            return error_response(
-                OAuthError("temporarily_unavailable", "registration is full; try later", 503)
-            )
-        client, secret = await register_client(db, registration, request_clock(request)())
-        body = registration_response(client, secret)
+    pool = registration_pool(registration.redirect_uris)
+    limiter, key = runtime.register_limiters[pool], address_key(client_address(request))
+    wait = limiter.retry_after(key)
+    if wait is not None:
+        return error_response(OAuthError("slow_down", "too many registrations", 429, wait))
+    limiter.record(key)
+    try:
+        body = await _store_registration(request, runtime, registration, pool)
+    except OAuthError as error:
+        return error_response(error)
     return json_no_store(body, 201)
+
+
+async def _store_registration(
+    request: Request, runtime: OAuthRuntime, registration: Registration, pool: str
+) -> dict[str, Any]:
+    """Reuse an identical unused client, else insert one if the pool has room (atomically)."""
+    cap = runtime.settings.oauth_dynamic_clients_max
+    async with runtime.register_lock, transaction(request.app.state.sessions) as db:
+        await lock_registrations(db)
+        reused = await reusable_client(
+            db,
+            stored_name(registration),
+            registration.token_endpoint_auth_method,
+            stored_metadata(registration),
+        )
+        if reused is not None:
+            return registration_response(reused, None)
+        count = await pool_size(db, pool)
+        runtime.cap_warning.check(pool, count + 1, cap)
+        if count >= cap:
+            raise OAuthError("temporarily_unavailable", "registration is full; try later", 503)
+        now = request_clock(request)()
+        client, secret = await register_client(db, registration, now, POOL_PREFIXES[pool])
+        return registration_response(client, secret)
