@@ -30,7 +30,9 @@ def _without_port(uri: str) -> str:
 # What an authority may contain so that the host shown on the consent page is the host a WHATWG
 # URL parser (the browser) will reach: letters, digits, '.', '-', an optional port, or an IPv6
 # literal. No userinfo ('@'), no percent-encoding, no backslash (a browser reads '\\' as '/').
-_PLAIN_AUTHORITY = re.compile(r"(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?", re.IGNORECASE)
+_PLAIN_AUTHORITY = re.compile(
+    r"(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?", re.IGNORECASE | re.ASCII
+)
 
 
 def plain_authority(netloc: str) -> bool:

@@ -95,6 +95,17 @@ def _junk(gateway: Gateway, n: int) -> httpx.Response:
     return gateway.http.post(f"{gateway.base}/register", json=body)
 
 
+def test_deeply_nested_registration_json_is_a_clear_error(gateway: Gateway) -> None:
+    """Hardening 2 at /register: nesting past the parser's limit is a 400, not a 500."""
+    response = gateway.http.post(
+        f"{gateway.base}/register",
+        content=b"[" * 20_000,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_client_metadata"
+
+
 def test_registrations_per_address_are_limited(make_gateway: GatewayFactory) -> None:
     limited = make_gateway(oauth_register_per_address_per_hour=3)
     for n in range(3):
@@ -222,6 +233,8 @@ def test_redirect_uris_whose_shown_host_is_not_the_real_host_are_refused(
         "https://evil.example%2F.claude.ai/cb",
         "https://evil.example\\.claude.ai/cb",
         "http://127.0.0.1@evil.example/cb",
+        "https://ex\u00e4mple.com/cb",  # IDN: must be registered as punycode (xn--)
+        "https://\u017flack.com/cb",  # long s: a browser maps it to "s"
     ):
         response = gateway.http.post(url, json={"client_name": "ChatGPT", "redirect_uris": [uri]})
         assert response.status_code == 400, uri
