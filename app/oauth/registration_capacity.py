@@ -26,12 +26,22 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Grant, OAuthClient
 from app.oauth.clients import DYNAMIC, NONE
+from app.oauth.errors import OAuthError
+from app.oauth.registration import (
+    Registration,
+    register_client,
+    registration_response,
+    stored_metadata,
+    stored_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -132,3 +142,30 @@ async def reusable_client(
         .limit(REUSE_CANDIDATES)
     )
     return next((c for c in candidates if _same_metadata(c, wanted)), None)
+
+
+async def admit_registration(
+    db: AsyncSession,
+    registration: Registration,
+    pool: str,
+    cap: int,
+    now: datetime,
+    warning: CapWarning,
+) -> dict[str, Any]:
+    """The RFC 7591 §3.2.1 response: an identical unused client reused, else a new client if
+    `pool` has room; raises 503 `temporarily_unavailable` when it is full. Call it under
+    :func:`lock_registrations` (and the process lock) so that count and insert are atomic."""
+    reused = await reusable_client(
+        db,
+        stored_name(registration),
+        registration.token_endpoint_auth_method,
+        stored_metadata(registration),
+    )
+    if reused is not None:
+        return registration_response(reused, None)
+    count = await pool_size(db, pool)
+    warning.check(pool, count + 1, cap)
+    if count >= cap:
+        raise OAuthError("temporarily_unavailable", "registration is full; try later", 503)
+    client, secret = await register_client(db, registration, now, POOL_PREFIXES[pool])
+    return registration_response(client, secret)

@@ -33,20 +33,11 @@ from app.oauth.clients import PresentedCredentials, authenticate_client, present
 from app.oauth.consent import APPROVE, SCOPE_FIELD, approved_scopes, consent_view, issue_code
 from app.oauth.cors import OAuthCors
 from app.oauth.errors import OAuthError, error_response, invalid_request, json_no_store
-from app.oauth.registration import (
-    Registration,
-    parse_registration,
-    register_client,
-    registration_response,
-    stored_metadata,
-    stored_name,
-)
+from app.oauth.registration import Registration, parse_registration
 from app.oauth.registration_capacity import (
-    POOL_PREFIXES,
+    admit_registration,
     lock_registrations,
-    pool_size,
     registration_pool,
-    reusable_client,
 )
 from app.oauth.revocation import revoke_token
 from app.oauth.runtime import OAuthRuntime, address_key, oauth_runtime
@@ -308,20 +299,7 @@ async def _store_registration(
 ) -> dict[str, Any]:
     """Reuse an identical unused client, else insert one if the pool has room (atomically)."""
     cap = runtime.settings.oauth_dynamic_clients_max
+    now = request_clock(request)()
     async with runtime.register_lock, transaction(request.app.state.sessions) as db:
         await lock_registrations(db)
-        reused = await reusable_client(
-            db,
-            stored_name(registration),
-            registration.token_endpoint_auth_method,
-            stored_metadata(registration),
-        )
-        if reused is not None:
-            return registration_response(reused, None)
-        count = await pool_size(db, pool)
-        runtime.cap_warning.check(pool, count + 1, cap)
-        if count >= cap:
-            raise OAuthError("temporarily_unavailable", "registration is full; try later", 503)
-        now = request_clock(request)()
-        client, secret = await register_client(db, registration, now, POOL_PREFIXES[pool])
-        return registration_response(client, secret)
+        return await admit_registration(db, registration, pool, cap, now, runtime.cap_warning)
