@@ -4,6 +4,7 @@ passes the limit; form endpoints refuse multipart and parse only a few small fie
 
 from __future__ import annotations
 
+import json
 import socket
 from urllib.parse import urlsplit
 
@@ -26,16 +27,16 @@ UNAUTHENTICATED_POSTS = [
 ]
 
 
-def raw_post(base: str, path: str, headers: dict[str, str], chunks: list[bytes]) -> int:
-    """POST over a plain socket (so a body can be announced but never sent, or streamed in
-    chunks) and return the response status. Waits at most 10 s for the answer."""
+def raw_post(base: str, path: str, headers: dict[str, str], body: bytes = b"") -> int:
+    """POST over a plain socket (so a body can be announced but never sent, or sent in
+    chunked encoding without its end) and return the response status. Head and body go out in
+    one write, so the server has everything it will get before it answers and closes (no
+    reset from unread data). Waits at most 10 s for the answer."""
     parts = urlsplit(base)
     head = f"POST {path} HTTP/1.1\r\nHost: {parts.netloc}\r\nConnection: close\r\n"
     head += "".join(f"{name}: {value}\r\n" for name, value in headers.items()) + "\r\n"
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
-        sock.sendall(head.encode())
-        for chunk in chunks:
-            sock.sendall(chunk)
+        sock.sendall(head.encode() + body)
         answer = b""
         while b"\r\n" not in answer:
             received = sock.recv(4096)
@@ -50,11 +51,12 @@ def test_announced_oversized_body_is_refused_before_it_is_sent(gateway: Gateway,
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Content-Length": "10000000"}
     if path == "/register":
         headers["Content-Type"] = "application/json"
-    assert raw_post(gateway.base, path, headers, []) == 413
+    assert raw_post(gateway.base, path, headers) == 413
 
 
 def test_streamed_body_is_cut_at_the_limit(gateway: Gateway) -> None:
-    """A chunked body (no Content-Length) is refused once it passes the route's limit."""
+    """A chunked body (no Content-Length) is refused once it passes the route's limit, before
+    it has ended (the closing zero-length chunk is never sent)."""
     piece = b"a=" + b"b" * 4094
     chunk = f"{len(piece):x}\r\n".encode() + piece + b"\r\n"
     count = FORM_BODY_LIMIT // len(piece) + 2
@@ -62,16 +64,17 @@ def test_streamed_body_is_cut_at_the_limit(gateway: Gateway) -> None:
         "Content-Type": "application/x-www-form-urlencoded",
         "Transfer-Encoding": "chunked",
     }
-    status = raw_post(gateway.base, "/signin", headers, [chunk] * count + [b"0\r\n\r\n"])
-    assert status == 413
+    assert raw_post(gateway.base, "/signin", headers, chunk * count) == 413
 
 
 def test_registration_body_over_the_limit_is_refused_and_nothing_is_stored(
     gateway: Gateway,
 ) -> None:
     big = {"redirect_uris": ["https://claude.ai/api/mcp/auth_callback"], "x": "y" * 40_000}
-    response = gateway.http.post(f"{gateway.base}/register", json=big)
-    assert response.status_code == 413
+    document = json.dumps(big).encode()
+    chunked = f"{len(document):x}\r\n".encode() + document + b"\r\n0\r\n\r\n"
+    headers = {"Content-Type": "application/json", "Transfer-Encoding": "chunked"}
+    assert raw_post(gateway.base, "/register", headers, chunked) == 413
     with gateway.db() as db:
         assert db.scalar(select(func.count()).select_from(OAuthClient)) == 0
 
@@ -98,5 +101,5 @@ def test_mcp_reads_no_body_before_the_bearer_check(gateway: Gateway) -> None:
     """/mcp announces a body within its (larger) limit but sends none: without a valid token
     the answer comes at once, so nothing was read."""
     headers = {"Content-Type": "application/json", "Content-Length": "1000000"}
-    assert raw_post(gateway.base, "/mcp", headers, []) == 401
-    assert raw_post(gateway.base, "/mcp", {**headers, "Content-Length": "99999999"}, []) == 413
+    assert raw_post(gateway.base, "/mcp", headers) == 401
+    assert raw_post(gateway.base, "/mcp", {**headers, "Content-Length": "99999999"}) == 413
