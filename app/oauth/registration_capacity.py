@@ -162,6 +162,7 @@ async def admit_registration(
         stored_metadata(registration),
     )
     if reused is not None:
+        reused.created_at = now  # registered again: its unused-expiry starts over
         return registration_response(reused, None)
     count = await pool_size(db, pool)
     warning.check(pool, count + 1, cap)

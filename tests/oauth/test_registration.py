@@ -128,8 +128,11 @@ def test_total_number_of_dynamic_clients_is_capped(make_gateway: GatewayFactory)
 def test_identical_unused_registrations_share_one_client(gateway: Gateway) -> None:
     """M4: every Claude user registers the same metadata; while unused, one row serves all."""
     first = gateway.register(client_name="Claude")
+    gateway.advance(3600)
     second = gateway.register(client_name="Claude")
     assert second["client_id"] == first["client_id"] and "client_secret" not in second
+    # registered again: its unused-expiry starts over
+    assert second["client_id_issued_at"] == first["client_id_issued_at"] + 3600
     assert gateway.register(client_name="Claude Code")["client_id"] != first["client_id"]
     gateway.authorize(first["client_id"])  # in use now: the next registration gets its own
     assert gateway.register(client_name="Claude")["client_id"] != first["client_id"]
