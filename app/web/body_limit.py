@@ -9,9 +9,10 @@ and refuses a body larger than its route's limit with 413:
 - while streaming (chunked bodies, or a ``Content-Length`` that lies), as soon as the running
   total passes the limit: the route never sees more than the limit.
 
-Nothing is buffered here; a route reads its body as usual. The MCP endpoints keep the larger
-limit a JSON-RPC batch may need, and their bearer guard (app/mcp/auth.py) reads no byte of the
-body before the access token is verified, so an unauthenticated caller cannot make it read any.
+Nothing is buffered here; a route reads its body as usual. The MCP endpoints allow the larger
+limit a JSON-RPC batch may need only to requests that carry a bearer token (others get the
+default limit), and their bearer guard (app/mcp/auth.py) reads no byte of the body before the
+token is verified, so a caller without a valid token cannot make the gateway read any.
 
 Form endpoints parse with :func:`read_small_form`: url-encoded only (multipart, which spools
 file parts to disk, is refused with 415), at most 50 fields of at most 8 KiB each.
@@ -41,10 +42,10 @@ _MCP_PATHS = frozenset({"/mcp", "/sse"})
 _FORM_PATHS = frozenset({"/token", "/revoke", "/signin", "/signout"})
 
 
-def body_limit_for(path: str) -> int:
-    """The largest request body, in bytes, accepted on `path`."""
+def body_limit_for(path: str, has_bearer: bool = False) -> int:
+    """The largest request body, in bytes, accepted on `path` (MCP: with a bearer token)."""
     if path in _MCP_PATHS or path.startswith("/messages/"):
-        return MCP_BODY_LIMIT
+        return MCP_BODY_LIMIT if has_bearer else DEFAULT_BODY_LIMIT
     if path == "/register":
         return REGISTER_BODY_LIMIT
     if path in _FORM_PATHS or path.startswith("/account/"):
@@ -52,13 +53,22 @@ def body_limit_for(path: str) -> int:
     return DEFAULT_BODY_LIMIT
 
 
+def _header(scope: Scope, wanted: bytes) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name.lower() == wanted:
+            return str(value.decode("latin-1")).strip()
+    return None
+
+
 def declared_length(scope: Scope) -> int | None:
     """The ``Content-Length`` of the request, or None when absent or not a number."""
-    for name, value in scope.get("headers", []):
-        if name.lower() == b"content-length":
-            text = value.decode("latin-1").strip()
-            return int(text) if text.isdigit() else None
-    return None
+    text = _header(scope, b"content-length")
+    return int(text) if text is not None and text.isdigit() else None
+
+
+def has_bearer(scope: Scope) -> bool:
+    """Whether the request carries ``Authorization: Bearer …`` (RFC 6750 §2.1), valid or not."""
+    return (_header(scope, b"authorization") or "")[:7].lower() == "bearer "
 
 
 class BodyTooLarge(Exception):
@@ -87,7 +97,9 @@ class BodyLimit:
     """ASGI middleware enforcing :func:`body_limit_for` by ``Content-Length`` and while
     streaming; installed outermost by ``create_app``."""
 
-    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int] = body_limit_for) -> None:
+    def __init__(
+        self, app: ASGIApp, limit_for: Callable[[str, bool], int] = body_limit_for
+    ) -> None:
         self.app = app
         self.limit_for = limit_for
 
@@ -95,7 +107,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
+        limit = self.limit_for(scope["path"], has_bearer(scope))
         declared = declared_length(scope)
         if declared is not None and declared > limit:
             await send_too_large(send, limit)

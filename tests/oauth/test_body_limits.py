@@ -98,8 +98,14 @@ def test_token_endpoint_refuses_too_many_fields_as_an_oauth_error(gateway: Gatew
 
 
 def test_mcp_reads_no_body_before_the_bearer_check(gateway: Gateway) -> None:
-    """/mcp announces a body within its (larger) limit but sends none: without a valid token
-    the answer comes at once, so nothing was read."""
+    """/mcp: without a bearer token the small default limit applies; with one (here invalid)
+    the larger MCP limit, but a body announced and never sent gets its 401 at once: nothing is
+    read before the token is verified."""
     headers = {"Content-Type": "application/json", "Content-Length": "1000000"}
-    assert raw_post(gateway.base, "/mcp", headers) == 401
-    assert raw_post(gateway.base, "/mcp", {**headers, "Content-Length": "99999999"}) == 413
+    assert raw_post(gateway.base, "/mcp", headers) == 413
+    small = {**headers, "Content-Length": "1000"}
+    assert raw_post(gateway.base, "/mcp", small) == 401
+    with_token = {**headers, "Authorization": "Bearer gwa_not_a_token"}
+    assert raw_post(gateway.base, "/mcp", with_token) == 401
+    huge = {**with_token, "Content-Length": "99999999"}
+    assert raw_post(gateway.base, "/mcp", huge) == 413
