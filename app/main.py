@@ -21,6 +21,7 @@ from app.oauth.routes import install_oauth
 from app.settings import Settings
 from app.vault.crypto import Vault
 from app.web import health, home
+from app.web.body_limit import BodyLimit
 from app.web.security import PageSecurityHeaders
 from app.web.unavailable import install_unavailable_handler
 
@@ -79,4 +80,5 @@ def create_app(
     install_accounts(app, settings)
     install_oauth(app, settings)
     mount_mcp(app, settings)
+    app.add_middleware(BodyLimit)  # last added, so outermost: before any route reads a body
     return app

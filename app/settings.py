@@ -228,18 +228,43 @@ class Settings(BaseSettings):
         600, ge=10, le=600, description="Lifetime of an authorization code (at most 10 minutes)."
     )
     oauth_dynamic_clients_max: int = Field(
-        10_000, ge=1, description="Total cap on dynamically registered clients (RFC 7591)."
+        10_000,
+        ge=1,
+        description="Cap on dynamically registered clients (RFC 7591), applied separately to "
+        "registrations with known ChatGPT/Claude callbacks and to all others.",
     )
     oauth_register_per_address_per_hour: int = Field(
-        100,
+        20,
         ge=1,
-        description="Registrations allowed per client address per hour (loose: vendors share "
-        "egress addresses).",
+        description="Registrations allowed per client address (IPv6: per /64) per hour, for "
+        "redirect URIs other than the known ChatGPT and Claude callbacks.",
+    )
+    oauth_vendor_register_per_address_per_hour: int = Field(
+        300,
+        ge=1,
+        description="Registrations allowed per client address per hour whose redirect URIs are "
+        "all known ChatGPT or Claude callbacks (their users share a few egress addresses).",
+    )
+    oauth_unused_client_seconds: int = Field(
+        3 * 3600,
+        ge=300,
+        description="A dynamic or metadata-document client that never obtained a grant is purged "
+        "after this long.",
+    )
+    oauth_client_auth_failures_per_address: int = Field(
+        10,
+        ge=1,
+        description="Failed client authentications at /token and /revoke allowed per client_id "
+        "and client address within oauth_client_auth_window_seconds; then 429.",
+    )
+    oauth_client_auth_window_seconds: int = Field(
+        300, ge=1, description="Sliding window for the failed client authentication limit."
     )
     oauth_abandoned_client_seconds: int = Field(
         7 * 86400,
         ge=3600,
-        description="A dynamically registered client without any grant is purged after this long.",
+        description="A dynamic or metadata-document client without a live grant is purged after "
+        "this long.",
     )
     oauth_purge_interval_seconds: int = Field(
         3600,

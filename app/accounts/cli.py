@@ -28,6 +28,7 @@ from app.accounts.service import (
     enable_athlete,
     list_athletes,
 )
+from app.cli_text import terminal_safe
 from app.db.engine import make_async_engine, make_sessionmaker, transaction
 from app.db.models import Athlete, BrowserSession, Credential, utcnow
 from app.intervals.ids import InvalidId
@@ -164,7 +165,7 @@ def cmd_athletes_list(settings: Settings, _args: argparse.Namespace) -> int:
             status = "disabled" if athlete.is_disabled else "active"
             print(
                 f"{athlete.intervals_id}\t{status}\t{kinds.get(athlete.id, 'no-credential')}\t"
-                f"last sign-in {_when(athlete.last_signin_at)}\t{athlete.name}"
+                f"last sign-in {_when(athlete.last_signin_at)}\t{terminal_safe(athlete.name)}"
             )
         print(f"{len(athletes)} athlete(s)")
         return EXIT_OK
@@ -180,7 +181,7 @@ def cmd_athletes_show(settings: Settings, args: argparse.Namespace) -> int:
             select(func.count()).where(BrowserSession.athlete_id == athlete.id)
         )
         lines = [
-            f"athlete      {athlete.intervals_id} ({athlete.name})",
+            f"athlete      {athlete.intervals_id} ({terminal_safe(athlete.name)})",
             f"timezone     {athlete.timezone}",
             f"status       {_status(athlete)}",
             f"created      {_when(athlete.created_at)}",
@@ -190,7 +191,8 @@ def cmd_athletes_show(settings: Settings, args: argparse.Namespace) -> int:
             f"applications {len(apps)}",
         ]
         lines += [
-            f"  - {app.client_name} ({app.scope}), used {_when(app.last_used_at)}" for app in apps
+            f"  - {terminal_safe(app.client_name)} ({app.scope}), used {_when(app.last_used_at)}"
+            for app in apps
         ]
         return "\n".join(lines)
 

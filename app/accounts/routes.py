@@ -57,6 +57,7 @@ from app.mcp.tools.context import zone_or_utc
 from app.settings import Settings
 from app.vault.crypto import Vault
 from app.vault.store import KIND_API_KEY, KIND_OAUTH_TOKEN
+from app.web.body_limit import read_small_form
 from app.web.client_address import client_limiter_key
 from app.web.cookies import cookie_policy
 from app.web.csrf import CSRF_FIELD, csrf_token, csrf_valid, remember_csrf_token
@@ -121,7 +122,7 @@ def _now(request: Request) -> datetime:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
+    form = await read_small_form(request)
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 

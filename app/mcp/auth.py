@@ -156,12 +156,21 @@ async def verify_access_token(
     )
 
 
+class UnreadableJson(Exception):
+    """The body is not JSON the guard can read (too deeply nested for the parser)."""
+
+
 def called_tools(body: bytes) -> list[str]:
-    """Names of the tools a JSON-RPC message (or batch) calls; [] if it calls none."""
+    """Names of the tools a JSON-RPC message (or batch) calls; [] if it calls none.
+
+    Raises UnreadableJson for nesting deeper than the parser's recursion limit (`[` x 100000);
+    other invalid JSON is left to the SDK, which answers its parse error."""
     try:
         payload = json.loads(body)
     except ValueError:
         return []
+    except RecursionError:
+        raise UnreadableJson from None
     messages = payload if isinstance(payload, list) else [payload]
     names = []
     for message in messages:
@@ -229,6 +238,20 @@ def _sdk_user(caller: Caller, issuer: str) -> AuthenticatedUser:
     )
 
 
+async def _parse_error(send: Send) -> None:
+    """400 with the JSON-RPC 2.0 §5.1 parse error (-32700), as the SDK answers invalid JSON."""
+    body = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": None,
+            "error": {"code": -32700, "message": "Parse error: JSON nested too deeply"},
+        }
+    ).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 400, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class BearerGuard:
     """ASGI middleware in front of the MCP transports: 401/403 challenges, caller identity,
     and the 401 a tool call asks for when Intervals.icu rejected the stored credential."""
@@ -271,7 +294,12 @@ class BearerGuard:
                 await self._refuse(send, 413, None)
                 return
             receive = _replay(body, receive)
-            needed = missing_scope(called_tools(body), self.tool_scopes, caller.scopes)
+            try:
+                tools = called_tools(body)
+            except UnreadableJson:
+                await _parse_error(send)
+                return
+            needed = missing_scope(tools, self.tool_scopes, caller.scopes)
             if needed:
                 value = challenge(
                     self.base_url,

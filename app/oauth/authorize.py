@@ -13,9 +13,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import OAuthClient
+from app.db.models import Grant, OAuthClient
 from app.oauth import scopes
 from app.oauth.client_documents import (
     ClientDocument,
@@ -28,11 +29,16 @@ from app.oauth.client_documents import (
     store_document_client,
     unsaved_client,
 )
-from app.oauth.clients import find_client
+from app.oauth.clients import OPERATOR, find_client
 from app.oauth.errors import OAuthError, invalid_request
+from app.oauth.grants import grant_redirect_key
 from app.oauth.metadata import resource_aliases
 from app.oauth.pkce import challenge_problem
-from app.oauth.redirect_uris import is_loopback_redirect, redirect_uri_matches
+from app.oauth.redirect_uris import (
+    is_loopback_redirect,
+    redirect_uri_allowed,
+    redirect_uri_matches,
+)
 from app.settings import Settings
 
 # Parameters carried from the authorization request to the consent form and back.
@@ -144,7 +150,19 @@ async def load_client(
 
 
 def choose_redirect_uri(client: OAuthClient, given: str | None) -> str:
-    """The given URI if registered (loopback port ignored), else the only registered one."""
+    """The given URI if registered (loopback port ignored), else the only registered one; in
+    both cases one whose shown host is the host a browser reaches (security review M5: also
+    for clients stored before that rule)."""
+    chosen = _registered_redirect_uri(client, given)
+    if not redirect_uri_allowed(chosen):
+        raise UnverifiedRedirectError(
+            "This application's redirect URI is not allowed: its address hides the site it "
+            "leads to."
+        )
+    return chosen
+
+
+def _registered_redirect_uri(client: OAuthClient, given: str | None) -> str:
     if given:
         if not redirect_uri_matches(client.redirect_uris, given):
             raise UnverifiedRedirectError(
@@ -155,6 +173,32 @@ def choose_redirect_uri(client: OAuthClient, given: str | None) -> str:
     if len(client.redirect_uris) == 1 and fixed:
         return fixed[0]
     raise UnverifiedRedirectError("This request has no redirect_uri.")
+
+
+async def error_redirect_trusted(
+    db: AsyncSession, target: VerifiedTarget, athlete_id: int | None
+) -> bool:
+    """RFC 9700 §4.11.2: whether an error may be sent to the redirect URI automatically.
+
+    An operator client's URIs were vetted by the operator. A self-registered (dynamic or
+    metadata-document) client's URI is trusted only once the athlete in this browser approved
+    that client (a live grant); before that, errors show the gateway's error page, so the
+    authorization endpoint is no open redirect for whoever registers a client."""
+    if target.client.origin == OPERATOR:
+        return True
+    if athlete_id is None:
+        return False
+    found = await db.scalar(
+        select(Grant.id)
+        .where(
+            Grant.athlete_id == athlete_id,
+            Grant.client_pk == target.client.id,
+            Grant.redirect_key == grant_redirect_key(target.client, target.redirect_uri),
+            Grant.revoked_at.is_(None),
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def check_identity_params(params: dict[str, str], repeated: set[str]) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.cli_text import terminal_safe
 from app.db.engine import make_async_engine, make_sessionmaker, make_sync_engine
 from app.oauth import operator_clients as ops
 from app.oauth import scopes
@@ -73,7 +74,7 @@ def cmd_clients_list(settings: Settings, args: argparse.Namespace) -> int:
             c = row.client
             print(
                 f"{c.client_id}\t{c.origin}\t{c.token_endpoint_auth_method}\t"
-                f"{row.live_grants}\t{c.name}"
+                f"{row.live_grants}\t{terminal_safe(c.name)}"
             )
         return 0
 
@@ -84,12 +85,12 @@ def cmd_clients_show(settings: Settings, args: argparse.Namespace) -> int:
     def work(db: Session) -> int:
         c = ops.get_client(db, args.client_id)
         fields: dict[str, Any] = {
-            "client id": c.client_id,
-            "name": c.name,
+            "client id": terminal_safe(c.client_id),
+            "name": terminal_safe(c.name),
             "origin": c.origin,
             "auth method": c.token_endpoint_auth_method,
             "secret": "(set, hashed)" if c.secret_hash else "(none)",
-            "redirect uris": " ".join(c.redirect_uris),
+            "redirect uris": terminal_safe(" ".join(c.redirect_uris)),
             "scope": c.scope,
             "created": c.created_at.isoformat(timespec="seconds"),
             "secret rotated": c.secret_rotated_at.isoformat(timespec="seconds")

@@ -83,18 +83,15 @@ async def find_client(db: AsyncSession, client_id: str) -> OAuthClient | None:
 async def authenticate_client(db: AsyncSession, presented: PresentedCredentials) -> OAuthClient:
     """The client, if it exists and authenticated with its registered method and secret.
 
-    Raises `invalid_client` (401) otherwise, the same error for every reason so a caller learns
-    nothing about which clients exist. A scrypt secret is verified in a worker thread so the
-    event loop stays free; a generated secret's single SHA-256 is verified inline, so no busy
-    thread pool can delay it.
+    Raises `invalid_client` (401) otherwise, with one fixed description for every reason
+    (unknown client, wrong method, wrong secret) so a caller learns nothing about which clients
+    exist or how they authenticate. A scrypt secret is verified in a worker thread so the event
+    loop stays free (the routes throttle failures beforehand); a generated secret's single
+    SHA-256 is verified inline, so no busy thread pool can delay it.
     """
     client = await find_client(db, presented.client_id)
-    if client is None:
-        raise invalid_client("unknown client")
-    if presented.method != client.token_endpoint_auth_method:
-        raise invalid_client(
-            f"this client must authenticate with {client.token_endpoint_auth_method}"
-        )
+    if client is None or presented.method != client.token_endpoint_auth_method:
+        raise invalid_client()
     if presented.method in CONFIDENTIAL_METHODS:
         secret, stored = presented.secret or "", client.secret_hash
         if is_slow_hash(stored):

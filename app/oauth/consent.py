@@ -7,14 +7,15 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import AuthorizationCode
 from app.oauth import scopes
 from app.oauth.authorize import AuthorizationRequest
+from app.oauth.clients import OPERATOR
 from app.oauth.grants import replace_grant
+from app.oauth.redirect_uris import display_host
 from app.oauth.tokens import CODE_PREFIX, hash_token, new_token
 from app.settings import Settings
 
@@ -34,7 +35,9 @@ class ConsentView:
     """What the consent page shows: who asks, where the athlete returns, and for what."""
 
     client_name: str
+    verified: bool
     redirect_host: str
+    redirect_uri: str
     scopes: list[ScopeChoice]
     params: dict[str, str]
 
@@ -42,11 +45,17 @@ class ConsentView:
 def consent_view(
     request: AuthorizationRequest, in_use: Collection[str] | None = None
 ) -> ConsentView:
-    """``in_use``: the scopes some served tool needs; a requested scope outside it (write
-    access while every tool only reads) is shown unticked. None: every scope is in use."""
+    """The page's facts. The host is the host name a browser will reach (no userinfo, no port;
+    registration refuses authorities that parse differently, and host names are ASCII, so an
+    IDN shows as punycode). A name chosen by the client itself (dynamic registration or
+    metadata document) is marked unverified (security review M5). ``in_use``: the scopes some
+    served tool needs; a requested scope outside it (write access while every tool only reads)
+    is shown unticked. None: every scope is in use."""
     return ConsentView(
         client_name=request.client.name or request.client.client_id,
-        redirect_host=urlsplit(request.redirect_uri).netloc,
+        verified=request.client.origin == OPERATOR,
+        redirect_host=display_host(request.redirect_uri),
+        redirect_uri=request.redirect_uri,
         scopes=[
             ScopeChoice(s, scopes.DESCRIPTIONS[s], in_use is None or s in in_use)
             for s in request.scopes

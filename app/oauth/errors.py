@@ -13,11 +13,18 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 class OAuthError(Exception):
     """A protocol error: `error` is the RFC error code, `description` is safe to show a client."""
 
-    def __init__(self, error: str, description: str = "", status_code: int = 400) -> None:
+    def __init__(
+        self,
+        error: str,
+        description: str = "",
+        status_code: int = 400,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(f"{error}: {description}" if description else error)
         self.error = error
         self.description = description
         self.status_code = status_code
+        self.retry_after = retry_after
 
     def body(self) -> dict[str, str]:
         body = {"error": self.error}
@@ -49,4 +56,6 @@ def error_response(error: OAuthError, basic_auth_attempted: bool = False) -> JSO
     response = json_no_store(error.body(), error.status_code)
     if error.status_code == 401 and basic_auth_attempted:
         response.headers["WWW-Authenticate"] = 'Basic realm="token"'
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
     return response

@@ -1,5 +1,7 @@
-"""Housekeeping: delete expired authorization codes, tokens and browser sessions, and dynamic or
-metadata-document clients that hold no live grant after a while. Operator clients and clients
+"""Housekeeping: delete expired authorization codes, tokens and browser sessions, dynamic or
+metadata-document clients that never obtained a grant after `oauth_unused_client_seconds`
+(hours: abandoned or junk registrations, security review M4), and those that hold no live grant
+after `oauth_abandoned_client_seconds`. Operator clients and clients
 with live grants are never purged. Runs periodically in the server and as
 `intervals-gateway purge`."""
 
@@ -56,7 +58,16 @@ async def purge_expired(db: AsyncSession, settings: Settings, now: datetime) -> 
             ~has_live_grant,
         )
     )
-    return PurgeResult(_count(codes), _count(tokens), _count(sessions), _count(clients))
+    unused = await db.execute(
+        delete(OAuthClient).where(
+            OAuthClient.origin.in_((DYNAMIC, CIMD)),
+            OAuthClient.created_at <= now - timedelta(seconds=settings.oauth_unused_client_seconds),
+            ~exists(select(Grant.id).where(Grant.client_pk == OAuthClient.id)),
+        )
+    )
+    return PurgeResult(
+        _count(codes), _count(tokens), _count(sessions), _count(clients) + _count(unused)
+    )
 
 
 async def purge_once(

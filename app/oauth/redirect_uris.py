@@ -3,6 +3,7 @@ ignored for native clients (RFC 8252 §7.3); https everywhere else."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit, urlunsplit
 
 LOOPBACK_REDIRECT_HOSTS = frozenset({"127.0.0.1", "localhost", "[::1]"})
@@ -26,8 +27,23 @@ def _without_port(uri: str) -> str:
     return urlunsplit(parts._replace(netloc=_netloc_host(parts.netloc)))
 
 
+# What an authority may contain so that the host shown on the consent page is the host a WHATWG
+# URL parser (the browser) will reach: letters, digits, '.', '-', an optional port, or an IPv6
+# literal. No userinfo ('@'), no percent-encoding, no backslash (a browser reads '\\' as '/').
+_PLAIN_AUTHORITY = re.compile(
+    r"(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?", re.IGNORECASE | re.ASCII
+)
+
+
+def plain_authority(netloc: str) -> bool:
+    """True when `netloc` is a bare host (and port): the displayed host is the real host."""
+    return _PLAIN_AUTHORITY.fullmatch(netloc) is not None
+
+
 def redirect_uri_allowed(uri: str) -> bool:
-    """A URI a client may register: absolute https, or http on a loopback host; no fragment."""
+    """A URI a client may register: absolute https, or http on a loopback host; no fragment,
+    no userinfo and nothing in the authority a browser would parse differently (security
+    review M5); ASCII host names only, so an IDN shows as its punycode."""
     try:
         parts = urlsplit(uri)
         _ = parts.port
@@ -35,7 +51,14 @@ def redirect_uri_allowed(uri: str) -> bool:
         return False
     if parts.fragment or "#" in uri or not parts.netloc or any(c.isspace() for c in uri):
         return False
+    if "\\" in uri or not plain_authority(parts.netloc):
+        return False
     return (parts.scheme == "https" and bool(parts.hostname)) or is_loopback_redirect(uri)
+
+
+def display_host(uri: str) -> str:
+    """The host name a browser will be sent to (lower case, no port, no userinfo)."""
+    return (urlsplit(uri).hostname or "").lower()
 
 
 def redirect_uri_matches(registered: list[str], given: str) -> bool:

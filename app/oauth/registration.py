@@ -14,7 +14,6 @@ from typing import Any
 
 from authlib.oauth2.rfc7591 import ClientMetadataClaims
 from joserfc.errors import JoseError
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import OAuthClient
@@ -27,6 +26,10 @@ from app.oauth.secrets_hashing import generate_client_secret, hash_generated_sec
 
 DYNAMIC_ID_PREFIX = "gwd_"
 MAX_NAME = 200
+# Bounds on what one registration may store and echo (security review H1).
+MAX_REDIRECT_URIS = 10
+MAX_URI_CHARS = 2000
+MAX_FIELD_CHARS = 2000
 # Optional RFC 7591 §2 fields echoed back when the client sent them as strings.
 ECHOED_FIELDS = (
     "client_uri",
@@ -69,12 +72,45 @@ def check_syntax(body: dict[str, Any]) -> None:
 def normalise_redirect_uris(value: Any) -> list[str]:
     if not isinstance(value, list) or not value or not all(isinstance(u, str) for u in value):
         raise OAuthError("invalid_redirect_uri", "redirect_uris must be a non-empty list of URIs")
+    if len(value) > MAX_REDIRECT_URIS:
+        raise OAuthError(
+            "invalid_redirect_uri", f"at most {MAX_REDIRECT_URIS} redirect URIs may be registered"
+        )
+    if any(len(u) > MAX_URI_CHARS for u in value):
+        raise OAuthError(
+            "invalid_redirect_uri", f"a redirect URI may have at most {MAX_URI_CHARS} characters"
+        )
     bad = [u for u in value if not redirect_uri_allowed(u)]
     if bad:
         raise OAuthError(
-            "invalid_redirect_uri", "redirect URIs must be https, or http on a loopback host"
+            "invalid_redirect_uri",
+            "redirect URIs must be https, or http on a loopback host, with a plain host name "
+            "(no user name, percent-encoding or backslash in the authority)",
         )
     return list(dict.fromkeys(value))
+
+
+def client_name_of(body: dict[str, Any]) -> str:
+    """The self-chosen display name: printable characters only (no terminal escapes or bidi
+    controls, security review L9), at most MAX_NAME characters; '' when absent."""
+    name = body.get("client_name")
+    if not isinstance(name, str) or not name.strip():
+        return ""
+    name = name.strip()
+    if len(name) > MAX_NAME:
+        raise invalid_metadata(f"client_name may have at most {MAX_NAME} characters")
+    if not name.isprintable():
+        raise invalid_metadata("client_name may contain only printable characters")
+    return name
+
+
+def echoed_fields(body: dict[str, Any]) -> dict[str, str]:
+    """The optional RFC 7591 §2 string fields stored and echoed back, each length-limited."""
+    fields = {k: body[k] for k in ECHOED_FIELDS if isinstance(body.get(k), str) and body[k]}
+    for key, value in fields.items():
+        if len(value) > MAX_FIELD_CHARS:
+            raise invalid_metadata(f"{key} may have at most {MAX_FIELD_CHARS} characters")
+    return fields
 
 
 def _string_list(body: dict[str, Any], key: str, default: list[str]) -> list[str]:
@@ -90,6 +126,8 @@ def parse_registration(body: Any) -> Registration:
     """Validate a registration request body and fill in the defaults."""
     if not isinstance(body, dict):
         raise invalid_metadata("the request body must be a JSON object")
+    name = client_name_of(body)
+    extra = echoed_fields(body)
     check_syntax(body)
     redirect_uris = normalise_redirect_uris(body.get("redirect_uris"))
     method = body.get("token_endpoint_auth_method") or NONE
@@ -107,27 +145,33 @@ def parse_registration(body: Any) -> Registration:
     requested = scopes.known_scopes(
         scopes.parse_scope(raw_scope if isinstance(raw_scope, str) else "")
     )
-    name = body.get("client_name")
     return Registration(
-        client_name=(name.strip()[:MAX_NAME] if isinstance(name, str) and name.strip() else ""),
+        client_name=name,
         redirect_uris=redirect_uris,
         token_endpoint_auth_method=method,
         grant_types=[g for g in GRANT_TYPES if g in requested_grants],
         response_types=["code"],
         scope=scopes.format_scope(requested) or scopes.DEFAULT_CLIENT_SCOPE,
-        extra={k: body[k] for k in ECHOED_FIELDS if isinstance(body.get(k), str) and body[k]},
+        extra=extra,
     )
 
 
-async def dynamic_client_count(db: AsyncSession) -> int:
-    count = await db.scalar(
-        select(func.count()).select_from(OAuthClient).where(OAuthClient.origin == DYNAMIC)
-    )
-    return int(count or 0)
+def stored_name(registration: Registration) -> str:
+    return registration.client_name or "Unnamed client"
+
+
+def stored_metadata(registration: Registration) -> dict[str, Any]:
+    """The columns a registration is stored with, as compared when reusing a client."""
+    return {
+        "redirect_uris": registration.redirect_uris,
+        "grant_types": registration.grant_types,
+        "scope": registration.scope,
+        "client_metadata": {"response_types": registration.response_types, **registration.extra},
+    }
 
 
 async def register_client(
-    db: AsyncSession, registration: Registration, now: datetime
+    db: AsyncSession, registration: Registration, now: datetime, id_prefix: str = DYNAMIC_ID_PREFIX
 ) -> tuple[OAuthClient, str | None]:
     """Store the client; returns it and its secret (shown once) for confidential clients."""
     secret = (
@@ -136,16 +180,13 @@ async def register_client(
         else None
     )
     client = OAuthClient(
-        client_id=DYNAMIC_ID_PREFIX + secrets.token_urlsafe(18),
+        client_id=id_prefix + secrets.token_urlsafe(18),
         origin=DYNAMIC,
-        name=registration.client_name or "Unnamed client",
+        name=stored_name(registration),
         secret_hash=hash_generated_secret(secret) if secret else None,
         token_endpoint_auth_method=registration.token_endpoint_auth_method,
-        redirect_uris=registration.redirect_uris,
-        grant_types=registration.grant_types,
-        scope=registration.scope,
-        client_metadata={"response_types": registration.response_types, **registration.extra},
         created_at=now,
+        **stored_metadata(registration),
     )
     db.add(client)
     await db.flush()

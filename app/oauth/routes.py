@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.sessions import current_athlete, request_clock
 from app.db.engine import retry_when_busy, transaction
-from app.db.models import Athlete
+from app.db.models import Athlete, OAuthClient, utcnow
 from app.mcp.tools.registry import scopes_in_use
 from app.oauth import metadata
 from app.oauth.authorize import (
@@ -20,6 +22,7 @@ from app.oauth.authorize import (
     UnverifiedRedirectError,
     VerifiedTarget,
     check_identity_params,
+    error_redirect_trusted,
     error_redirect_url,
     fetch_client_document,
     single_params,
@@ -28,32 +31,37 @@ from app.oauth.authorize import (
     validate_request,
     verify_target,
 )
-from app.oauth.clients import authenticate_client, presented_credentials
+from app.oauth.clients import PresentedCredentials, authenticate_client, presented_credentials
 from app.oauth.consent import APPROVE, SCOPE_FIELD, approved_scopes, consent_view, issue_code
 from app.oauth.cors import OAuthCors
 from app.oauth.errors import OAuthError, error_response, invalid_request, json_no_store
-from app.oauth.registration import (
-    dynamic_client_count,
-    parse_registration,
-    register_client,
-    registration_response,
+from app.oauth.registration import Registration, parse_registration
+from app.oauth.registration_capacity import (
+    admit_registration,
+    lock_registrations,
+    registration_pool,
 )
 from app.oauth.revocation import revoke_token
 from app.oauth.runtime import OAuthRuntime, oauth_runtime
 from app.oauth.token_endpoint import grant_tokens
 from app.settings import Settings
+from app.web.body_limit import FORM_TYPE, FormRejected, media_type, read_small_form
 from app.web.client_address import client_limiter_key
 from app.web.cookies import cookie_policy
 from app.web.csrf import csrf_token, csrf_valid, remember_csrf_token
 from app.web.templates import templates
 
 router = APIRouter()
-FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 def install_oauth(app: FastAPI, settings: Settings) -> None:
     """Add the OAuth endpoints, their CORS policy and per-app state to `app`."""
-    app.state.oauth = OAuthRuntime.create(settings)
+
+    def app_seconds() -> float:
+        """The app's clock (tests replace ``app.state.clock``) in seconds, for the limiters."""
+        return float(getattr(app.state, "clock", utcnow)().timestamp())
+
+    app.state.oauth = OAuthRuntime.create(settings, clock=app_seconds)
     app.add_middleware(OAuthCors)
     app.include_router(router)
 
@@ -84,6 +92,12 @@ async def sse_protected_resource_metadata(request: Request) -> JSONResponse:
 # -- authorization endpoint (RFC 6749 §3.1, §4.1.1) -------------------------------------------
 
 
+def client_address(request: Request) -> str:
+    """The key the per-address limits count under: the client's address after trusted-proxy
+    handling, IPv6 grouped by /64 (app/web/client_address.py)."""
+    return client_limiter_key(request)
+
+
 def error_page(request: Request, message: str, status_code: int = 400) -> Response:
     return templates.TemplateResponse(
         request, "oauth_error.html", {"message": message}, status_code=status_code
@@ -104,7 +118,8 @@ def signin_redirect(params: Mapping[str, str]) -> RedirectResponse:
 async def _checked_request(
     request: Request, items: list[tuple[str, str]], redirect_status: int
 ) -> AuthorizationRequest | Response:
-    """Stage one (error page on failure), then stage two (error redirect with `iss`).
+    """Stage one (error page on failure), then stage two (error redirect with `iss`, or the
+    error page while the redirect URI is not trusted: RFC 9700 §4.11.2).
 
     A metadata document is fetched first, outside any database transaction.
     """
@@ -125,6 +140,11 @@ async def _checked_request(
     try:
         return validate_request(target, params, repeated, settings)
     except OAuthError as error:
+        async with transaction(request.app.state.sessions) as db:
+            athlete = await current_athlete(request, db)
+            trusted = await error_redirect_trusted(db, target, athlete.id if athlete else None)
+        if not trusted:
+            return error_page(request, f"The application's request is invalid ({error}).")
         return error_redirect(request, target, error, redirect_status)
 
 
@@ -168,7 +188,7 @@ def render_consent(request: Request, auth: AuthorizationRequest, athlete: Athlet
 @router.post("/authorize", include_in_schema=False)
 async def decide(request: Request) -> Response:
     """The consent form: approve (possibly fewer scopes) or deny; redirect back with `iss`."""
-    form = await request.form()
+    form = await read_small_form(request)
     items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     settings: Settings = request.app.state.settings
     checked = await _checked_request(request, items, redirect_status=303)
@@ -204,9 +224,12 @@ def _target_of(auth: AuthorizationRequest) -> VerifiedTarget:
 
 async def read_form(request: Request) -> dict[str, str]:
     """The urlencoded body; repeated parameters are refused (RFC 6749 §3.2)."""
-    if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM_TYPE:
+    if media_type(request.headers.get("content-type")) != FORM_TYPE:
         raise invalid_request(f"the body must be {FORM_TYPE}")
-    form = await request.form()
+    try:
+        form = await read_small_form(request)
+    except FormRejected as error:
+        raise invalid_request(str(error.detail)) from None
     values: dict[str, str] = {}
     for key, value in form.multi_items():
         if key in values:
@@ -214,6 +237,26 @@ async def read_form(request: Request) -> dict[str, str]:
         if isinstance(value, str):
             values[key] = value
     return values
+
+
+async def checked_client(
+    request: Request, db: AsyncSession, presented: PresentedCredentials
+) -> OAuthClient:
+    """Client authentication (RFC 6749 §2.3), refused with 429 once a client_id has failed too
+    often from one address, before any (possibly scrypt) secret check is made."""
+    limiter = oauth_runtime(request).client_auth_limiter
+    key = f"{presented.client_id[:128]}|{client_address(request)}"
+    wait = limiter.retry_after(key)
+    if wait is not None:
+        raise OAuthError(
+            "slow_down", "too many failed client authentications; try later", 429, wait
+        )
+    try:
+        return await authenticate_client(db, presented)
+    except OAuthError as error:
+        if error.error == "invalid_client":
+            limiter.record(key)
+        raise
 
 
 @router.post("/token", include_in_schema=False)
@@ -227,7 +270,9 @@ async def token(request: Request) -> Response:
     async def attempt() -> Response:
         async with transaction(request.app.state.sessions) as db:
             try:
-                client = await authenticate_client(db, presented_credentials(form, authorization))
+                client = await checked_client(
+                    request, db, presented_credentials(form, authorization)
+                )
                 issued = await grant_tokens(
                     db, request.app.state.settings, client, form, request_clock(request)()
                 )
@@ -250,7 +295,7 @@ async def revoke(request: Request) -> Response:
     try:
         form = await read_form(request)
         async with transaction(request.app.state.sessions) as db:
-            client = await authenticate_client(db, presented_credentials(form, authorization))
+            client = await checked_client(request, db, presented_credentials(form, authorization))
             await revoke_token(db, client, form.get("token", ""), request_clock(request)())
     except OAuthError as error:
         return error_response(error, basic_auth_attempted=bool(authorization))
@@ -262,25 +307,33 @@ async def revoke(request: Request) -> Response:
 
 @router.post("/register", include_in_schema=False)
 async def register(request: Request) -> Response:
+    """RFC 7591 §3.1 with the capacity rules of app/oauth/registration_capacity.py."""
     runtime = oauth_runtime(request)
-    address = client_limiter_key(request)
-    wait = runtime.register_limiter.retry_after(address)
-    if wait is not None:
-        response = error_response(OAuthError("slow_down", "too many registrations", 429))
-        response.headers["Retry-After"] = str(wait)
-        return response
-    runtime.register_limiter.record(address)
     try:
         registration = parse_registration(json.loads(await request.body() or b"null"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return error_response(OAuthError("invalid_client_metadata", "the body must be JSON"))
     except OAuthError as error:
         return error_response(error)
-    async with transaction(request.app.state.sessions) as db:
-        if await dynamic_client_count(db) >= runtime.settings.oauth_dynamic_clients_max:
-            return error_response(
-                OAuthError("temporarily_unavailable", "registration is full; try later", 503)
-            )
-        client, secret = await register_client(db, registration, request_clock(request)())
-        body = registration_response(client, secret)
+    pool = registration_pool(registration.redirect_uris)
+    limiter, key = runtime.register_limiters[pool], client_address(request)
+    wait = limiter.retry_after(key)
+    if wait is not None:
+        return error_response(OAuthError("slow_down", "too many registrations", 429, wait))
+    limiter.record(key)
+    try:
+        body = await _store_registration(request, runtime, registration, pool)
+    except OAuthError as error:
+        return error_response(error)
     return json_no_store(body, 201)
+
+
+async def _store_registration(
+    request: Request, runtime: OAuthRuntime, registration: Registration, pool: str
+) -> dict[str, Any]:
+    """Reuse an identical unused client, else insert one if the pool has room (atomically)."""
+    cap = runtime.settings.oauth_dynamic_clients_max
+    now = request_clock(request)()
+    async with runtime.register_lock, transaction(request.app.state.sessions) as db:
+        await lock_registrations(db)
+        return await admit_registration(db, registration, pool, cap, now, runtime.cap_warning)

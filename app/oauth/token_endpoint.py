@@ -11,7 +11,7 @@ that detects an attack (code replay, refresh token reuse) revokes the grant and 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,9 @@ from app.oauth.metadata import resource_aliases
 from app.oauth.pkce import verifier_matches
 from app.oauth.tokens import REFRESH, IssuedTokens, hash_token, issue_tokens
 from app.settings import Settings
+
+# How long after its rotation a refresh token may still be retried (a lost response).
+REFRESH_GRACE = timedelta(seconds=60)
 
 
 async def live_grant_for(db: AsyncSession, grant_id: int, client: OAuthClient, what: str) -> Grant:
@@ -125,8 +128,13 @@ async def _successor(db: AsyncSession, token: Token) -> Token | None:
 
 
 async def _grace_allows(db: AsyncSession, token: Token, now: datetime) -> bool:
-    """One-step grace for a lost response: an already-rotated refresh token still works while
-    its successor has never been used; the unused successor pair is then revoked."""
+    """One-step grace for a lost response: an already-rotated refresh token still works for
+    REFRESH_GRACE after its rotation, while its successor has never been used; the unused
+    successor pair is then revoked. Later it is reuse (RFC 9700 §4.14.2)."""
+    # read afresh: a concurrent refresh may have rotated it after this request loaded it
+    rotated_at = await db.scalar(select(Token.used_at).where(Token.id == token.id))
+    if rotated_at is None or now - rotated_at > REFRESH_GRACE:
+        return False
     successor = await _successor(db, token)
     if successor is None or successor.used_at is not None or successor.revoked_at is not None:
         return False

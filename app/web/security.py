@@ -13,7 +13,7 @@ PAGE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (
         b"content-security-policy",
         b"default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-        b"form-action 'self' https: http://127.0.0.1:* http://localhost:*; "
+        b"form-action 'self' https: http://127.0.0.1:* http://localhost:* http://[::1]:*; "
         b"frame-ancestors 'none'; base-uri 'none'",
     ),
     (b"x-content-type-options", b"nosniff"),

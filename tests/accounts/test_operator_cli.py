@@ -59,6 +59,22 @@ def test_list_and_show_never_print_the_key(
     assert "no account for athlete i999" in capsys.readouterr().out
 
 
+def test_list_and_show_escape_terminal_controls_in_athlete_names(
+    settings: Settings, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """L9: an Intervals.icu profile name cannot rewrite the operator's terminal."""
+    seed_athlete(engine, Vault([OLD]), "i100001", "secret-key-of-aroha")
+    with Session(engine) as db, db.begin():
+        athlete = db.scalar(select(Athlete).where(Athlete.intervals_id == "i100001"))
+        assert athlete is not None
+        athlete.name = "Aroha\x1b]0;pwned\x07\x1b[8m\u202ehidden"
+    assert run(settings, "athletes", "list") == 0
+    assert run(settings, "athletes", "show", "i100001") == 0
+    out = capsys.readouterr().out
+    assert "Aroha\\x1b]0;pwned\\x07" in out and "\\u202ehidden" in out
+    assert not any(c in out for c in "\x1b\x07\u202e")
+
+
 def test_disable_ends_every_token_and_session_at_once_and_enable_allows_sign_in(
     settings: Settings, engine: Engine
 ) -> None:

@@ -159,6 +159,18 @@ async def test_token_without_the_tools_scope_gets_403(tmp_path: Path, database_u
     assert len(gw.fake.requests) == 0
 
 
+async def test_deeply_nested_json_is_a_parse_error_not_a_crash(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Hardening 2: `[` x 100000 gets a JSON-RPC parse error (400), never a 500."""
+    with running_gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(AUCKLAND)
+        headers = {**HEADERS, "Authorization": f"Bearer {caller.token}"}
+        response = await request("POST", gw.mcp_url, headers=headers, content=b"[" * 100_000)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == -32700
+
+
 def test_write_tools_need_mcp_write() -> None:
     scopes = {"get_events": "mcp.read", "create_event": "mcp.write"}
     body = json.dumps({**CALL, "params": {"name": "create_event"}}).encode()

@@ -68,7 +68,10 @@ def test_loopback_redirect_accepted_on_any_port(gateway: Gateway) -> None:
 def test_bad_requests_redirect_back_with_error_state_and_iss(
     gateway: Gateway, overrides: dict[str, str | None], error: str
 ) -> None:
-    client_id = gateway.register()["client_id"]
+    client_id = "operator_public"  # an operator client's redirect URIs are trusted (L1)
+    gateway.add_operator_client(
+        name="Claude", client_id=client_id, auth_method="none", redirect_uris=[CLAUDE_CALLBACK]
+    )
     params = gateway.authorize_params(client_id, CLAUDE_CALLBACK, pkce_pair()[1], **overrides)
     response = _get(gateway, params)
     assert response.status_code == 302
@@ -79,6 +82,73 @@ def test_bad_requests_redirect_back_with_error_state_and_iss(
     assert got["state"] == params["state"]
     assert got["iss"] == gateway.base
     assert "code" not in got
+
+
+def test_dynamic_client_errors_show_a_page_until_the_athlete_trusted_it(
+    gateway: Gateway,
+) -> None:
+    """L1 (RFC 9700 §4.11.2): a self-registered client's redirect URI is not an open redirect:
+    stage-two errors show the error page, for a signed-out visitor and for an athlete who never
+    approved the client, and redirect only once the athlete holds a grant for it."""
+    evil = "https://evil.example/landing"
+    client_id = gateway.register(redirect_uris=[evil])["client_id"]
+    params = gateway.authorize_params(client_id, evil, pkce_pair()[1], response_type="x")
+    stranger = gateway.http.get(f"{gateway.base}/authorize", params=params)
+    signed_in = _get(gateway, params)
+    for response in (stranger, signed_in):
+        assert response.status_code == 400 and "location" not in response.headers
+        assert "unsupported_response_type" in response.text
+    gateway.authorize(client_id, redirect_uri=evil)  # the athlete approves it
+    trusted = _get(gateway, params)
+    assert trusted.status_code == 302
+    assert query_of(trusted.headers["location"])["error"] == "unsupported_response_type"
+
+
+def test_consent_shows_the_real_host_the_full_uri_and_unverified_names(
+    gateway: Gateway,
+) -> None:
+    """M5: host name only (what the browser reaches), the full URI in small print, and a
+    self-chosen name marked unverified; an operator client is not marked."""
+    client_id = gateway.register(client_name="ChatGPT", redirect_uris=[CHATGPT_CALLBACK])[
+        "client_id"
+    ]
+    page = gateway.consent_page(
+        gateway.authorize_params(client_id, CHATGPT_CALLBACK, pkce_pair()[1])
+    )
+    assert "sent back to <strong>chatgpt.com</strong>" in page.text
+    assert f"<small>{CHATGPT_CALLBACK}</small>" in page.text
+    assert "unverified" in page.text
+    gateway.add_operator_client(
+        name="Claude", client_id="claude_op", auth_method="none", redirect_uris=[CLAUDE_CALLBACK]
+    )
+    operator = gateway.consent_page(
+        gateway.authorize_params("claude_op", CLAUDE_CALLBACK, pkce_pair()[1])
+    )
+    assert "sent back to <strong>claude.ai</strong>" in operator.text
+    assert "unverified" not in operator.text
+
+
+def test_a_stored_redirect_uri_with_userinfo_is_refused_at_authorize(gateway: Gateway) -> None:
+    """M5: a client stored before the registration rule cannot use a spoofing redirect URI."""
+    from app.db.models import OAuthClient
+
+    spoof = "https://chatgpt.com%2Fconnector_platform_oauth_redirect@evil.example/cb"
+    with gateway.db() as db, db.begin():
+        db.add(
+            OAuthClient(
+                client_id="gwd_old",
+                origin="dynamic",
+                name="ChatGPT",
+                token_endpoint_auth_method="none",
+                redirect_uris=[spoof],
+                grant_types=["authorization_code"],
+                scope="mcp.read",
+                created_at=gateway.now,
+            )
+        )
+    response = _get(gateway, gateway.authorize_params("gwd_old", spoof, pkce_pair()[1]))
+    assert response.status_code == 400 and "location" not in response.headers
+    assert "is not allowed" in response.text
 
 
 def test_resource_defaults_to_the_mcp_url_and_matches_case_insensitively(gateway: Gateway) -> None:
@@ -147,6 +217,8 @@ def test_consent_page_names_client_host_and_scopes_in_plain_words(gateway: Gatew
     assert "Ada Lovelace" in page.text
     assert page.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    # hardening 7: the 303 to a registered [::1] redirect URI is a form action too
+    assert "http://[::1]:*" in page.headers["content-security-policy"]
     assert "access-control-allow-origin" not in page.headers
     assert "csrf" in page.headers.get("set-cookie", "")
 
@@ -207,6 +279,7 @@ def test_offline_access_is_ignored_and_refresh_tokens_still_issued(gateway: Gate
 
 def test_repeated_parameters_are_refused(gateway: Gateway) -> None:
     client_id = gateway.register()["client_id"]
+    gateway.authorize(client_id)  # approved once: its errors may be redirected (L1)
     params = gateway.authorize_params(client_id, CLAUDE_CALLBACK, pkce_pair()[1])
     query = [*params.items(), ("code_challenge", pkce_pair()[1])]
     response = gateway.browser.get(f"{gateway.base}/authorize", params=query)

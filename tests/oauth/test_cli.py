@@ -121,6 +121,7 @@ def test_add_refuses_bad_input(cli_env: Gateway, capsys: pytest.CaptureFixture[s
     bad = [
         ("--client-id", "https://x.example/doc", "--redirect-uri", CHATGPT_CALLBACK),
         ("--client-id", "ok_id", "--redirect-uri", "http://evil.example/cb"),
+        ("--client-id", "ok_id", "--redirect-uri", "https://chatgpt.com%2F@evil.example/cb"),
     ]
     for extra in bad:
         status, _, err = _run(capsys, *base, *extra)
@@ -134,3 +135,30 @@ def test_purge_command(cli_env: Gateway, capsys: pytest.CaptureFixture[str]) -> 
     status, out, _ = _run(capsys, "purge")
     assert status == 0
     assert re.match(r"purged \d+ codes, \d+ tokens, \d+ browser sessions, \d+ abandoned", out)
+
+
+def test_list_and_show_escape_terminal_controls_in_names(
+    cli_env: Gateway, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """L9: names stored before validation (or from elsewhere) never reach the terminal raw."""
+    from app.db.models import OAuthClient
+
+    hostile = "Claude\x1b[1A\x1b[2K\x1b]0;pwned\x07\x9b8m\u202ehidden"
+    with cli_env.db() as db, db.begin():
+        db.add(
+            OAuthClient(
+                client_id="gwd_hostile",
+                origin="dynamic",
+                name=hostile,
+                token_endpoint_auth_method="none",
+                redirect_uris=[CHATGPT_CALLBACK],
+                grant_types=["authorization_code"],
+                scope="mcp.read",
+                created_at=cli_env.now,
+            )
+        )
+    for argv in (("clients", "list"), ("clients", "show", "gwd_hostile")):
+        status, out, _ = _run(capsys, *argv)
+        assert status == 0
+        assert "Claude\\x1b[1A" in out and "\\u202ehidden" in out
+        assert not any(c in out for c in "\x1b\x07\x9b\u202e")

@@ -63,6 +63,16 @@ def test_unregistered_redirect_uri_is_refused(cimd_gateway: Gateway, host: Docum
     assert response.status_code == 400 and "location" not in response.headers
 
 
+def test_document_with_a_userinfo_redirect_uri_is_refused(
+    cimd_gateway: Gateway, host: DocumentHost
+) -> None:
+    """M5: the consent page could show chatgpt.com while the browser goes to evil.example."""
+    spoof = "https://chatgpt.com%2Fconnector_platform_oauth_redirect@evil.example/cb"
+    url = host.document("/spoof.json", redirect_uris=[spoof])
+    response = _authorize_page(cimd_gateway, url, spoof)
+    assert response.status_code == 400 and "location" not in response.headers
+
+
 def test_private_address_refused_without_fetching(
     make_gateway: GatewayFactory, tls: TlsFiles, host: DocumentHost
 ) -> None:

@@ -43,7 +43,7 @@ async def test_revoke_grant_only_for_its_athlete_and_kills_its_tokens(gateway: G
 
 async def test_purge_removes_expired_rows_and_abandoned_clients_only(gateway: Gateway) -> None:
     live_client, tokens = gateway.connect()
-    abandoned = gateway.register()["client_id"]
+    abandoned = gateway.register(client_name="Abandoned")["client_id"]
     revoked_client, revoked_tokens = gateway.connect()
     gateway.http.post(
         f"{gateway.base}/revoke",
@@ -74,6 +74,28 @@ async def test_purge_removes_expired_rows_and_abandoned_clients_only(gateway: Ga
     gateway.advance(8 * 86400)
     assert gateway.refresh(live_client, tokens["refresh_token"]).status_code == 200
     assert gateway.refresh(abandoned, "gwr_x").status_code == 401
+
+
+async def test_registrations_that_never_got_a_grant_expire_within_hours(
+    gateway: Gateway,
+) -> None:
+    """M4: junk registrations free their place after oauth_unused_client_seconds, not days."""
+    unused = gateway.register(client_name="Never used")["client_id"]
+    used, _ = gateway.connect(client_name="Used")
+    engine = make_async_engine(gateway.settings)
+    try:
+        sessions = make_sessionmaker(engine)
+        hours = timedelta(seconds=gateway.settings.oauth_unused_client_seconds)
+        early = await purge_once(sessions, gateway.settings, now=gateway.now + hours / 2)
+        assert early.clients == 0
+        later = await purge_once(sessions, gateway.settings, now=gateway.now + hours)
+    finally:
+        await engine.dispose()
+    assert later.clients == 1
+    with gateway.db() as db:
+        remaining = set(db.scalars(select(OAuthClient.client_id)))
+    assert unused not in remaining and used in remaining
+    assert gateway.settings.oauth_unused_client_seconds <= 6 * 3600
 
 
 async def test_periodic_purge_task_starts_unless_disabled(gateway: Gateway) -> None:

@@ -156,6 +156,51 @@ def test_pre_registered_client_secret_basic(gateway: Gateway) -> None:
     assert as_post.status_code == 401
 
 
+def test_one_invalid_client_answer_for_every_reason(gateway: Gateway) -> None:
+    """L6: unknown client, wrong method and wrong secret look the same at /token and /revoke."""
+    _operator(gateway, "client_secret_post", "35_openai")
+    attempts = [
+        {"client_id": "nonexistent"},
+        {"client_id": "35_openai"},  # no secret: wrong method
+        {"client_id": "35_openai", "client_secret": "wrong-secret"},
+    ]
+    answers = set()
+    for path in ("/token", "/revoke"):
+        for attempt in attempts:
+            form = {"grant_type": "refresh_token", "refresh_token": "x", "token": "x", **attempt}
+            response = gateway.http.post(f"{gateway.base}{path}", data=form)
+            assert response.status_code == 401
+            answers.add(response.text)
+    assert len(answers) == 1, answers
+
+
+def test_failed_client_authentications_are_throttled_per_client_and_address(
+    gateway: Gateway,
+) -> None:
+    """L5: repeated wrong secrets for one client from one address get 429 without the secret
+    being checked again (no scrypt work); the limit ends with its window."""
+    secret = "operator-chosen-secret-0123456789"
+    gateway.add_operator_client(
+        name="Claude team",
+        client_id="claude_team",
+        auth_method="client_secret_post",
+        redirect_uris=[CHATGPT_CALLBACK],
+        supplied_secret=secret,
+    )
+    limit = gateway.settings.oauth_client_auth_failures_per_address
+    wrong = {"grant_type": "refresh_token", "refresh_token": "x", "client_id": "claude_team"}
+    for _ in range(limit):
+        response = gateway.token({**wrong, "client_secret": "guess"})
+        assert response.status_code == 401
+    throttled = gateway.token({**wrong, "client_secret": secret})
+    assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) > 0
+    other_client = gateway.token({**wrong, "client_id": "nonexistent", "client_secret": "x"})
+    assert other_client.status_code == 401
+    gateway.advance(gateway.settings.oauth_client_auth_window_seconds + 1)
+    recovered = gateway.token({**wrong, "client_secret": secret})
+    assert recovered.status_code == 400 and recovered.json()["error"] == "invalid_grant"
+
+
 def test_public_client_presenting_a_secret_is_refused(gateway: Gateway) -> None:
     client_id = gateway.register()["client_id"]
     flow = gateway.authorize(client_id)
@@ -193,6 +238,17 @@ def test_grace_retry_when_the_refresh_response_was_lost(gateway: Gateway) -> Non
     again = gateway.refresh(client_id, first["refresh_token"])
     assert again.json()["error"] == "invalid_grant"
     assert not gateway.access_token_usable(onward.json()["access_token"])
+
+
+def test_grace_ends_a_minute_after_rotation(gateway: Gateway) -> None:
+    """Hardening 1: a rotated refresh token is only retried within ~60 s; later it is reuse."""
+    client_id, first = gateway.connect()
+    lost = gateway.refresh(client_id, first["refresh_token"]).json()
+    gateway.advance(61)
+    late = gateway.refresh(client_id, first["refresh_token"])
+    assert late.status_code == 400 and late.json()["error"] == "invalid_grant"
+    assert not gateway.access_token_usable(lost["access_token"])
+    assert gateway.grants()[0].revoked_at is not None
 
 
 def test_refresh_may_narrow_scope_but_not_widen(gateway: Gateway) -> None:
