@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 HISTORY_DAYS = 84
 PLAN_DAYS = 28
+MIDNIGHT_ACTIVITY_IDS = 170_290_000  # own id range: the seeded sequence stays as it was
 
 
 @dataclass(frozen=True)
@@ -646,18 +647,43 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
             )
             if event["id"] in data.events:
                 activity["paired_event_id"] = event["id"]
-            data.activities[activity["id"]] = activity
-            if activity.get("source") != "STRAVA":
-                data.segments[activity["id"]] = session.segments
-                gid = gear_for[sport]
-                if gid:
-                    g = data.gear[gid]
-                    g["distance"] = round(g["distance"] + (activity["distance"] or 0), 1)
-                    g["time"] += activity["moving_time"]
-                    g["activities"] += 1
+            _store(data, activity, session, gear_for[sport])
             loads[day] = loads.get(day, 0.0) + load
         elif day > today or rng.random() < 0.8:
             data.events[event["id"]] = event
+
+    # two sessions either side of local midnight (windows must cut at the athlete's midnight)
+    sport = a.sports[0]
+    session = sessions[sport][0]
+    load, intensity = session_load(session)
+    midnight = datetime.combine(today - timedelta(days=2), time(0))
+    own_ids = Ids()
+    own_ids.activity = MIDNIGHT_ACTIVITY_IDS + 100 * DEMO_ATHLETES.index(a)
+    for start_local in (midnight - timedelta(minutes=20), midnight + timedelta(minutes=15)):
+        activity = _activity(
+            replace(a, strava_imports=False),
+            tz,
+            session,
+            sport,
+            start_local,
+            load,
+            intensity,
+            ftp,
+            lthr,
+            resting,
+            threshold_pace,
+            swim_pace,
+            weight,
+            gear_for[sport],
+            own_ids,
+            random.Random(f"{a.id}:{start_local.isoformat()}"),
+        )
+        activity["name"] = "Late " + session.name if start_local < midnight else session.name
+        _store(data, activity, session, gear_for[sport])
+        loads[start_local.date()] = loads.get(start_local.date(), 0.0) + load
+    data.activities = dict(
+        sorted(data.activities.items(), key=lambda item: item[1]["start_date_local"])
+    )
 
     _use_reminders(data, today)
 
@@ -804,6 +830,21 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
             }
         ]
     return data
+
+
+def _store(
+    data: AthleteData, activity: dict[str, Any], session: Session, gear_id: str | None
+) -> None:
+    """Keep an activity with its segments (for streams) and add it to its gear's totals."""
+    data.activities[activity["id"]] = activity
+    if activity.get("source") == "STRAVA":
+        return
+    data.segments[activity["id"]] = session.segments
+    if gear_id:
+        gear = data.gear[gear_id]
+        gear["distance"] = round(gear["distance"] + (activity["distance"] or 0), 1)
+        gear["time"] += activity["moving_time"]
+        gear["activities"] += 1
 
 
 def _use_reminders(data: AthleteData, today: date) -> None:

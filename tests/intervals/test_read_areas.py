@@ -11,8 +11,8 @@ import pytest
 from app.intervals import ApiKey, AthleteSession, IntervalsClient
 from app.intervals.errors import NotFound, UnexpectedPayload, ValidationFailed
 from app.intervals.ids import InvalidId, curve_range
-from tests.fake_intervals import FakeIntervals
-from tests.intervals.conftest import COACH, JORDAN, LENA, SAM, TODAY
+from tests.fake_intervals import DemoAthlete, FakeIntervals
+from tests.intervals.conftest import AROHA, COACH, JORDAN, LENA, SAM, TODAY
 
 
 @pytest.fixture
@@ -250,3 +250,31 @@ async def test_bad_windows_and_strava_stubs_are_clear_errors(
     )
     with pytest.raises(NotFound):
         await client.session(ApiKey(SAM.api_key)).get_activity_curve(stub, "hr")
+
+
+@pytest.mark.parametrize("athlete", [AROHA, LENA, SAM], ids=lambda a: a.timezone)
+async def test_days_cut_at_the_athletes_midnight(
+    client: IntervalsClient, athlete: DemoAthlete
+) -> None:
+    """The fake has a session at 23:40 and one at 00:15 local around TODAY-2: local days, not
+    UTC days, decide which day (and which week of the summary) each belongs to."""
+    session = client.session(ApiKey(athlete.api_key))
+    day_before, day = TODAY - timedelta(days=3), TODAY - timedelta(days=2)
+    late = [
+        a
+        for a in await session.list_activities(day_before, day_before)
+        if a.name and a.name.startswith("Late ")
+    ]
+    early = [
+        a
+        for a in await session.list_activities(day, day)
+        if a.start_date_local == datetime.combine(day, datetime.min.time()).replace(minute=15)
+    ]
+    assert len(late) == 1 and late[0].start_date_local.date() == day_before
+    assert late[0].start_date_local.time().hour == 23
+    assert len(early) == 1 and late[0].start_date is not None and early[0].start_date is not None
+    utc_days = {late[0].start_date.date(), early[0].start_date.date()}
+    assert utc_days != {day_before, day}  # somewhere east or west of UTC the UTC days differ
+    summary = await session.get_athlete_summary(day_before, day_before)
+    that_day = await session.list_activities(day_before, day_before)
+    assert summary[0].count == len([a for a in that_day if not a.is_stub])  # fake: no stubs
