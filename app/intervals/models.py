@@ -524,6 +524,10 @@ class WellnessUpdate(_WellnessFields):
 
 
 class Event(IntervalsModel):
+    """``Event``: a planned workout, race, note, weekly ``TARGET`` (``for_week``, load / time /
+    distance targets), ``SEASON_START``, ``PLAN`` start, ``SICK`` / ``INJURED`` / ``HOLIDAY``
+    days ... ``end_date_local`` is exclusive (a one-day event ends at the next midnight)."""
+
     id: int
     uid: str | None = None
     athlete_id: AthleteIdStr | None = None
@@ -547,6 +551,12 @@ class Event(IntervalsModel):
     tags: NullableList[str] = []
     workout_doc: dict[str, Any] | None = None
     updated: str | None = None
+    for_week: bool | None = None
+    load_target: int | None = None
+    time_target: int | None = None
+    distance_target: float | None = None
+    plan_folder_id: int | None = None
+    plan_applied: str | None = None
 
 
 class EventWrite(IntervalsModel):

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 HISTORY_DAYS = 84
 PLAN_DAYS = 28
 MIDNIGHT_ACTIVITY_IDS = 170_290_000  # own id range: the seeded sequence stays as it was
+MARKER_EVENT_IDS = 39_000_000  # seasons, weekly targets, plan start, sick days (own range)
 
 
 @dataclass(frozen=True)
@@ -804,6 +805,8 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
     for f in data.folders.values():
         f["num_workouts"] = sum(1 for w in data.workouts.values() if w["folder_id"] == f["id"])
     data.training_plan = _training_plan(a, today, plan_id, created)
+    for marker in _calendar_markers(a, today, data.training_plan, created):
+        data.events[marker["id"]] = marker
 
     # comments
     for act_id in list(data.activities)[-6:]:
@@ -877,6 +880,86 @@ def _use_reminders(data: AthleteData, today: date) -> None:
                     "percent_used": round(max(shares, default=0.0), 1),
                 }
             )
+
+
+def _calendar_markers(
+    a: DemoAthlete, today: date, plan: dict[str, Any], created: datetime
+) -> list[dict[str, Any]]:
+    """Calendar entries other than workouts, notes and races: the current and previous season
+    starts (``SEASON_START``, what the ``s0`` / ``s1`` curves mean), weekly targets for this
+    and next week (``TARGET`` on the Monday, ``for_week``), the applied plan's start
+    (``PLAN``) and three sick days five weeks back (``SICK``, one multi-day event)."""
+    monday = today - timedelta(days=today.weekday())
+    hours = {"Ride": 8, "Run": 5, "Swim": 3}
+    weekly_secs = 3600 * sum(hours[s] for s in a.sports)
+    entries: list[tuple[str, date, int, str, dict[str, Any]]] = [
+        ("SEASON_START", today - timedelta(days=120), 1, "Season 2026", {}),
+        ("SEASON_START", today - timedelta(days=485), 1, "Season 2025", {}),
+        (
+            "SICK",
+            today - timedelta(days=35),
+            3,
+            "Flu",
+            {"description": "Fever, no training", "not_on_fitness_chart": False},
+        ),
+    ]
+    for week, load in ((monday, 380), (monday + timedelta(days=7), 420)):
+        entries.append(
+            (
+                "TARGET",
+                week,
+                1,
+                "Weekly target",
+                {
+                    "for_week": True,
+                    "load_target": load,
+                    "time_target": weekly_secs,
+                    "distance_target": None,
+                },
+            )
+        )
+    if plan.get("training_plan_id"):
+        start = date.fromisoformat(plan["training_plan_start_date"][:10])
+        entries.append(
+            (
+                "PLAN",
+                start,
+                1,
+                "Base build 4 weeks",
+                {"plan_folder_id": plan["training_plan_id"], "plan_applied": stamp(created)},
+            )
+        )
+    base = MARKER_EVENT_IDS + 100 * DEMO_ATHLETES.index(a)
+    out = []
+    for n, (category, day, days, name, extra) in enumerate(entries):
+        out.append(
+            {
+                "id": base + n,
+                "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"fake-intervals:{a.id}:{n}")),
+                "athlete_id": a.id,
+                "calendar_id": 1,
+                "category": category,
+                "start_date_local": f"{day.isoformat()}T00:00:00",
+                "end_date_local": f"{(day + timedelta(days=days)).isoformat()}T00:00:00",
+                "type": None,
+                "name": name,
+                "description": None,
+                "indoor": False,
+                "color": None,
+                "moving_time": None,
+                "distance": None,
+                "icu_training_load": None,
+                "target": None,
+                "workout_doc": None,
+                "external_id": None,
+                "tags": None,
+                "updated": stamp(created),
+                "show_as_note": False,
+                "not_on_fitness_chart": category != "SICK",
+                **extra,
+            }
+        )
+    return out
 
 
 def _training_plan(a: DemoAthlete, today: date, plan_id: int, created: datetime) -> dict[str, Any]:

@@ -156,6 +156,26 @@ async def test_events_filtered_by_category(lena: AthleteSession) -> None:
     assert {e.category for e in events} == {"NOTE", "RACE_A"}
     race = next(e for e in events if e.category == "RACE_A")
     assert race.start_date_local == datetime(2026, 5, 25)
+    markers = await lena.list_events(
+        "2025-01-01", "2026-05-31", category=["TARGET", "SEASON_START", "PLAN", "SICK"]
+    )
+    by_category = {
+        c: [e for e in markers if e.category == c] for c in Counter(e.category for e in markers)
+    }
+    targets = by_category["TARGET"]
+    assert [t.start_date_local.date() for t in targets] == [date(2026, 4, 27), date(2026, 5, 4)]
+    assert all(t.for_week and t.load_target and t.time_target for t in targets)
+    seasons = sorted(e.start_date_local.date() for e in by_category["SEASON_START"])
+    assert seasons == [TODAY - timedelta(days=485), TODAY - timedelta(days=120)]
+    (plan,) = by_category["PLAN"]
+    assert plan.start_date_local.date() == date(2026, 4, 13) and plan.plan_folder_id
+    (sick,) = by_category["SICK"]
+    assert sick.end_date_local and (sick.end_date_local - sick.start_date_local).days == 3
+    # a multi-day event is listed for any window it runs into
+    overlapping = await lena.list_events(
+        TODAY - timedelta(days=34), TODAY - timedelta(days=34), category=["SICK"]
+    )
+    assert [e.id for e in overlapping] == [sick.id]
 
 
 async def test_training_plan_applied_or_not(client: IntervalsClient, lena: AthleteSession) -> None:
