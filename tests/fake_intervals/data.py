@@ -453,6 +453,14 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
                     ],
                     "sweet_spot_min": 84,
                     "sweet_spot_max": 97,
+                    "mmp_model": {  # eFTP: the power model's estimate from recent efforts
+                        "type": "MORTON_3P",
+                        "criticalPower": round(ftp * 0.98),
+                        "wPrime": 18500,
+                        "pMax": 900,
+                        "inputPointIndexes": [5, 8, 10],
+                        "ftp": round(ftp * 0.98),
+                    },
                     "threshold_pace": None,
                     "pace_units": None,
                 }

@@ -33,6 +33,7 @@ async def test_profile_has_thresholds_and_named_zones_per_sport(lena: AthleteSes
     assert set(by_sport) == {"Ride", "Run", "Swim"}
     ride, run, swim = by_sport["Ride"], by_sport["Run"], by_sport["Swim"]
     assert ride.ftp and ride.lthr and ride.max_hr
+    assert ride.eftp and 0.9 * ride.ftp < ride.eftp < 1.1 * ride.ftp and run.eftp is None
     assert len(ride.power_zones) == len(ride.power_zone_names) == 7
     assert len(ride.hr_zones) == len(ride.hr_zone_names) == 7
     assert run.threshold_pace and run.pace_units == "MINS_KM" and len(run.pace_zone_names) == 7
