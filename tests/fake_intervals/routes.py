@@ -884,7 +884,11 @@ def _curve_set(
     out = []
     for curve in [c for c in (ctx.query.get("curves") or "1y").split(",") if c]:
         first, last, scale = _curve_window(curve, newest)
-        vals = values(scale)
+        inside = [
+            a for a in recent if first.isoformat() <= a["start_date_local"][:10] <= last.isoformat()
+        ]
+        shown = points if inside else []  # no activity in the window: an empty curve
+        vals = values(scale)[: len(shown)]
         item: dict[str, Any] = {
             "id": curve,
             "label": curve,
@@ -892,12 +896,9 @@ def _curve_set(
             "start_date_local": first.isoformat() + "T00:00:00",
             "end_date_local": last.isoformat() + "T00:00:00",
             "days": (last - first).days,
-            axis: points,
+            axis: shown,
             "values": vals,
-            "activity_id": [
-                recent[-1 - (i % max(1, len(recent)))]["id"] if recent else None
-                for i in range(len(points))
-            ],
+            "activity_id": [inside[-1 - (i % len(inside))]["id"] for i in range(len(shown))],
         }
         if extra:
             item.update(extra(vals))

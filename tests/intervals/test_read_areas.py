@@ -114,6 +114,10 @@ async def test_curves_for_ranges_and_seasons_in_one_answer(lena: AthleteSession)
     assert curves.curves[2].days == 90
     for curve in curves.curves:
         assert len(curve.values) == len(curve.secs) and 60 in curve.secs
+    inside = {a.id for a in await lena.list_activities("2026-01-01", "2026-03-31")}
+    assert set(ranged.activity_id) <= inside  # the bests come from the range's activities
+    empty = await lena.get_power_curves("Ride", curves=[curve_range("2024-01-01", "2024-12-31")])
+    assert empty.curves[0].secs == [] and empty.curves[0].values == []  # no data then
     pace = await lena.get_pace_curves("Run", curves=["1y", "42d"])
     assert all(c.distance and len(c.values) == len(c.distance) for c in pace.curves)
 
