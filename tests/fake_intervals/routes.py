@@ -938,7 +938,8 @@ def _curve_window(curve: str, newest: date) -> tuple[date, date, float]:
 def summary_rows(fake: FakeIntervals, athlete: str, start: date, end: date) -> list[dict[str, Any]]:
     """``SummaryWithCats`` rows for the weeks (Monday first) that meet ``start .. end``: totals
     of the activities inside both the week and the window, per-sport totals in ``byCategory``,
-    fitness / fatigue / form / ramp rate as of the last day of the week inside the window."""
+    fitness / fatigue / form / ramp rate as of the last day of the week inside the window.
+    Strava stubs carry no data in the fake and are left out of the totals."""
     data = fake.athletes[athlete]
     rows = []
     monday = end - timedelta(days=end.weekday())
