@@ -50,6 +50,7 @@ __all__ = [
     "IntervalsModel",
     "Message",
     "NewMessage",
+    "PowerModel",
     "SportSettings",
     "SportSettingsUpdate",
     "WeekSummary",
@@ -92,7 +93,21 @@ class IntervalsModel(BaseModel):
 # -- athlete ---------------------------------------------------------------------------------
 
 
+class PowerModel(IntervalsModel):
+    """``PowerModel`` fitted to the athlete's recent best efforts; ``ftp`` is the eFTP."""
+
+    type: str | None = None
+    critical_power: int | None = Field(None, alias="criticalPower")
+    w_prime: int | None = Field(None, alias="wPrime")
+    p_max: int | None = Field(None, alias="pMax")
+    ftp: int | None = None
+
+
 class SportSettings(IntervalsModel):
+    """``SportSettings`` of one group of sports (``types``): thresholds and zones. Power zones
+    are % of FTP, HR zones are bpm tops, pace zones are % of threshold pace (``threshold_pace``
+    in m/s; ``pace_units`` says how the athlete reads it). Each zone list ends with the top."""
+
     id: int
     athlete_id: AthleteIdStr | None = None
     types: NullableList[str] = []
@@ -114,6 +129,12 @@ class SportSettings(IntervalsModel):
     pace_zone_names: NullableList[str] = []
     default_gear_id: str | None = None
     updated: str | None = None
+    mmp_model: PowerModel | None = None
+
+    @property
+    def eftp(self) -> int | None:
+        """Estimated FTP (W) from the power model, when upstream has one."""
+        return self.mmp_model.ftp if self.mmp_model else None
 
 
 class SportSettingsUpdate(IntervalsModel):
@@ -524,6 +545,10 @@ class WellnessUpdate(_WellnessFields):
 
 
 class Event(IntervalsModel):
+    """``Event``: a planned workout, race, note, weekly ``TARGET`` (``for_week``, load / time /
+    distance targets), ``SEASON_START``, ``PLAN`` start, ``SICK`` / ``INJURED`` / ``HOLIDAY``
+    days ... ``end_date_local`` is exclusive (a one-day event ends at the next midnight)."""
+
     id: int
     uid: str | None = None
     athlete_id: AthleteIdStr | None = None
@@ -547,6 +572,12 @@ class Event(IntervalsModel):
     tags: NullableList[str] = []
     workout_doc: dict[str, Any] | None = None
     updated: str | None = None
+    for_week: bool | None = None
+    load_target: int | None = None
+    time_target: int | None = None
+    distance_target: float | None = None
+    plan_folder_id: int | None = None
+    plan_applied: str | None = None
 
 
 class EventWrite(IntervalsModel):

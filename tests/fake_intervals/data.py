@@ -11,13 +11,15 @@ from __future__ import annotations
 import math
 import random
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 HISTORY_DAYS = 84
 PLAN_DAYS = 28
+MIDNIGHT_ACTIVITY_IDS = 170_290_000  # own id range: the seeded sequence stays as it was
+MARKER_EVENT_IDS = 39_000_000  # seasons, weekly targets, plan start, sick days (own range)
 
 
 @dataclass(frozen=True)
@@ -451,6 +453,14 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
                     ],
                     "sweet_spot_min": 84,
                     "sweet_spot_max": 97,
+                    "mmp_model": {  # eFTP: the power model's estimate from recent efforts
+                        "type": "MORTON_3P",
+                        "criticalPower": round(ftp * 0.98),
+                        "wPrime": 18500,
+                        "pMax": 900,
+                        "inputPointIndexes": [5, 8, 10],
+                        "ftp": round(ftp * 0.98),
+                    },
                     "threshold_pace": None,
                     "pace_units": None,
                 }
@@ -646,18 +656,43 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
             )
             if event["id"] in data.events:
                 activity["paired_event_id"] = event["id"]
-            data.activities[activity["id"]] = activity
-            if activity.get("source") != "STRAVA":
-                data.segments[activity["id"]] = session.segments
-                gid = gear_for[sport]
-                if gid:
-                    g = data.gear[gid]
-                    g["distance"] = round(g["distance"] + (activity["distance"] or 0), 1)
-                    g["time"] += activity["moving_time"]
-                    g["activities"] += 1
+            _store(data, activity, session, gear_for[sport])
             loads[day] = loads.get(day, 0.0) + load
         elif day > today or rng.random() < 0.8:
             data.events[event["id"]] = event
+
+    # two sessions either side of local midnight (windows must cut at the athlete's midnight)
+    sport = a.sports[0]
+    session = sessions[sport][0]
+    load, intensity = session_load(session)
+    midnight = datetime.combine(today - timedelta(days=2), time(0))
+    own_ids = Ids()
+    own_ids.activity = MIDNIGHT_ACTIVITY_IDS + 100 * DEMO_ATHLETES.index(a)
+    for start_local in (midnight - timedelta(minutes=20), midnight + timedelta(minutes=15)):
+        activity = _activity(
+            replace(a, strava_imports=False),
+            tz,
+            session,
+            sport,
+            start_local,
+            load,
+            intensity,
+            ftp,
+            lthr,
+            resting,
+            threshold_pace,
+            swim_pace,
+            weight,
+            gear_for[sport],
+            own_ids,
+            random.Random(f"{a.id}:{start_local.isoformat()}"),
+        )
+        activity["name"] = "Late " + session.name if start_local < midnight else session.name
+        _store(data, activity, session, gear_for[sport])
+        loads[start_local.date()] = loads.get(start_local.date(), 0.0) + load
+    data.activities = dict(
+        sorted(data.activities.items(), key=lambda item: item[1]["start_date_local"])
+    )
 
     _use_reminders(data, today)
 
@@ -778,6 +813,8 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
     for f in data.folders.values():
         f["num_workouts"] = sum(1 for w in data.workouts.values() if w["folder_id"] == f["id"])
     data.training_plan = _training_plan(a, today, plan_id, created)
+    for marker in _calendar_markers(a, today, data.training_plan, created):
+        data.events[marker["id"]] = marker
 
     # comments
     for act_id in list(data.activities)[-6:]:
@@ -804,6 +841,21 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
             }
         ]
     return data
+
+
+def _store(
+    data: AthleteData, activity: dict[str, Any], session: Session, gear_id: str | None
+) -> None:
+    """Keep an activity with its segments (for streams) and add it to its gear's totals."""
+    data.activities[activity["id"]] = activity
+    if activity.get("source") == "STRAVA":
+        return
+    data.segments[activity["id"]] = session.segments
+    if gear_id:
+        gear = data.gear[gear_id]
+        gear["distance"] = round(gear["distance"] + (activity["distance"] or 0), 1)
+        gear["time"] += activity["moving_time"]
+        gear["activities"] += 1
 
 
 def _use_reminders(data: AthleteData, today: date) -> None:
@@ -836,6 +888,86 @@ def _use_reminders(data: AthleteData, today: date) -> None:
                     "percent_used": round(max(shares, default=0.0), 1),
                 }
             )
+
+
+def _calendar_markers(
+    a: DemoAthlete, today: date, plan: dict[str, Any], created: datetime
+) -> list[dict[str, Any]]:
+    """Calendar entries other than workouts, notes and races: the current and previous season
+    starts (``SEASON_START``, what the ``s0`` / ``s1`` curves mean), weekly targets for this
+    and next week (``TARGET`` on the Monday, ``for_week``), the applied plan's start
+    (``PLAN``) and three sick days five weeks back (``SICK``, one multi-day event)."""
+    monday = today - timedelta(days=today.weekday())
+    hours = {"Ride": 8, "Run": 5, "Swim": 3}
+    weekly_secs = 3600 * sum(hours[s] for s in a.sports)
+    entries: list[tuple[str, date, int, str, dict[str, Any]]] = [
+        ("SEASON_START", today - timedelta(days=120), 1, "Season 2026", {}),
+        ("SEASON_START", today - timedelta(days=485), 1, "Season 2025", {}),
+        (
+            "SICK",
+            today - timedelta(days=35),
+            3,
+            "Flu",
+            {"description": "Fever, no training", "not_on_fitness_chart": False},
+        ),
+    ]
+    for week, load in ((monday, 380), (monday + timedelta(days=7), 420)):
+        entries.append(
+            (
+                "TARGET",
+                week,
+                1,
+                "Weekly target",
+                {
+                    "for_week": True,
+                    "load_target": load,
+                    "time_target": weekly_secs,
+                    "distance_target": None,
+                },
+            )
+        )
+    if plan.get("training_plan_id"):
+        start = date.fromisoformat(plan["training_plan_start_date"][:10])
+        entries.append(
+            (
+                "PLAN",
+                start,
+                1,
+                "Base build 4 weeks",
+                {"plan_folder_id": plan["training_plan_id"], "plan_applied": stamp(created)},
+            )
+        )
+    base = MARKER_EVENT_IDS + 100 * DEMO_ATHLETES.index(a)
+    out = []
+    for n, (category, day, days, name, extra) in enumerate(entries):
+        out.append(
+            {
+                "id": base + n,
+                "uid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"fake-intervals:{a.id}:{n}")),
+                "athlete_id": a.id,
+                "calendar_id": 1,
+                "category": category,
+                "start_date_local": f"{day.isoformat()}T00:00:00",
+                "end_date_local": f"{(day + timedelta(days=days)).isoformat()}T00:00:00",
+                "type": None,
+                "name": name,
+                "description": None,
+                "indoor": False,
+                "color": None,
+                "moving_time": None,
+                "distance": None,
+                "icu_training_load": None,
+                "target": None,
+                "workout_doc": None,
+                "external_id": None,
+                "tags": None,
+                "updated": stamp(created),
+                "show_as_note": False,
+                "not_on_fitness_chart": category != "SICK",
+                **extra,
+            }
+        )
+    return out
 
 
 def _training_plan(a: DemoAthlete, today: date, plan_id: int, created: datetime) -> dict[str, Any]:

@@ -884,7 +884,11 @@ def _curve_set(
     out = []
     for curve in [c for c in (ctx.query.get("curves") or "1y").split(",") if c]:
         first, last, scale = _curve_window(curve, newest)
-        vals = values(scale)
+        inside = [
+            a for a in recent if first.isoformat() <= a["start_date_local"][:10] <= last.isoformat()
+        ]
+        shown = points if inside else []  # no activity in the window: an empty curve
+        vals = values(scale)[: len(shown)]
         item: dict[str, Any] = {
             "id": curve,
             "label": curve,
@@ -892,12 +896,9 @@ def _curve_set(
             "start_date_local": first.isoformat() + "T00:00:00",
             "end_date_local": last.isoformat() + "T00:00:00",
             "days": (last - first).days,
-            axis: points,
+            axis: shown,
             "values": vals,
-            "activity_id": [
-                recent[-1 - (i % max(1, len(recent)))]["id"] if recent else None
-                for i in range(len(points))
-            ],
+            "activity_id": [inside[-1 - (i % len(inside))]["id"] for i in range(len(shown))],
         }
         if extra:
             item.update(extra(vals))
@@ -937,7 +938,8 @@ def _curve_window(curve: str, newest: date) -> tuple[date, date, float]:
 def summary_rows(fake: FakeIntervals, athlete: str, start: date, end: date) -> list[dict[str, Any]]:
     """``SummaryWithCats`` rows for the weeks (Monday first) that meet ``start .. end``: totals
     of the activities inside both the week and the window, per-sport totals in ``byCategory``,
-    fitness / fatigue / form / ramp rate as of the last day of the week inside the window."""
+    fitness / fatigue / form / ramp rate as of the last day of the week inside the window.
+    Strava stubs carry no data in the fake and are left out of the totals."""
     data = fake.athletes[athlete]
     rows = []
     monday = end - timedelta(days=end.weekday())

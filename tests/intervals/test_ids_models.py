@@ -7,7 +7,15 @@ from datetime import date, datetime
 import pytest
 
 from app.intervals import AthleteSession, InvalidId, UnexpectedPayload, ids
-from app.intervals.models import Activity, Athlete, EventWrite, Wellness
+from app.intervals.models import (
+    Activity,
+    ActivityCurve,
+    Athlete,
+    AthleteTrainingPlan,
+    EventWrite,
+    WeekSummary,
+    Wellness,
+)
 from tests.fake_intervals import FakeIntervals
 
 
@@ -87,3 +95,58 @@ async def test_unexpected_shape_reported(lena: AthleteSession, fake: FakeInterva
     }
     with pytest.raises(UnexpectedPayload):
         await lena.list_events()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["42d", "1y", "all", "s0", "s1-kj0", "r.2026-01-01.2026-03-31", "r.2026-03-31.2026-03-31"],
+)
+def test_curve_ids_accepted(value: str) -> None:
+    assert ids.curve_id(value) == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "0d",
+        "42",
+        "1w",
+        "s",
+        "r.2026-03-31.2026-01-01",
+        "r.2026-02-30.2026-03-01",
+        "1y,42d",
+        "1y&x=1",
+    ],
+)
+def test_curve_ids_rejected(value: str) -> None:
+    with pytest.raises(InvalidId):
+        ids.curve_id(value)
+
+
+def test_curve_range_from_days() -> None:
+    assert ids.curve_range(date(2026, 1, 1), "2026-03-31") == "r.2026-01-01.2026-03-31"
+
+
+def test_new_read_models_parse_upstream_shapes() -> None:
+    week = WeekSummary.model_validate(
+        {
+            "date": "2026-04-20",
+            "athlete_id": "i1",
+            "rampRate": 1.5,
+            "eftpPerKg": 3.9,
+            "timeInZones": None,
+            "byCategory": [{"category": "Ride", "moving_time": 3600}],
+            "extraUpstreamField": 1,
+        }
+    )
+    assert week.ramp_rate == 1.5 and week.eftp_per_kg == 3.9 and week.time_in_zones == []
+    assert week.by_category[0].category == "Ride" and week.model_extra == {"extraUpstreamField": 1}
+    plan = AthleteTrainingPlan.model_validate(
+        {"athlete_id": "i1", "training_plan_start_date": "2026-04-13T00:00:00"}
+    )
+    assert plan.training_plan_start_date == date(2026, 4, 13) and plan.training_plan is None
+    with pytest.raises(ValueError, match="differ in length"):
+        ActivityCurve.model_validate({"secs": [1, 5], "values": [500]})
+    with pytest.raises(ValueError):
+        WeekSummary.model_validate({"count": 3})  # a week without its date is no week

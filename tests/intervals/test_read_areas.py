@@ -11,8 +11,8 @@ import pytest
 from app.intervals import ApiKey, AthleteSession, IntervalsClient
 from app.intervals.errors import NotFound, UnexpectedPayload, ValidationFailed
 from app.intervals.ids import InvalidId, curve_range
-from tests.fake_intervals import FakeIntervals
-from tests.intervals.conftest import COACH, JORDAN, LENA, SAM, TODAY
+from tests.fake_intervals import DemoAthlete, FakeIntervals
+from tests.intervals.conftest import AROHA, COACH, JORDAN, LENA, SAM, TODAY
 
 
 @pytest.fixture
@@ -33,6 +33,7 @@ async def test_profile_has_thresholds_and_named_zones_per_sport(lena: AthleteSes
     assert set(by_sport) == {"Ride", "Run", "Swim"}
     ride, run, swim = by_sport["Ride"], by_sport["Run"], by_sport["Swim"]
     assert ride.ftp and ride.lthr and ride.max_hr
+    assert ride.eftp and 0.9 * ride.ftp < ride.eftp < 1.1 * ride.ftp and run.eftp is None
     assert len(ride.power_zones) == len(ride.power_zone_names) == 7
     assert len(ride.hr_zones) == len(ride.hr_zone_names) == 7
     assert run.threshold_pace and run.pace_units == "MINS_KM" and len(run.pace_zone_names) == 7
@@ -113,6 +114,10 @@ async def test_curves_for_ranges_and_seasons_in_one_answer(lena: AthleteSession)
     assert curves.curves[2].days == 90
     for curve in curves.curves:
         assert len(curve.values) == len(curve.secs) and 60 in curve.secs
+    inside = {a.id for a in await lena.list_activities("2026-01-01", "2026-03-31")}
+    assert set(ranged.activity_id) <= inside  # the bests come from the range's activities
+    empty = await lena.get_power_curves("Ride", curves=[curve_range("2024-01-01", "2024-12-31")])
+    assert empty.curves[0].secs == [] and empty.curves[0].values == []  # no data then
     pace = await lena.get_pace_curves("Run", curves=["1y", "42d"])
     assert all(c.distance and len(c.values) == len(c.distance) for c in pace.curves)
 
@@ -156,6 +161,26 @@ async def test_events_filtered_by_category(lena: AthleteSession) -> None:
     assert {e.category for e in events} == {"NOTE", "RACE_A"}
     race = next(e for e in events if e.category == "RACE_A")
     assert race.start_date_local == datetime(2026, 5, 25)
+    markers = await lena.list_events(
+        "2025-01-01", "2026-05-31", category=["TARGET", "SEASON_START", "PLAN", "SICK"]
+    )
+    by_category = {
+        c: [e for e in markers if e.category == c] for c in Counter(e.category for e in markers)
+    }
+    targets = by_category["TARGET"]
+    assert [t.start_date_local.date() for t in targets] == [date(2026, 4, 27), date(2026, 5, 4)]
+    assert all(t.for_week and t.load_target and t.time_target for t in targets)
+    seasons = sorted(e.start_date_local.date() for e in by_category["SEASON_START"])
+    assert seasons == [TODAY - timedelta(days=485), TODAY - timedelta(days=120)]
+    (plan,) = by_category["PLAN"]
+    assert plan.start_date_local.date() == date(2026, 4, 13) and plan.plan_folder_id
+    (sick,) = by_category["SICK"]
+    assert sick.end_date_local and (sick.end_date_local - sick.start_date_local).days == 3
+    # a multi-day event is listed for any window it runs into
+    overlapping = await lena.list_events(
+        TODAY - timedelta(days=34), TODAY - timedelta(days=34), category=["SICK"]
+    )
+    assert [e.id for e in overlapping] == [sick.id]
 
 
 async def test_training_plan_applied_or_not(client: IntervalsClient, lena: AthleteSession) -> None:
@@ -250,3 +275,31 @@ async def test_bad_windows_and_strava_stubs_are_clear_errors(
     )
     with pytest.raises(NotFound):
         await client.session(ApiKey(SAM.api_key)).get_activity_curve(stub, "hr")
+
+
+@pytest.mark.parametrize("athlete", [AROHA, LENA, SAM], ids=lambda a: a.timezone)
+async def test_days_cut_at_the_athletes_midnight(
+    client: IntervalsClient, athlete: DemoAthlete
+) -> None:
+    """The fake has a session at 23:40 and one at 00:15 local around TODAY-2: local days, not
+    UTC days, decide which day (and which week of the summary) each belongs to."""
+    session = client.session(ApiKey(athlete.api_key))
+    day_before, day = TODAY - timedelta(days=3), TODAY - timedelta(days=2)
+    late = [
+        a
+        for a in await session.list_activities(day_before, day_before)
+        if a.name and a.name.startswith("Late ")
+    ]
+    early = [
+        a
+        for a in await session.list_activities(day, day)
+        if a.start_date_local == datetime.combine(day, datetime.min.time()).replace(minute=15)
+    ]
+    assert len(late) == 1 and late[0].start_date_local.date() == day_before
+    assert late[0].start_date_local.time().hour == 23
+    assert len(early) == 1 and late[0].start_date is not None and early[0].start_date is not None
+    utc_days = {late[0].start_date.date(), early[0].start_date.date()}
+    assert utc_days != {day_before, day}  # somewhere east or west of UTC the UTC days differ
+    summary = await session.get_athlete_summary(day_before, day_before)
+    that_day = await session.list_activities(day_before, day_before)
+    assert summary[0].count == len([a for a in that_day if not a.is_stub])  # fake: no stubs
