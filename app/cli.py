@@ -15,7 +15,13 @@ from typing import Any
 from app.accounts.cli import add_account_commands
 from app.mcp.cli import add_stdio_command
 from app.oauth.cli import add_client_commands
-from app.settings import Settings, SettingsError, configure_logging, load_settings
+from app.settings import (
+    EncryptionKey,
+    Settings,
+    SettingsError,
+    configure_logging,
+    load_settings,
+)
 
 EXIT_CONFIG = 2
 
@@ -30,9 +36,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from app.keyring import resolve_key_ring
     from app.main import create_app
 
-    resolve_key_ring(settings)  # generates the development key (with a warning) if needed
+    keys = resolve_key_ring(settings)  # generates the development key (with a warning) if needed
     if settings.auto_migrate:
         upgrade_to_head(settings)
+    refuse_unusable_key_ring(settings, keys)
     host = args.host or settings.host
     port = args.port or settings.port
     print(f"intervals-gateway: serving {settings.base_url} on http://{host}:{port}", flush=True)
@@ -50,6 +57,26 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         server_header=False,
     )
     return 0
+
+
+def refuse_unusable_key_ring(settings: Settings, keys: Sequence[EncryptionKey]) -> None:
+    """Refuse to serve with a key ring that cannot open the stored credentials (review M3):
+    every key id in ``credentials`` must be in the ring and decrypt a sample credential."""
+    from app.db.engine import make_sync_engine
+    from app.vault.check import check_stored_credentials
+    from app.vault.crypto import Vault
+
+    engine = make_sync_engine(settings)
+    try:
+        with engine.connect() as connection:
+            problems = check_stored_credentials(connection, Vault(keys))
+    finally:
+        engine.dispose()
+    if problems:
+        raise SettingsError(
+            "GATEWAY_ENCRYPTION_KEYS: " + "; ".join(problems) + " (see docs/operations.md, "
+            "key rotation)"
+        )
 
 
 def worker_budget_env(settings: Settings, workers: int) -> dict[str, str]:
