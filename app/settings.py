@@ -346,6 +346,10 @@ QUIET_LOGGERS = (
     "mcp.server.streamable_http_manager",
 )
 
+SQL_PARAMETER_LOGGERS = ("aiosqlite",)
+"""Loggers that print every SQL statement's parameters at DEBUG (athlete names, token and
+session hashes): kept at INFO whatever GATEWAY_LOG_LEVEL says."""
+
 
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
@@ -355,3 +359,5 @@ def configure_logging(settings: Settings) -> None:
     if settings.log_level != "DEBUG":  # per-request chatter (and upstream URLs) only when debugging
         for name in QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
+    for name in SQL_PARAMETER_LOGGERS:  # even at DEBUG (security review, hardening 9)
+        logging.getLogger(name).setLevel(logging.INFO)

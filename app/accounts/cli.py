@@ -230,7 +230,20 @@ def cmd_athletes_delete(settings: Settings, args: argparse.Namespace) -> int:
         await delete_account(db, athlete.id)
         return f"deleted {athlete.intervals_id} with its credential, sessions, grants and tokens"
 
-    return _on_athlete(settings, args.athlete, delete)
+    status = _on_athlete(settings, args.athlete, delete)
+    if status == EXIT_OK:
+        _checkpoint_wal(settings)  # no ciphertext of the deleted account left in the WAL
+    return status
+
+
+def _checkpoint_wal(settings: Settings) -> None:
+    from app.db.engine import checkpoint_sqlite_wal_sync, make_sync_engine
+
+    engine = make_sync_engine(settings)
+    try:
+        checkpoint_sqlite_wal_sync(engine)
+    finally:
+        engine.dispose()
 
 
 # -- allowlist ------------------------------------------------------------------------------------
