@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from app import __version__
 from app.accounts.cli import add_account_commands
 from app.mcp.cli import add_stdio_command
 from app.oauth.cli import add_client_commands
@@ -103,6 +104,63 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_current(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print the database's schema revision (``none`` before the first ``db upgrade``)."""
+    from app.db.migrations import stored_revision
+
+    print(stored_revision(settings) or "none")
+    return 0
+
+
+def cmd_db_status(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print the current and head revisions and any pending migration; exit 1 if behind."""
+    from app.db.migrations import head_revision, pending_revisions, stored_revision
+
+    current, head = stored_revision(settings), head_revision(settings)
+    print(f"database revision: {current or 'none'}; this version needs: {head}")
+    if current == head:
+        print("up to date")
+        return 0
+    for step in pending_revisions(settings, current):
+        print(f"  pending {step}")
+    print("run `intervals-gateway db upgrade` to apply them")
+    return 1
+
+
+# Commands that do not use the gateway's tables (serve checks the schema itself).
+SCHEMA_FREE_COMMANDS = frozenset({"serve", "db", "check-config", "stdio"})
+
+
+class DatabaseNotReady(Exception):
+    """The database has no (or an older) schema and migrations are not applied automatically."""
+
+
+def prepare_database(settings: Settings, args: argparse.Namespace) -> None:
+    """Before an operator command: bring a fresh or older database to the schema head when
+    GATEWAY_AUTO_MIGRATE is on, else refuse with a message naming `db upgrade` (club-admin
+    trial §4: no traceback, no empty database file left behind)."""
+    if args.command in SCHEMA_FREE_COMMANDS or getattr(args, "schema_free", False):
+        return
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db.migrations import head_revision, stored_revision, upgrade_to_head
+
+    try:
+        current, head = stored_revision(settings), head_revision(settings)
+        if current == head:
+            return
+        if settings.auto_migrate:
+            upgrade_to_head(settings)
+            return
+    except SQLAlchemyError as error:
+        detail = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0]
+        raise DatabaseNotReady(f"cannot use the database: {detail[:200]}") from None
+    raise DatabaseNotReady(
+        f"the database schema is at {current or 'none'}, this version needs {head}; run "
+        "`intervals-gateway db upgrade` first (GATEWAY_AUTO_MIGRATE is off)"
+    )
+
+
 def cmd_check_config(settings: Settings, _args: argparse.Namespace) -> int:
     """Print the effective settings (secrets shown only as set / not set)."""
     for line in describe_settings(settings):
@@ -135,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="intervals-gateway", description="Multi-user MCP gateway to Intervals.icu."
     )
+    parser.add_argument("--version", action="version", version=f"intervals-gateway {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the HTTP service")
@@ -146,6 +205,12 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+    db_sub.add_parser("current", help="print the database's schema revision").set_defaults(
+        handler=cmd_db_current
+    )
+    db_sub.add_parser(
+        "status", help="current and pending migrations (exit 1 if behind)"
+    ).set_defaults(handler=cmd_db_status)
 
     check = sub.add_parser("check-config", help="validate settings and print them without secrets")
     check.set_defaults(handler=cmd_check_config)
@@ -165,9 +230,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings)
     handler: Handler = args.handler
     try:
+        prepare_database(settings, args)
         return handler(settings, args)
     except SettingsError as error:
         print(f"intervals-gateway: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except DatabaseNotReady as error:
+        print(f"intervals-gateway: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
 

@@ -35,6 +35,13 @@ def resolve_key_ring(settings: Settings) -> tuple[EncryptionKey, ...]:
     return (load_or_create_dev_key(settings.dev_key_path),)
 
 
+def new_key_entry(key_id: str) -> str:
+    """A key ring entry ``kid:base64url`` holding 32 fresh random bytes (validated as a ring)."""
+    entry = encode_key(key_id, secrets.token_bytes(KEY_BYTES))
+    parse_key_ring(entry)  # the same rules as GATEWAY_ENCRYPTION_KEYS (raises ValueError)
+    return entry
+
+
 def load_or_create_dev_key(path: Path) -> EncryptionKey:
     """Read the development key file, creating it (0600) with a fresh random key if absent."""
     if path.exists():

@@ -233,7 +233,10 @@ class Settings(BaseSettings):
     upstream_total_timeout_seconds: float = Field(
         45.0, gt=0, description="Total time limit for one attempt of an Intervals.icu request."
     )
-    auto_migrate: bool = Field(True, description="Apply database migrations when `serve` starts.")
+    auto_migrate: bool = Field(
+        True,
+        description="Apply database migrations when `serve` starts and before operator commands.",
+    )
 
     @field_validator(
         "base_url",

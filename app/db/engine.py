@@ -36,7 +36,7 @@ PRIVATE_FILE_MODE = 0o600
 SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
-def _sqlite_file(url: URL) -> Path | None:
+def sqlite_file(url: URL) -> Path | None:
     """The database file of a SQLite URL (None for other backends and in-memory databases)."""
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database)
@@ -46,7 +46,7 @@ def _sqlite_file(url: URL) -> Path | None:
 def _prepare_sqlite_dir(url: URL) -> None:
     """Create the SQLite file's directory as 0700 (security review L10: the database holds
     athlete names, token hashes and ciphertexts). An existing directory is left as it is."""
-    database = _sqlite_file(url)
+    database = sqlite_file(url)
     if database is not None and not database.parent.exists():
         database.parent.mkdir(parents=True, exist_ok=True)
         database.parent.chmod(PRIVATE_DIR_MODE)
@@ -71,7 +71,7 @@ def _restrict_sqlite_files(database: Path) -> Callable[[Any, Any], None]:
 
 
 def _listen_sqlite(engine: Engine, url: URL) -> None:
-    database = _sqlite_file(url)
+    database = sqlite_file(url)
     if database is not None:
         event.listen(engine, "connect", _restrict_sqlite_files(database))
     event.listen(engine, "connect", _sqlite_pragmas)

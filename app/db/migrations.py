@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
-from app.db.engine import make_sync_engine
+from app.db.engine import make_sync_engine, sqlite_file
 from app.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -36,6 +36,28 @@ def upgrade_to_head(settings: Settings) -> None:
             command.upgrade(config, "head")
     finally:
         engine.dispose()
+
+
+def stored_revision(settings: Settings) -> str | None:
+    """The database's current revision, None when it has no schema yet. A SQLite file that
+    does not exist is not created (an operator command refused on a fresh install leaves no
+    empty database behind)."""
+    database = sqlite_file(settings.sqlalchemy_url)
+    if database is not None and not database.exists():
+        return None
+    engine = make_sync_engine(settings)
+    try:
+        with engine.connect() as connection:
+            return current_revision(connection)
+    finally:
+        engine.dispose()
+
+
+def pending_revisions(settings: Settings, current: str | None) -> list[str]:
+    """Revisions between ``current`` and head, oldest first (``"<id>: <message>"``)."""
+    script = ScriptDirectory.from_config(alembic_config(settings))
+    steps = list(script.iterate_revisions("heads", current or "base"))
+    return [f"{step.revision}: {step.doc}" for step in reversed(steps)]
 
 
 def head_revision(settings: Settings) -> str | None:
