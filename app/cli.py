@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from app import __version__
 from app.accounts.cli import add_account_commands
@@ -37,13 +38,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from app.keyring import resolve_key_ring
     from app.main import create_app
 
+    settings = settings_for_port(settings, args.port)
+    host = args.host or settings.host
+    refuse_loopback_port_mismatch(settings, settings.port)
     keys = resolve_key_ring(settings)  # generates the development key (with a warning) if needed
     if settings.auto_migrate:
         upgrade_to_head(settings)
     refuse_unusable_key_ring(settings, keys)
-    host = args.host or settings.host
-    port = args.port or settings.port
-    print(f"intervals-gateway: serving {settings.base_url} on http://{host}:{port}", flush=True)
+    port = settings.port
+    print(start_line(settings.base_url, host, port), flush=True)
     # With several workers each process builds its own app from the same environment.
     target: Any = "app.asgi:app_from_environment" if args.workers > 1 else create_app(settings)
     os.environ.update(worker_budget_env(settings, args.workers))
@@ -58,6 +61,39 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         server_header=False,
     )
     return 0
+
+
+def settings_for_port(settings: Settings, port: int | None) -> Settings:
+    """``serve --port N`` acts as GATEWAY_PORT=N (also for worker processes, which read the
+    environment), so an unset base URL follows it too."""
+    if port is None or port == settings.port:
+        return settings
+    os.environ["GATEWAY_PORT"] = str(port)
+    return load_settings()
+
+
+def refuse_loopback_port_mismatch(settings: Settings, port: int) -> None:
+    """A loopback base URL must name the port served: otherwise the OAuth metadata and every
+    challenge advertise a port nobody listens on (club-admin trial §1). A public base URL is
+    a reverse proxy's address and may use any port."""
+    parts = urlsplit(settings.base_url)
+    if not settings.is_local:
+        return
+    advertised = parts.port or (443 if parts.scheme == "https" else 80)
+    if advertised != port:
+        raise SettingsError(
+            f"GATEWAY_BASE_URL: {settings.base_url} is on port {advertised} but the server "
+            f"listens on port {port}; use the same port in both, or leave GATEWAY_BASE_URL "
+            "unset (it then follows GATEWAY_PORT)"
+        )
+
+
+def start_line(base_url: str, host: str, port: int) -> str:
+    """The start message: the public URL, and the bind address only where it differs."""
+    bound = f"http://{host}:{port}"
+    if bound == base_url:
+        return f"intervals-gateway: serving {base_url}"
+    return f"intervals-gateway: serving {base_url} (listening on {bound})"
 
 
 def refuse_unusable_key_ring(settings: Settings, keys: Sequence[EncryptionKey]) -> None:

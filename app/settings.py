@@ -12,7 +12,7 @@ import ipaddress
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -102,7 +102,8 @@ class Settings(BaseSettings):
 
     base_url: str = Field(
         "http://127.0.0.1:8000",
-        description="Public URL of the gateway; becomes the OAuth issuer (no trailing slash).",
+        description="Public URL of the gateway; becomes the OAuth issuer (no trailing slash). "
+        "Default: http://127.0.0.1:<GATEWAY_PORT>.",
     )
     host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP server binds to.")
@@ -276,6 +277,17 @@ class Settings(BaseSettings):
         if value.strip():
             parse_key_ring(value)
         return value.strip()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _base_url_follows_port(cls, data: Any) -> Any:
+        """Without GATEWAY_BASE_URL the (loopback) base URL is on GATEWAY_PORT, so setting the
+        port alone never advertises another port (club-admin trial §1)."""
+        if isinstance(data, dict) and not data.get("base_url"):
+            port = str(data.get("port") or "").strip()
+            if port.isdigit():
+                return {**data, "base_url": f"http://127.0.0.1:{int(port)}"}
+        return data
 
     @model_validator(mode="after")
     def _production_needs_keys(self) -> Settings:
