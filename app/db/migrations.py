@@ -14,7 +14,19 @@ from app.db.engine import make_sync_engine, sqlite_file
 from app.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"  # top-level migrations/ (installed editable)
+PACKAGED_MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"  # app/migrations (wheel)
+SOURCE_MIGRATIONS = PROJECT_ROOT / "migrations"  # top-level migrations/ (checkout, editable)
+
+
+def migrations_dir() -> Path:
+    """The Alembic scripts: ``app/migrations`` in an installed wheel (setup.py maps the
+    top-level ``migrations/`` there), else ``migrations/`` of the source checkout."""
+    if (PACKAGED_MIGRATIONS / "env.py").is_file():
+        return PACKAGED_MIGRATIONS
+    return SOURCE_MIGRATIONS
+
+
+MIGRATIONS_DIR = migrations_dir()
 
 
 def alembic_config(settings: Settings) -> Config:
