@@ -97,3 +97,14 @@ def test_keys_generate_prints_a_fresh_key_ring_entry(capsys: pytest.CaptureFixtu
     assert key.key_id == "k2" and len(key.secret) == 32
     assert first != second
     assert not Path("var").exists()  # needs no database
+
+
+def test_an_unreachable_database_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "postgresql://gw:hunter2secret@127.0.0.1:1/none?connect_timeout=2"
+    monkeypatch.setenv("GATEWAY_DATABASE_URL", url)
+    assert main(["athletes", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot use the database" in err
+    assert "hunter2secret" not in err
