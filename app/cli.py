@@ -7,6 +7,7 @@ and a one-line message naming the setting.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from app.settings import (
 )
 
 EXIT_CONFIG = 2
+log = logging.getLogger("app.cli")
 
 Handler = Callable[[Settings, argparse.Namespace], int]
 
@@ -99,6 +101,8 @@ def start_line(base_url: str, host: str, port: int) -> str:
 def refuse_unusable_key_ring(settings: Settings, keys: Sequence[EncryptionKey]) -> None:
     """Refuse to serve with a key ring that cannot open the stored credentials (review M3):
     every key id in ``credentials`` must be in the ring and decrypt a sample credential."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from app.db.engine import make_sync_engine
     from app.vault.check import check_stored_credentials
     from app.vault.crypto import Vault
@@ -107,6 +111,11 @@ def refuse_unusable_key_ring(settings: Settings, keys: Sequence[EncryptionKey]) 
     try:
         with engine.connect() as connection:
             problems = check_stored_credentials(connection, Vault(keys))
+    except SQLAlchemyError as error:  # database down: serve anyway, /readyz says why
+        log.warning(
+            "key ring not checked at start (database unavailable: %s)", type(error).__name__
+        )
+        return
     finally:
         engine.dispose()
     if problems:

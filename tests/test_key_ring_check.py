@@ -18,7 +18,7 @@ from app.main import create_app
 from app.settings import Settings, encode_key, parse_key_ring
 from app.vault.store import save_credential
 from tests.conftest import make_settings
-from tests.support.live import free_port
+from tests.support.processes import free_port, wait_http
 
 OLD = encode_key("k1", secrets.token_bytes(32))
 NEW = encode_key("k2", secrets.token_bytes(32))
@@ -101,3 +101,28 @@ def test_serve_refuses_a_key_ring_that_cannot_open_stored_credentials(tmp_path: 
     assert len(lines) == 1, done.stderr  # one line (the rest is the migration log)
     assert "GATEWAY_ENCRYPTION_KEYS" in lines[0] and "'k1'" in lines[0]
     assert "Traceback" not in done.stderr.decode()
+
+
+def test_serve_starts_without_the_check_when_the_database_is_down(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env.update(
+        GATEWAY_DATABASE_URL="postgresql://nobody@127.0.0.1:1/none?connect_timeout=2",
+        GATEWAY_AUTO_MIGRATE="false",
+        GATEWAY_ENCRYPTION_KEYS=NEW,
+        GATEWAY_PORT=str(port),
+    )
+    script = Path(sys.executable).parent / "intervals-gateway"
+    process = subprocess.Popen(
+        [str(script), "serve"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/readyz", process, ready_status=503)
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert b"key ring not checked at start" in stderr
