@@ -36,19 +36,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run the HTTP service (applies migrations first unless GATEWAY_AUTO_MIGRATE=false)."""
     import uvicorn
 
-    from app.db.migrations import upgrade_to_head
-    from app.keyring import resolve_key_ring
     from app.main import create_app
 
-    settings = settings_for_port(settings, args.port)
-    host = args.host or settings.host
-    refuse_loopback_port_mismatch(settings, settings.port)
-    keys = resolve_key_ring(settings)  # generates the development key (with a warning) if needed
-    if settings.auto_migrate:
-        upgrade_to_head(settings)
-    refuse_unusable_key_ring(settings, keys)
-    port = settings.port
-    print(start_line(settings.base_url, host, port), flush=True)
+    settings = prepare_to_serve(settings, args)
+    host, port = args.host or settings.host, settings.port
     # With several workers each process builds its own app from the same environment.
     target: Any = "app.asgi:app_from_environment" if args.workers > 1 else create_app(settings)
     os.environ.update(worker_budget_env(settings, args.workers))
@@ -63,6 +54,26 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         server_header=False,
     )
     return 0
+
+
+def prepare_to_serve(settings: Settings, args: argparse.Namespace) -> Settings:
+    """Everything `serve` checks or prepares before it binds; returns the settings to serve.
+
+    The port from ``--port``; a loopback base URL on that port; the key ring (generating the
+    development key if needed); migrations unless GATEWAY_AUTO_MIGRATE=false; a key ring that
+    opens the stored credentials. Prints the start line. Raises SettingsError (one line).
+    """
+    from app.db.migrations import upgrade_to_head
+    from app.keyring import resolve_key_ring
+
+    settings = settings_for_port(settings, args.port)
+    refuse_loopback_port_mismatch(settings, settings.port)
+    keys = resolve_key_ring(settings)
+    if settings.auto_migrate:
+        upgrade_to_head(settings)
+    refuse_unusable_key_ring(settings, keys)
+    print(start_line(settings.base_url, args.host or settings.host, settings.port), flush=True)
+    return settings
 
 
 def settings_for_port(settings: Settings, port: int | None) -> Settings:
@@ -159,6 +170,9 @@ def cmd_db_current(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_db_status(settings: Settings, _args: argparse.Namespace) -> int:
     """Print the current and head revisions and any pending migration; exit 1 if behind."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
     from app.db.migrations import head_revision, pending_revisions, stored_revision
 
     current, head = stored_revision(settings), head_revision(settings)
@@ -166,7 +180,12 @@ def cmd_db_status(settings: Settings, _args: argparse.Namespace) -> int:
     if current == head:
         print("up to date")
         return 0
-    for step in pending_revisions(settings, current):
+    try:
+        pending = pending_revisions(settings, current)
+    except (CommandError, RevisionError):
+        print("this version does not know the database's revision (migrated by a newer release?)")
+        return 1
+    for step in pending:
         print(f"  pending {step}")
     print("run `intervals-gateway db upgrade` to apply them")
     return 1
@@ -186,6 +205,7 @@ def prepare_database(settings: Settings, args: argparse.Namespace) -> None:
     trial §4: no traceback, no empty database file left behind)."""
     if args.command in SCHEMA_FREE_COMMANDS or getattr(args, "schema_free", False):
         return
+    from alembic.util import CommandError
     from sqlalchemy.exc import SQLAlchemyError
 
     from app.db.migrations import head_revision, stored_revision, upgrade_to_head
@@ -200,6 +220,11 @@ def prepare_database(settings: Settings, args: argparse.Namespace) -> None:
     except SQLAlchemyError as error:
         detail = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0]
         raise DatabaseNotReady(f"cannot use the database: {detail[:200]}") from None
+    except CommandError:  # a revision this version does not know (a newer release migrated)
+        raise DatabaseNotReady(
+            f"the database schema is at {current}, which this version does not know (it "
+            f"needs {head}); run the release that migrated it, or restore a backup"
+        ) from None
     raise DatabaseNotReady(
         f"the database schema is at {current or 'none'}, this version needs {head}; run "
         "`intervals-gateway db upgrade` first (GATEWAY_AUTO_MIGRATE is off)"

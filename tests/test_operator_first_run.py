@@ -108,3 +108,19 @@ def test_an_unreachable_database_is_one_line_not_a_traceback(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot use the database" in err
     assert "hunter2secret" not in err
+
+
+def test_a_database_migrated_by_a_newer_release_is_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import sqlite3
+
+    assert main(["db", "upgrade"]) == 0
+    with sqlite3.connect("var/gateway.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0999z'")
+    capsys.readouterr()
+    assert main(["athletes", "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "0999z" in err and "does not know" in err
+    assert main(["db", "status"]) == 1
+    assert "does not know" in capsys.readouterr().out
