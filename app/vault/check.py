@@ -28,14 +28,17 @@ class KeyUsage:
     sample_ciphertext: bytes
 
 
-def key_ring_problems(vault: Vault, usages: list[KeyUsage]) -> list[str]:
-    """One sentence per key id the ring cannot serve; empty when every key id is usable."""
+def key_ring_problems(
+    vault: Vault, usages: list[KeyUsage], *, with_counts: bool = True
+) -> list[str]:
+    """One sentence per key id the ring cannot serve; empty when every key id is usable.
+    ``with_counts=False`` leaves out how many credentials use the key (for the public
+    `/readyz`, which should not tell how many athletes are stored)."""
     problems = []
     for usage in usages:
         if usage.key_id not in vault.key_ids:
-            problems.append(
-                f"key id {usage.key_id!r} ({usage.count} stored credentials) is not in the key ring"
-            )
+            count = f" ({usage.count} stored credentials)" if with_counts else ""
+            problems.append(f"key id {usage.key_id!r}{count} is not in the key ring")
             continue
         try:
             vault.decrypt(
@@ -70,6 +73,13 @@ def stored_key_usage(connection: Connection) -> list[KeyUsage]:
     return usages
 
 
-def check_stored_credentials(connection: Connection, vault: Vault) -> list[str]:
+def check_stored_credentials(
+    connection: Connection, vault: Vault, *, with_counts: bool = True
+) -> list[str]:
     """:func:`key_ring_problems` for the credentials stored in this database."""
-    return key_ring_problems(vault, stored_key_usage(connection))
+    return key_ring_problems(vault, stored_key_usage(connection), with_counts=with_counts)
+
+
+def public_key_ring_problems(connection: Connection, vault: Vault) -> list[str]:
+    """:func:`check_stored_credentials` without counts (for `/readyz`)."""
+    return check_stored_credentials(connection, vault, with_counts=False)

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db.migrations import current_revision
-from app.vault.check import check_stored_credentials
+from app.vault.check import public_key_ring_problems
 
 router = APIRouter()
 
@@ -29,7 +29,7 @@ async def readyz(request: Request) -> JSONResponse:
             await connection.execute(text("SELECT 1"))
             revision = await connection.run_sync(current_revision)
             key_problems = (
-                await connection.run_sync(check_stored_credentials, state.vault)
+                await connection.run_sync(public_key_ring_problems, state.vault)
                 if revision == state.schema_head
                 else []
             )
