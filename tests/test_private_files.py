@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -127,3 +128,31 @@ async def test_account_deletion_leaves_no_ciphertext_in_the_sqlite_wal(tmp_path:
         deleted = await gw.post_form("/account/delete", {"confirm": "yes"})
         assert deleted.status_code == 200
         assert ciphertext not in wal_bytes(settings.data_dir / "gateway.db")
+
+
+def test_operator_deletion_leaves_no_ciphertext_in_the_sqlite_wal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from app.cli import main
+    from tests.test_key_ring_check import OLD, store_credential
+
+    for name in list(os.environ):
+        if name.startswith("GATEWAY_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GATEWAY_ENCRYPTION_KEYS", OLD)
+    settings = make_settings(tmp_path, "", data_dir=Path("var"), encryption_keys=OLD)
+    upgrade_to_head(settings)
+    # A running gateway keeps the database open, so SQLite never checkpoints on last close.
+    server = sqlite3.connect(tmp_path / "var" / "gateway.db")
+    try:
+        server.execute("SELECT count(*) FROM athletes").fetchone()  # opens the WAL
+        asyncio.run(store_credential(settings))
+        (ciphertext,) = server.execute("SELECT ciphertext FROM credentials").fetchone()
+        assert ciphertext in wal_bytes(tmp_path / "var" / "gateway.db")
+        assert main(["athletes", "delete", "i100001", "--yes"]) == 0
+        assert ciphertext not in wal_bytes(tmp_path / "var" / "gateway.db")
+    finally:
+        server.close()
