@@ -16,7 +16,7 @@ setup(
     ],
     package_dir={"app.migrations": "migrations"},
     package_data={
-        "app.templates": ["*.html"],
+        "app.templates": ["*"],
         "app.static": ["*"],
         "app.migrations": ["script.py.mako"],
     },
