@@ -1,19 +1,30 @@
 # Two entry points (see README): `make run` and `make test`. Both create or refresh .venv
 # from constraints.txt, so a fresh clone needs only python3 (>= 3.11), bash and make.
+# `make run` installs the runtime only; the test tooling (pytest, mypy, ruff, playwright) comes
+# with the first target that needs it (`make test`, `make demo`, `make bench`).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck pytest bench demo lock clean
 
-$(STAMP): pyproject.toml constraints.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
-	@touch $(STAMP)
 
-run: $(STAMP)
+$(RUNTIME_STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(PIP) -e .
+	@touch $(RUNTIME_STAMP)
+
+# The dev install includes the runtime, so it satisfies `make run` too.
+$(STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(PIP) -e ".[dev]"
+	@touch $(RUNTIME_STAMP) $(STAMP)
+
+run: $(RUNTIME_STAMP)
 	$(BIN)/intervals-gateway serve
 
 test: $(STAMP) lint typecheck pytest

@@ -7,17 +7,27 @@ and a one-line message naming the setting.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
+from app import __version__
 from app.accounts.cli import add_account_commands
 from app.mcp.cli import add_stdio_command
 from app.oauth.cli import add_client_commands
-from app.settings import Settings, SettingsError, configure_logging, load_settings
+from app.settings import (
+    EncryptionKey,
+    Settings,
+    SettingsError,
+    configure_logging,
+    load_settings,
+)
 
 EXIT_CONFIG = 2
+log = logging.getLogger("app.cli")
 
 Handler = Callable[[Settings, argparse.Namespace], int]
 
@@ -26,16 +36,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run the HTTP service (applies migrations first unless GATEWAY_AUTO_MIGRATE=false)."""
     import uvicorn
 
-    from app.db.migrations import upgrade_to_head
-    from app.keyring import resolve_key_ring
     from app.main import create_app
 
-    resolve_key_ring(settings)  # generates the development key (with a warning) if needed
-    if settings.auto_migrate:
-        upgrade_to_head(settings)
-    host = args.host or settings.host
-    port = args.port or settings.port
-    print(f"intervals-gateway: serving {settings.base_url} on http://{host}:{port}", flush=True)
+    settings = prepare_to_serve(settings, args)
+    host, port = args.host or settings.host, settings.port
     # With several workers each process builds its own app from the same environment.
     target: Any = "app.asgi:app_from_environment" if args.workers > 1 else create_app(settings)
     os.environ.update(worker_budget_env(settings, args.workers))
@@ -62,6 +66,86 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
     return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
+def prepare_to_serve(settings: Settings, args: argparse.Namespace) -> Settings:
+    """Everything `serve` checks or prepares before it binds; returns the settings to serve.
+
+    The port from ``--port``; a loopback base URL on that port; the key ring (generating the
+    development key if needed); migrations unless GATEWAY_AUTO_MIGRATE=false; a key ring that
+    opens the stored credentials. Prints the start line. Raises SettingsError (one line).
+    """
+    from app.db.migrations import upgrade_to_head
+    from app.keyring import resolve_key_ring
+
+    settings = settings_for_port(settings, args.port)
+    refuse_loopback_port_mismatch(settings, settings.port)
+    keys = resolve_key_ring(settings)
+    if settings.auto_migrate:
+        upgrade_to_head(settings)
+    refuse_unusable_key_ring(settings, keys)
+    print(start_line(settings.base_url, args.host or settings.host, settings.port), flush=True)
+    return settings
+
+
+def settings_for_port(settings: Settings, port: int | None) -> Settings:
+    """``serve --port N`` acts as GATEWAY_PORT=N (also for worker processes, which read the
+    environment), so an unset base URL follows it too."""
+    if port is None or port == settings.port:
+        return settings
+    os.environ["GATEWAY_PORT"] = str(port)
+    return load_settings()
+
+
+def refuse_loopback_port_mismatch(settings: Settings, port: int) -> None:
+    """A loopback base URL must name the port served: otherwise the OAuth metadata and every
+    challenge advertise a port nobody listens on (club-admin trial §1). A public base URL is
+    a reverse proxy's address and may use any port."""
+    parts = urlsplit(settings.base_url)
+    if not settings.is_local:
+        return
+    advertised = parts.port or (443 if parts.scheme == "https" else 80)
+    if advertised != port:
+        raise SettingsError(
+            f"GATEWAY_BASE_URL: {settings.base_url} is on port {advertised} but the server "
+            f"listens on port {port}; use the same port in both, or leave GATEWAY_BASE_URL "
+            "unset (it then follows GATEWAY_PORT)"
+        )
+
+
+def start_line(base_url: str, host: str, port: int) -> str:
+    """The start message: the public URL, and the bind address only where it differs."""
+    bound = f"http://{host}:{port}"
+    if bound == base_url:
+        return f"intervals-gateway: serving {base_url}"
+    return f"intervals-gateway: serving {base_url} (listening on {bound})"
+
+
+def refuse_unusable_key_ring(settings: Settings, keys: Sequence[EncryptionKey]) -> None:
+    """Refuse to serve with a key ring that cannot open the stored credentials (review M3):
+    every key id in ``credentials`` must be in the ring and decrypt a sample credential."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db.engine import make_sync_engine
+    from app.vault.check import check_stored_credentials
+    from app.vault.crypto import Vault
+
+    engine = make_sync_engine(settings)
+    try:
+        with engine.connect() as connection:
+            problems = check_stored_credentials(connection, Vault(keys))
+    except SQLAlchemyError as error:  # database down: serve anyway, /readyz says why
+        log.warning(
+            "key ring not checked at start (database unavailable: %s)", type(error).__name__
+        )
+        return
+    finally:
+        engine.dispose()
+    if problems:
+        raise SettingsError(
+            "GATEWAY_ENCRYPTION_KEYS: " + "; ".join(problems) + " (see docs/operations.md, "
+            "key rotation)"
+        )
+
+
 def worker_budget_env(settings: Settings, workers: int) -> dict[str, str]:
     """Settings overrides that split the Intervals.icu budget between worker processes.
 
@@ -84,6 +168,77 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     upgrade_to_head(settings)
     print(f"database at revision {head_revision(settings)}")
     return 0
+
+
+def cmd_db_current(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print the database's schema revision (``none`` before the first ``db upgrade``)."""
+    from app.db.migrations import stored_revision
+
+    print(stored_revision(settings) or "none")
+    return 0
+
+
+def cmd_db_status(settings: Settings, _args: argparse.Namespace) -> int:
+    """Print the current and head revisions and any pending migration; exit 1 if behind."""
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
+    from app.db.migrations import head_revision, pending_revisions, stored_revision
+
+    current, head = stored_revision(settings), head_revision(settings)
+    print(f"database revision: {current or 'none'}; this version needs: {head}")
+    if current == head:
+        print("up to date")
+        return 0
+    try:
+        pending = pending_revisions(settings, current)
+    except (CommandError, RevisionError):
+        print("this version does not know the database's revision (migrated by a newer release?)")
+        return 1
+    for step in pending:
+        print(f"  pending {step}")
+    print("run `intervals-gateway db upgrade` to apply them")
+    return 1
+
+
+# Commands that do not use the gateway's tables (serve checks the schema itself).
+SCHEMA_FREE_COMMANDS = frozenset({"serve", "db", "check-config", "stdio"})
+
+
+class DatabaseNotReady(Exception):
+    """The database has no (or an older) schema and migrations are not applied automatically."""
+
+
+def prepare_database(settings: Settings, args: argparse.Namespace) -> None:
+    """Before an operator command: bring a fresh or older database to the schema head when
+    GATEWAY_AUTO_MIGRATE is on, else refuse with a message naming `db upgrade` (club-admin
+    trial §4: no traceback, no empty database file left behind)."""
+    if args.command in SCHEMA_FREE_COMMANDS or getattr(args, "schema_free", False):
+        return
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db.migrations import head_revision, stored_revision, upgrade_to_head
+
+    try:
+        current, head = stored_revision(settings), head_revision(settings)
+        if current == head:
+            return
+        if settings.auto_migrate:
+            upgrade_to_head(settings)
+            return
+    except SQLAlchemyError as error:
+        detail = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0]
+        raise DatabaseNotReady(f"cannot use the database: {detail[:200]}") from None
+    except CommandError:  # a revision this version does not know (a newer release migrated)
+        raise DatabaseNotReady(
+            f"the database schema is at {current}, which this version does not know (it "
+            f"needs {head}); run the release that migrated it, or restore a backup"
+        ) from None
+    raise DatabaseNotReady(
+        f"the database schema is at {current or 'none'}, this version needs {head}; run "
+        "`intervals-gateway db upgrade` first (GATEWAY_AUTO_MIGRATE is off)"
+    )
 
 
 def cmd_check_config(settings: Settings, _args: argparse.Namespace) -> int:
@@ -118,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="intervals-gateway", description="Multi-user MCP gateway to Intervals.icu."
     )
+    parser.add_argument("--version", action="version", version=f"intervals-gateway {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = sub.add_parser("serve", help="run the HTTP service")
@@ -129,6 +285,12 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply migrations").set_defaults(handler=cmd_db_upgrade)
+    db_sub.add_parser("current", help="print the database's schema revision").set_defaults(
+        handler=cmd_db_current
+    )
+    db_sub.add_parser(
+        "status", help="current and pending migrations (exit 1 if behind)"
+    ).set_defaults(handler=cmd_db_status)
 
     check = sub.add_parser("check-config", help="validate settings and print them without secrets")
     check.set_defaults(handler=cmd_check_config)
@@ -148,9 +310,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings)
     handler: Handler = args.handler
     try:
+        prepare_database(settings, args)
         return handler(settings, args)
     except SettingsError as error:
         print(f"intervals-gateway: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except DatabaseNotReady as error:
+        print(f"intervals-gateway: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
 

@@ -12,7 +12,7 @@ import ipaddress
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -120,7 +120,8 @@ class Settings(BaseSettings):
 
     base_url: str = Field(
         "http://127.0.0.1:8000",
-        description="Public URL of the gateway; becomes the OAuth issuer (no trailing slash).",
+        description="Public URL of the gateway; becomes the OAuth issuer (no trailing slash). "
+        "Default: http://127.0.0.1:<GATEWAY_PORT>.",
     )
     host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP server binds to.")
@@ -346,7 +347,10 @@ class Settings(BaseSettings):
         description="Total time limit of one tool call; past it the call answers 'Intervals.icu "
         "is slow; try again' (below common MCP client timeouts of 30 s).",
     )
-    auto_migrate: bool = Field(True, description="Apply database migrations when `serve` starts.")
+    auto_migrate: bool = Field(
+        True,
+        description="Apply database migrations when `serve` starts and before operator commands.",
+    )
     toolsets: Annotated[str, NoDecode] = Field(
         "all",
         description="Comma-separated toolsets served (`core`, `activities`, `wellness`, "
@@ -409,6 +413,17 @@ class Settings(BaseSettings):
         if value.strip():
             parse_key_ring(value)
         return value.strip()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _base_url_follows_port(cls, data: Any) -> Any:
+        """Without GATEWAY_BASE_URL the (loopback) base URL is on GATEWAY_PORT, so setting the
+        port alone never advertises another port (club-admin trial §1)."""
+        if isinstance(data, dict) and not data.get("base_url"):
+            port = str(data.get("port") or "").strip()
+            if port.isdigit():
+                return {**data, "base_url": f"http://127.0.0.1:{int(port)}"}
+        return data
 
     @model_validator(mode="after")
     def _production_needs_keys(self) -> Settings:
@@ -517,6 +532,10 @@ QUIET_LOGGERS = (
     "mcp.server.streamable_http_manager",
 )
 
+SQL_PARAMETER_LOGGERS = ("aiosqlite",)
+"""Loggers that print every SQL statement's parameters at DEBUG (athlete names, token and
+session hashes): kept at INFO whatever GATEWAY_LOG_LEVEL says."""
+
 
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
@@ -526,3 +545,5 @@ def configure_logging(settings: Settings) -> None:
     if settings.log_level != "DEBUG":  # per-request chatter (and upstream URLs) only when debugging
         for name in QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
+    for name in SQL_PARAMETER_LOGGERS:  # even at DEBUG (security review, hardening 9)
+        logging.getLogger(name).setLevel(logging.INFO)

@@ -32,7 +32,7 @@ from app.cli_text import terminal_safe
 from app.db.engine import make_async_engine, make_sessionmaker, transaction
 from app.db.models import Athlete, BrowserSession, Credential, utcnow
 from app.intervals.ids import InvalidId
-from app.keyring import resolve_key_ring
+from app.keyring import new_key_entry, resolve_key_ring
 from app.settings import Settings
 from app.vault.crypto import Vault
 from app.vault.store import RotationReport, rotate_credentials
@@ -94,6 +94,9 @@ def _add_keys(sub: Any) -> None:
     )
     rotate.add_argument("--batch-size", type=int, default=100, help="credentials per transaction")
     rotate.set_defaults(handler=cmd_keys_rotate)
+    generate = actions.add_parser("generate", help="print a new key ring entry 'kid:base64key'")
+    generate.add_argument("key_id", nargs="?", default="k1", help="key id (default k1)")
+    generate.set_defaults(handler=cmd_keys_generate, schema_free=True)
 
 
 # -- plumbing -------------------------------------------------------------------------------------
@@ -238,7 +241,20 @@ def cmd_athletes_delete(settings: Settings, args: argparse.Namespace) -> int:
         await delete_account(db, athlete.id)
         return f"deleted {athlete.intervals_id} with its credential, sessions, grants and tokens"
 
-    return _on_athlete(settings, args.athlete, delete)
+    status = _on_athlete(settings, args.athlete, delete)
+    if status == EXIT_OK:
+        _checkpoint_wal(settings)  # no ciphertext of the deleted account left in the WAL
+    return status
+
+
+def _checkpoint_wal(settings: Settings) -> None:
+    from app.db.engine import checkpoint_sqlite_wal_sync, make_sync_engine
+
+    engine = make_sync_engine(settings)
+    try:
+        checkpoint_sqlite_wal_sync(engine)
+    finally:
+        engine.dispose()
 
 
 # -- allowlist ------------------------------------------------------------------------------------
@@ -278,6 +294,16 @@ def cmd_allowlist_list(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 # -- keys -----------------------------------------------------------------------------------------
+
+
+def cmd_keys_generate(_settings: Settings, args: argparse.Namespace) -> int:
+    """Print a fresh random 256-bit key as a key ring entry (docs/operations.md, rotation)."""
+    try:
+        print(new_key_entry(args.key_id))
+    except ValueError as error:
+        print(f"intervals-gateway: {error}")
+        return EXIT_NOT_DONE
+    return EXIT_OK
 
 
 def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:

@@ -49,7 +49,7 @@ from app.accounts.signin import (
 )
 from app.accounts.upstream import AthleteProfile, ProfileLookup, profile_lookup
 from app.attempts import AttemptLimiter
-from app.db.engine import transaction
+from app.db.engine import checkpoint_sqlite_wal, transaction
 from app.db.models import Athlete
 from app.intervals.credentials import BearerToken
 from app.intervals.errors import AccessDenied, CredentialRejected, IntervalsError
@@ -499,6 +499,7 @@ async def delete_submit(request: Request) -> Response:
             context = {"athlete": athlete, "error": "Tick the box to confirm."}
             return _render(request, "account_delete.html", context, 400)
         await delete_account(db, athlete.id)
+    await checkpoint_sqlite_wal(request.app.state.engine)  # no ciphertext left in the WAL
     response = _message(
         request,
         "Account deleted",

@@ -13,9 +13,11 @@ and a statement timeout so a failing database answers quickly instead of holding
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -32,6 +34,7 @@ from app.db.availability import DatabaseBusy
 from app.settings import Settings
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 IMMEDIATE = "gateway_sqlite_immediate"
 """Execution option: open the SQLite transaction with ``BEGIN IMMEDIATE`` (a write unit)."""
@@ -70,11 +73,50 @@ def _sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def _prepare_sqlite_dir(url: URL) -> None:
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        from pathlib import Path
+PRIVATE_DIR_MODE = 0o700
+PRIVATE_FILE_MODE = 0o600
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+def sqlite_file(url: URL) -> Path | None:
+    """The database file of a SQLite URL (None for other backends and in-memory databases)."""
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database)
+    return None
+
+
+def _prepare_sqlite_dir(url: URL) -> None:
+    """Create the SQLite file's directory as 0700 (security review L10: the database holds
+    athlete names, token hashes and ciphertexts). An existing directory is left as it is."""
+    database = sqlite_file(url)
+    if database is not None and not database.parent.exists():
+        database.parent.mkdir(parents=True, exist_ok=True)
+        database.parent.chmod(PRIVATE_DIR_MODE)
+
+
+def _restrict_sqlite_files(database: Path) -> Callable[[Any, Any], None]:
+    """A connect hook making the database file and its WAL/SHM/journal files 0600 (L10).
+
+    It runs before the WAL pragma, so SQLite creates the -wal and -shm files with the mode of
+    the database file (0600); files that already exist (an older install) are tightened too.
+    """
+
+    def restrict(_dbapi_connection: Any, _record: Any) -> None:
+        for path in (database, *(Path(f"{database}{suffix}") for suffix in SQLITE_SIDE_FILES)):
+            try:
+                if path.exists() and path.stat().st_mode & 0o077:
+                    path.chmod(PRIVATE_FILE_MODE)
+            except OSError as error:  # not our file: say so, but keep serving
+                log.warning("cannot make %s private (mode 0600): %s", path, error)
+
+    return restrict
+
+
+def _listen_sqlite(engine: Engine, url: URL, busy_timeout_ms: int) -> None:
+    database = sqlite_file(url)
+    if database is not None:
+        event.listen(engine, "connect", _restrict_sqlite_files(database))
+    event.listen(engine, "connect", _sqlite_pragmas(busy_timeout_ms))
 
 
 def make_sync_engine(settings: Settings) -> Engine:
@@ -83,8 +125,7 @@ def make_sync_engine(settings: Settings) -> Engine:
     _prepare_sqlite_dir(url)
     engine = create_engine(url, pool_pre_ping=True)
     if url.get_backend_name() == "sqlite":
-        busy_ms = int(settings.database_busy_timeout_seconds * 1000)
-        event.listen(engine, "connect", _sqlite_pragmas(busy_ms))
+        _listen_sqlite(engine, url, int(settings.database_busy_timeout_seconds * 1000))
     return engine
 
 
@@ -120,7 +161,7 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         sync = engine.sync_engine
         busy = settings.database_busy_timeout_seconds
-        event.listen(sync, "connect", _sqlite_pragmas(int(busy * 1000)))
+        _listen_sqlite(sync, url, int(busy * 1000))
         event.listen(sync, "connect", _sqlite_explicit_begin)
         event.listen(sync, "begin", _sqlite_begin)
         _write_locks[sync] = _WriteLock(busy)
@@ -188,3 +229,21 @@ async def retry_when_busy(
                 raise
             await asyncio.sleep(pause * attempt)
     raise AssertionError("unreachable")
+
+
+async def checkpoint_sqlite_wal(engine: AsyncEngine) -> None:
+    """Fold the SQLite write-ahead log into the database file and truncate it, so deleted rows
+    (an account's credential ciphertext) do not linger in ``-wal`` (security review, hardening
+    10; SQLite ``PRAGMA wal_checkpoint(TRUNCATE)``). No-op on other backends."""
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as connection:
+        await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def checkpoint_sqlite_wal_sync(engine: Engine) -> None:
+    """:func:`checkpoint_sqlite_wal` for synchronous engines (operator commands)."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -10,11 +10,23 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
-from app.db.engine import make_sync_engine
+from app.db.engine import make_sync_engine, sqlite_file
 from app.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-MIGRATIONS_DIR = PROJECT_ROOT / "migrations"  # top-level migrations/ (installed editable)
+PACKAGED_MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"  # app/migrations (wheel)
+SOURCE_MIGRATIONS = PROJECT_ROOT / "migrations"  # top-level migrations/ (checkout, editable)
+
+
+def migrations_dir() -> Path:
+    """The Alembic scripts: ``app/migrations`` in an installed wheel (setup.py maps the
+    top-level ``migrations/`` there), else ``migrations/`` of the source checkout."""
+    if (PACKAGED_MIGRATIONS / "env.py").is_file():
+        return PACKAGED_MIGRATIONS
+    return SOURCE_MIGRATIONS
+
+
+MIGRATIONS_DIR = migrations_dir()
 
 
 def alembic_config(settings: Settings) -> Config:
@@ -36,6 +48,28 @@ def upgrade_to_head(settings: Settings) -> None:
             command.upgrade(config, "head")
     finally:
         engine.dispose()
+
+
+def stored_revision(settings: Settings) -> str | None:
+    """The database's current revision, None when it has no schema yet. A SQLite file that
+    does not exist is not created (an operator command refused on a fresh install leaves no
+    empty database behind)."""
+    database = sqlite_file(settings.sqlalchemy_url)
+    if database is not None and not database.exists():
+        return None
+    engine = make_sync_engine(settings)
+    try:
+        with engine.connect() as connection:
+            return current_revision(connection)
+    finally:
+        engine.dispose()
+
+
+def pending_revisions(settings: Settings, current: str | None) -> list[str]:
+    """Revisions between ``current`` and head, oldest first (``"<id>: <message>"``)."""
+    script = ScriptDirectory.from_config(alembic_config(settings))
+    steps = list(script.iterate_revisions("heads", current or "base"))
+    return [f"{step.revision}: {step.doc}" for step in reversed(steps)]
 
 
 def head_revision(settings: Settings) -> str | None:

@@ -27,7 +27,13 @@ from app.db.models import Grant, utcnow
 from app.intervals.client import IntervalsClient
 from app.mcp.identity import Caller, acting_athlete, current_caller, current_outcome
 from app.mcp.tools.context import AthleteContext, Clock, utc_now, zone_or_utc
-from app.mcp.tools.errors import CredentialFailed, ReauthRequired, ToolFailure, UpstreamSlow
+from app.mcp.tools.errors import (
+    CredentialFailed,
+    CredentialUnreadable,
+    ReauthRequired,
+    ToolFailure,
+    UpstreamSlow,
+)
 from app.oauth.grants import revoke_athlete_tokens
 from app.settings import EncryptionKey
 from app.vault.crypto import Vault, VaultError
@@ -36,7 +42,6 @@ from app.vault.store import UpstreamCredential, mark_credential_rejected, unseal
 log = logging.getLogger(__name__)
 
 REJECTED_REASON = "Intervals.icu rejected the key during a tool call"
-UNREADABLE_REASON = "the stored key could not be decrypted"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 BOOKKEEPING_WAIT_SECONDS = 0.25
 DATABASE_UNAVAILABLE = (
@@ -87,10 +92,17 @@ class CallerSessions:
             raise ReauthRequired()
         try:
             credential = unseal(self.keyring, sealed)
-        except VaultError:
-            log.warning("credential of athlete row %s cannot be decrypted", caller.athlete_pk)
-            await self._require_reauth(caller, UNREADABLE_REASON, mark=True)
-            raise ReauthRequired() from None
+        except VaultError as error:
+            # A server fault (key ring without this key id, or a wrong key): the athlete's
+            # credential is fine, so nothing is marked or revoked; a fixed key ring heals it.
+            log.error(
+                "credential of athlete row %s cannot be decrypted (key id %r): %s; check "
+                "GATEWAY_ENCRYPTION_KEYS (docs/operations.md, key rotation)",
+                caller.athlete_pk,
+                sealed.key_id,
+                error,
+            )
+            raise CredentialUnreadable() from None
         await self._record_use(caller)
         return credential
 

@@ -88,7 +88,9 @@ def running(
         try:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=20)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+        except ProcessLookupError:  # the process group is already gone
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
         if log:
             out.close()  # type: ignore[union-attr]

@@ -35,6 +35,18 @@ class UpstreamSlow(ToolFailure):
         super().__init__("Intervals.icu is slow to answer right now; try again in a minute.")
 
 
+class CredentialUnreadable(ToolFailure):
+    """The gateway cannot decrypt the caller's stored credential: a server fault (its key ring),
+    temporary from the athlete's side; nothing is revoked and the same token works once fixed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The gateway cannot open your stored Intervals.icu credential right now (a server "
+            "key problem, not your key). Nothing was changed; try again later, and tell the "
+            "gateway's operator if it persists."
+        )
+
+
 EXPECTED_ERRORS: tuple[type[Exception], ...] = (upstream.IntervalsError, ValueError)
 """What an upstream call may raise in normal operation (``InvalidId`` is a ``ValueError``)."""
 

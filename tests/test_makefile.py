@@ -1,0 +1,32 @@
+"""`make run` installs the runtime only; the test tooling comes with `make test` (club-admin
+trial §1: `make run` pulled 411 MB of dev tooling). Checked with make's dry run."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from tests.support.processes import ROOT
+
+pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make not installed")
+
+
+def planned(target: str) -> list[str]:
+    """The commands `make TARGET` would run from a fresh clone (-B: as if nothing were built)."""
+    done = subprocess.run(
+        ["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return done.stdout.splitlines()
+
+
+def test_make_run_installs_the_runtime_without_dev_extras() -> None:
+    installs = [line for line in planned("run") if "pip install" in line and "-c " in line]
+    assert installs and all("[dev]" not in line for line in installs)
+    assert all("constraints.txt" in line for line in installs)
+    assert planned("run")[-1].endswith("intervals-gateway serve")
+
+
+def test_make_test_installs_the_dev_extras() -> None:
+    assert any("pip install" in line and '".[dev]"' in line for line in planned("test"))
