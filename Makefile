@@ -15,12 +15,12 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 
-$(RUNTIME_STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
+$(RUNTIME_STAMP): pyproject.toml setup.py constraints.txt | $(VENV)/bin/python
 	$(PIP) -e .
 	@touch $(RUNTIME_STAMP)
 
 # The dev install includes the runtime, so it satisfies `make run` too.
-$(STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
+$(STAMP): pyproject.toml setup.py constraints.txt | $(VENV)/bin/python
 	$(PIP) -e ".[dev]"
 	@touch $(RUNTIME_STAMP) $(STAMP)
 
