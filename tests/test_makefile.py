@@ -3,6 +3,7 @@ trial §1: `make run` pulled 411 MB of dev tooling). Checked with make's dry run
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -15,8 +16,16 @@ pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make not i
 
 def planned(target: str) -> list[str]:
     """The commands `make TARGET` would run from a fresh clone (-B: as if nothing were built)."""
+    # Outside any calling make (`make test` runs this suite): its MAKEFLAGS would add
+    # "Entering/Leaving directory" lines and flags of its own.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     done = subprocess.run(
-        ["make", "-n", "-B", target], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-n", "-B", target],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     )
     return done.stdout.splitlines()
 

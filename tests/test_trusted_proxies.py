@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import count
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,8 @@ from app.cli import proxy_options
 from app.settings import SettingsError, load_settings
 from tests.conftest import make_settings
 from tests.support.processes import die_with_parent, free_port, wait_http
+
+_names = count()
 
 
 @contextmanager
@@ -50,8 +53,13 @@ def serving(tmp_path: Path, trusted_proxies: str) -> Iterator[str]:
 
 
 def register(base: str, forwarded_for: str) -> int:
-    headers = {"X-Forwarded-For": forwarded_for, "Content-Type": "application/json"}
-    return httpx.post(f"{base}/register", content=b"{}", headers=headers).status_code
+    """One valid dynamic registration (each a different client, so none is a reuse)."""
+    metadata = {
+        "client_name": f"proxied client {next(_names)}",
+        "redirect_uris": ["http://127.0.0.1/callback"],
+    }
+    headers = {"X-Forwarded-For": forwarded_for}
+    return httpx.post(f"{base}/register", json=metadata, headers=headers).status_code
 
 
 def test_forwarded_for_from_an_untrusted_peer_is_ignored(tmp_path: Path) -> None:

@@ -34,14 +34,14 @@ def test_a_grant_asked_for_sse_is_for_the_mcp_server_and_works_on_both(gateway: 
 
 def test_other_paths_on_the_same_host_are_still_not_resources_here(gateway: Gateway) -> None:
     client_id = gateway.register()["client_id"]
+    flow = gateway.authorize(client_id)  # the athlete trusts the client: errors redirect to it
+    wrong = gateway.exchange(client_id, flow, resource=f"{gateway.base}/account")
+    assert wrong.json()["error"] == "invalid_target"
     for other in (f"{gateway.base}/messages/", f"{gateway.base}/", f"{gateway.base}/sse/x"):
         params = gateway.authorize_params(client_id, CLAUDE_CALLBACK, "c" * 43, resource=other)
         response = gateway.browser.get(f"{gateway.base}/authorize", params=params)
         assert response.status_code == 302, other
         assert query_of(response.headers["location"])["error"] == "invalid_target", other
-    flow = gateway.authorize(client_id)
-    wrong = gateway.exchange(client_id, flow, resource=f"{gateway.base}/account")
-    assert wrong.json()["error"] == "invalid_target"
 
 
 def test_resource_aliases_are_the_mcp_and_sse_urls() -> None:
