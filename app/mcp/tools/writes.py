@@ -233,11 +233,13 @@ async def apply(
     try:
         for change in changes:
             done.append(await kind_of(change.kind).apply(ctx, change))
-    except ToolFailure as failure:
+    except BaseException as failure:  # any failure (a time limit too) must not strand the handle
         if not done:
             await store.release(handle)
             raise
         batch = await store.record(handle, done, ctx.now())
+        if not isinstance(failure, ToolFailure):
+            raise
         raise ToolFailure(
             f"{len(done)} of {len(changes)} changes were applied (batch {batch}; undo_changes "
             f"can revert them); then: {failure}"

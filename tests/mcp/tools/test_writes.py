@@ -175,3 +175,16 @@ async def test_tools_declare_their_oauth_scopes_for_chatgpt(bench: ToolBench) ->
     assert tools["update_activity"]["_meta"]["securitySchemes"] == [write]
     read = {"type": "oauth2", "scopes": ["mcp.read"]}
     assert tools["list_changes"]["_meta"]["securitySchemes"] == [read]
+
+
+async def test_an_upstream_failure_on_apply_writes_nothing_and_the_handle_can_be_retried(
+    bench: ToolBench,
+) -> None:
+    args = {"day": DAY, "weight_kg": 69.4}
+    handle = await preview(bench, "set_wellness", args)
+    bench.fake.faults.fail(422, times=1, method="PUT", body='{"error": "busy"}')
+    failed = await bench.call("set_wellness", {**args, "confirm": handle})
+    assert failed.is_error and wellness(bench)["weight"] != 69.4
+    retried = await bench.call("set_wellness", {**args, "confirm": handle})
+    assert retried.structured is not None and retried.structured["status"] == "applied"
+    assert wellness(bench)["weight"] == 69.4
