@@ -39,7 +39,7 @@ from app.writes.changes import (
 Confirm = Annotated[
     str | None,
     Field(
-        description="Handle from the preview; leave out to preview",
+        description="From the preview",
         max_length=64,
         json_schema_extra=optional_argument_schema,
     ),

@@ -11,7 +11,7 @@ from pydantic import Field
 
 from app.mcp.tools.dates import ISO_DATE_PATTERN, parse_day
 from app.mcp.tools.kit import Answer, AthleteContext, tool
-from app.mcp.tools.schema import optional_argument_schema
+from app.mcp.tools.schema import date_argument_schema, optional_argument_schema
 from app.mcp.tools.writes import FieldChange, local_time, show, store_of
 from app.writes.changes import JournalEntry, PlannedChange
 
@@ -79,7 +79,7 @@ Since = Annotated[
     Field(
         pattern=ISO_DATE_PATTERN,
         description="From this local day",
-        json_schema_extra=optional_argument_schema,
+        json_schema_extra=date_argument_schema,
     ),
 ]
 
