@@ -12,6 +12,7 @@ database.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
@@ -237,15 +238,23 @@ async def apply(
         if not done:
             await store.release(handle)
             raise
-        batch = await store.record(handle, done, ctx.now())
+        batch = await journal(ctx, store, handle, done)
         if not isinstance(failure, ToolFailure):
             raise
         raise ToolFailure(
             f"{len(done)} of {len(changes)} changes were applied (batch {batch}; undo_changes "
             f"can revert them); then: {failure}"
         ) from None
-    batch = await store.record(handle, done, ctx.now())
+    batch = await journal(ctx, store, handle, done)
     return await replay(ctx, store, batch, status="applied")
+
+
+async def journal(
+    ctx: AthleteContext, store: WriteStore, handle: str, done: Sequence[PlannedChange]
+) -> str:
+    """Journal what was written upstream, to completion even when the call's time limit
+    cancels the call meanwhile (a written change is never left out of the journal)."""
+    return await asyncio.shield(store.record(handle, done, ctx.now()))
 
 
 async def replay(
