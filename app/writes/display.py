@@ -49,4 +49,5 @@ def journal_row(entry: JournalEntry) -> JournalRow:
 
 
 async def recent_changes(db: AsyncSession, athlete_pk: int) -> list[JournalEntry]:
+    """The latest journal entries, each naming its application by its registered name."""
     return await entries_of(db, athlete_pk, SHOWN)

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.engine import transaction
-from app.db.models import JournalRecord, WritePreview
+from app.db.models import JournalRecord, OAuthClient, WritePreview
 from app.writes.changes import (
     DEFAULT_CONFIRM_TTL,
     Claim,
@@ -175,7 +175,7 @@ class SqlWriteStore:
         query = query.order_by(JournalRecord.applied_at.desc(), JournalRecord.id.desc())
         async with self.sessions() as db:
             rows = (await db.scalars(query.limit(limit))).all()
-        return [entry_of(row) for row in rows]
+            return await named([entry_of(row) for row in rows], db)
 
     @staticmethod
     async def _preview(db: AsyncSession, handle: str) -> WritePreview | None:
@@ -194,4 +194,14 @@ async def entries_of(db: AsyncSession, athlete_pk: int, limit: int = 100) -> lis
         .limit(limit)
     )
     rows = (await db.scalars(query)).all()
-    return [entry_of(row) for row in rows]
+    return await named([entry_of(row) for row in rows], db)
+
+
+async def named(entries: list[JournalEntry], db: AsyncSession) -> list[JournalEntry]:
+    """The entries with each application shown by its registered name (else its client id)."""
+    ids = {e.client_id for e in entries}
+    rows = await db.execute(
+        select(OAuthClient.client_id, OAuthClient.name).where(OAuthClient.client_id.in_(ids))
+    )
+    names = {client_id: name for client_id, name in rows if name}
+    return [replace(e, client_id=names.get(e.client_id, e.client_id)) for e in entries]

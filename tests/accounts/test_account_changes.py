@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db.engine import transaction
-from app.db.models import Athlete, JournalRecord
+from app.db.models import Athlete, JournalRecord, OAuthClient
 from app.settings import Settings
 from tests.accounts.harness import AROHA, Gateway, gateway_settings, running_gateway
 
@@ -29,11 +29,12 @@ async def applied_by_an_app(gw: Gateway, weight_before: float, weight_after: flo
     async with transaction(gw.app.state.sessions) as db:
         pk = await db.scalar(select(Athlete.id).where(Athlete.intervals_id == AROHA[0]))
         assert pk is not None
+        db.add(OAuthClient(client_id="gwd_claude1", origin="dynamic", name="Claude"))
         db.add(
             JournalRecord(
                 batch_id="b_morning",
                 athlete_id=pk,
-                client_id="claude",
+                client_id="gwd_claude1",
                 kind="wellness",
                 target_key=DAY,
                 label=f"wellness {DAY}",
@@ -52,7 +53,7 @@ async def test_the_account_page_lists_changes_and_undo_restores_the_value(
         await applied_by_an_app(gw, 71.5, 69.0)
         page = (await gw.browser.get("/account")).text
         assert "Changes made through the gateway" in page
-        assert "claude · update wellness 2026-11-28" in page and "weight_kg: 71.5 → 69" in page
+        assert "Claude · update wellness 2026-11-28" in page and "weight_kg: 71.5 → 69" in page
         undone = await gw.post_form("/account/changes/b_morning/undo")
         assert undone.status_code == 200 and "Undone: 1 change(s)." in undone.text
         assert gw.fake.athletes[AROHA[0]].wellness[DAY]["weight"] == 71.5
