@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from app.intervals.credentials import BearerToken
 from app.mcp.tools.catalog._activity import latest_ride
@@ -188,3 +189,13 @@ async def test_an_upstream_failure_on_apply_writes_nothing_and_the_handle_can_be
     retried = await bench.call("set_wellness", {**args, "confirm": handle})
     assert retried.structured is not None and retried.structured["status"] == "applied"
     assert wellness(bench)["weight"] == 69.4
+
+
+async def test_undo_since_a_local_time_leaves_earlier_changes(bench: ToolBench) -> None:
+    early = await apply(bench, "set_wellness", {"day": DAY, "mood": 4})
+    bench.moment += timedelta(hours=2)  # Auckland: 2026-07-30 02:00 -> 04:00
+    await apply(bench, "set_wellness", {"day": DAY, "weight_kg": 69.4})
+    since = (bench.moment - timedelta(minutes=30)).astimezone(ZoneInfo(bench.athlete.timezone))
+    undone = await apply(bench, "undo_changes", {"since": since.strftime("%Y-%m-%dT%H:%M")})
+    assert [c["object"] for c in undone["changes"]] == [f"wellness {DAY} (undo of change 2)"]
+    assert wellness(bench)["mood"] == 4 and early["status"] == "applied"

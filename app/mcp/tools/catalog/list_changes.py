@@ -9,9 +9,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.mcp.tools.dates import ISO_DATE_PATTERN, parse_day
-from app.mcp.tools.kit import Answer, AthleteContext, tool
-from app.mcp.tools.schema import date_argument_schema, optional_argument_schema
+from app.mcp.tools.dates import parse_day
+from app.mcp.tools.kit import Answer, AthleteContext, ToolFailure, tool
+from app.mcp.tools.schema import optional_argument_schema
 from app.mcp.tools.writes import FieldChange, local_time, show, store_of
 from app.writes.changes import JournalEntry, PlannedChange
 
@@ -67,19 +67,27 @@ def record_of(ctx: AthleteContext, entry: JournalEntry) -> ChangeRecord:
     )
 
 
-def start_of_day(ctx: AthleteContext, day: str | None) -> datetime | None:
-    """Local midnight opening ``day`` as an aware moment (None: no lower bound)."""
-    if day is None:
+def start_of_day(ctx: AthleteContext, since: str | None) -> datetime | None:
+    """``since`` (a local day, from its midnight, or a local day and time) as an aware moment
+    (None: no lower bound)."""
+    if since is None:
         return None
-    return datetime.combine(parse_day(day, "since"), time(), ctx.timezone)
+    day, _, clock = since.partition("T")
+    try:
+        at = time.fromisoformat(clock) if clock else time()
+    except ValueError:
+        raise ToolFailure(
+            "since must be a day like 2026-11-30 or a time like 2026-11-30T06:00."
+        ) from None
+    return datetime.combine(parse_day(day, "since"), at, ctx.timezone)
 
 
 Since = Annotated[
     str | None,
     Field(
-        pattern=ISO_DATE_PATTERN,
-        description="From this local day",
-        json_schema_extra=date_argument_schema,
+        pattern=r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$",
+        description="Local day or time, e.g. 2026-07-29T06:00",
+        json_schema_extra=optional_argument_schema,
     ),
 ]
 
