@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from app.db.models import JournalRecord, WritePreview
+from app.mcp.tools.catalog._activity import latest_ride
 from app.writes.changes import hash_handle
 from tests.mcp.support import AUCKLAND, BERLIN, ERAS, mcp_client, running_gateway
 from tests.mcp.test_auth import fetch, post
@@ -92,3 +93,29 @@ async def test_preview_confirm_journal_undo_over_mcp(
     stored = {row[0] for row in previews}
     assert hash_handle(handle) in stored and handle not in stored
     assert ("test-client", writer.grant_id, undone["batch_id"]) in records
+
+
+async def test_update_activity_over_mcp_then_undo_by_change_id(
+    tmp_path: Path, database_url: str
+) -> None:
+    with running_gateway(tmp_path, database_url) as gw:
+        writer = await gw.seed(BERLIN, scope="mcp.read mcp.write")
+        activity_id = latest_ride(gw.fake, BERLIN.id)
+        activity = gw.fake.athletes[BERLIN.id].activities[activity_id]
+        old_name = activity["name"]
+        args = {"activity_id": activity_id, "name": "Threshold 3x12", "feel": 2}
+        async with mcp_client(gw.mcp_url, writer.token) as client:
+            preview = structured(await client.call_tool("update_activity", args))
+            assert activity["name"] == old_name
+            applied = structured(
+                await client.call_tool("update_activity", {**args, "confirm": preview["confirm"]})
+            )
+            assert activity["name"] == "Threshold 3x12" and activity["feel"] == 2
+            change_id = applied["changes"][0]["change_id"]
+            undo = structured(await client.call_tool("undo_changes", {"change_ids": [change_id]}))
+            structured(
+                await client.call_tool(
+                    "undo_changes", {"change_ids": [change_id], "confirm": undo["confirm"]}
+                )
+            )
+    assert activity["name"] == old_name
