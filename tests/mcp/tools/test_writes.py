@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from app.intervals.credentials import BearerToken
 from app.mcp.tools.catalog._activity import latest_ride
+from app.mcp.tools.writes import GUARDRAILS
 from tests.mcp.tools.harness import AUCKLAND, BERLIN, ToolBench, fake_at
 
 DAY = "2026-07-28"
@@ -199,3 +200,17 @@ async def test_undo_since_a_local_time_leaves_earlier_changes(bench: ToolBench) 
     undone = await apply(bench, "undo_changes", {"since": since.strftime("%Y-%m-%dT%H:%M")})
     assert [c["object"] for c in undone["changes"]] == [f"wellness {DAY} (undo of change 2)"]
     assert wellness(bench)["mood"] == 4 and early["status"] == "applied"
+
+
+async def test_a_registered_guardrail_warns_in_the_preview(bench: ToolBench) -> None:
+    async def heavy_weight_change(ctx: Any, changes: Any) -> list[str]:
+        return [f"{c.label}: weight changes by more than 5 kg" for c in changes]
+
+    GUARDRAILS.append(heavy_weight_change)
+    try:
+        result = await bench.call("set_wellness", {"day": DAY, "weight_kg": 50})
+    finally:
+        GUARDRAILS.remove(heavy_weight_change)
+    assert result.structured is not None and result.structured["status"] == "preview"
+    assert result.structured["warnings"] == [f"wellness {DAY}: weight changes by more than 5 kg"]
+    assert f"warning: wellness {DAY}: weight changes" in result.text
