@@ -1,6 +1,7 @@
 """Toolsets and scopes decide what a client sees: GATEWAY_TOOLSETS picks the served toolsets,
-and each caller's ``tools/list`` is those filtered by the token's scopes. There is no write tool
-yet, so a test-only one is declared here (not registered in the catalogue)."""
+and each caller's ``tools/list`` is those filtered by the token's scopes. A test-only write tool
+is declared here (not registered in the catalogue) so these checks do not depend on which real
+write tools exist (tests/mcp/test_writes_e2e.py covers those)."""
 
 from __future__ import annotations
 
