@@ -17,11 +17,20 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.engine import transaction
-from app.db.models import AuthorizationCode, BrowserSession, Grant, OAuthClient, Token, utcnow
+from app.db.models import (
+    AuthorizationCode,
+    BrowserSession,
+    Grant,
+    OAuthClient,
+    Token,
+    WritePreview,
+    utcnow,
+)
 from app.oauth.clients import CIMD, DYNAMIC
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
+PREVIEW_GRACE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,8 @@ async def purge_expired(db: AsyncSession, settings: Settings, now: datetime) -> 
     codes = await db.execute(delete(AuthorizationCode).where(AuthorizationCode.expires_at <= now))
     tokens = await db.execute(delete(Token).where(Token.expires_at <= now))
     sessions = await db.execute(delete(BrowserSession).where(BrowserSession.expires_at <= now))
+    # write previews a day past expiry (a retried apply replays from its row until then)
+    await db.execute(delete(WritePreview).where(WritePreview.expires_at <= now - PREVIEW_GRACE))
     cutoff = now - timedelta(seconds=settings.oauth_abandoned_client_seconds)
     has_live_grant = exists(
         select(Grant.id).where(Grant.client_pk == OAuthClient.id, Grant.revoked_at.is_(None))

@@ -177,6 +177,18 @@ async def test_sample_responses_validate(spec: dict[str, Any]) -> None:
             f"/api/v1/athlete/0/custom-item/{item}",
             {},
         ),
+        (  # the writes set_wellness and update_activity make (issue 15)
+            "PUT",
+            "/api/v1/athlete/{id}/wellness/{date}",
+            "/api/v1/athlete/0/wellness/2026-07-28",
+            {"weight": 69.4, "mood": 1, "sleepSecs": 27000, "comments": "slept well"},
+        ),
+        (
+            "PUT",
+            "/api/v1/activity/{id}",
+            f"/api/v1/activity/{activity}",
+            {"name": "Hill reps", "icu_rpe": 7, "feel": 2, "tags": ["hills"]},
+        ),
         (
             "PUT",
             "/api/v1/athlete/{id}/events/bulk-delete",

@@ -1,6 +1,7 @@
 """Toolsets and scopes decide what a client sees: GATEWAY_TOOLSETS picks the served toolsets,
-and each caller's ``tools/list`` is those filtered by the token's scopes. There is no write tool
-yet, so a test-only one is declared here (not registered in the catalogue)."""
+and each caller's ``tools/list`` is those filtered by the token's scopes. A test-only write tool
+is declared here (not registered in the catalogue) so these checks do not depend on which real
+write tools exist (tests/mcp/test_writes_e2e.py covers those)."""
 
 from __future__ import annotations
 
@@ -88,7 +89,11 @@ async def test_gateway_toolsets_setting_chooses_the_served_tools(tmp_path: Path)
         names = {t.name for t in await server.list_tools()}
     finally:
         current_caller.reset(token)
-    assert names == {s.name for s in discover() if s.toolset in ("wellness", "calendar")}
+    assert names == {
+        s.name
+        for s in discover()
+        if s.toolset in ("wellness", "calendar") and s.scope == "mcp.read"
+    }
     assert await server.list_tools() == []  # no verified caller: the HTTP server lists nothing
 
 

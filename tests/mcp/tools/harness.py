@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from app.intervals.client import IntervalsClient, RetryPolicy
-from app.intervals.credentials import ApiKey
+from app.intervals.credentials import ApiKey, Credential
 from app.mcp.server import build_server
 from app.mcp.tools.context import AthleteContext, PaceUnitsCache
 from app.mcp.tools.spec import ToolSpec
+from app.writes.memory import MemoryJournal
 from tests.fake_intervals import app as fake_app
 from tests.fake_intervals.app import FakeIntervals
 from tests.fake_intervals.data import DEMO_ATHLETES, AthleteData, DemoAthlete, Ids, generate
@@ -88,6 +89,10 @@ class ToolBench:
     scopes: Collection[str] | None = None
     max_attempts: int = 4
     units_cache: PaceUnitsCache = field(default_factory=PaceUnitsCache)
+    journal: MemoryJournal = field(default_factory=MemoryJournal)
+    grant_id: int = 1
+    credential: Credential | None = None
+    """The upstream credential (default: the athlete's API key)."""
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[AthleteContext]:
@@ -101,7 +106,9 @@ class ToolBench:
                 sleep=_no_wait,
             )
             session = client.session(
-                ApiKey(self.athlete.api_key), self.athlete.id, owner_id=self.athlete.id
+                self.credential or ApiKey(self.athlete.api_key),
+                self.athlete.id,
+                owner_id=self.athlete.id,
             )
             yield AthleteContext(
                 session,
@@ -109,6 +116,7 @@ class ToolBench:
                 ZoneInfo(self.athlete.timezone),
                 lambda: self.moment,
                 self.units_cache,
+                self.journal.store_for(self.athlete.id, self.grant_id, "test-client"),
             )
 
     async def call(self, name: str, arguments: dict[str, Any] | None = None) -> Answer:
