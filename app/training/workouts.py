@@ -74,7 +74,7 @@ class Target(BaseModel):
 
 
 class Step(BaseModel):
-    """One step (``secs`` or ``meters``), or a repeat block (``repeat`` + ``steps``)."""
+    """One step: ``secs`` or ``meters``, an optional target (``ramp``: value -> to), cadence."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -85,8 +85,17 @@ class Step(BaseModel):
     ramp: bool = False
     rpm: int | None = None
     rpm_to: int | None = None
-    repeat: int | None = None
-    steps: list[Step] | None = None
+
+
+class Block(BaseModel):
+    """Steps of one section, run ``repeat`` times (1: plain steps; 2..50: ``Nx`` block)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    section: Literal["warmup", "main", "cooldown"] = "main"
+    repeat: int = 1
+    label: str | None = Field(None, max_length=40)
+    steps: list[Step]
 
 
 class WorkoutError(ValueError):
@@ -193,8 +202,6 @@ def _check_target(target: Target, ramp: bool, where: str) -> None:
 
 
 def _check_simple(step: Step, where: str) -> None:
-    if step.steps is not None:
-        raise WorkoutError(f"{where}: steps are only allowed in a repeat block (set repeat)")
     if (step.secs is None) == (step.meters is None):
         raise WorkoutError(f"{where}: give exactly one of secs or meters")
     if step.secs is not None and not 1 <= step.secs <= MAX_WORKOUT_SECS:
@@ -261,34 +268,29 @@ def _line(step: Step, where: str, ftp: int | None, times: int) -> StepLine:
     return StepLine(where, line, step.secs, step.meters, level, times)
 
 
-def _section(name: str, steps: list[Step], ftp: int | None) -> tuple[list[str], list[StepLine]]:
-    lines: list[str] = []
-    built: list[StepLine] = []
-    for number, step in enumerate(steps, start=1):
-        where = f"{name} step {number}"
-        if step.repeat is None:
-            item = _line(step, where, ftp, 1)
-            lines.append(item.line)
-            built.append(item)
-            continue
-        if not 2 <= step.repeat <= MAX_REPEATS:
-            raise WorkoutError(f"{where}: repeat must be 2..{MAX_REPEATS}")
-        if not step.steps:
-            raise WorkoutError(f"{where}: a repeat block needs steps")
-        if step.secs is not None or step.meters is not None or step.target is not None:
-            raise WorkoutError(f"{where}: a repeat block has no secs, meters or target itself")
-        head = f"{step.label} {step.repeat}x" if step.label else f"{step.repeat}x"
-        if step.label and _looks_like_syntax(step.label):
-            raise WorkoutError(f"{where}: the label {step.label!r} would be read as syntax")
-        lines += ["", head]
-        for inner_number, inner in enumerate(step.steps, start=1):
-            inner_where = f"{where}, repeat step {inner_number}"
-            if inner.repeat is not None:
-                raise WorkoutError(f"{inner_where}: repeats cannot be nested")
-            item = _line(inner, inner_where, ftp, step.repeat)
-            lines.append(item.line)
-            built.append(item)
-        lines.append("")
+SECTION_ORDER = ("warmup", "main", "cooldown")
+HEADERS = {"warmup": "Warmup", "main": "Main set", "cooldown": "Cooldown"}
+
+
+def _block(block: Block, number: int, ftp: int | None) -> tuple[list[str], list[StepLine]]:
+    """The lines and steps of ``blocks[number - 1]``."""
+    where = f"block {number}"
+    if not 1 <= block.repeat <= MAX_REPEATS:
+        raise WorkoutError(f"{where}: repeat must be 1..{MAX_REPEATS}")
+    if not block.steps:
+        raise WorkoutError(f"{where}: a block needs steps")
+    if block.label and (block.label.strip() != block.label or _looks_like_syntax(block.label)):
+        raise WorkoutError(f"{where}: the label {block.label!r} would be read as workout syntax")
+    built = [
+        _line(step, f"{where} step {index}", ftp, block.repeat)
+        for index, step in enumerate(block.steps, start=1)
+    ]
+    lines = [item.line for item in built]
+    if block.repeat > 1:
+        head = f"{block.label} {block.repeat}x" if block.label else f"{block.repeat}x"
+        lines = ["", head, *lines, ""]
+    elif block.label:
+        lines = [block.label, *lines]
     return lines, built
 
 
@@ -315,40 +317,33 @@ def estimate(steps: list[StepLine]) -> tuple[int | None, float | None, int]:
     return round(covered / 3600 * factor**2 * 100), round(factor, 3), covered
 
 
-def build(
-    main: list[Step],
-    warmup: list[Step] | None = None,
-    cooldown: list[Step] | None = None,
-    ftp: int | None = None,
-) -> BuiltWorkout:
-    """Validate and render a workout; :class:`WorkoutError` names the first step at fault."""
-    if not main:
-        raise WorkoutError("main: a workout needs at least one main step")
+def build(blocks: list[Block], ftp: int | None = None) -> BuiltWorkout:
+    """Validate and render a workout; :class:`WorkoutError` names the first block/step at fault
+    (1-based positions in ``blocks`` and in the block's ``steps``)."""
+    if not any(block.section == "main" for block in blocks):
+        raise WorkoutError("blocks: a workout needs at least one main block")
+    headed = any(block.section != "main" for block in blocks)
     lines: list[str] = []
     built: list[StepLine] = []
-    for name, steps, header in (
-        ("warmup", warmup or [], "Warmup"),
-        ("main", main, "Main set"),
-        ("cooldown", cooldown or [], "Cooldown"),
-    ):
-        if not steps:
-            continue
-        section_lines, section_steps = _section(name, steps, ftp)
-        if warmup or cooldown:
-            lines += ["", header]
-        lines += section_lines
-        built += section_steps
+    section = "warmup"
+    for number, block in enumerate(blocks, start=1):
+        if SECTION_ORDER.index(block.section) < SECTION_ORDER.index(section):
+            raise WorkoutError(f"block {number}: a {block.section} block after {section}")
+        if headed and (block.section != section or number == 1):
+            lines += ["", HEADERS[block.section]]
+        section = block.section
+        block_lines, block_steps = _block(block, number, ftp)
+        lines += block_lines
+        built += block_steps
     if sum(s.times for s in built) > MAX_STEPS:
-        raise WorkoutError(f"main: more than {MAX_STEPS} steps once repeats are counted")
+        raise WorkoutError(f"blocks: more than {MAX_STEPS} steps once repeats are counted")
     total_secs = sum((s.secs or 0) * s.times for s in built)
     if total_secs > MAX_WORKOUT_SECS:
-        raise WorkoutError(
-            f"main: the timed steps add up to more than {MAX_WORKOUT_SECS // 3600} h"
-        )
+        hours = MAX_WORKOUT_SECS // 3600
+        raise WorkoutError(f"blocks: the timed steps add up to more than {hours} h")
     load, factor, covered = estimate(built)
-    text = "\n".join(_tidy(lines)).strip()
     return BuiltWorkout(
-        text=text,
+        text="\n".join(_tidy(lines)).strip(),
         steps=built,
         total_secs=total_secs,
         total_meters=sum((s.meters or 0) * s.times for s in built),

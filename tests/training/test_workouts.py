@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.training.workouts import Step, Target, WorkoutError, build, clock, distance_text
+from app.training.workouts import Block, Step, Target, WorkoutError, build, clock, distance_text
 from tests.fake_intervals.routes import parse_workout_text
 
 
@@ -12,52 +12,55 @@ def step(**fields: object) -> Step:
     return Step.model_validate(fields)
 
 
+def main(*steps: Step, repeat: int = 1) -> Block:
+    return Block(steps=list(steps), repeat=repeat)
+
+
+def only(*steps: Step) -> list[Block]:
+    return [main(*steps)]
+
+
 def pct(value: float, to: float | None = None, unit: str = "%ftp") -> dict[str, object]:
     return {"unit": unit, "value": value, "to": to}
 
 
-SWEET_SPOT = {
-    "warmup": [step(label="Warm up", secs=600, target=pct(50, 75), ramp=True)],
-    "main": [
-        step(
-            repeat=3,
-            steps=[
-                step(label="SST", secs=720, target=pct(88, 92), rpm=90),
-                step(label="Easy", secs=300, target=pct(55)),
-            ],
-        )
-    ],
-    "cooldown": [step(secs=600, target=pct(50))],
-}
+SWEET_SPOT = [
+    Block(section="warmup", steps=[step(label="Warm up", secs=600, target=pct(50, 75), ramp=True)]),
+    main(
+        step(label="SST", secs=720, target=pct(88, 92), rpm=90),
+        step(label="Easy", secs=300, target=pct(55)),
+        repeat=3,
+    ),
+    Block(section="cooldown", steps=[step(secs=600, target=pct(50))]),
+]
 
 
 def test_sweet_spot_text_is_what_intervals_reads() -> None:
-    built = build(**SWEET_SPOT)  # type: ignore[arg-type]
+    built = build(SWEET_SPOT)
     assert built.text == (
         "Warmup\n- Warm up 10m ramp 50-75%\n\nMain set\n\n3x\n- SST 12m 88-92% 90rpm\n"
         "- Easy 5m 55%\n\nCooldown\n- 10m 50%"
     )
     assert built.total_secs == 600 + 3 * 1020 + 600
     assert [s.where for s in built.steps] == [
-        "warmup step 1",
-        "main step 1, repeat step 1",
-        "main step 1, repeat step 2",
-        "cooldown step 1",
+        "block 1 step 1",
+        "block 2 step 1",
+        "block 2 step 2",
+        "block 3 step 1",
     ]
 
 
 def test_text_round_trips_through_the_fake_parser() -> None:
-    built = build(
-        main=[step(secs=90, target=pct(200, unit="w")), step(meters=400, target=pct(105))]
-    )
+    built = build(only(step(secs=90, target=pct(200, unit="w")), step(meters=400, target=pct(105))))
     doc = parse_workout_text(built.text)
     assert doc is not None
     first, second = doc["steps"]
     assert first["duration"] == 90 and first["power"] == {"value": 200, "units": "w"}
     assert second["distance"] == 400.0 and "duration" not in second
-    repeated = build(main=SWEET_SPOT["main"])
+    repeated = build([SWEET_SPOT[1]])
     parsed = parse_workout_text(repeated.text)
     assert parsed is not None and parsed["duration"] == repeated.total_secs == 3060
+    assert parsed["steps"][0]["reps"] == 3
 
 
 def test_minutes_and_metres_are_never_confused() -> None:
@@ -68,7 +71,7 @@ def test_minutes_and_metres_are_never_confused() -> None:
 
 def test_every_target_kind_renders() -> None:
     lines = build(
-        main=[
+        only(
             step(secs=60, target=pct(250, 280, "w")),
             step(secs=60, target=pct(2, unit="power_zone")),
             step(secs=60, target=pct(95, unit="%lthr")),
@@ -79,7 +82,7 @@ def test_every_target_kind_renders() -> None:
             step(meters=1000, target=pct(285, 270, "s/km")),
             step(meters=100, target=pct(95, unit="s/100m")),
             step(secs=60, target=pct(100, 200, "w"), ramp=True, rpm=85, rpm_to=95),
-        ]
+        )
     ).text.splitlines()
     assert lines == [
         "- 1m 250-280w",
@@ -97,80 +100,95 @@ def test_every_target_kind_renders() -> None:
 
 def test_load_is_hours_times_if_squared() -> None:
     # One hour at 100 % FTP is 100 by definition; half an hour at 80 % is 0.5 * 0.64 * 100 = 32.
-    assert build(main=[step(secs=3600, target=pct(100))]).load == 100
-    half = build(main=[step(secs=1800, target=pct(80))])
+    assert build(only(step(secs=3600, target=pct(100)))).load == 100
+    half = build(only(step(secs=1800, target=pct(80))))
     assert half.load == 32 and half.intensity_factor == 0.8
     # 250 W at FTP 250 counts as 100 %; without the FTP its intensity is unknown.
-    assert build(main=[step(secs=3600, target=pct(250, unit="w"))], ftp=250).load == 100
-    unknown = build(main=[step(secs=3600, target=pct(250, unit="w"))])
+    assert build(only(step(secs=3600, target=pct(250, unit="w"))), ftp=250).load == 100
+    unknown = build(only(step(secs=3600, target=pct(250, unit="w"))))
     assert unknown.load is None and unknown.estimated_secs == 0
 
 
 def test_load_uses_the_fourth_power_mean() -> None:
     # 30 min at 100 % + 30 min at 50 %: IF = ((1 + 0.0625) / 2) ** 0.25 = 0.8537; load = 72.9.
-    built = build(main=[step(secs=1800, target=pct(100)), step(secs=1800, target=pct(50))])
+    built = build(only(step(secs=1800, target=pct(100)), step(secs=1800, target=pct(50))))
     assert built.intensity_factor == 0.854 and built.load == 73
     # A ramp 0 -> 100 % over an hour: mean x^4 = 1/5, IF = 0.2 ** 0.25 = 0.669, load 44.7.
-    ramp = build(main=[step(secs=3600, target=pct(1, 100), ramp=True)])
+    ramp = build(only(step(secs=3600, target=pct(1, 100), ramp=True)))
     assert ramp.load == 45
     # A range counts at its middle: 88-92 % for an hour is 90 % -> 81.
-    assert build(main=[step(secs=3600, target=pct(88, 92))]).load == 81
+    assert build(only(step(secs=3600, target=pct(88, 92)))).load == 81
 
 
 def test_repeats_count_in_duration_and_load() -> None:
-    built = build(main=[step(repeat=4, steps=[step(secs=900, target=pct(100))])])
+    built = build([main(step(secs=900, target=pct(100)), repeat=4)])
     assert built.total_secs == 3600 and built.load == 100
 
 
 def test_distance_steps_are_left_out_of_the_load() -> None:
-    built = build(main=[step(secs=1800, target=pct(100)), step(meters=5000, target=pct(90))])
+    built = build(only(step(secs=1800, target=pct(100)), step(meters=5000, target=pct(90))))
     assert built.total_meters == 5000 and built.estimated_secs == 1800 and built.load == 50
 
 
 @pytest.mark.parametrize(
-    ("main", "message"),
+    ("steps", "message"),
     [
-        ([], "main: a workout needs at least one main step"),
-        ([step(target=pct(90))], "main step 1: give exactly one of secs or meters"),
-        ([step(secs=60, meters=100)], "main step 1: give exactly one of secs or meters"),
-        ([step(secs=60, target=pct(400))], "main step 1: %ftp 400 is outside 1..300"),
-        ([step(secs=60, target=pct(90, 80))], "main step 1: write the range low value first"),
+        ([step(target=pct(90))], "block 1 step 1: give exactly one of secs or meters"),
+        ([step(secs=60, meters=100)], "block 1 step 1: give exactly one of secs or meters"),
+        ([step(secs=60, target=pct(400))], "block 1 step 1: %ftp 400 is outside 1..300"),
+        ([step(secs=60, target=pct(90, 80))], "block 1 step 1: write the range low value first"),
         (
             [step(secs=60, target=pct(270, 285, "s/km"))],
-            "main step 1: write the range slower pace first",
+            "block 1 step 1: write the range slower pace first",
         ),
-        ([step(secs=60, target=pct(50), ramp=True)], "main step 1: a ramp needs target.to"),
-        ([step(secs=60, target=pct(2, 3, "power_zone"))], "main step 1: a zone target takes"),
-        ([step(secs=60, target=pct(8, unit="hr_zone"))], "main step 1: hr_zone 8 is outside"),
-        ([step(secs=60, rpm=250)], "main step 1: cadence 250 rpm is outside 20..200"),
-        ([step(secs=60, label="10m easy")], "main step 1: the label '10m easy' would be read"),
-        ([step(secs=60), step(repeat=1, steps=[step(secs=60)])], "main step 2: repeat must be"),
-        ([step(repeat=3)], "main step 1: a repeat block needs steps"),
-        (
-            [step(repeat=2, steps=[step(secs=60), step(meters=0)])],
-            "main step 1, repeat step 2: meters must be 1..300000",
-        ),
-        (
-            [step(repeat=2, steps=[step(repeat=2, steps=[step(secs=60)])])],
-            "main step 1, repeat step 1: repeats cannot be nested",
-        ),
-        ([step(secs=60, steps=[step(secs=60)])], "main step 1: steps are only allowed"),
-        ([step(secs=13 * 3600)], "main step 1: secs must be 1..43200"),
-        (
-            [step(repeat=50, steps=[step(secs=60), step(secs=60), step(secs=60)])],
-            "main: more than 100",
-        ),
+        ([step(secs=60, target=pct(50), ramp=True)], "block 1 step 1: a ramp needs target.to"),
+        ([step(secs=60, target=pct(2, 3, "power_zone"))], "block 1 step 1: a zone target takes"),
+        ([step(secs=60, target=pct(8, unit="hr_zone"))], "block 1 step 1: hr_zone 8 is outside"),
+        ([step(secs=60, rpm=250)], "block 1 step 1: cadence 250 rpm is outside 20..200"),
+        ([step(secs=60, label="10m easy")], "block 1 step 1: the label '10m easy' would be read"),
+        ([step(secs=60), step(meters=0)], "block 1 step 2: meters must be 1..300000"),
+        ([step(secs=13 * 3600)], "block 1 step 1: secs must be 1..43200"),
+        ([step(secs=60, ramp=True)], "block 1 step 1: a ramp needs a target"),
     ],
 )
-def test_invalid_workouts_name_the_step_at_fault(main: list[Step], message: str) -> None:
+def test_invalid_steps_are_named_exactly(steps: list[Step], message: str) -> None:
     with pytest.raises(WorkoutError) as refused:
-        build(main=main)
+        build([main(*steps)])
     assert str(refused.value).startswith(message)
 
 
-def test_warmup_fault_is_named_in_its_section() -> None:
-    with pytest.raises(WorkoutError, match=r"^warmup step 2: a ramp needs a target"):
-        build(warmup=[step(secs=60), step(secs=60, ramp=True)], main=[step(secs=60)])
+@pytest.mark.parametrize(
+    ("blocks", "message"),
+    [
+        ([], "blocks: a workout needs at least one main block"),
+        ([Block(section="warmup", steps=[step(secs=60)])], "blocks: a workout needs at least"),
+        ([main(step(secs=60)), main(step(secs=60), repeat=51)], "block 2: repeat must be 1..50"),
+        ([main(step(secs=60)), main()], "block 2: a block needs steps"),
+        (
+            [main(step(secs=60)), main(step(secs=60), step(meters=1e6))],
+            "block 2 step 2: meters must be 1..300000",
+        ),
+        (
+            [main(step(secs=60)), Block(section="warmup", steps=[step(secs=60)])],
+            "block 2: a warmup block after main",
+        ),
+        ([main(step(secs=60), step(secs=60), step(secs=60), repeat=34)], "blocks: more than 100"),
+        ([main(step(secs=43200)), main(step(secs=60))], "blocks: the timed steps add up"),
+    ],
+)
+def test_invalid_blocks_are_named_exactly(blocks: list[Block], message: str) -> None:
+    with pytest.raises(WorkoutError) as refused:
+        build(blocks)
+    assert str(refused.value).startswith(message)
+
+
+def test_a_fault_deep_in_a_later_block_names_that_step() -> None:
+    blocks = [
+        *SWEET_SPOT[:2],
+        Block(section="cooldown", steps=[step(secs=60), step(secs=5, rpm=9)]),
+    ]
+    with pytest.raises(WorkoutError, match=r"^block 3 step 2: cadence 9 rpm is outside"):
+        build(blocks)
 
 
 def test_target_model_refuses_unknown_units() -> None:
