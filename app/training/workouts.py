@@ -28,6 +28,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.mcp.tools.schema import compact_model_schema
+
 Unit = Literal[
     "%ftp", "w", "power_zone", "%lthr", "%hrmax", "hr_zone", "%pace", "pace_zone", "s/km", "s/100m"
 ]
@@ -66,7 +68,7 @@ SYNTAX_WORD = re.compile(
 class Target(BaseModel):
     """Intensity: ``value`` alone, a range ``value``..``to``, or a ramp (step ``ramp``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=compact_model_schema)
 
     unit: Unit
     value: float
@@ -76,7 +78,7 @@ class Target(BaseModel):
 class Step(BaseModel):
     """One step: ``secs`` or ``meters``, an optional target (``ramp``: value -> to), cadence."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=compact_model_schema)
 
     label: str | None = Field(None, max_length=40)
     secs: int | None = None
@@ -90,7 +92,7 @@ class Step(BaseModel):
 class Block(BaseModel):
     """Steps of one section, run ``repeat`` times (1: plain steps; 2..50: ``Nx`` block)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=compact_model_schema)
 
     section: Literal["warmup", "main", "cooldown"] = "main"
     repeat: int = 1
