@@ -348,6 +348,12 @@ class Settings(BaseSettings):
         description="Total time limit of one tool call; past it the call answers 'Intervals.icu "
         "is slow; try again' (below common MCP client timeouts of 30 s).",
     )
+    write_confirm_ttl_seconds: int = Field(
+        600,
+        ge=30,
+        le=3600,
+        description="How long a write preview's confirmation handle stays valid (docs/writes.md).",
+    )
     auto_migrate: bool = Field(True, description="Apply database migrations when `serve` starts.")
     toolsets: Annotated[str, NoDecode] = Field(
         "all",

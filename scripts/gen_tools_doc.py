@@ -30,6 +30,7 @@ from app.mcp.server import build_server  # noqa: E402
 from app.mcp.tools.context import AthleteContext  # noqa: E402
 from app.mcp.tools.registry import answer_result, discover  # noqa: E402
 from app.mcp.tools.spec import TOOLSETS  # noqa: E402
+from app.writes.memory import MemoryJournal  # noqa: E402
 from tests.fake_intervals.app import FakeIntervals  # noqa: E402
 from tests.fake_intervals.data import DEMO_ATHLETES  # noqa: E402
 
@@ -100,11 +101,18 @@ async def examples() -> dict[str, tuple[dict[str, Any], Any, str]]:
     fake = FakeIntervals(seed=42, today=date(2026, 7, 29), now=lambda: NOW)
     transport = httpx.ASGITransport(app=fake.app)
     out: dict[str, tuple[dict[str, Any], Any, str]] = {}
+    journal = MemoryJournal(handles=lambda: "chg_EXAMPLE-handle")
     async with httpx.AsyncClient(transport=transport) as http:
         client = IntervalsClient("http://intervals.test/api/v1", http=http)
         for spec in discover():
             session = client.session(ApiKey(ATHLETE.api_key), ATHLETE.id, owner_id=ATHLETE.id)
-            context = AthleteContext(session, ATHLETE.id, ZoneInfo(ATHLETE.timezone), lambda: NOW)
+            context = AthleteContext(
+                session,
+                ATHLETE.id,
+                ZoneInfo(ATHLETE.timezone),
+                lambda: NOW,
+                writes=journal.store_for(ATHLETE.id),
+            )
             arguments = spec.example_arguments(fake, ATHLETE.id)
             result = answer_result(await spec.function(context, **arguments))
             text = result.content[0].text  # type: ignore[union-attr]

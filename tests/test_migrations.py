@@ -23,6 +23,8 @@ APP_TABLES = {
     "grants",
     "authorization_codes",
     "tokens",
+    "write_journal",
+    "write_previews",
 }
 
 

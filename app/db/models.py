@@ -223,3 +223,51 @@ class Token(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class WritePreview(Base):
+    """A previewed write awaiting confirmation (app/writes): the handle is stored hashed, bound
+    to the athlete, the grant and the digests of exactly this change and the state it replaces."""
+
+    __tablename__ = "write_previews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handle_hash: Mapped[str] = mapped_column(String(HASH_LEN), unique=True)
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), index=True
+    )
+    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    request_digest: Mapped[str] = mapped_column(String(HASH_LEN))
+    state_digest: Mapped[str] = mapped_column(String(HASH_LEN))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(default=None)
+    batch_id: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class JournalRecord(Base):
+    """One applied change (app/writes): who (client, grant), what (before and after), when; kept
+    when the grant goes, so the athlete can still see and undo it."""
+
+    __tablename__ = "write_journal"
+    __table_args__ = (Index("ix_write_journal_athlete_applied", "athlete_id", "applied_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[str] = mapped_column(String(32), index=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    grant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grants.id", ondelete="SET NULL"), default=None
+    )
+    client_id: Mapped[str] = mapped_column(String(512))
+    kind: Mapped[str] = mapped_column(String(32))
+    target_key: Mapped[str | None] = mapped_column(String(64), default=None)
+    label: Mapped[str] = mapped_column(String(200))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    reverts_id: Mapped[int | None] = mapped_column(
+        ForeignKey("write_journal.id", ondelete="SET NULL"), default=None
+    )
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column(default=None)
+    undone_by: Mapped[str | None] = mapped_column(String(32), default=None)

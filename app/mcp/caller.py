@@ -32,6 +32,8 @@ from app.oauth.grants import revoke_athlete_tokens
 from app.settings import EncryptionKey
 from app.vault.crypto import Vault, VaultError
 from app.vault.store import UpstreamCredential, mark_credential_rejected, unseal
+from app.writes.changes import DEFAULT_CONFIRM_TTL
+from app.writes.store import SqlWriteStore
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ class CallerSessions:
     clock: Clock = field(default=utc_now)
     call_timeout: float = 25.0
     """One total time limit per tool call (seconds), below common MCP client timeouts."""
+    confirm_ttl: timedelta = DEFAULT_CONFIRM_TTL
+    """How long a write preview's confirmation handle stays valid (app/writes)."""
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[AthleteContext]:
@@ -68,6 +72,13 @@ class CallerSessions:
             athlete_id=athlete,
             timezone=zone_or_utc(caller.timezone),
             now=self.clock,
+            writes=SqlWriteStore(
+                self.sessions,
+                caller.athlete_pk,
+                caller.grant_id,
+                caller.client_id,
+                ttl=self.confirm_ttl,
+            ),
         )
         try:
             async with asyncio.timeout(self.call_timeout):

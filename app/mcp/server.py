@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -195,6 +195,7 @@ class McpRuntime:
                 intervals=intervals,
                 clock=self.now,
                 call_timeout=self.settings.tool_call_timeout_seconds,
+                confirm_ttl=timedelta(seconds=self.settings.write_confirm_ttl_seconds),
             )
             await stack.enter_async_context(self.server.session_manager.run())
             try:

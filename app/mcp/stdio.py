@@ -23,6 +23,7 @@ from app.intervals.models import Athlete
 from app.mcp.tools.context import AthleteContext, Clock, utc_now, zone_or_utc
 from app.mcp.tools.errors import EXPECTED_ERRORS, CredentialFailed, ToolFailure, describe
 from app.mcp.tools.spec import ToolSpec
+from app.writes.memory import MemoryJournal
 
 KEY_VARIABLES = ("INTERVALS_API_KEY", "API_KEY")
 ATHLETE_VARIABLES = ("INTERVALS_ATHLETE_ID", "ATHLETE_ID")
@@ -82,6 +83,8 @@ class SingleAthlete:
     credential: ApiKey
     athlete_id: str = "0"
     clock: Clock = field(default=utc_now)
+    journal: MemoryJournal = field(default_factory=MemoryJournal)
+    """Write previews and the journal of this process (no database in stdio mode)."""
     _identity: tuple[str, str, str] | None = None
 
     async def _profile(self) -> tuple[str, str, str]:
@@ -121,7 +124,11 @@ class SingleAthlete:
             real_id, timezone, owner_id = await self._profile()
             session = self.client.session(self.credential, real_id, owner_id=owner_id)
             yield AthleteContext(
-                api=session, athlete_id=real_id, timezone=zone_or_utc(timezone), now=self.clock
+                api=session,
+                athlete_id=real_id,
+                timezone=zone_or_utc(timezone),
+                now=self.clock,
+                writes=self.journal.store_for(real_id),
             )
         except CredentialFailed:
             raise ToolFailure(REJECTED) from None

@@ -220,7 +220,8 @@ def test_toolsets_select_tools_and_the_served_scopes() -> None:
     assert served(()) == ()
     with pytest.raises(ValueError, match="unknown toolsets"):
         served(("nope",))
-    assert scopes_in_use() == {READ}  # no write tool yet: the consent page pre-ticks read only
+    assert scopes_in_use() == {READ, WRITE}  # write tools served: consent offers mcp.write
+    assert scopes_in_use(("analytics",)) <= {READ}
 
 
 async def test_the_list_follows_the_registry() -> None:

@@ -88,7 +88,11 @@ async def test_gateway_toolsets_setting_chooses_the_served_tools(tmp_path: Path)
         names = {t.name for t in await server.list_tools()}
     finally:
         current_caller.reset(token)
-    assert names == {s.name for s in discover() if s.toolset in ("wellness", "calendar")}
+    assert names == {
+        s.name
+        for s in discover()
+        if s.toolset in ("wellness", "calendar") and s.scope == "mcp.read"
+    }
     assert await server.list_tools() == []  # no verified caller: the HTTP server lists nothing
 
 

@@ -20,6 +20,7 @@ from app.intervals.session import AthleteSession
 from app.mcp.tools.dates import DateWindow, resolve_window
 from app.mcp.tools.errors import not_found, upstream_errors
 from app.mcp.tools.units import PaceUnits
+from app.writes.changes import WriteStore
 
 Clock = Callable[[], datetime]
 
@@ -77,6 +78,8 @@ class AthleteContext:
     units_cache: PaceUnitsCache = field(
         default_factory=lambda: PACE_UNITS, repr=False, compare=False
     )
+    writes: WriteStore | None = field(default=None, repr=False, compare=False)
+    """The caller's confirmation handles and journal (app/writes); None: writes unavailable."""
 
     def today(self) -> date:
         """Today's date where the athlete is (not in UTC)."""

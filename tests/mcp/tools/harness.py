@@ -25,6 +25,7 @@ from app.intervals.credentials import ApiKey
 from app.mcp.server import build_server
 from app.mcp.tools.context import AthleteContext, PaceUnitsCache
 from app.mcp.tools.spec import ToolSpec
+from app.writes.memory import MemoryJournal
 from tests.fake_intervals import app as fake_app
 from tests.fake_intervals.app import FakeIntervals
 from tests.fake_intervals.data import DEMO_ATHLETES, AthleteData, DemoAthlete, Ids, generate
@@ -88,6 +89,8 @@ class ToolBench:
     scopes: Collection[str] | None = None
     max_attempts: int = 4
     units_cache: PaceUnitsCache = field(default_factory=PaceUnitsCache)
+    journal: MemoryJournal = field(default_factory=MemoryJournal)
+    grant_id: int = 1
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[AthleteContext]:
@@ -109,6 +112,7 @@ class ToolBench:
                 ZoneInfo(self.athlete.timezone),
                 lambda: self.moment,
                 self.units_cache,
+                self.journal.store_for(self.athlete.id, self.grant_id, "test-client"),
             )
 
     async def call(self, name: str, arguments: dict[str, Any] | None = None) -> Answer:

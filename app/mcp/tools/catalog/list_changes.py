@@ -1,0 +1,102 @@
+"""``list_changes``: the journal of changes applied through this gateway for the acting athlete
+(app/writes; every client's changes, newest first), with what each changed and whether it was
+undone. Read-only: it reads the gateway's journal, not Intervals.icu."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Annotated
+
+from pydantic import Field
+
+from app.mcp.tools.dates import ISO_DATE_PATTERN, parse_day
+from app.mcp.tools.kit import Answer, AthleteContext, tool
+from app.mcp.tools.schema import optional_argument_schema
+from app.mcp.tools.writes import FieldChange, local_time, show, store_of
+from app.writes.changes import JournalEntry, PlannedChange
+
+DEFAULT_LIMIT = 20
+
+
+class ChangeRecord(Answer):
+    """One applied change."""
+
+    change_id: int
+    batch_id: str
+    applied_at: str
+    client: str
+    object: str
+    action: str
+    fields: list[FieldChange]
+    undone_at: str | None = None
+    undone_by: str | None = None
+
+    def line(self) -> str:
+        parts = ", ".join(f"{f.field} {show(f.before)} -> {show(f.after)}" for f in self.fields)
+        undone = f" [undone {self.undone_at} by {self.undone_by}]" if self.undone_at else ""
+        return (
+            f"#{self.change_id} {self.applied_at} {self.batch_id} via {self.client}: "
+            f"{self.action} {self.object}: {parts}{undone}"
+        )
+
+
+class ChangeList(Answer):
+    """Applied changes, newest first (times athlete-local)."""
+
+    count: int
+    changes: list[ChangeRecord]
+
+    def text(self) -> str:
+        head = f"{self.count} changes, newest first"
+        return "\n".join([head, *(c.line() for c in self.changes)])
+
+
+def record_of(ctx: AthleteContext, entry: JournalEntry) -> ChangeRecord:
+    change = PlannedChange(entry.kind, entry.key, entry.label, entry.before, entry.after)
+    before, after = entry.before or {}, entry.after or {}
+    return ChangeRecord(
+        change_id=entry.id,
+        batch_id=entry.batch_id,
+        applied_at=local_time(ctx, entry.applied_at),
+        client=entry.client_id,
+        object=entry.label,
+        action=change.action,
+        fields=[FieldChange.of(n, before.get(n), after.get(n)) for n in change.changed_fields()],
+        undone_at=None if entry.undone_at is None else local_time(ctx, entry.undone_at),
+        undone_by=entry.undone_by,
+    )
+
+
+def start_of_day(ctx: AthleteContext, day: str | None) -> datetime | None:
+    """Local midnight opening ``day`` as an aware moment (None: no lower bound)."""
+    if day is None:
+        return None
+    return datetime.combine(parse_day(day, "since"), time(), ctx.timezone)
+
+
+Since = Annotated[
+    str | None,
+    Field(
+        pattern=ISO_DATE_PATTERN,
+        description="From this local day",
+        json_schema_extra=optional_argument_schema,
+    ),
+]
+
+
+@tool(title="List changes", toolset="core", example={})
+async def list_changes(
+    ctx: AthleteContext,
+    since: Since = None,
+    batch_id: Annotated[
+        str | None, Field(max_length=32, json_schema_extra=optional_argument_schema)
+    ] = None,
+    limit: Annotated[int, Field(ge=1, le=100)] = DEFAULT_LIMIT,
+) -> ChangeList:
+    """Changes made to your Intervals.icu data through this gateway, newest first, with ids
+    for undo_changes."""
+    entries = await store_of(ctx).entries(
+        batch_id=batch_id, since=start_of_day(ctx, since), limit=limit
+    )
+    records = [record_of(ctx, e) for e in entries]
+    return ChangeList(count=len(records), changes=records)
