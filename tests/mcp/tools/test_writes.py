@@ -1,0 +1,155 @@
+"""The write pipeline in-process (issue 15): preview -> apply -> journal -> undo for
+set_wellness and update_activity against the fake Intervals.icu, and every refusal."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from app.mcp.tools.catalog._activity import latest_ride
+from tests.mcp.tools.harness import AUCKLAND, BERLIN, ToolBench, fake_at
+
+DAY = "2026-07-28"
+
+
+def wellness(bench: ToolBench, day: str = DAY) -> dict[str, Any]:
+    return bench.fake.athletes[bench.athlete.id].wellness.get(day, {})
+
+
+async def preview(bench: ToolBench, name: str, arguments: dict[str, Any]) -> str:
+    result = await bench.call(name, arguments)
+    assert not result.is_error, result.text
+    assert result.structured is not None and result.structured["status"] == "preview"
+    handle: str = result.structured["confirm"]
+    assert handle.startswith("chg_") and handle in result.text
+    return handle
+
+
+async def test_preview_writes_nothing_and_apply_writes_once_then_reads_see_it(
+    bench: ToolBench,
+) -> None:
+    old_weight = wellness(bench)["weight"]
+    args = {"day": DAY, "weight_kg": 69.4, "mood": 1, "sleep_hours": 7.5}
+    handle = await preview(bench, "set_wellness", args)
+    assert wellness(bench)["weight"] == old_weight  # nothing written by the preview
+    result = await bench.call("set_wellness", {**args, "confirm": handle})
+    assert not result.is_error, result.text
+    assert result.structured is not None and result.structured["status"] == "applied"
+    assert wellness(bench)["weight"] == 69.4 and wellness(bench)["sleepSecs"] == 27000
+    read = await bench.call("get_wellness_data", {"start_date": DAY, "end_date": DAY})
+    assert read.structured is not None and read.structured["days"][0]["weight_kg"] == 69.4
+
+    again = await bench.call("set_wellness", {**args, "confirm": handle})  # a retried apply
+    assert again.structured is not None and again.structured["status"] == "already_applied"
+    assert again.structured["batch_id"] == result.structured["batch_id"]
+    changes = await bench.call("list_changes")
+    assert changes.structured is not None and changes.structured["count"] == 1
+    entry = changes.structured["changes"][0]
+    assert entry["client"] == "test-client" and entry["object"] == f"wellness {DAY}"
+    assert {"field": "weight_kg", "before": f"{old_weight:g}", "after": "69.4"} in entry["fields"]
+
+
+async def test_a_handle_confirms_only_its_own_change(bench: ToolBench) -> None:
+    handle = await preview(bench, "set_wellness", {"day": DAY, "weight_kg": 69.4})
+    other = await bench.call("set_wellness", {"day": DAY, "weight_kg": 60, "confirm": handle})
+    assert other.is_error and "different change" in other.text
+    unknown = await bench.call("set_wellness", {"day": DAY, "weight_kg": 69.4, "confirm": "chg_x"})
+    assert unknown.is_error and "not known" in unknown.text
+    assert wellness(bench)["weight"] != 69.4
+
+
+async def test_a_changed_upstream_state_since_the_preview_is_refused(bench: ToolBench) -> None:
+    handle = await preview(bench, "set_wellness", {"day": DAY, "weight_kg": 69.4})
+    wellness(bench)["weight"] = 71.0  # the athlete's scale synced meanwhile
+    result = await bench.call("set_wellness", {"day": DAY, "weight_kg": 69.4, "confirm": handle})
+    assert result.is_error and "changed since the preview" in result.text
+    assert wellness(bench)["weight"] == 71.0
+
+
+async def test_an_expired_handle_is_refused(bench: ToolBench) -> None:
+    handle = await preview(bench, "set_wellness", {"day": DAY, "mood": 1})
+    bench.moment += timedelta(minutes=11)
+    result = await bench.call("set_wellness", {"day": DAY, "mood": 1, "confirm": handle})
+    assert result.is_error and "expired" in result.text
+
+
+async def test_a_handle_of_another_athlete_or_grant_is_refused(bench: ToolBench) -> None:
+    handle = await preview(bench, "set_wellness", {"day": DAY, "mood": 1})
+    other_grant = ToolBench(bench.fake, AUCKLAND, bench.moment, journal=bench.journal, grant_id=2)
+    result = await other_grant.call("set_wellness", {"day": DAY, "mood": 1, "confirm": handle})
+    assert result.is_error and "another athlete or app connection" in result.text
+    berlin = ToolBench(fake_at(bench.moment), BERLIN, bench.moment, journal=bench.journal)
+    result = await berlin.call("set_wellness", {"day": DAY, "mood": 1, "confirm": handle})
+    assert result.is_error and "another athlete or app connection" in result.text
+
+
+async def test_scales_are_validated_with_their_range(bench: ToolBench) -> None:
+    for args in ({"mood": 5}, {"soreness": 0}, {"weight_kg": 5}, {}):
+        result = await bench.call("set_wellness", {"day": DAY, **args})
+        assert result.is_error, args
+    bad_day = await bench.call("set_wellness", {"day": "2026-02-30", "mood": 1})
+    assert bad_day.is_error and "2026-11-30" in bad_day.text
+
+
+async def apply(bench: ToolBench, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    handle = await preview(bench, name, arguments)
+    result = await bench.call(name, {**arguments, "confirm": handle})
+    assert not result.is_error and result.structured is not None, result.text
+    return result.structured
+
+
+async def test_undo_restores_the_values_and_is_journaled(bench: ToolBench) -> None:
+    before = dict(wellness(bench))
+    applied = await apply(bench, "set_wellness", {"day": DAY, "weight_kg": 69.4, "stress": 4})
+    undone = await apply(bench, "undo_changes", {"batch_id": applied["batch_id"]})
+    assert undone["status"] == "applied"
+    assert wellness(bench)["weight"] == before["weight"]
+    assert wellness(bench).get("stress") == before.get("stress")
+    listed = await bench.call("list_changes")
+    assert listed.structured is not None
+    original = next(c for c in listed.structured["changes"] if c["batch_id"] == applied["batch_id"])
+    assert original["undone_by"] == undone["batch_id"]
+    nothing = await bench.call("undo_changes", {"batch_id": applied["batch_id"]})
+    assert nothing.structured is not None and nothing.structured["status"] == "no_change"
+
+
+async def test_undo_refuses_where_the_object_changed_since(bench: ToolBench) -> None:
+    applied = await apply(bench, "set_wellness", {"day": DAY, "weight_kg": 69.4})
+    wellness(bench)["weight"] = 68.0  # changed on Intervals.icu after our write
+    result = await bench.call("undo_changes", {"batch_id": applied["batch_id"]})
+    assert result.is_error and "changed on Intervals.icu since" in result.text
+    assert wellness(bench)["weight"] == 68.0
+
+
+async def test_undo_since_a_day_reverts_a_whole_morning_newest_first(bench: ToolBench) -> None:
+    original = wellness(bench)["weight"]
+    await apply(bench, "set_wellness", {"day": DAY, "weight_kg": 69.4})
+    await apply(bench, "set_wellness", {"day": DAY, "weight_kg": 69.0})
+    undone = await apply(bench, "undo_changes", {"since": "2026-07-29"})
+    assert len(undone["changes"]) == 2
+    assert wellness(bench)["weight"] == original
+
+
+async def test_update_activity_preview_apply_undo(bench: ToolBench) -> None:
+    activity_id = latest_ride(bench.fake, bench.athlete.id)
+    activity = bench.fake.athletes[bench.athlete.id].activities[activity_id]
+    old_name = activity["name"]
+    args = {"activity_id": activity_id, "name": "Hill reps", "rpe": 7, "feel": 2, "tags": ["hills"]}
+    applied = await apply(bench, "update_activity", args)
+    assert applied["status"] == "applied"
+    assert activity["name"] == "Hill reps" and activity["icu_rpe"] == 7
+    assert activity["feel"] == 2 and activity["tags"] == ["hills"]
+    await apply(bench, "undo_changes", {"change_ids": [applied["changes"][0]["change_id"]]})
+    assert activity["name"] == old_name
+
+
+async def test_update_activity_checks_scales_and_ownership(bench: ToolBench) -> None:
+    activity_id = latest_ride(bench.fake, bench.athlete.id)
+    for args in ({"rpe": 11}, {"feel": 0}, {}):
+        result = await bench.call("update_activity", {"activity_id": activity_id, **args})
+        assert result.is_error, args
+    berlin = ToolBench(bench.fake, BERLIN, bench.moment)
+    rpe = bench.fake.athletes[bench.athlete.id].activities[activity_id].get("icu_rpe")
+    result = await berlin.call("update_activity", {"activity_id": activity_id, "rpe": 5})
+    assert result.is_error and "no access" in result.text.lower()
+    assert bench.fake.athletes[bench.athlete.id].activities[activity_id].get("icu_rpe") == rpe
