@@ -10,7 +10,7 @@ ATL / CTL on that day.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -61,17 +61,13 @@ def project(ctl: float, atl: float, loads: Iterable[float]) -> tuple[float, floa
 
 
 def weekly_ramp(
-    ctl: float,
-    atl: float,
-    week_before: Sequence[float],
-    week_after: Sequence[float],
-    limits: Limits,
+    ctl_week_ago: float, ctl_before: float, ctl_after: float, limits: Limits
 ) -> Finding | None:
-    """Warn when the change lifts the CTL gained over 7 days (``week_*``: the 7 daily loads
-    ending on the changed day, without and with the change) beyond ``limits.weekly_ramp``.
-    ``ctl``/``atl`` are the values on the day before that week."""
-    before = project(ctl, atl, week_before)[0] - ctl
-    after = project(ctl, atl, week_after)[0] - ctl
+    """Warn when the change lifts the CTL gained over the 7 days ending on the changed day
+    beyond ``limits.weekly_ramp`` (``ctl_week_ago``: CTL 7 days before that day;
+    ``ctl_before``/``ctl_after``: CTL on that day without and with the change, see
+    :func:`project`)."""
+    before, after = ctl_before - ctl_week_ago, ctl_after - ctl_week_ago
     if after <= limits.weekly_ramp or after <= before:
         return None
     return _finding(
@@ -83,17 +79,12 @@ def weekly_ramp(
 
 
 def acute_chronic(
-    ctl: float,
-    atl: float,
-    loads_before: Sequence[float],
-    loads_after: Sequence[float],
-    limits: Limits,
+    before: tuple[float, float], after: tuple[float, float], limits: Limits
 ) -> Finding | None:
     """Warn when fatigue/fitness (ATL/CTL) on the changed day goes above
-    ``limits.acute_chronic`` because of the change (``loads_*``: daily loads from the day after
-    ``ctl``/``atl`` up to the changed day, without and with the change)."""
-    ctl_before, atl_before = project(ctl, atl, loads_before)
-    ctl_after, atl_after = project(ctl, atl, loads_after)
+    ``limits.acute_chronic`` because of the change (``before``/``after``: (CTL, ATL) on that
+    day without and with the change)."""
+    (ctl_before, atl_before), (ctl_after, atl_after) = before, after
     if ctl_after <= 0:
         return None
     ratio = atl_after / ctl_after

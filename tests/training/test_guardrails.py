@@ -31,22 +31,24 @@ def test_projection_is_the_42_and_7_day_model() -> None:
 def test_weekly_ramp_warns_only_past_its_limit() -> None:
     # From CTL 0, seven days of load 42 give 42 * (1 - (41/42)**7) = 6.52 (below 8);
     # adding 100 on the last day adds 100/42 = 2.38 -> 8.90 (above 8).
-    easy = [42.0] * 7
-    hard = [42.0] * 6 + [142.0]
-    assert weekly_ramp(0, 0, easy, easy, LIMITS) is None
-    found = weekly_ramp(0, 0, easy, hard, LIMITS)
+    easy = project(0, 0, [42.0] * 7)[0]
+    hard = project(0, 0, [42.0] * 6 + [142.0])[0]
+    assert (round(easy, 2), round(hard, 2)) == (6.52, 8.90)
+    assert weekly_ramp(0, easy, easy, LIMITS) is None
+    found = weekly_ramp(0, easy, hard, LIMITS)
     assert found is not None and found.rule == "weekly_ramp" and not found.refuses
     assert "rise 8.9 in 7 days (was 6.5)" in found.message
     # A change that lowers the ramp never warns, even above the limit.
-    assert weekly_ramp(0, 0, hard, [*easy[:6], 120.0], LIMITS) is None
+    assert weekly_ramp(0, hard, hard - 0.5, LIMITS) is None
 
 
 def test_acute_chronic_warns_past_the_ratio() -> None:
     # CTL 42 / ATL 42 and one day of load 126: CTL 42 + 84/42 = 44, ATL 42 + 84/7 = 54 -> 1.23
     # (below 1.5); load 300: CTL 42 + 258/42 = 48.14, ATL 42 + 258/7 = 78.86 -> 1.64 (above);
     # without the session (a rest day): CTL 41, ATL 36 -> 0.88.
-    assert acute_chronic(42, 42, [0], [126], LIMITS) is None
-    found = acute_chronic(42, 42, [0], [300], LIMITS)
+    rest = project(42, 42, [0])
+    assert acute_chronic(rest, project(42, 42, [126]), LIMITS) is None
+    found = acute_chronic(rest, project(42, 42, [300]), LIMITS)
     assert found is not None and found.rule == "acute_chronic"
     assert "1.64 times fitness (ATL 79 / CTL 48; was 0.88)" in found.message
 
@@ -85,7 +87,7 @@ def test_operator_can_make_a_rule_refuse() -> None:
     refused = threshold_change("FTP", 250, 280, strict)
     assert warned is not None and not warned.refuses and refusal([warned, None]) is None
     assert refused is not None and refused.refuses
-    message = refusal([refused, weekly_ramp(0, 0, [0] * 7, [0] * 6 + [500.0], strict)])
+    message = refusal([refused, weekly_ramp(0, 1, 20, strict)])
     assert message is not None and message.startswith("This gateway's operator does not allow")
     assert "FTP would change" in message and "Fitness" not in message
     assert parse_refuse("all") == frozenset(
