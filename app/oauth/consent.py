@@ -40,17 +40,23 @@ class ConsentView:
     redirect_uri: str
     scopes: list[ScopeChoice]
     params: dict[str, str]
+    adding_write: bool = False
+    """The app already holds a read grant and now asks to change data too (step-up)."""
 
 
 def consent_view(
-    request: AuthorizationRequest, in_use: Collection[str] | None = None
+    request: AuthorizationRequest,
+    in_use: Collection[str] | None = None,
+    granted: Collection[str] | None = None,
 ) -> ConsentView:
     """The page's facts. The host is the host name a browser will reach (no userinfo, no port;
     registration refuses authorities that parse differently, and host names are ASCII, so an
     IDN shows as punycode). A name chosen by the client itself (dynamic registration or
     metadata document) is marked unverified (security review M5). ``in_use``: the scopes some
     served tool needs; a requested scope outside it (write access while every tool only reads)
-    is shown unticked. None: every scope is in use."""
+    is shown unticked. None: every scope is in use. ``granted``: the scopes of the app's live
+    grant, if any; asking for write access on top of them is a step-up the page explains
+    (MCP 2025-11-25 "Scope challenge handling")."""
     return ConsentView(
         client_name=request.client.name or request.client.client_id,
         verified=request.client.origin == OPERATOR,
@@ -61,6 +67,9 @@ def consent_view(
             for s in request.scopes
         ],
         params=request.params,
+        adding_write=granted is not None
+        and scopes.WRITE in request.scopes
+        and scopes.WRITE not in granted,
     )
 
 

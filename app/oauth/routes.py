@@ -10,11 +10,12 @@ from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.sessions import current_athlete, request_clock
 from app.db.engine import retry_when_busy, transaction
-from app.db.models import Athlete, OAuthClient, utcnow
+from app.db.models import Athlete, Grant, OAuthClient, utcnow
 from app.mcp.tools.registry import scopes_in_use
 from app.oauth import metadata
 from app.oauth.authorize import (
@@ -35,6 +36,7 @@ from app.oauth.clients import PresentedCredentials, authenticate_client, present
 from app.oauth.consent import APPROVE, SCOPE_FIELD, approved_scopes, consent_view, issue_code
 from app.oauth.cors import OAuthCors
 from app.oauth.errors import OAuthError, error_response, invalid_request, json_no_store
+from app.oauth.grants import grant_redirect_key
 from app.oauth.registration import Registration, parse_registration
 from app.oauth.registration_capacity import (
     admit_registration,
@@ -43,6 +45,7 @@ from app.oauth.registration_capacity import (
 )
 from app.oauth.revocation import revoke_token
 from app.oauth.runtime import OAuthRuntime, oauth_runtime
+from app.oauth.scopes import parse_scope
 from app.oauth.token_endpoint import grant_tokens
 from app.settings import Settings
 from app.web.body_limit import FORM_TYPE, FormRejected, media_type, read_small_form
@@ -166,16 +169,39 @@ async def authorize(request: Request) -> Response:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return signin_redirect(checked.params)
-        return render_consent(request, checked, athlete)
+        granted = await live_grant_scopes(db, athlete.id, checked)
+        return render_consent(request, checked, athlete, granted)
 
 
-def render_consent(request: Request, auth: AuthorizationRequest, athlete: Athlete) -> Response:
+async def live_grant_scopes(
+    db: AsyncSession, athlete_id: int, auth: AuthorizationRequest
+) -> list[str] | None:
+    """The scopes of the athlete's live grant to this client (None: no grant yet)."""
+    scope = await db.scalar(
+        select(Grant.scope).where(
+            Grant.athlete_id == athlete_id,
+            Grant.client_pk == auth.client.id,
+            Grant.redirect_key == grant_redirect_key(auth.client, auth.redirect_uri),
+            Grant.revoked_at.is_(None),
+        )
+    )
+    return None if scope is None else parse_scope(scope)
+
+
+def render_consent(
+    request: Request,
+    auth: AuthorizationRequest,
+    athlete: Athlete,
+    granted: list[str] | None = None,
+) -> Response:
     policy = cookie_policy(request.app.state.settings)
     response = templates.TemplateResponse(
         request,
         "consent.html",
         {
-            "view": consent_view(auth, scopes_in_use(request.app.state.settings.served_toolsets)),
+            "view": consent_view(
+                auth, scopes_in_use(request.app.state.settings.served_toolsets), granted
+            ),
             "client_id": auth.client.client_id,
             "athlete_name": athlete.name or athlete.intervals_id,
             "csrf_token": csrf_token(request, policy),

@@ -1,7 +1,8 @@
 """Flow 5: a real browser (headless Chromium via Playwright) used exactly as a person would:
-sign-in, consent (approve with a narrowed scope, and deny), then the account page: revoke an
-application and delete the account, all by clicking. Screenshots of the sign-in, consent and
-account pages go to $E2E_SCREENSHOTS (docs/img to refresh the docs), else a temporary folder."""
+sign-in, consent (approve with a narrowed scope, step up from read to write, and deny), then
+the account page: revoke an application and delete the account, all by clicking. Screenshots
+of the sign-in, consent and account pages go to $E2E_SCREENSHOTS (docs/img to refresh the
+docs), else a temporary folder."""
 
 from __future__ import annotations
 
@@ -104,12 +105,13 @@ def test_sign_in_and_consent_by_clicking(
     verifier, state = open_authorization(page, stack, client_id, callback.url)
     sign_in(page, shots)
 
-    # consent: both scopes offered; "change" is not pre-ticked while no served tool writes
+    # consent: both scopes offered and ticked (write tools are served); the athlete unticks one
     expect(page.get_by_role("heading", name=f"Allow {APP}")).to_be_visible()
     read_box = page.get_by_role("checkbox", name="Read your Intervals.icu training data")
     write_box = page.get_by_role("checkbox", name="Change your Intervals.icu data")
     expect(read_box).to_be_checked()
-    expect(write_box).not_to_be_checked()
+    expect(write_box).to_be_checked()
+    write_box.uncheck()
     page.screenshot(path=str(shots / "consent.png"), full_page=True)
     page.get_by_role("button", name="Allow").click()
     page.wait_for_url(f"{callback.url}?*")
@@ -119,6 +121,18 @@ def test_sign_in_and_consent_by_clicking(
     tokens = redeem(stack, client_id, callback, verifier)
     assert tokens["scope"] == "mcp.read", "the unticked scope was not granted"
     assert bearer_status(stack.mcp_url, tokens["access_token"]) == 200
+
+    # step-up: the client asks again for write access; the page says what is being added
+    verifier, state = open_authorization(page, stack, client_id, callback.url)
+    expect(page.locator("#step-up")).to_contain_text("can already read your data")
+    expect(page.locator("#step-up")).to_contain_text("undo")
+    expect(page.get_by_role("checkbox", name="Change your Intervals.icu data")).to_be_checked()
+    page.screenshot(path=str(shots / "consent-step-up.png"), full_page=True)
+    page.get_by_role("button", name="Allow").click()
+    page.wait_for_url(f"{callback.url}?*")
+    assert callback.last["state"] == state
+    upgraded = redeem(stack, client_id, callback, verifier)
+    assert upgraded["scope"] == "mcp.read mcp.write", "the step-up did not grant write access"
 
     # a second request, denied: the client learns access_denied, with state and iss
     _, state = open_authorization(page, stack, client_id, callback.url)

@@ -173,12 +173,30 @@ def test_missing_scope_defaults_to_the_clients_scopes(gateway: Gateway) -> None:
     offered = gateway.consent_page(
         gateway.authorize_params(wide, CLAUDE_CALLBACK, challenge, scope=None)
     )
-    # no served tool writes, so write access is offered but never pre-ticked
-    assert 'value="mcp.write">' in offered.text and 'value="mcp.read" checked' in offered.text
-    flow = gateway.authorize(wide, scope=None)
+    # write tools are served, so write access is offered ticked (the athlete may untick it)
+    assert (
+        'value="mcp.write" checked' in offered.text and 'value="mcp.read" checked' in offered.text
+    )
+    flow = gateway.authorize(wide, scope=None, scopes=["mcp.read"])
     assert gateway.exchange(wide, flow).json()["scope"] == "mcp.read"
-    flow = gateway.authorize(wide, scope=None, scopes=["mcp.read", "mcp.write"])
+    flow = gateway.authorize(wide, scope=None)
     assert gateway.exchange(wide, flow).json()["scope"] == "mcp.read mcp.write"
+
+
+def test_stepping_up_from_a_read_grant_explains_the_write_access(gateway: Gateway) -> None:
+    client_id = gateway.register()["client_id"]
+    _, challenge = pkce_pair()
+    first = gateway.consent_page(gateway.authorize_params(client_id, CLAUDE_CALLBACK, challenge))
+    assert 'id="step-up"' not in first.text  # a first connection: no grant to step up from
+    flow = gateway.authorize(client_id, scopes=["mcp.read"])
+    assert gateway.exchange(client_id, flow).json()["scope"] == "mcp.read"
+    again = gateway.consent_page(gateway.authorize_params(client_id, CLAUDE_CALLBACK, challenge))
+    assert 'id="step-up"' in again.text and "can already read your data" in again.text
+    assert "undo" in again.text
+    flow = gateway.authorize(client_id)
+    assert gateway.exchange(client_id, flow).json()["scope"] == "mcp.read mcp.write"
+    after = gateway.consent_page(gateway.authorize_params(client_id, CLAUDE_CALLBACK, challenge))
+    assert 'id="step-up"' not in after.text
 
 
 def test_success_redirect_carries_code_state_and_iss(gateway: Gateway) -> None:

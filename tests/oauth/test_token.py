@@ -16,7 +16,7 @@ def test_code_redemption_returns_bearer_tokens_with_no_store(gateway: Gateway) -
     assert body["token_type"] == "Bearer"
     assert body["access_token"].startswith("gwa_") and body["refresh_token"].startswith("gwr_")
     assert body["expires_in"] == 3600
-    assert body["scope"] == "mcp.read"  # write is not pre-ticked while no tool writes
+    assert body["scope"] == "mcp.read mcp.write"  # write tools are served: both pre-ticked
     assert gateway.access_token_usable(body["access_token"])
     row = gateway.token_row(body["access_token"])
     assert row is not None and row.token_hash != body["access_token"]
