@@ -758,6 +758,20 @@ class AthleteSession:
         )
         return _one(Workout, data, "the updated workout")
 
+    async def delete_workout(self, workout_id: int) -> None:
+        """``DELETE /athlete/{id}/workouts/{workoutId}``: one library workout."""
+        wid = ids.numeric_id(workout_id, "workout id")
+        await self._call(
+            "DELETE", self._athlete(f"/workouts/{wid}"), what=f"workout {wid}", forbidden="object"
+        )
+
+    async def delete_folder(self, folder_id: int) -> None:
+        """``DELETE /athlete/{id}/folders/{folderId}``: a folder or plan WITH its workouts."""
+        fid = ids.numeric_id(folder_id, "folder id")
+        await self._call(
+            "DELETE", self._athlete(f"/folders/{fid}"), what=f"folder {fid}", forbidden="object"
+        )
+
     async def create_folder(self, folder: FolderWrite | Mapping[str, Any]) -> Folder:
         """``POST /athlete/{id}/folders``: a workout folder (``FOLDER``) or plan (``PLAN``)."""
         data = await self._call(

@@ -769,6 +769,25 @@ def register(fake: FakeIntervals) -> None:
         workout["updated"] = stamp(ctx.fake.now())
         return copy.deepcopy(workout)
 
+    @r("DELETE", "/athlete/{id}/workouts/{workoutId}", scope="LIBRARY")
+    def delete_workout(ctx: Ctx) -> Any:
+        workout = workout_of(ctx)
+        del ctx.data.workouts[workout["id"]]
+        return Response(status_code=200)
+
+    @r("DELETE", "/athlete/{id}/folders/{folderId}", scope="LIBRARY")
+    def delete_folder(ctx: Ctx) -> Any:
+        try:
+            fid = int(ctx.path["folderId"])
+        except ValueError:
+            raise HTTPError(422, "Invalid folderId") from None
+        if fid not in ctx.data.folders:
+            raise HTTPError(404, "Folder not found")
+        del ctx.data.folders[fid]
+        for wid in [w for w, v in ctx.data.workouts.items() if v["folder_id"] == fid]:
+            del ctx.data.workouts[wid]
+        return Response(status_code=200)
+
     def folder_fields(ctx: Ctx) -> dict[str, Any]:
         body = ctx.body
         if not isinstance(body, dict):

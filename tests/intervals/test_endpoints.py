@@ -391,6 +391,22 @@ CASES: list[tuple[str, Call, str, str | Callable[[FakeIntervals], str], dict[str
         {"name": "Hills 2", "description": "- 3m 95%"},
     ),
     (
+        "delete_workout",
+        lambda s, f: s.delete_workout(workout_id(f)),
+        "DELETE",
+        lambda f: f"{A}/workouts/{workout_id(f)}",
+        {},
+        None,
+    ),
+    (
+        "delete_folder",
+        lambda s, f: s.delete_folder(folder_id(f)),
+        "DELETE",
+        lambda f: f"{A}/folders/{folder_id(f)}",
+        {},
+        None,
+    ),
+    (
         "create_folder",
         lambda s, f: s.create_folder({"name": "Hill block", "type": "FOLDER"}),
         "POST",

@@ -284,3 +284,8 @@ async def test_library_writes_are_visible_to_later_reads(
     )
     missing = await http.put("/api/v1/athlete/0/folders/999999", json={"name": "x"}, auth=key(LENA))
     assert too_long.status_code == 422 and missing.status_code == 404
+    gone = await http.delete(f"/api/v1/athlete/0/folders/{folder}", auth=key(LENA))
+    assert gone.status_code == 200 and workout not in fake.athletes[LENA.id].workouts
+    assert (
+        await http.get(f"/api/v1/athlete/0/workouts/{workout}", auth=key(LENA))
+    ).status_code == 404
