@@ -62,6 +62,8 @@ from app.web.client_address import client_limiter_key
 from app.web.cookies import cookie_policy
 from app.web.csrf import CSRF_FIELD, csrf_token, csrf_valid, remember_csrf_token
 from app.web.templates import templates
+from app.writes.account import undo_batch
+from app.writes.display import JournalRow, journal_row, recent_changes
 
 router = APIRouter(include_in_schema=False)
 
@@ -410,8 +412,39 @@ async def _account_context(db: AsyncSession, athlete: Athlete) -> dict[str, Any]
         "access_words": access_words,
         "credential": await credential_row(db, athlete.id),
         "apps": await connected_apps(db, athlete.id),
+        "changes": await journal_rows(db, athlete.id),
         "error": "",
     }
+
+
+async def journal_rows(db: AsyncSession, athlete_pk: int) -> list[JournalRow]:
+    """The latest changes made through the gateway, grouped by batch for the undo buttons."""
+    return [journal_row(entry) for entry in await recent_changes(db, athlete_pk)]
+
+
+@router.post("/account/changes/{batch_id}/undo")
+async def undo_changes_page(request: Request, batch_id: str) -> Response:
+    """Revert one batch of changes (the click is the confirmation); refuses, naming them, the
+    changes whose values were edited on Intervals.icu since (app/writes/account.py)."""
+    form = await _form(request)
+    if not _csrf_ok(request, form):
+        return _csrf_failed(request)
+    async with transaction(_sessions(request)) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return _to_signin("/account")
+        db.expunge(athlete)
+    outcome = await undo_batch(
+        _sessions(request),
+        _vault(request),
+        request.app.state.intervals,
+        athlete,
+        batch_id[:32],
+        _now(request),
+    )
+    async with transaction(_sessions(request)) as db:
+        context = await _account_context(db, athlete)
+    return _render(request, "account.html", {**context, "notice": outcome.message})
 
 
 @router.post("/account/credential")

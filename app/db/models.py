@@ -236,7 +236,10 @@ class WritePreview(Base):
     athlete_id: Mapped[int] = mapped_column(
         ForeignKey("athletes.id", ondelete="CASCADE"), index=True
     )
-    grant_id: Mapped[int] = mapped_column(ForeignKey("grants.id", ondelete="CASCADE"), index=True)
+    grant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("grants.id", ondelete="CASCADE"), index=True, default=None
+    )
+    """None: a preview made on the athlete's own account page (no app involved)."""
     request_digest: Mapped[str] = mapped_column(String(HASH_LEN))
     state_digest: Mapped[str] = mapped_column(String(HASH_LEN))
     summary: Mapped[str] = mapped_column(String(500), default="")

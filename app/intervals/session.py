@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.intervals import ids
 from app.intervals.credentials import Credential
-from app.intervals.errors import UnexpectedPayload
+from app.intervals.errors import MissingPermission, UnexpectedPayload
 from app.intervals.models import (
     Activity,
     ActivityCurve,
@@ -119,6 +119,17 @@ class AthleteSession:
 
     def __repr__(self) -> str:
         return f"AthleteSession(athlete_id={self.athlete_id!r}, credential={self._credential!r})"
+
+    def missing_permission(self, area: str, what: str, *, write: bool) -> MissingPermission | None:
+        """The permission this session's credential is known to lack for ``area`` (an OAuth
+        token whose granted scope leaves it out; never an API key), as the error a call would
+        raise; None when it has it or the scope is unknown. Lets a write preview say so before
+        anything is confirmed."""
+        from app.intervals.client import _known_to_lack, missing_permission
+
+        if _known_to_lack(self._credential, area, write=write):
+            return missing_permission(area, what, write=write)
+        return None
 
     # -- plumbing ---------------------------------------------------------------------------
 

@@ -59,7 +59,8 @@ class SqlWriteStore:
 
     sessions: async_sessionmaker[AsyncSession]
     athlete_pk: int
-    grant_id: int
+    grant_id: int | None
+    """None for the athlete's own account page."""
     client_id: str
     ttl: timedelta = DEFAULT_CONFIRM_TTL
 
@@ -184,16 +185,13 @@ class SqlWriteStore:
         return row
 
 
-async def journal_of(
-    sessions: async_sessionmaker[AsyncSession], athlete_pk: int, limit: int = 100
-) -> list[JournalEntry]:
-    """The athlete's journal for the account page, newest first."""
+async def entries_of(db: AsyncSession, athlete_pk: int, limit: int = 100) -> list[JournalEntry]:
+    """The athlete's journal (every client's changes and the account page's), newest first."""
     query = (
         select(JournalRecord)
         .where(JournalRecord.athlete_id == athlete_pk)
         .order_by(JournalRecord.applied_at.desc(), JournalRecord.id.desc())
         .limit(limit)
     )
-    async with sessions() as db:
-        rows = (await db.scalars(query)).all()
+    rows = (await db.scalars(query)).all()
     return [entry_of(row) for row in rows]

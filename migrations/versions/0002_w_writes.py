@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("handle_hash", sa.String(length=64), nullable=False),
         sa.Column("athlete_id", sa.Integer(), nullable=False),
-        sa.Column("grant_id", sa.Integer(), nullable=False),
+        sa.Column("grant_id", sa.Integer(), nullable=True),
         sa.Column("request_digest", sa.String(length=64), nullable=False),
         sa.Column("state_digest", sa.String(length=64), nullable=False),
         sa.Column("summary", sa.String(length=500), nullable=False),

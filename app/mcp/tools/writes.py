@@ -50,7 +50,11 @@ NO_STORE = "Changes cannot be confirmed on this connection (no write journal is 
 
 
 class ObjectKind(Protocol):
-    """How one kind of upstream object is read and written (wellness day, activity, event...)."""
+    """How one kind of upstream object is read and written (wellness day, activity, event...).
+    ``area`` is the Intervals.icu OAuth scope area its writes need (``WELLNESS``, ``ACTIVITY``,
+    ``CALENDAR``, ``LIBRARY``, ``SETTINGS``)."""
+
+    area: str
 
     async def read(self, ctx: AthleteContext, key: str, fields: Sequence[str]) -> Fields | None:
         """The current values of ``fields`` (upstream names); None when the object is gone."""
@@ -169,6 +173,15 @@ def store_of(ctx: AthleteContext) -> WriteStore:
     return ctx.writes
 
 
+def check_permissions(ctx: AthleteContext, changes: Sequence[PlannedChange]) -> None:
+    """Refuse at preview time when the athlete's Intervals.icu OAuth connection is known to
+    lack the write permission of an area, naming it (a missing scope, not a dead credential)."""
+    for change in changes:
+        gap = ctx.api.missing_permission(kind_of(change.kind).area, change.label, write=True)
+        if gap is not None:
+            raise ToolFailure(gap.message)
+
+
 async def warnings_for(ctx: AthleteContext, changes: Sequence[PlannedChange]) -> list[str]:
     found: list[str] = []
     for check in GUARDRAILS:
@@ -194,6 +207,7 @@ async def submit(
     if confirm is None:
         if not effective:
             return WriteAnswer(status="no_change", changes=[])
+        check_permissions(ctx, effective)
         warnings = [*extra_warnings, *await warnings_for(ctx, effective)]
         handle, expires = await store.issue(request, state, summary_of(effective), ctx.now())
         return WriteAnswer(

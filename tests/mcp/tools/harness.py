@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from app.intervals.client import IntervalsClient, RetryPolicy
-from app.intervals.credentials import ApiKey
+from app.intervals.credentials import ApiKey, Credential
 from app.mcp.server import build_server
 from app.mcp.tools.context import AthleteContext, PaceUnitsCache
 from app.mcp.tools.spec import ToolSpec
@@ -93,6 +93,8 @@ class ToolBench:
     journal: MemoryJournal = field(default_factory=MemoryJournal)
     grant_id: int = 1
     guardrails: Limits = field(default_factory=Limits)
+    credential: Credential | None = None
+    """The upstream credential (default: the athlete's API key)."""
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[AthleteContext]:
@@ -106,7 +108,9 @@ class ToolBench:
                 sleep=_no_wait,
             )
             session = client.session(
-                ApiKey(self.athlete.api_key), self.athlete.id, owner_id=self.athlete.id
+                self.credential or ApiKey(self.athlete.api_key),
+                self.athlete.id,
+                owner_id=self.athlete.id,
             )
             yield AthleteContext(
                 session,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from app.intervals.credentials import BearerToken
 from app.mcp.tools.catalog._activity import latest_ride
 from tests.mcp.tools.harness import AUCKLAND, BERLIN, ToolBench, fake_at
 
@@ -153,3 +154,15 @@ async def test_update_activity_checks_scales_and_ownership(bench: ToolBench) -> 
     result = await berlin.call("update_activity", {"activity_id": activity_id, "rpe": 5})
     assert result.is_error and "no access" in result.text.lower()
     assert bench.fake.athletes[bench.athlete.id].activities[activity_id].get("icu_rpe") == rpe
+
+
+async def test_a_missing_upstream_write_permission_is_reported_as_such(bench: ToolBench) -> None:
+    scope = "WELLNESS:READ,ACTIVITY:WRITE"  # the athlete unticked wellness writes at Intervals.icu
+    token = bench.fake.oauth.issue_token(bench.athlete.id, scope=scope)
+    bench.credential = BearerToken(token, scope=scope)
+    refused = await bench.call("set_wellness", {"day": DAY, "mood": 1})
+    assert refused.is_error and "WELLNESS:WRITE permission" in refused.text
+    assert "Reconnect with Intervals.icu" in refused.text and "rejected" not in refused.text
+    activity_id = latest_ride(bench.fake, bench.athlete.id)
+    allowed = await bench.call("update_activity", {"activity_id": activity_id, "rpe": 4})
+    assert not allowed.is_error, allowed.text

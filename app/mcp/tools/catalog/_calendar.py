@@ -68,6 +68,8 @@ async def own_event(ctx: AthleteContext, event_id: int) -> Event:
 class Events:
     """A calendar event as an :class:`~app.mcp.tools.writes.ObjectKind` (key: the event id)."""
 
+    area = "CALENDAR"
+
     async def read(self, ctx: AthleteContext, key: str, fields: Sequence[str]) -> Fields | None:
         async with upstream_errors(f"event {key}"):
             try:

@@ -50,6 +50,8 @@ async def folder_values(ctx: AthleteContext, folder_id: int) -> dict[str, Any] |
 class Workouts:
     """A library workout as an :class:`~app.mcp.tools.writes.ObjectKind` (key: its id)."""
 
+    area = "LIBRARY"
+
     async def read(self, ctx: AthleteContext, key: str, fields: Sequence[str]) -> Fields | None:
         values = await workout_values(ctx, int(key))
         return None if values is None else {f: values.get(f) for f in fields}
@@ -70,6 +72,8 @@ class Workouts:
 
 class Folders:
     """A library folder or plan as an :class:`~app.mcp.tools.writes.ObjectKind`."""
+
+    area = "LIBRARY"
 
     async def read(self, ctx: AthleteContext, key: str, fields: Sequence[str]) -> Fields | None:
         values = await folder_values(ctx, int(key))

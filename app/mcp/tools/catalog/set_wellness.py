@@ -62,6 +62,8 @@ def cleared(name: str) -> Any:
 class WellnessDays:
     """The wellness day as an :class:`~app.mcp.tools.writes.ObjectKind` (key: the local date)."""
 
+    area = "WELLNESS"
+
     async def read(self, ctx: AthleteContext, key: str, fields: Sequence[str]) -> Fields:
         async with upstream_errors(f"wellness for {key}"):
             record = await ctx.api.get_wellness(key)

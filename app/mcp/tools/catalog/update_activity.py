@@ -28,6 +28,8 @@ CLEARED: dict[str, Any] = {"name": "", "description": "", "rpe": -1, "feel": -1,
 class Activities:
     """An activity as an :class:`~app.mcp.tools.writes.ObjectKind` (key: the activity id)."""
 
+    area = "ACTIVITY"
+
     async def read(self, ctx: AthleteContext, key: str, fields: Sequence[str]) -> Fields:
         raw = (await fetch_own_activity(ctx, key)).model_dump(mode="json")
         return {n: raw.get(FIELDS[n]) for n in fields}

@@ -29,6 +29,8 @@ LABELS = {
 class SportSettings:
     """One sport's settings as an :class:`~app.mcp.tools.writes.ObjectKind` (key: the sport)."""
 
+    area = "SETTINGS"
+
     async def read(self, ctx: AthleteContext, key: str, fields: Sequence[str]) -> Fields:
         async with upstream_errors(f"your {key} settings"):
             settings = await ctx.api.get_sport_settings(key)
