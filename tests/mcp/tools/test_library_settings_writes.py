@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.intervals.credentials import BearerToken
 from app.mcp.tools.catalog._library import first_folder, first_library_workout
 from app.training.guardrails import Limits
 from tests.mcp.tools.harness import AUCKLAND, BERLIN, ToolBench
@@ -142,3 +143,19 @@ async def test_a_small_threshold_change_only_notes_and_a_big_one_can_refuse(
     big = await bench.call("update_sport_settings", {"sport": "Ride", "ftp": old * 2})
     assert big.is_error and big.text.startswith("This gateway's operator does not allow")
     assert ride(bench)["ftp"] == old
+
+
+async def test_missing_calendar_library_or_settings_write_permissions_are_named(
+    bench: ToolBench,
+) -> None:
+    scope = "CALENDAR:READ,LIBRARY:READ,SETTINGS:READ,ACTIVITY:READ,WELLNESS:READ"
+    token = bench.fake.oauth.issue_token(bench.athlete.id, scope=scope)
+    bench.credential = BearerToken(token, scope=scope)
+    calls = [
+        ("create_event", {"category": "NOTE", "date": "2026-08-03", "name": "Rest"}, "CALENDAR"),
+        ("save_folder", {"name": "Block"}, "LIBRARY"),
+        ("update_sport_settings", {"sport": "Ride", "ftp": 250}, "SETTINGS"),
+    ]
+    for name, arguments, area in calls:
+        refused = await bench.call(name, arguments)
+        assert refused.is_error and f"{area}:WRITE permission" in refused.text, refused.text
