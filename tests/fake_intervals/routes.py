@@ -1363,13 +1363,14 @@ _TOKEN_WATTS = re.compile(r"^(\d+)(?:-(\d+))?w$")
 
 
 def parse_workout_text(text: str) -> dict[str, Any] | None:
-    """A small subset of the Intervals.icu workout syntax: ``- Label 12m 88-92%``, ``3x`` blocks,
+    """A small subset of the Intervals.icu workout syntax: ``- Label 12m 88-92%``, ``3x`` (or
+    ``Main set 3x``) blocks,
     ``m`` = minutes, ``mtr`` = metres, ``km``, ``w`` (watts), ``%`` (of threshold)."""
     steps: list[dict[str, Any]] = []
     block: dict[str, Any] | None = None
     for raw in text.splitlines():
         line = raw.strip()
-        reps = re.fullmatch(r"(\d+)x", line)
+        reps = re.fullmatch(r"(?:\S.*\s)?(\d+)x", line)  # "4x" or "Main set 4x"
         if reps:
             block = {"reps": int(reps.group(1)), "text": line, "steps": []}
             steps.append(block)

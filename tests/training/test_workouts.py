@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from app.training.workouts import Block, Step, Target, WorkoutError, build, clock, distance_text
@@ -194,3 +196,52 @@ def test_a_fault_deep_in_a_later_block_names_that_step() -> None:
 def test_target_model_refuses_unknown_units() -> None:
     with pytest.raises(ValueError):
         Target.model_validate({"unit": "%mmp", "value": 90})
+
+
+def random_workout(rng: random.Random) -> list[Block]:
+    """A random valid workout over the syntax the fake parser reads (time, mtr/km, %, w)."""
+
+    def one() -> Step:
+        target = rng.choice(
+            [
+                None,
+                pct(rng.randint(40, 130)),
+                pct(rng.randint(50, 90), rng.randint(91, 120)),
+                pct(rng.randint(100, 400), unit="w"),
+            ]
+        )
+        ramp = target is not None and target["to"] is not None and rng.random() < 0.3
+        if rng.random() < 0.25:
+            return step(meters=rng.choice([200, 400, 1000, 2500, 5000]), target=target, ramp=ramp)
+        return step(secs=rng.randint(1, 1800), target=target, ramp=ramp, rpm=rng.choice([None, 90]))
+
+    blocks = []
+    for section in ("warmup", "main", "cooldown"):
+        for _ in range(rng.randint(1 if section == "main" else 0, 2)):
+            repeat = rng.choice([1, 1, rng.randint(2, 8)])
+            label = rng.choice([None, "Set", "Main set"])
+            count = rng.randint(1, 3)
+            blocks.append(
+                Block(
+                    section=section, repeat=repeat, label=label, steps=[one() for _ in range(count)]
+                )  # type: ignore[arg-type]
+            )
+    return blocks
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_random_workouts_round_trip_through_the_fake_parser(seed: int) -> None:
+    built = build(random_workout(random.Random(seed)))
+    doc = parse_workout_text(built.text)
+    assert doc is not None
+    assert doc["duration"] == built.total_secs
+    flat = [
+        (inner, block.get("reps", 1))
+        for block in doc["steps"]
+        for inner in (block["steps"] if "reps" in block else [block])
+    ]
+    assert len(flat) == len(built.steps)
+    for (parsed, reps), expected in zip(flat, built.steps, strict=True):
+        assert reps == expected.times
+        assert parsed.get("duration") == expected.secs
+        assert parsed.get("distance") == (float(expected.meters) if expected.meters else None)
