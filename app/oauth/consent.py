@@ -53,7 +53,7 @@ def consent_view(
     registration refuses authorities that parse differently, and host names are ASCII, so an
     IDN shows as punycode). A name chosen by the client itself (dynamic registration or
     metadata document) is marked unverified (security review M5). ``in_use``: the scopes some
-    served tool needs; a requested scope outside it (write access while every tool only reads)
+    served tool needs; a requested scope outside it (write access while no served tool writes)
     is shown unticked. None: every scope is in use. ``granted``: the scopes of the app's live
     grant, if any; asking for write access on top of them is a step-up the page explains
     (MCP 2025-11-25 "Scope challenge handling")."""

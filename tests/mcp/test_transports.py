@@ -37,7 +37,9 @@ async def test_sse_transport_with_bearer_auth(tmp_path: Path, database_url: str)
         async with Client(sse_client(f"{gw.url}/sse", headers=headers), mode="legacy") as client:
             tools = (await client.list_tools()).tools
             result = await client.call_tool("get_wellness_data", {})
-    assert [t.name for t in tools] == [spec.name for spec in served()]  # the token's scopes
+    assert [t.name for t in tools] == [
+        s.name for s in served() if s.scope == "mcp.read"
+    ]  # the token's scopes
     assert result.is_error is False and result.structured_content is not None
     assert result.structured_content["timezone"] == "Europe/Berlin"
     assert gw.fake.requests.last.path == "/api/v1/athlete/i100002/wellness"

@@ -24,6 +24,7 @@ from app.mcp.tools.context import AthleteProvider
 from app.mcp.tools.errors import ToolFailure
 from app.mcp.tools.schema import without_titles
 from app.mcp.tools.spec import REGISTERED, TOOLSETS, ToolSpec
+from app.scopes import READ
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,13 @@ def sdk_function(spec: ToolSpec, provider: AthleteProvider) -> Callable[..., Awa
     return call
 
 
+def security_schemes(spec: ToolSpec) -> list[dict[str, Any]]:
+    """The OAuth scopes a call needs, as ChatGPT's per-tool ``securitySchemes`` (OpenAI Apps
+    SDK "Authentication"; the MCP SDK has no field for it, so it travels in ``_meta``)."""
+    scopes = [READ] if spec.scope == READ else [READ, spec.scope]
+    return [{"type": "oauth2", "scopes": scopes}]
+
+
 def build_tools(provider: AthleteProvider, specs: Sequence[ToolSpec]) -> list[Tool]:
     """The SDK tools, bound to ``provider``, with compact published input schemas."""
     tools = []
@@ -125,6 +133,7 @@ def build_tools(provider: AthleteProvider, specs: Sequence[ToolSpec]) -> list[To
             title=spec.title,
             description=spec.description,
             annotations=spec.annotations,
+            meta={"securitySchemes": security_schemes(spec)},
             structured_output=True,
         )
         tools.append(tool.model_copy(update={"parameters": without_titles(tool.parameters)}))

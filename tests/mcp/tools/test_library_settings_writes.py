@@ -159,3 +159,14 @@ async def test_missing_calendar_library_or_settings_write_permissions_are_named(
     for name, arguments, area in calls:
         refused = await bench.call(name, arguments)
         assert refused.is_error and f"{area}:WRITE permission" in refused.text, refused.text
+
+
+async def test_a_threshold_pace_change_is_shown_per_kilometre(bench: ToolBench) -> None:
+    run = next(s for s in library(bench).sport_settings if "Run" in s["types"])
+    run["threshold_pace"] = 4.0  # 4:10/km
+    preview = await bench.call("update_sport_settings", {"sport": "Run", "threshold_pace_mps": 4.2})
+    assert preview.structured is not None
+    assert preview.structured["warnings"] == [
+        "Threshold pace 4 -> 4.2 m/s (4:10 -> 3:58 per km) (+5.0%): pace zones and pace-based "
+        "load follow it."
+    ]

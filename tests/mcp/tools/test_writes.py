@@ -166,3 +166,12 @@ async def test_a_missing_upstream_write_permission_is_reported_as_such(bench: To
     activity_id = latest_ride(bench.fake, bench.athlete.id)
     allowed = await bench.call("update_activity", {"activity_id": activity_id, "rpe": 4})
     assert not allowed.is_error, allowed.text
+
+
+async def test_tools_declare_their_oauth_scopes_for_chatgpt(bench: ToolBench) -> None:
+    tools = {t["name"]: t for t in await bench.listed()}
+    write = {"type": "oauth2", "scopes": ["mcp.read", "mcp.write"]}
+    assert tools["set_wellness"]["_meta"]["securitySchemes"] == [write]
+    assert tools["update_activity"]["_meta"]["securitySchemes"] == [write]
+    read = {"type": "oauth2", "scopes": ["mcp.read"]}
+    assert tools["list_changes"]["_meta"]["securitySchemes"] == [read]

@@ -224,6 +224,7 @@ async def guarded_submit(
 # -- arguments shared by the calendar write tools -----------------------------------------
 
 EventId = Annotated[int, Field(ge=1, description="From get_events")]
+OptionalCategory = Annotated[Category | None, Field(json_schema_extra=optional_argument_schema)]
 Day = Annotated[str, Field(pattern=ISO_DATE_PATTERN, description="YYYY-MM-DD, athlete-local")]
 Name = Annotated[
     str | None, Field(min_length=1, max_length=80, json_schema_extra=optional_argument_schema)

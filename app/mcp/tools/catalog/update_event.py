@@ -4,10 +4,10 @@ write pipeline: name, workout text, sport, load or category of one of the athlet
 from __future__ import annotations
 
 from app.mcp.tools.catalog._calendar import (
-    Category,
     EventId,
     Load,
     Name,
+    OptionalCategory,
     Sport,
     Text,
     event_fields,
@@ -40,7 +40,7 @@ async def update_event(
     description: Text = None,
     type: Sport = None,
     load: Load = None,
-    category: Category | None = None,
+    category: OptionalCategory = None,
     confirm: Confirm = None,
 ) -> WriteAnswer:
     """Change an event's name, workout text, sport, load or category (move_event changes the

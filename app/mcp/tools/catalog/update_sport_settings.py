@@ -53,7 +53,7 @@ Threshold = Annotated[int | None, Field(ge=30, le=2500, json_schema_extra=option
 Pace = Annotated[
     float | None,
     Field(
-        gt=0.3, le=12, description="m/s (4.0 = 4:10/km)", json_schema_extra=optional_argument_schema
+        gt=0.3, le=12, description="m/s; 4.0 = 4:10/km", json_schema_extra=optional_argument_schema
     ),
 ]
 Sport = Annotated[str, Field(pattern=r"^[A-Za-z]{2,30}$", description="Ride, Run, Swim...")]
@@ -65,9 +65,16 @@ def consequence(name: str, old: float | None, new: float) -> str:
     if old in (None, 0):
         return f"{title} set to {new:g} {unit} (none before): {follows} follow it."
     assert old is not None
-    return (
-        f"{title} {old:g} -> {new:g} {unit} ({(new - old) / old * 100:+.1f}%): {follows} follow it."
-    )
+    shown = f"{old:g} -> {new:g} {unit}"
+    if name == "threshold_pace_mps":
+        shown += f" ({per_km(old)} -> {per_km(new)} per km)"
+    return f"{title} {shown} ({(new - old) / old * 100:+.1f}%): {follows} follow it."
+
+
+def per_km(speed_mps: float) -> str:
+    """A speed in m/s as ``m:ss`` per kilometre."""
+    seconds = round(1000 / speed_mps)
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 @tool(
