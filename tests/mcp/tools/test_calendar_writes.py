@@ -3,6 +3,7 @@ apply -> journal -> undo against the fake Intervals.icu, with the calendar guard
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from app.mcp.tools.catalog._event import first_workout
@@ -145,3 +146,18 @@ async def test_a_hard_session_the_day_before_an_a_race_warns(bench: ToolBench) -
     other_day = await bench.call("move_event", {"event_id": event_id, "date": "2026-08-06"})
     assert other_day.structured is not None
     assert not any("A race" in w for w in other_day.structured.get("warnings", []))
+
+
+async def test_an_a_race_the_day_after_a_hard_session_warns(bench: ToolBench) -> None:
+    event_id = first_workout(bench.fake, AUCKLAND.id)
+    hard = events(bench)[event_id]
+    hard["icu_intensity"] = 95.0
+    race_day = (date.fromisoformat(hard["start_date_local"][:10]) + timedelta(days=1)).isoformat()
+    args = {"category": "RACE_A", "date": race_day, "name": "Worlds"}
+    preview = await bench.call("create_event", args)
+    assert preview.structured is not None
+    assert any("day before the A race 'Worlds'" in w for w in preview.structured["warnings"])
+    hard["icu_intensity"] = 60.0
+    hard["icu_training_load"] = 40
+    calm = await bench.call("create_event", args)
+    assert calm.structured is not None and "warnings" not in calm.structured

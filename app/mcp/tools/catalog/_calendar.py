@@ -179,6 +179,28 @@ async def race_findings(ctx: AthleteContext, session: Session | None) -> list[Fi
     return [found] if found else []
 
 
+async def race_day_findings(ctx: AthleteContext, values: Mapping[str, Any]) -> list[Finding]:
+    """Putting an A race on the day after a hard planned session (the other way round of
+    :func:`race_findings`)."""
+    if values.get("category") != "RACE_A":
+        return []
+    race_day = date.fromisoformat(values["date"])
+    eve = race_day - timedelta(days=1)
+    async with upstream_errors("your planned sessions"):
+        planned = await ctx.api.list_events(eve, eve, category=["WORKOUT"])
+    for event in planned:
+        found = rules.hard_before_a_race(
+            eve,
+            event.icu_intensity,
+            event.icu_training_load,
+            [(race_day, values.get("name") or "A race")],
+            ctx.guardrails,
+        )
+        if found:
+            return [found]
+    return []
+
+
 async def paired_findings(ctx: AthleteContext, event: Event) -> list[Finding]:
     """Deleting an event an activity of its day is paired with (``paired_event_id``)."""
     day = event.start_date_local.date()

@@ -13,6 +13,7 @@ from app.mcp.tools.catalog._calendar import (
     checked_day,
     guarded_submit,
     label,
+    race_day_findings,
     session_findings,
     session_of,
 )
@@ -60,5 +61,8 @@ async def create_event(
         }
     )
     change = PlannedChange("event", None, label(values), None, values)
-    findings = await session_findings(ctx, session_of(values))
+    findings = [
+        *await session_findings(ctx, session_of(values)),
+        *await race_day_findings(ctx, values),
+    ]
     return await guarded_submit(ctx, [change], confirm, findings)
