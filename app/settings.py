@@ -20,6 +20,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.training.guardrails import Limits, parse_refuse
+
 ENV_PREFIX = "GATEWAY_"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 KEY_BYTES = 32  # AES-256
@@ -362,6 +364,29 @@ class Settings(BaseSettings):
         description="Comma-separated toolsets served (`core`, `activities`, `wellness`, "
         "`calendar`, ...), or `all`.",
     )
+    guardrail_weekly_ramp: float = Field(
+        8.0, gt=0, description="Write guardrail: CTL gained over 7 days above which a change warns."
+    )
+    guardrail_acute_chronic: float = Field(
+        1.5, gt=0, description="Write guardrail: ATL/CTL ratio above which a change warns."
+    )
+    guardrail_hard_intensity_pct: float = Field(
+        85.0,
+        gt=0,
+        description="Write guardrail: a session this intense (% of threshold) counts as hard.",
+    )
+    guardrail_hard_load: float = Field(
+        100.0, gt=0, description="Write guardrail: a session with this load counts as hard."
+    )
+    guardrail_threshold_change_pct: float = Field(
+        10.0,
+        gt=0,
+        description="Write guardrail: a threshold (FTP, LTHR, ...) change beyond this % warns.",
+    )
+    guardrails_refuse: Annotated[str, NoDecode] = Field(
+        "",
+        description="Comma-separated guardrails that refuse rather than warn, or `all`.",
+    )
 
     @field_validator(
         "base_url",
@@ -412,6 +437,11 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"{bad[0]!r} is not a toolset name")
         return ",".join(dict.fromkeys(names))
+
+    @field_validator("guardrails_refuse")
+    @classmethod
+    def _guardrails_refuse(cls, value: str) -> str:
+        return ",".join(sorted(parse_refuse(value)))
 
     @field_validator("encryption_keys")
     @classmethod
@@ -479,6 +509,18 @@ class Settings(BaseSettings):
     def served_toolsets(self) -> tuple[str, ...] | None:
         """The toolsets to serve; None means all of them."""
         return None if self.toolsets == "all" else tuple(self.toolsets.split(","))
+
+    @property
+    def guardrail_limits(self) -> Limits:
+        """The write guardrails' thresholds and the rules set to refuse (app/training)."""
+        return Limits(
+            weekly_ramp=self.guardrail_weekly_ramp,
+            acute_chronic=self.guardrail_acute_chronic,
+            hard_intensity_pct=self.guardrail_hard_intensity_pct,
+            hard_load=self.guardrail_hard_load,
+            threshold_change_pct=self.guardrail_threshold_change_pct,
+            refuse=parse_refuse(self.guardrails_refuse),
+        )
 
     @property
     def is_local(self) -> bool:

@@ -145,3 +145,20 @@ def test_configured_keys_are_used_and_no_dev_key_is_written(tmp_path: Path) -> N
     ring = resolve_key_ring(settings)
     assert ring[0].key_id == "prod"
     assert not settings.dev_key_path.exists()
+
+
+def test_guardrails_warn_by_default_and_the_operator_can_make_them_refuse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    limits = load_settings().guardrail_limits
+    assert limits.refuse == frozenset() and limits.threshold_change_pct == 10
+    monkeypatch.setenv("GATEWAY_GUARDRAILS_REFUSE", "threshold_change, PAIRED_EVENT")
+    monkeypatch.setenv("GATEWAY_GUARDRAIL_THRESHOLD_CHANGE_PCT", "5")
+    strict = load_settings().guardrail_limits
+    assert strict.refuse == {"threshold_change", "paired_event"}
+    assert strict.threshold_change_pct == 5
+    monkeypatch.setenv("GATEWAY_GUARDRAILS_REFUSE", "ramp")
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert str(error.value).startswith("GATEWAY_GUARDRAILS_REFUSE: ")
+    assert "unknown guardrail 'ramp'" in str(error.value)

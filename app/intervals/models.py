@@ -659,6 +659,26 @@ class WorkoutWrite(IntervalsModel):
     day: int | None = None
 
 
+class WorkoutUpdate(IntervalsModel):
+    """Body of ``PUT /athlete/{id}/workouts/{workoutId}``: only the fields you set are sent."""
+
+    folder_id: int | None = None
+    name: str | None = Field(None, max_length=80)
+    description: str | None = None
+    type: str | None = None
+    indoor: bool | None = None
+    target: str | None = None
+    tags: list[str] | None = None
+
+
+class FolderWrite(IntervalsModel):
+    """Body of ``POST /athlete/{id}/folders`` (``CreateFolderDTO``) and of its ``PUT``."""
+
+    type: str | None = None
+    name: str | None = Field(None, max_length=80)
+    description: str | None = None
+
+
 class Folder(IntervalsModel):
     id: int
     athlete_id: AthleteIdStr | None = None

@@ -32,6 +32,7 @@ from app.intervals.models import (
     Event,
     EventWrite,
     Folder,
+    FolderWrite,
     Gear,
     HistogramBucket,
     Intervals,
@@ -43,6 +44,7 @@ from app.intervals.models import (
     Wellness,
     WellnessUpdate,
     Workout,
+    WorkoutUpdate,
     WorkoutWrite,
 )
 
@@ -752,6 +754,55 @@ class AthleteSession:
             what="a new library workout",
         )
         return _one(Workout, data, "the created workout")
+
+    async def update_workout(
+        self, workout_id: int, changes: WorkoutUpdate | Mapping[str, Any]
+    ) -> Workout:
+        """``PUT /athlete/{id}/workouts/{workoutId}``: partial update of a library workout."""
+        wid = ids.numeric_id(workout_id, "workout id")
+        data = await self._call(
+            "PUT",
+            self._athlete(f"/workouts/{wid}"),
+            json=_body(WorkoutUpdate, changes),
+            what=f"workout {wid}",
+            forbidden="object",
+        )
+        return _one(Workout, data, "the updated workout")
+
+    async def delete_workout(self, workout_id: int) -> None:
+        """``DELETE /athlete/{id}/workouts/{workoutId}``: one library workout."""
+        wid = ids.numeric_id(workout_id, "workout id")
+        await self._call(
+            "DELETE", self._athlete(f"/workouts/{wid}"), what=f"workout {wid}", forbidden="object"
+        )
+
+    async def delete_folder(self, folder_id: int) -> None:
+        """``DELETE /athlete/{id}/folders/{folderId}``: a folder or plan WITH its workouts."""
+        fid = ids.numeric_id(folder_id, "folder id")
+        await self._call(
+            "DELETE", self._athlete(f"/folders/{fid}"), what=f"folder {fid}", forbidden="object"
+        )
+
+    async def create_folder(self, folder: FolderWrite | Mapping[str, Any]) -> Folder:
+        """``POST /athlete/{id}/folders``: a workout folder (``FOLDER``) or plan (``PLAN``)."""
+        data = await self._call(
+            "POST", self._athlete("/folders"), json=_body(FolderWrite, folder), what="a new folder"
+        )
+        return _one(Folder, data, "the created folder")
+
+    async def update_folder(
+        self, folder_id: int, changes: FolderWrite | Mapping[str, Any]
+    ) -> Folder:
+        """``PUT /athlete/{id}/folders/{folderId}``: rename or describe a folder or plan."""
+        fid = ids.numeric_id(folder_id, "folder id")
+        data = await self._call(
+            "PUT",
+            self._athlete(f"/folders/{fid}"),
+            json=_body(FolderWrite, changes),
+            what=f"folder {fid}",
+            forbidden="object",
+        )
+        return _one(Folder, data, "the updated folder")
 
     # -- sport settings ---------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from app.mcp.tools.errors import (
 )
 from app.oauth.grants import revoke_athlete_tokens
 from app.settings import EncryptionKey
+from app.training.guardrails import Limits
 from app.vault.crypto import Vault, VaultError
 from app.vault.store import UpstreamCredential, mark_credential_rejected, unseal
 from app.writes.changes import DEFAULT_CONFIRM_TTL
@@ -63,6 +64,8 @@ class CallerSessions:
     """One total time limit per tool call (seconds), below common MCP client timeouts."""
     confirm_ttl: timedelta = DEFAULT_CONFIRM_TTL
     """How long a write preview's confirmation handle stays valid (app/writes)."""
+    guardrails: Limits = field(default_factory=Limits)
+    """The write guardrails' thresholds and refusals (GATEWAY_GUARDRAIL*)."""
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[AthleteContext]:
@@ -84,6 +87,7 @@ class CallerSessions:
                 caller.client_id,
                 ttl=self.confirm_ttl,
             ),
+            guardrails=self.guardrails,
         )
         try:
             async with asyncio.timeout(self.call_timeout):

@@ -196,6 +196,7 @@ class McpRuntime:
                 clock=self.now,
                 call_timeout=self.settings.tool_call_timeout_seconds,
                 confirm_ttl=timedelta(seconds=self.settings.write_confirm_ttl_seconds),
+                guardrails=self.settings.guardrail_limits,
             )
             await stack.enter_async_context(self.server.session_manager.run())
             try:

@@ -742,6 +742,99 @@ def register(fake: FakeIntervals) -> None:
         ctx.data.workouts[wid] = workout
         return copy.deepcopy(workout)
 
+    def workout_of(ctx: Ctx) -> dict[str, Any]:
+        try:
+            workout = ctx.data.workouts.get(int(ctx.path["workoutId"]))
+        except ValueError:
+            raise HTTPError(422, "Invalid workoutId") from None
+        if workout is None:
+            raise HTTPError(404, "Workout not found")
+        return workout
+
+    @r("PUT", "/athlete/{id}/workouts/{workoutId}", scope="LIBRARY")
+    def update_workout(ctx: Ctx) -> Any:
+        workout = workout_of(ctx)
+        body = ctx.body
+        if not isinstance(body, dict):
+            raise HTTPError(400, "Required request body is missing")
+        if "folder_id" in body and body["folder_id"] not in ctx.data.folders:
+            raise HTTPError(422, "Folder not found")
+        if "name" in body and (not body["name"] or len(body["name"]) > 80):
+            raise HTTPError(422, "Name is too long" if body["name"] else "Name is required")
+        apply_partial(workout, body, {"id", "athlete_id", "workout_doc", "updated"})
+        if "description" in body:
+            doc = parse_workout_text(workout["description"] or "")
+            workout["workout_doc"] = doc
+            workout["moving_time"] = doc["duration"] if doc else None
+        workout["updated"] = stamp(ctx.fake.now())
+        return copy.deepcopy(workout)
+
+    @r("DELETE", "/athlete/{id}/workouts/{workoutId}", scope="LIBRARY")
+    def delete_workout(ctx: Ctx) -> Any:
+        workout = workout_of(ctx)
+        del ctx.data.workouts[workout["id"]]
+        return Response(status_code=200)
+
+    @r("DELETE", "/athlete/{id}/folders/{folderId}", scope="LIBRARY")
+    def delete_folder(ctx: Ctx) -> Any:
+        try:
+            fid = int(ctx.path["folderId"])
+        except ValueError:
+            raise HTTPError(422, "Invalid folderId") from None
+        if fid not in ctx.data.folders:
+            raise HTTPError(404, "Folder not found")
+        del ctx.data.folders[fid]
+        for wid in [w for w, v in ctx.data.workouts.items() if v["folder_id"] == fid]:
+            del ctx.data.workouts[wid]
+        return Response(status_code=200)
+
+    def folder_fields(ctx: Ctx) -> dict[str, Any]:
+        body = ctx.body
+        if not isinstance(body, dict):
+            raise HTTPError(400, "Required request body is missing")
+        if "name" in body and (not body["name"] or len(body["name"]) > 80):
+            raise HTTPError(422, "Name is too long" if body["name"] else "Name is required")
+        if body.get("type") not in (None, "FOLDER", "PLAN"):
+            raise HTTPError(422, f"Invalid folder type: {body['type']}")
+        return {k: v for k, v in body.items() if k in ("name", "description", "type")}
+
+    @r("POST", "/athlete/{id}/folders", scope="LIBRARY")
+    def create_folder(ctx: Ctx) -> Any:
+        fields = folder_fields(ctx)
+        if not fields.get("name"):
+            raise HTTPError(422, "Name is required")
+        fid = ctx.fake.ids.next("folder")
+        folder: dict[str, Any] = {
+            "id": fid,
+            "athlete_id": ctx.athlete,
+            "type": "FOLDER",
+            "name": None,
+            "description": None,
+            "visibility": "PRIVATE",
+            "start_date_local": None,
+            "num_workouts": 0,
+            "duration_weeks": None,
+            "canEdit": True,
+            "sharedWithCount": 0,
+        }
+        folder.update({k: v for k, v in fields.items() if v is not None})
+        ctx.data.folders[fid] = folder
+        return {**copy.deepcopy(folder), "children": []}
+
+    @r("PUT", "/athlete/{id}/folders/{folderId}", scope="LIBRARY")
+    def update_folder(ctx: Ctx) -> Any:
+        try:
+            folder = ctx.data.folders.get(int(ctx.path["folderId"]))
+        except ValueError:
+            raise HTTPError(422, "Invalid folderId") from None
+        if folder is None:
+            raise HTTPError(404, "Folder not found")
+        folder.update(folder_fields(ctx))
+        children = [
+            copy.deepcopy(w) for w in ctx.data.workouts.values() if w["folder_id"] == folder["id"]
+        ]
+        return {**copy.deepcopy(folder), "children": children}
+
     # -- sport settings, gear, custom items -------------------------------------------------
 
     def settings_of(ctx: Ctx) -> dict[str, Any]:
@@ -1270,13 +1363,14 @@ _TOKEN_WATTS = re.compile(r"^(\d+)(?:-(\d+))?w$")
 
 
 def parse_workout_text(text: str) -> dict[str, Any] | None:
-    """A small subset of the Intervals.icu workout syntax: ``- Label 12m 88-92%``, ``3x`` blocks,
+    """A small subset of the Intervals.icu workout syntax: ``- Label 12m 88-92%``, ``3x`` (or
+    ``Main set 3x``) blocks,
     ``m`` = minutes, ``mtr`` = metres, ``km``, ``w`` (watts), ``%`` (of threshold)."""
     steps: list[dict[str, Any]] = []
     block: dict[str, Any] | None = None
     for raw in text.splitlines():
         line = raw.strip()
-        reps = re.fullmatch(r"(\d+)x", line)
+        reps = re.fullmatch(r"(?:\S.*\s)?(\d+)x", line)  # "4x" or "Main set 4x"
         if reps:
             block = {"reps": int(reps.group(1)), "text": line, "steps": []}
             steps.append(block)

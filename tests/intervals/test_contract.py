@@ -99,6 +99,8 @@ async def test_sample_responses_validate(spec: dict[str, Any]) -> None:
     commented = next(iter(data.messages))
     event = next(iter(data.events))
     item = next(iter(data.custom_items))
+    workout = next(iter(data.workouts))
+    folder = next(iter(data.folders))
     samples = [
         ("GET", "/api/v1/athlete/{id}", "/api/v1/athlete/0", {}),
         ("GET", "/api/v1/athletes", "/api/v1/athletes", {}),
@@ -188,6 +190,19 @@ async def test_sample_responses_validate(spec: dict[str, Any]) -> None:
             "/api/v1/activity/{id}",
             f"/api/v1/activity/{activity}",
             {"name": "Hill reps", "icu_rpe": 7, "feel": 2, "tags": ["hills"]},
+        ),
+        (
+            "PUT",
+            "/api/v1/athlete/{id}/workouts/{workoutId}",
+            f"/api/v1/athlete/0/workouts/{workout}",
+            {"name": "Renamed", "description": "- 5m 60%"},
+        ),
+        ("POST", "/api/v1/athlete/{id}/folders", "/api/v1/athlete/0/folders", {"name": "Hills"}),
+        (
+            "PUT",
+            "/api/v1/athlete/{id}/folders/{folderId}",
+            f"/api/v1/athlete/0/folders/{folder}",
+            {"description": "Climbing"},
         ),
         (
             "PUT",

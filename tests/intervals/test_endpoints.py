@@ -381,6 +381,48 @@ CASES: list[tuple[str, Call, str, str | Callable[[FakeIntervals], str], dict[str
         },
     ),
     (
+        "update_workout",
+        lambda s, f: s.update_workout(
+            workout_id(f), {"name": "Hills 2", "description": "- 3m 95%"}
+        ),
+        "PUT",
+        lambda f: f"{A}/workouts/{workout_id(f)}",
+        {},
+        {"name": "Hills 2", "description": "- 3m 95%"},
+    ),
+    (
+        "delete_workout",
+        lambda s, f: s.delete_workout(workout_id(f)),
+        "DELETE",
+        lambda f: f"{A}/workouts/{workout_id(f)}",
+        {},
+        None,
+    ),
+    (
+        "delete_folder",
+        lambda s, f: s.delete_folder(folder_id(f)),
+        "DELETE",
+        lambda f: f"{A}/folders/{folder_id(f)}",
+        {},
+        None,
+    ),
+    (
+        "create_folder",
+        lambda s, f: s.create_folder({"name": "Hill block", "type": "FOLDER"}),
+        "POST",
+        f"{A}/folders",
+        {},
+        {"type": "FOLDER", "name": "Hill block"},
+    ),
+    (
+        "update_folder",
+        lambda s, f: s.update_folder(folder_id(f), {"description": "Climbing"}),
+        "PUT",
+        lambda f: f"{A}/folders/{folder_id(f)}",
+        {},
+        {"description": "Climbing"},
+    ),
+    (
         "list_sport_settings",
         lambda s, f: s.list_sport_settings(),
         "GET",

@@ -251,3 +251,41 @@ async def test_oauth_code_expires_after_two_minutes(http: httpx.AsyncClient) -> 
             },
         )
         assert late.status_code == 400
+
+
+async def test_library_writes_are_visible_to_later_reads(
+    http: httpx.AsyncClient, fake: FakeIntervals
+) -> None:
+    created = await http.post(
+        "/api/v1/athlete/0/folders", json={"name": "Hills", "type": "PLAN"}, auth=key(LENA)
+    )
+    assert created.status_code == 200
+    folder = created.json()["id"]
+    workout = next(iter(fake.athletes[LENA.id].workouts))
+    moved = await http.put(
+        f"/api/v1/athlete/0/workouts/{workout}",
+        json={"folder_id": folder, "description": "- 10m 90%\n- 5m 50%"},
+        auth=key(LENA),
+    )
+    assert moved.status_code == 200
+    renamed = await http.put(
+        f"/api/v1/athlete/0/folders/{folder}", json={"name": "Hill plan"}, auth=key(LENA)
+    )
+    assert renamed.status_code == 200
+    listing = {
+        f["id"]: f for f in (await http.get("/api/v1/athlete/0/folders", auth=key(LENA))).json()
+    }
+    assert listing[folder]["name"] == "Hill plan" and listing[folder]["type"] == "PLAN"
+    assert [w["id"] for w in listing[folder]["children"]] == [workout]
+    stored = (await http.get(f"/api/v1/athlete/0/workouts/{workout}", auth=key(LENA))).json()
+    assert stored["moving_time"] == 900 and stored["workout_doc"]["duration"] == 900
+    too_long = await http.put(
+        f"/api/v1/athlete/0/workouts/{workout}", json={"name": "x" * 81}, auth=key(LENA)
+    )
+    missing = await http.put("/api/v1/athlete/0/folders/999999", json={"name": "x"}, auth=key(LENA))
+    assert too_long.status_code == 422 and missing.status_code == 404
+    gone = await http.delete(f"/api/v1/athlete/0/folders/{folder}", auth=key(LENA))
+    assert gone.status_code == 200 and workout not in fake.athletes[LENA.id].workouts
+    assert (
+        await http.get(f"/api/v1/athlete/0/workouts/{workout}", auth=key(LENA))
+    ).status_code == 404

@@ -20,6 +20,7 @@ from app.intervals.session import AthleteSession
 from app.mcp.tools.dates import DateWindow, resolve_window
 from app.mcp.tools.errors import not_found, upstream_errors
 from app.mcp.tools.units import PaceUnits
+from app.training.guardrails import Limits
 from app.writes.changes import WriteStore
 
 Clock = Callable[[], datetime]
@@ -80,6 +81,8 @@ class AthleteContext:
     )
     writes: WriteStore | None = field(default=None, repr=False, compare=False)
     """The caller's confirmation handles and journal (app/writes); None: writes unavailable."""
+    guardrails: Limits = field(default_factory=Limits, repr=False, compare=False)
+    """The operator's write guardrail thresholds and refusals (app/training/guardrails.py)."""
 
     def today(self) -> date:
         """Today's date where the athlete is (not in UTC)."""

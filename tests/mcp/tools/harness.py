@@ -25,6 +25,7 @@ from app.intervals.credentials import ApiKey, Credential
 from app.mcp.server import build_server
 from app.mcp.tools.context import AthleteContext, PaceUnitsCache
 from app.mcp.tools.spec import ToolSpec
+from app.training.guardrails import Limits
 from app.writes.memory import MemoryJournal
 from tests.fake_intervals import app as fake_app
 from tests.fake_intervals.app import FakeIntervals
@@ -91,6 +92,7 @@ class ToolBench:
     units_cache: PaceUnitsCache = field(default_factory=PaceUnitsCache)
     journal: MemoryJournal = field(default_factory=MemoryJournal)
     grant_id: int = 1
+    guardrails: Limits = field(default_factory=Limits)
     credential: Credential | None = None
     """The upstream credential (default: the athlete's API key)."""
 
@@ -117,6 +119,7 @@ class ToolBench:
                 lambda: self.moment,
                 self.units_cache,
                 self.journal.store_for(self.athlete.id, self.grant_id, "test-client"),
+                self.guardrails,
             )
 
     async def call(self, name: str, arguments: dict[str, Any] | None = None) -> Answer:

@@ -1,0 +1,1 @@
+"""Training rules with no I/O: structured workouts and the write guardrails (issue 15)."""
