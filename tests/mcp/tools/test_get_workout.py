@@ -77,3 +77,23 @@ async def test_unknown_ids_bad_ids_and_upstream_errors(bench: ToolBench) -> None
     bench.max_attempts = 1
     down = await bench.call("get_workout", {"workout_id": workout_named(bench, "Easy run")["id"]})
     assert down.is_error and "not answering" in down.text
+
+
+async def test_pace_and_lthr_targets_resolve_when_the_workout_carries_its_thresholds() -> None:
+    from datetime import UTC, datetime
+
+    from tests.mcp.tools.harness import DEMO, fake_at
+
+    now = datetime(2026, 7, 29, 12, tzinfo=UTC)
+    bench = ToolBench(fake_at(now), DEMO["America/Denver"], now)  # imperial: min/mi
+    workout = workout_named(bench, "Threshold 3x10")
+    doc = workout["workout_doc"]
+    doc.update(threshold_pace=1609.344 / 400, pace_units="MINS_MILE", lthr=160)  # 6:40 /mi
+    doc["steps"][0] = {"text": "Warm-up", "duration": 900, "hr": {"value": 80, "units": "%lthr"}}
+    result = await bench.call("get_workout", {"workout_id": workout["id"]})
+    assert result.structured is not None
+    steps = result.structured["steps"]
+    assert steps[0]["target"] == "80% LTHR (128 bpm)"
+    threshold = next(s for s in steps[1]["steps"] if s["label"] == "Threshold")
+    assert threshold["target"] == "99% threshold pace (6:44 /mi)"
+    assert "6:44 /mi" in result.text

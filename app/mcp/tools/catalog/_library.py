@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.intervals.models import Folder, Workout
 from app.mcp.tools.kit import Answer, join, rounded, whole, with_unit
+from app.mcp.tools.units import RUN_PACE_UNITS, SWIM_PACE_UNITS, PaceUnits
 
 DESCRIPTION_CHARS = 160
 STEP_LINE = re.compile(r"^\s*(?:-|\d+x\s*$)")
@@ -113,10 +115,51 @@ def _value(target: dict[str, Any]) -> str | None:
     return None
 
 
-def step_target(step: dict[str, Any], ftp: int | None) -> str | None:
-    """A step's targets with what they are of: ``88-92% FTP (202-212 W)``, ``80% threshold
-    pace``, ``90 rpm`` (units per the workout syntax: ``%ftp``, ``w``, ``%lthr``, ``%hr``,
-    ``%pace``, ``rpm``)."""
+@dataclass(frozen=True)
+class Thresholds:
+    """The thresholds a workout's percentages resolve against, when its ``workout_doc``
+    carries them (doc-level ``ftp`` W, ``lthr`` bpm, ``threshold_pace`` m/s with
+    ``pace_units``; intervals-api.md §4.5)."""
+
+    ftp: float | None = None
+    lthr: float | None = None
+    threshold_pace: float | None = None
+    sport: str | None = None
+    units: PaceUnits = field(default_factory=PaceUnits)
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any], sport: str | None) -> Thresholds:
+        def number(key: str) -> float | None:
+            value = doc.get(key)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                return None
+            return float(value)
+
+        units = str(doc.get("pace_units") or "")
+        pace = PaceUnits(
+            run=units if units in RUN_PACE_UNITS else PaceUnits.run,
+            swim=units if units in SWIM_PACE_UNITS else PaceUnits.swim,
+        )
+        return cls(number("ftp"), number("lthr"), number("threshold_pace"), sport, pace)
+
+    def absolute(self, units: str, percents: list[float]) -> str | None:
+        """``88-92`` % of FTP as ``(232-243 W)``, of LTHR as bpm, of threshold pace as pace."""
+        if units == "%ftp" and self.ftp:
+            return "-".join(str(round(self.ftp * p / 100)) for p in percents) + " W"
+        if units == "%lthr" and self.lthr:
+            return "-".join(str(round(self.lthr * p / 100)) for p in percents) + " bpm"
+        if units == "%pace" and self.threshold_pace:
+            paces = [self.units.pace(self.sport, self.threshold_pace * p / 100) for p in percents]
+            if all(paces):
+                suffix = str(paces[-1]).split(" ")[1]
+                return "-".join(str(p).split(" ")[0] for p in paces) + f" {suffix}"
+        return None
+
+
+def step_target(step: dict[str, Any], ref: Thresholds) -> str | None:
+    """A step's targets with what they are of: ``88-92% FTP (232-243 W)``, ``80% threshold
+    pace (5:10 /km)``, ``90 rpm`` (units per the workout syntax: ``%ftp``, ``w``, ``%lthr``,
+    ``%hr``, ``%pace``, ``rpm``); absolute values when the workout carries the threshold."""
     parts = []
     for key in TARGET_KEYS:
         target = step.get(key)
@@ -127,10 +170,8 @@ def step_target(step: dict[str, Any], ftp: int | None) -> str | None:
             continue
         units = str(target.get("units") or "")
         text = value + TARGET_UNITS.get(units, f" {units}".rstrip())
-        if units == "%ftp" and ftp:
-            watts = [round(ftp * float(v) / 100) for v in value.split("-")]
-            text += f" ({'-'.join(str(w) for w in watts)} W)"
-        parts.append(text)
+        absolute = ref.absolute(units, [float(v) for v in value.split("-")])
+        parts.append(f"{text} ({absolute})" if absolute else text)
     return ", ".join(parts) or None
 
 
@@ -144,12 +185,12 @@ class StepPart(Answer):
     ramp: bool | None = None
 
     @classmethod
-    def step_fields(cls, step: dict[str, Any], ftp: int | None) -> dict[str, Any]:
+    def step_fields(cls, step: dict[str, Any], ref: Thresholds) -> dict[str, Any]:
         return {
             "label": step.get("text") or None,
             "duration_s": whole(step.get("duration")) or None,
             "distance_m": rounded(step.get("distance")) or None,
-            "target": step_target(step, ftp),
+            "target": step_target(step, ref),
             "ramp": True if step.get("ramp") else None,
         }
 
@@ -167,15 +208,15 @@ class Step(StepPart):
     steps: list[StepPart] | None = None
 
     @classmethod
-    def from_doc(cls, step: dict[str, Any], ftp: int | None) -> Step:
+    def from_doc(cls, step: dict[str, Any], ref: Thresholds) -> Step:
         inner = step.get("steps")
         reps = step.get("reps")
         parts = (
-            [StepPart(**StepPart.step_fields(s, ftp)) for s in inner if isinstance(s, dict)]
+            [StepPart(**StepPart.step_fields(s, ref)) for s in inner if isinstance(s, dict)]
             if isinstance(inner, list)
             else []
         )
-        fields = StepPart.step_fields(step, ftp)
+        fields = StepPart.step_fields(step, ref)
         if parts:
             fields["label"] = None if fields["label"] == f"{reps}x" else fields["label"]
         return cls(

@@ -215,7 +215,7 @@ def sport_zones(sport: SportSettings, units: PaceUnits) -> SportZones:
     )
 
 
-@tool(title="Sport settings and zones", toolset="core", example={"sport": "Ride"})
+@tool(title="Sport settings", toolset="core", example={"sport": "Ride"})
 async def get_sport_settings(
     ctx: AthleteContext,
     sport: Annotated[
@@ -227,8 +227,8 @@ async def get_sport_settings(
         ),
     ] = None,
 ) -> SportSettingsAnswer:
-    """Per sport: FTP, eFTP, LTHR, max HR, threshold pace, and power, heart-rate and pace
-    zones with names, % bounds and absolute bounds; your weight."""
+    """Per sport: FTP, eFTP, LTHR, max HR, threshold pace; power, HR and pace zones (names,
+    % and absolute bounds); weight."""
     async with upstream_errors("your sport settings"):
         athlete = await ctx.api.get_athlete()
     ctx.owned(athlete.id, "athlete profile")

@@ -11,19 +11,21 @@ from pydantic import Field
 from app.mcp.tools.catalog._event import percent_targets
 from app.mcp.tools.catalog._library import (
     Step,
+    Thresholds,
     WorkoutSummary,
     first_library_workout,
     notes,
 )
-from app.mcp.tools.kit import AthleteContext, tool, upstream_errors
+from app.mcp.tools.kit import AthleteContext, tool, upstream_errors, whole
 
 
 class WorkoutDetail(WorkoutSummary):
     """A library workout with its steps."""
 
     schema_note = (
-        "targets: what the % are of; steps: duration_s or distance_m and a target "
-        "(% FTP with watts when the FTP is known); notes: workout text that is not a step."
+        "targets: what the % are of; steps: duration_s or distance_m and a target (% of FTP, "
+        "LTHR or threshold pace; absolute when the workout carries the threshold); notes: "
+        "workout text that is not a step."
     )
 
     folder_id: int | None = None
@@ -62,10 +64,10 @@ async def get_workout(
         workout = await ctx.api.get_workout(workout_id)
     ctx.owned(workout.athlete_id, what)
     doc = workout.workout_doc or {}
-    ftp = doc.get("ftp") if isinstance(doc.get("ftp"), int) else None
+    ref = Thresholds.from_doc(doc, workout.type)
     raw_steps = doc.get("steps")
     steps = (
-        [Step.from_doc(s, ftp) for s in (raw_steps or []) if isinstance(s, dict)]
+        [Step.from_doc(s, ref) for s in (raw_steps or []) if isinstance(s, dict)]
         if isinstance(raw_steps, list)
         else []
     )
@@ -74,7 +76,7 @@ async def get_workout(
         | {
             "folder_id": workout.folder_id,
             "targets": percent_targets(workout.description, workout.type, workout.target),
-            "ftp_w": ftp,
+            "ftp_w": whole(ref.ftp),
             "steps": steps or None,
             "notes": notes(workout.description) if steps else None,
             "workout_text": None if steps else (workout.description or None),
