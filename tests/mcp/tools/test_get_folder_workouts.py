@@ -62,3 +62,25 @@ async def test_unknown_folders_bad_ids_and_upstream_errors(bench: ToolBench) -> 
     bench.max_attempts = 1
     down = await bench.call("get_folder_workouts", {"folder_id": folder_of(bench, "PLAN")["id"]})
     assert down.is_error and "not answering" in down.text
+
+
+async def test_a_large_folder_comes_in_pages_that_say_where_the_rest_is(
+    bench: ToolBench,
+) -> None:
+    from app.mcp.tools.catalog.get_folder_workouts import PAGE
+
+    folder = folder_of(bench, "FOLDER")
+    workouts = bench.fake.athletes[bench.athlete.id].workouts
+    template = next(w for w in workouts.values() if w["folder_id"] == folder["id"])
+    for n in range(PAGE + 20):
+        workouts[900_000 + n] = {**template, "id": 900_000 + n, "name": f"zz {n:03d}"}
+    held = sum(1 for w in workouts.values() if w["folder_id"] == folder["id"])
+    first = await bench.call("get_folder_workouts", {"folder_id": folder["id"]})
+    assert first.structured is not None
+    assert first.structured["count"] == held and len(first.structured["workouts"]) == PAGE
+    assert first.structured["next_offset"] == PAGE
+    assert f"1-{PAGE} shown, the rest from offset={PAGE}" in first.text
+    rest = await bench.call("get_folder_workouts", {"folder_id": folder["id"], "offset": PAGE})
+    assert rest.structured is not None and "next_offset" not in rest.structured
+    ids = [w["id"] for w in first.structured["workouts"] + rest.structured["workouts"]]
+    assert len(ids) == len(set(ids)) == held
