@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -64,7 +64,9 @@ async def test_category_groups_ask_for_every_upstream_category(
     assert call.query["category"] == upstream
 
 
-async def test_weekly_targets_and_sick_days_show_their_values(bench: ToolBench) -> None:
+async def test_weekly_targets_sick_days_and_plans_show_their_values() -> None:
+    moment = datetime(2026, 7, 29, 12, tzinfo=UTC)
+    bench = ToolBench(fake_at(moment), BERLIN, moment)  # Berlin has a plan applied
     window = {"start_date": "2026-06-20", "end_date": "2026-08-04"}
     result = await bench.call("get_events", {**window, "category": ["target", "sick", "plan"]})
     answer = result.structured
@@ -78,6 +80,9 @@ async def test_weekly_targets_and_sick_days_show_their_values(bench: ToolBench) 
     assert f"until {sick['last_day']}" in result.text
     assert f"target {targets[0]['load_target']} load" in result.text
     assert all("last_day" not in e for e in targets)  # one-day events have none
+    (plan,) = [e for e in answer["events"] if e["category"] == "PLAN"]
+    folder = bench.fake.athletes[bench.athlete.id].training_plan["training_plan_id"]
+    assert plan["plan_folder_id"] == folder and f"plan folder [{folder}]" in result.text
 
 
 async def test_an_empty_category_window_says_so(bench: ToolBench) -> None:

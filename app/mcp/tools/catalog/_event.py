@@ -66,7 +66,8 @@ class EventSummary(Answer):
 
     schema_note = (
         "Planned values (a workout's time, distance, load); targets: what % is of; "
-        "*_target: a TARGET's weekly goals; last_day: of a multi-day event."
+        "*_target: a TARGET's weekly goals; last_day: of a multi-day event; plan_folder_id: "
+        "a PLAN's folder (get_folder_workouts)."
     )
 
     id: int
@@ -83,6 +84,7 @@ class EventSummary(Answer):
     load_target: int | None = None
     time_target_s: int | None = None
     distance_target_m: float | None = None
+    plan_folder_id: int | None = None
     description: str | None = None
 
     @classmethod
@@ -102,6 +104,7 @@ class EventSummary(Answer):
             "load_target": event.load_target or None,
             "time_target_s": event.time_target or None,
             "distance_target_m": rounded(event.distance_target) or None,
+            "plan_folder_id": event.plan_folder_id,
             "description": _short(event.description),
         }
 
@@ -129,6 +132,7 @@ class EventSummary(Answer):
                 "target " + (with_unit("distance_m", self.distance_target_m) or "")
                 if self.distance_target_m
                 else None,
+                f"plan folder [{self.plan_folder_id}]" if self.plan_folder_id else None,
             ]
         )
         line = f"{head} [{self.id}]" + (f": {body}" if body else "")
