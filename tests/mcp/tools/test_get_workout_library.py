@@ -46,3 +46,13 @@ async def test_upstream_errors_are_short_tool_errors(bench: ToolBench) -> None:
     bench.max_attempts = 1
     limited = await bench.call("get_workout_library")
     assert limited.is_error and "rate limited" in limited.text
+
+
+async def test_folders_shared_by_other_athletes_are_counted_not_listed(bench: ToolBench) -> None:
+    folders = bench.fake.athletes[bench.athlete.id].folders
+    shared = {**next(iter(folders.values())), "id": 99_001, "athlete_id": "i100004"}
+    folders[99_001] = shared
+    result = await bench.call("get_workout_library")
+    assert result.structured is not None and result.structured["shared_left_out"] == 1
+    assert all(f["id"] != 99_001 for f in result.structured["folders"])
+    assert "1 shared by other athletes left out" in result.text

@@ -1,6 +1,7 @@
 """``get_workout_library``: ``GET /athlete/{id}/folders`` (intervals-api.md §2.6): the folders
 and plans of the athlete's workout library with how many workouts each holds. The workouts
-themselves are one call away (``get_folder_workouts``)."""
+themselves are one call away (``get_folder_workouts``). Folders another athlete shares with
+this one are counted but not listed: every answer is about the acting athlete's own data."""
 
 from __future__ import annotations
 
@@ -40,12 +41,17 @@ class LibraryFolder(Answer):
 class WorkoutLibrary(Answer):
     """The library's folders and plans, in upstream order."""
 
+    schema_note = "shared_left_out: folders other athletes share with you, not listed."
+
     count: int
+    shared_left_out: int | None = None
     folders: list[LibraryFolder]
 
     def text(self) -> str:
         total = sum(f.workouts for f in self.folders)
         head = f"{self.count} folders/plans, {total} workouts"
+        if self.shared_left_out:
+            head += f"; {self.shared_left_out} shared by other athletes left out"
         return "\n".join([head, *(f.line() for f in self.folders)])
 
 
@@ -55,4 +61,8 @@ async def get_workout_library(ctx: AthleteContext) -> WorkoutLibrary:
     async with upstream_errors("your workout library"):
         folders = await ctx.api.list_folders()
     own = [f for f in folders if f.athlete_id in (None, ctx.athlete_id)]
-    return WorkoutLibrary(count=len(own), folders=[LibraryFolder.from_upstream(f) for f in own])
+    return WorkoutLibrary(
+        count=len(own),
+        shared_left_out=(len(folders) - len(own)) or None,
+        folders=[LibraryFolder.from_upstream(f) for f in own],
+    )
