@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -35,13 +35,72 @@ async def test_window_limit_and_date_order(bench: ToolBench) -> None:
 
 
 async def test_categories_are_passed_and_checked(bench: ToolBench) -> None:
-    listed = await bench.call("get_events", {"category": ["WORKOUT", "NOTE"]})
+    listed = await bench.call("get_events", {"category": ["workout", "NOTE"]})
     wrong = await bench.call("get_events", {"category": ["PARTY"]})
     assert listed.is_error is False
     assert bench.fake.requests.matching("GET", "/api/v1/athlete/")[0].query["category"] == (
         "WORKOUT,NOTE"
     )
-    assert wrong.is_error and wrong.text.startswith("category must be one of WORKOUT, RACE_A")
+    assert wrong.is_error and wrong.text.startswith("category must be one of workout, race")
+    assert len(bench.fake.requests) == 1  # the wrong call never reached Intervals.icu
+
+
+@pytest.mark.parametrize(
+    ("chosen", "upstream"),
+    [
+        (["race"], "RACE_A,RACE_B,RACE_C"),
+        (["RACE_B"], "RACE_A,RACE_B,RACE_C"),
+        (["target", "plan", "season"], "TARGET,PLAN,SEASON_START"),
+        (["holiday", "sick", "injured"], "HOLIDAY,SICK,INJURED"),
+        (["fitness"], "SET_EFTP,FITNESS_DAYS,SET_FITNESS"),
+    ],
+)
+async def test_category_groups_ask_for_every_upstream_category(
+    bench: ToolBench, chosen: list[str], upstream: str
+) -> None:
+    result = await bench.call("get_events", {"category": chosen})
+    assert result.is_error is False
+    (call,) = list(bench.fake.requests)
+    assert call.query["category"] == upstream
+
+
+async def test_weekly_targets_sick_days_and_plans_show_their_values() -> None:
+    moment = datetime(2026, 7, 29, 12, tzinfo=UTC)
+    bench = ToolBench(fake_at(moment), BERLIN, moment)  # Berlin has a plan applied
+    window = {"start_date": "2026-06-20", "end_date": "2026-08-04"}
+    result = await bench.call("get_events", {**window, "category": ["target", "sick", "plan"]})
+    answer = result.structured
+    assert answer is not None and no_nulls(answer)
+    assert {e["category"] for e in answer["events"]} <= {"TARGET", "SICK", "PLAN"}
+    targets = [e for e in answer["events"] if e["category"] == "TARGET"]
+    assert targets and all(e["load_target"] > 0 and e["time_target_s"] > 0 for e in targets)
+    (sick,) = [e for e in answer["events"] if e["category"] == "SICK"]
+    start = sick["start_date_local"][:10]
+    assert sick["last_day"] == (date.fromisoformat(start) + timedelta(days=2)).isoformat()
+    assert f"until {sick['last_day']}" in result.text
+    assert f"target {targets[0]['load_target']} load" in result.text
+    assert all("last_day" not in e for e in targets)  # one-day events have none
+    (plan,) = [e for e in answer["events"] if e["category"] == "PLAN"]
+    folder = bench.fake.athletes[bench.athlete.id].training_plan["training_plan_id"]
+    assert plan["plan_folder_id"] == folder and f"plan folder [{folder}]" in result.text
+
+
+async def test_an_empty_category_window_says_so(bench: ToolBench) -> None:
+    result = await bench.call(
+        "get_events", {"start_date": "2026-07-29", "end_date": "2026-07-29", "category": ["sick"]}
+    )
+    assert result.structured is not None and result.structured["events"] == []
+    assert result.text.startswith("0 events 2026-07-29..2026-07-29")
+
+
+@pytest.mark.parametrize(("status", "expected"), [(429, "rate limited"), (503, "not answering")])
+async def test_upstream_failures_are_short_tool_errors(
+    bench: ToolBench, status: int, expected: str
+) -> None:
+    bench.fake.faults.fail(status, times=10, retry_after=1 if status == 429 else None)
+    bench.max_attempts = 1
+    result = await bench.call("get_events", {"category": ["workout"]})
+    assert result.is_error and expected in result.text and len(result.text) < 300
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.intervals.credentials import BearerToken
-from app.mcp.tools.catalog._library import first_folder, first_library_workout
+from app.mcp.tools.catalog._library_writes import first_folder, first_library_workout
 from app.training.guardrails import Limits
 from tests.mcp.tools.harness import AUCKLAND, BERLIN, ToolBench
 from tests.mcp.tools.test_calendar_writes import applied, events

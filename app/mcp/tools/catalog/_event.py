@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.intervals.models import Event
@@ -36,6 +36,15 @@ def _local(moment: datetime | None) -> str | None:
     return None if moment is None else moment.replace(tzinfo=None).isoformat()
 
 
+def last_day(start: datetime, end: datetime | None) -> str | None:
+    """The last local day of an event that spans several days (``end_date_local`` is
+    exclusive: a one-day event ends at the next midnight); None for one-day events."""
+    if end is None:
+        return None
+    final = (end - timedelta(microseconds=1)).date()
+    return final.isoformat() if final > start.date() else None
+
+
 def _short(text: str | None) -> str | None:
     if not text:
         return None
@@ -55,7 +64,11 @@ def first_workout(fake: Any, athlete: str) -> int:
 class EventSummary(Answer):
     """A calendar event: planned workout, race, note, ... (description shortened)."""
 
-    schema_note = "Planned values (a workout's time, distance, load); targets: what % is of."
+    schema_note = (
+        "Planned values (a workout's time, distance, load); targets: what % is of; "
+        "*_target: a TARGET's weekly goals; last_day: of a multi-day event; plan_folder_id: "
+        "a PLAN's folder (get_folder_workouts)."
+    )
 
     id: int
     category: str
@@ -67,6 +80,11 @@ class EventSummary(Answer):
     training_load: float | None = None
     indoor: bool | None = None
     targets: str | None = None
+    last_day: str | None = None
+    load_target: int | None = None
+    time_target_s: int | None = None
+    distance_target_m: float | None = None
+    plan_folder_id: int | None = None
     description: str | None = None
 
     @classmethod
@@ -82,6 +100,11 @@ class EventSummary(Answer):
             "training_load": rounded(event.icu_training_load),
             "indoor": event.indoor,
             "targets": percent_targets(event.description, event.type, event.target),
+            "last_day": last_day(event.start_date_local, event.end_date_local),
+            "load_target": event.load_target or None,
+            "time_target_s": event.time_target or None,
+            "distance_target_m": rounded(event.distance_target) or None,
+            "plan_folder_id": event.plan_folder_id,
             "description": _short(event.description),
         }
 
@@ -101,6 +124,15 @@ class EventSummary(Answer):
                 with_unit("training_load", self.training_load, "load"),
                 "indoor" if self.indoor else None,
                 f"targets {self.targets}" if self.targets else None,
+                f"until {self.last_day}" if self.last_day else None,
+                f"target {self.load_target} load" if self.load_target else None,
+                "target " + (with_unit("time_target_s", self.time_target_s) or "")
+                if self.time_target_s
+                else None,
+                "target " + (with_unit("distance_m", self.distance_target_m) or "")
+                if self.distance_target_m
+                else None,
+                f"plan folder [{self.plan_folder_id}]" if self.plan_folder_id else None,
             ]
         )
         line = f"{head} [{self.id}]" + (f": {body}" if body else "")

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from app.mcp.tools.catalog._calendar import Name
-from app.mcp.tools.catalog._library import FOLDERS, first_folder
+from app.mcp.tools.catalog._library_writes import FOLDERS, first_folder
 from app.mcp.tools.kit import WRITE, AthleteContext, ToolFailure, optional_argument_schema, tool
 from app.mcp.tools.writes import Confirm, WriteAnswer, only_set, submit
 from app.writes.changes import PlannedChange

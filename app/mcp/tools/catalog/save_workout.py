@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from app.mcp.tools.catalog._calendar import Name, Sport, Text
-from app.mcp.tools.catalog._library import (
+from app.mcp.tools.catalog._library_writes import (
     WORKOUTS,
     first_folder,
     first_library_workout,

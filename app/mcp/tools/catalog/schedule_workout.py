@@ -16,7 +16,7 @@ from app.mcp.tools.catalog._calendar import (
     label,
     session_findings,
 )
-from app.mcp.tools.catalog._library import first_library_workout
+from app.mcp.tools.catalog._library_writes import first_library_workout
 from app.mcp.tools.dates import parse_day
 from app.mcp.tools.errors import upstream_errors
 from app.mcp.tools.kit import WRITE, AthleteContext, tool
