@@ -1,0 +1,143 @@
+"""``get_best_efforts``: ``GET /activity/{id}/best-efforts`` (``stream``, one of ``duration``
+s or ``distance`` m, ``count``; intervals-api.md §2.2) once per standard duration or distance,
+after ``GET /activity/{id}`` proves the activity is the acting athlete's. Durations longer than
+the activity and distances longer than it are not asked for (one request fewer each)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from app.intervals.models import Activity, BestEffort
+from app.mcp.tools.catalog._activity import (
+    STUB_NOTE,
+    ActivityIdShort,
+    fetch_own_activity,
+    latest_ride,
+)
+from app.mcp.tools.kit import Answer, AthleteContext, join, tool, upstream_errors, whole, with_unit
+from app.mcp.tools.units import SWIM_TYPES, PaceUnits, has_pace
+
+Metric = Literal["power", "hr", "pace"]
+STREAM = {"power": "watts", "hr": "heartrate", "pace": "velocity_smooth"}
+DURATIONS_S = (5, 30, 60, 300, 1200, 3600)
+RUN_DISTANCES_M = (400.0, 1000.0, 1609.344, 5000.0, 10000.0, 21097.5, 42195.0)
+SWIM_DISTANCES_M = (50.0, 100.0, 200.0, 400.0, 1500.0)
+
+
+def label_of(seconds: int | None, metres: float | None) -> str:
+    """``5 s``, ``20 min``, ``1 km``, ``1 mi``, ``half marathon``."""
+    if metres is not None:
+        names = {1609.344: "1 mi", 21097.5: "half marathon", 42195.0: "marathon"}
+        if metres in names:
+            return names[metres]
+        return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+    assert seconds is not None
+    return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min"
+
+
+class Effort(Answer):
+    """The best stretch over one duration or distance."""
+
+    over: str
+    duration_s: int | None = None
+    distance_m: float | None = None
+    avg_power_w: int | None = None
+    avg_hr_bpm: int | None = None
+    pace: str | None = None
+
+    def line(self) -> str:
+        value = join(
+            [
+                *self.unit_parts((("avg_power_w", ""), ("avg_hr_bpm", ""))),
+                self.pace,
+                with_unit("duration_s", self.duration_s) if self.distance_m else None,
+            ]
+        )
+        return f"{self.over}: {value}"
+
+
+class BestEffortsAnswer(Answer):
+    """The best efforts of one activity, shortest first."""
+
+    activity_id: str
+    name: str | None = None
+    metric: str
+    efforts: list[Effort] | None = None
+    note: str | None = None
+
+    def text(self) -> str:
+        head = f"Best {self.metric} efforts of {self.name or 'activity'} [{self.activity_id}]"
+        if self.note:
+            return f"{head}: {self.note}"
+        return "\n".join([head, *(e.line() for e in self.efforts or [])])
+
+
+def targets(activity: Activity, metric: Metric) -> list[tuple[int | None, float | None]]:
+    """The (duration, distance) pairs worth asking for this activity."""
+    if metric == "pace":
+        distances = SWIM_DISTANCES_M if activity.type in SWIM_TYPES else RUN_DISTANCES_M
+        total = activity.distance or 0.0
+        return [(None, d) for d in distances if d <= total]
+    length = activity.elapsed_time or activity.moving_time or 0
+    return [(s, None) for s in DURATIONS_S if s <= length]
+
+
+def effort_of(
+    found: BestEffort, metric: Metric, label: str, sport: str | None, pace: PaceUnits | None
+) -> Effort:
+    fields: dict[str, Any] = {"over": label}
+    if metric == "power":
+        fields["avg_power_w"] = whole(found.average)
+    elif metric == "hr":
+        fields["avg_hr_bpm"] = whole(found.average)
+    else:
+        speed = found.average
+        if found.distance and found.duration:
+            speed = found.distance / found.duration
+        fields |= {
+            "duration_s": found.duration,
+            "distance_m": found.distance,
+            "pace": pace.pace(sport, speed) if pace else None,
+        }
+    return Effort.model_validate(fields)
+
+
+def stream_missing(activity: Activity, metric: Metric) -> bool:
+    return bool(activity.stream_types) and STREAM[metric] not in activity.stream_types
+
+
+@tool(
+    title="Best efforts",
+    toolset="activities",
+    example=lambda fake, athlete: {"activity_id": latest_ride(fake, athlete)},
+    owned={"activity_id": "activity"},
+)
+async def get_best_efforts(
+    ctx: AthleteContext, activity_id: ActivityIdShort, metric: Metric = "power"
+) -> BestEffortsAnswer:
+    """Best power or heart rate over 5 s to 60 min, or best pace over 400 m to marathon
+    (swims 50-1500 m), within one activity."""
+    activity = await fetch_own_activity(ctx, activity_id)
+    base: dict[str, Any] = {"activity_id": activity.id, "name": activity.name, "metric": metric}
+    if activity.is_stub:
+        return BestEffortsAnswer(**base, note=STUB_NOTE)
+    if stream_missing(activity, metric):
+        return BestEffortsAnswer(**base, note=f"No {metric} recorded in this activity.")
+    if metric == "pace" and not has_pace(activity.type):
+        return BestEffortsAnswer(**base, note="Pace efforts exist for runs and swims only.")
+    wanted = targets(activity, metric)
+    if not wanted:
+        return BestEffortsAnswer(**base, note="The activity is shorter than every standard.")
+    pace = await ctx.pace_units() if metric == "pace" else None
+    efforts: list[Effort] = []
+    async with upstream_errors(f"best efforts of activity {activity_id}"):
+        for seconds, metres in wanted:
+            found = await ctx.api.get_best_efforts(
+                activity.id, STREAM[metric], duration=seconds, distance=metres, count=1
+            )
+            if found.efforts:
+                label = label_of(seconds, metres)
+                efforts.append(effort_of(found.efforts[0], metric, label, activity.type, pace))
+    if not efforts:
+        return BestEffortsAnswer(**base, note=f"No {metric} efforts found in this activity.")
+    return BestEffortsAnswer(**base, efforts=efforts)
