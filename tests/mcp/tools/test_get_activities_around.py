@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
-from tests.mcp.tools.harness import AUCKLAND, BERLIN, ToolBench
+from tests.mcp.tools.activity_picks import strava_stub
+from tests.mcp.tools.harness import AUCKLAND, BERLIN, LOS_ANGELES, ToolBench, fake_at
+
+NOON = datetime(2026, 7, 29, 12, tzinfo=UTC)
 
 
 def in_order(bench: ToolBench) -> list[dict[str, object]]:
@@ -64,3 +69,14 @@ async def test_upstream_failures_are_short_tool_errors(
     bench.max_attempts = 1
     result = await bench.call("get_activities_around", {"activity_id": latest["id"]})
     assert result.is_error and expected in result.text and len(result.text) < 300
+
+
+async def test_a_strava_import_nearby_is_reported_as_such() -> None:
+    fake = fake_at(NOON)
+    stub = strava_stub(fake, LOS_ANGELES.id)
+    result = await ToolBench(fake, LOS_ANGELES, NOON).call(
+        "get_activities_around", {"activity_id": stub["id"], "limit": 4}
+    )
+    assert result.is_error is False and result.structured is not None
+    assert "Strava" in result.structured["activity"]["note"]
+    assert f"this: {stub['start_date_local'][:10]}" in result.text and "Strava" in result.text

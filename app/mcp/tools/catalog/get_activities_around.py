@@ -62,7 +62,7 @@ def split_around(
 async def get_activities_around(
     ctx: AthleteContext,
     activity_id: ActivityIdShort,
-    limit: Annotated[int, Field(ge=2, le=MAX_LIMIT, description="Activities in all")] = 6,
+    limit: Annotated[int, Field(ge=2, le=MAX_LIMIT)] = 6,
 ) -> ActivitiesAround:
     """The activities just before and after one activity, in time order."""
     what = f"activity {activity_id}"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_serializer
 
 from app.intervals.models import Activity, ActivityStream
 from app.mcp.tools.catalog._activity import (
@@ -59,6 +59,11 @@ class ChannelSeries(Answer):
     min: list[float] | None = None
     max: list[float] | None = None
     gaps: list[int] | None = None
+
+    @field_serializer("mean", "min", "max")
+    def whole_numbers(self, values: list[float] | None) -> list[float | int] | None:
+        """``164`` rather than ``164.0`` (the schema says number; both are)."""
+        return None if values is None else [int(v) if v.is_integer() else v for v in values]
 
     def values_at(self, index: int) -> list[float] | None:
         """(mean,) or (min, mean, max) at one point of ``time_s``; None in a gap."""

@@ -115,8 +115,7 @@ def stream_missing(activity: Activity, metric: Metric) -> bool:
 async def get_best_efforts(
     ctx: AthleteContext, activity_id: ActivityIdShort, metric: Metric = "power"
 ) -> BestEffortsAnswer:
-    """Best power or heart rate over 5 s to 60 min, or best pace over 400 m to marathon
-    (swims 50-1500 m), within one activity."""
+    """Best power or HR over 5 s-60 min, or pace over 400 m-marathon, in one activity."""
     activity = await fetch_own_activity(ctx, activity_id)
     base: dict[str, Any] = {"activity_id": activity.id, "name": activity.name, "metric": metric}
     if activity.is_stub:
