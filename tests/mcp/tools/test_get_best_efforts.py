@@ -101,3 +101,17 @@ async def test_an_upstream_failure_midway_is_one_short_error(bench: ToolBench) -
     bench.max_attempts = 1
     result = await bench.call("get_best_efforts", {"activity_id": ride["id"]})
     assert result.is_error and "not answering" in result.text
+
+
+async def test_a_yard_swimmer_gets_yard_distances_and_pace_per_100_yd() -> None:
+    fake = fake_at(NOON)
+    swim = newest(fake, JORDAN.id, "Swim")
+    result = await ToolBench(fake, JORDAN, NOON).call(
+        "get_best_efforts", {"activity_id": swim["id"], "metric": "pace"}
+    )
+    assert result.structured is not None
+    efforts = result.structured["efforts"]
+    assert efforts and efforts[0]["over"] == "50 yd"
+    assert all(e["over"].endswith(" yd") and e["pace"].endswith(" /100yd") for e in efforts)
+    calls = fake.requests.matching("GET", "/best-efforts")
+    assert calls[0].query["distance"] == str(50 * 0.9144)

@@ -70,12 +70,15 @@ class ActivityHistogram(Answer):
         return "\n".join([head, *(b.line(self.unit or "") for b in self.buckets or [])])
 
 
-def bucket_width(buckets: list[HistogramBucket], asked: float | None) -> float:
-    """The width of a bucket: the one asked for, else the gap between consecutive starts."""
+def bucket_width(
+    buckets: list[HistogramBucket], asked: float | None, default: float | None
+) -> float:
+    """The width of a bucket: the one asked for, else the smallest gap between consecutive
+    starts (upstream chose it), else upstream's documented default."""
     if asked:
         return asked
     gaps = [b.start - a.start for a, b in pairwise(buckets) if b.start > a.start]
-    return min(gaps) if gaps else 1.0
+    return min(gaps) if gaps else default or 1.0
 
 
 def pace_scale(sport: str | None, run_units: str, swim_units: str) -> tuple[float, str]:
@@ -143,7 +146,7 @@ async def histogram_answer(
     bucket_size: int | None,
     base: dict[str, Any],
 ) -> ActivityHistogram:
-    width = bucket_width(found, bucket_size or UPSTREAM_DEFAULT_SIZE.get(metric))
+    width = bucket_width(found, bucket_size, UPSTREAM_DEFAULT_SIZE.get(metric))
     unit = UNIT.get(metric)
     scale = None
     if metric == "pace":

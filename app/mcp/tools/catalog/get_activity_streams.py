@@ -201,6 +201,12 @@ def recorded(streams: list[ActivityStream]) -> dict[str, list[Any]]:
     return {s.type: list(s.data) for s in streams if s.data and not s.all_null and numbers(s.data)}
 
 
+def second_at(times: Sequence[Any], index: int) -> int:
+    """The ``time`` stream's second at a sample (the index itself at 1 Hz when missing)."""
+    value = times[index] if index < len(times) else None
+    return int(value) if isinstance(value, int | float) else index
+
+
 def fitting_points(points: int, channels: int, detail: bool) -> int:
     """The points that keep the answer under :data:`MAX_VALUES` numbers."""
     per_point = 1 + channels * (3 if detail else 1)
@@ -265,7 +271,7 @@ async def streams_answer(
         **base,
         samples=samples,
         points=len(bounds),
-        time_s=[int(times[start]) if start < len(times) else start for start, _ in bounds],
+        time_s=[second_at(times, start) for start, _ in bounds],
         channels=series,
         note=cut,
     )

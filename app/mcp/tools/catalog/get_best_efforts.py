@@ -20,18 +20,27 @@ from app.mcp.tools.units import SWIM_TYPES, PaceUnits, has_pace
 Metric = Literal["power", "hr", "pace"]
 STREAM = {"power": "watts", "hr": "heartrate", "pace": "velocity_smooth"}
 DURATIONS_S = (5, 30, 60, 300, 1200, 3600)
-RUN_DISTANCES_M = (400.0, 1000.0, 1609.344, 5000.0, 10000.0, 21097.5, 42195.0)
-SWIM_DISTANCES_M = (50.0, 100.0, 200.0, 400.0, 1500.0)
+YARD_M = 0.9144
+Distances = tuple[tuple[float, str], ...]
+RUN_DISTANCES: Distances = (
+    (400.0, "400 m"),
+    (1000.0, "1 km"),
+    (1609.344, "1 mi"),
+    (5000.0, "5 km"),
+    (10000.0, "10 km"),
+    (21097.5, "half marathon"),
+    (42195.0, "marathon"),
+)
+SWIM_DISTANCES: Distances = tuple((float(m), f"{m} m") for m in (50, 100, 200, 400, 1500))
+YARD_SWIM_DISTANCES: Distances = tuple((y * YARD_M, f"{y} yd") for y in (50, 100, 200, 500, 1650))
+"""Short-course yards events, for athletes who swim in yards."""
+
+Target = tuple[int | None, float | None, str]
+"""(duration in seconds or None, distance in metres or None, label)."""
 
 
-def label_of(seconds: int | None, metres: float | None) -> str:
-    """``5 s``, ``20 min``, ``1 km``, ``1 mi``, ``half marathon``."""
-    if metres is not None:
-        names = {1609.344: "1 mi", 21097.5: "half marathon", 42195.0: "marathon"}
-        if metres in names:
-            return names[metres]
-        return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
-    assert seconds is not None
+def duration_label(seconds: int) -> str:
+    """``5 s``, ``20 min``."""
     return f"{seconds} s" if seconds < 60 else f"{seconds // 60} min"
 
 
@@ -72,14 +81,19 @@ class BestEffortsAnswer(Answer):
         return "\n".join([head, *(e.line() for e in self.efforts or [])])
 
 
-def targets(activity: Activity, metric: Metric) -> list[tuple[int | None, float | None]]:
-    """The (duration, distance) pairs worth asking for this activity."""
+def targets(activity: Activity, metric: Metric, pace: PaceUnits | None) -> list[Target]:
+    """The standard durations or distances this activity is long enough to hold."""
     if metric == "pace":
-        distances = SWIM_DISTANCES_M if activity.type in SWIM_TYPES else RUN_DISTANCES_M
+        if activity.type not in SWIM_TYPES:
+            distances = RUN_DISTANCES
+        elif pace is not None and pace.swim == "SECS_100Y":
+            distances = YARD_SWIM_DISTANCES
+        else:
+            distances = SWIM_DISTANCES
         total = activity.distance or 0.0
-        return [(None, d) for d in distances if d <= total]
+        return [(None, metres, label) for metres, label in distances if metres <= total + 0.5]
     length = activity.elapsed_time or activity.moving_time or 0
-    return [(s, None) for s in DURATIONS_S if s <= length]
+    return [(s, None, duration_label(s)) for s in DURATIONS_S if s <= length]
 
 
 def effort_of(
@@ -124,18 +138,17 @@ async def get_best_efforts(
         return BestEffortsAnswer(**base, note=f"No {metric} recorded in this activity.")
     if metric == "pace" and not has_pace(activity.type):
         return BestEffortsAnswer(**base, note="Pace efforts exist for runs and swims only.")
-    wanted = targets(activity, metric)
+    pace = await ctx.pace_units() if metric == "pace" else None
+    wanted = targets(activity, metric, pace)
     if not wanted:
         return BestEffortsAnswer(**base, note="The activity is shorter than every standard.")
-    pace = await ctx.pace_units() if metric == "pace" else None
     efforts: list[Effort] = []
     async with upstream_errors(f"best efforts of activity {activity_id}"):
-        for seconds, metres in wanted:
+        for seconds, metres, label in wanted:
             found = await ctx.api.get_best_efforts(
                 activity.id, STREAM[metric], duration=seconds, distance=metres, count=1
             )
             if found.efforts:
-                label = label_of(seconds, metres)
                 efforts.append(effort_of(found.efforts[0], metric, label, activity.type, pace))
     if not efforts:
         return BestEffortsAnswer(**base, note=f"No {metric} efforts found in this activity.")
