@@ -1,7 +1,8 @@
 """``get_activities_around``: ``GET /athlete/{id}/activities-around?activity_id=&limit=``
-(intervals-api.md §2.2: activities before and after one activity). The answer is in time
-order, split into the ones before and after the given activity; every activity returned must
-belong to the acting athlete."""
+(intervals-api.md §2.2: activities before and after one activity, closest first). The answer
+is in time order, split into the ones before and after the given activity; every activity
+returned must belong to the acting athlete. Should upstream leave the activity itself out of
+its list, it is read with ``GET /activity/{id}`` (which also checks whose it is)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from app.intervals.models import Activity
 from app.mcp.tools.catalog._activity import (
     ActivityIdShort,
     ActivitySummary,
+    fetch_own_activity,
     latest_ride,
     pace_units_for,
 )
-from app.mcp.tools.errors import not_found
 from app.mcp.tools.kit import Answer, AthleteContext, tool, upstream_errors
 
 MAX_LIMIT = 30
@@ -27,7 +28,7 @@ class ActivitiesAround(Answer):
 
     activity_id: str
     before: list[ActivitySummary]
-    activity: ActivitySummary | None = None
+    activity: ActivitySummary
     after: list[ActivitySummary]
     more_available: bool | None = None
 
@@ -36,21 +37,19 @@ class ActivitiesAround(Answer):
         if self.more_available:
             head += "; limit reached, raise limit for more"
         lines = [f"before: {a.line()}" for a in self.before]
-        if self.activity is not None:
-            lines.append(f"this: {self.activity.line()}")
+        lines.append(f"this: {self.activity.line()}")
         lines += [f"after: {a.line()}" for a in self.after]
         return "\n".join([head, *lines])
 
 
-def split_around(
-    found: list[Activity], activity_id: str
-) -> tuple[list[Activity], Activity | None, list[Activity]]:
-    """Upstream's list (closest first) as (before, the activity, after), each oldest first."""
-    ordered = sorted(found, key=lambda a: (a.start_date_local.replace(tzinfo=None), a.id))
-    index = next((i for i, a in enumerate(ordered) if a.id == activity_id), None)
-    if index is None:
-        return [], None, []
-    return ordered[:index], ordered[index], ordered[index + 1 :]
+def split_around(found: list[Activity], this: Activity) -> tuple[list[Activity], list[Activity]]:
+    """Upstream's list (closest first) as (before, after) ``this``, each oldest first."""
+    moment = this.start_date_local.replace(tzinfo=None)
+    others = sorted(
+        (a for a in found if a.id != this.id), key=lambda a: a.start_date_local.replace(tzinfo=None)
+    )
+    before = [a for a in others if a.start_date_local.replace(tzinfo=None) <= moment]
+    return before, others[len(before) :]
 
 
 @tool(
@@ -70,9 +69,10 @@ async def get_activities_around(
         found = await ctx.api.activities_around(activity_id, limit=limit)
     for item in found:
         ctx.owned(item.icu_athlete_id, what)
-    before, this, after = split_around(found, activity_id)
-    if this is None:
-        raise not_found(what)
+    this = next((a for a in found if a.id == activity_id), None)
+    if this is None:  # not in upstream's list: read it (and check it is the athlete's)
+        this = await fetch_own_activity(ctx, activity_id)
+    before, after = split_around(found, this)
     pace = await pace_units_for(ctx, [a.type for a in found])
     return ActivitiesAround(
         activity_id=this.id,

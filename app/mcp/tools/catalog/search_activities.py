@@ -70,7 +70,8 @@ class ActivitySearch(Answer):
 
     def text(self) -> str:
         span = f" {self.oldest}..{self.newest}" if self.oldest and self.newest else " (all time)"
-        head = f"{self.count} activities found{span} ({self.timezone})"
+        noun = "activity" if self.count == 1 else "activities"
+        head = f"{self.count} {noun} found{span} ({self.timezone})"
         notes = [
             f"{self.more_matches} more matched; narrow the window or raise limit"
             if self.more_matches
