@@ -100,3 +100,17 @@ async def test_upstream_failures_are_short_tool_errors(
     bench.max_attempts = 1
     result = await bench.call("get_activity_messages", {"activity_id": ride["id"]})
     assert result.is_error and expected in result.text and len(result.text) < 300
+
+
+async def test_entries_without_text_are_left_out(bench: ToolBench) -> None:
+    ride = newest(bench.fake, AUCKLAND.id, "Ride", "VirtualRide")
+    silent = comment(9201, AUCKLAND, "2026-07-20T10:00:00.000+0000", "")
+    silent.update(type="SEEN", content=None)
+    bench.fake.athletes[AUCKLAND.id].messages[ride["id"]] = [
+        silent,
+        comment(9202, AUCKLAND, "2026-07-20T10:05:00.000+0000", "Solid"),
+    ]
+    result = await bench.call("get_activity_messages", {"activity_id": ride["id"]})
+    assert result.structured is not None
+    assert [c["id"] for c in result.structured["comments"]] == [9202]
+    assert result.text.startswith("1 comment on ")

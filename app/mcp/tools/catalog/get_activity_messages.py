@@ -102,7 +102,7 @@ async def get_activity_messages(
     async with upstream_errors(f"comments on activity {activity_id}"):
         found = await ctx.api.list_messages(activity.id, limit=limit)
     found.sort(key=lambda m: m.id)
-    comments = [Comment.from_upstream(m, ctx) for m in found if m.content or m.type == "TEXT"]
+    comments = [Comment.from_upstream(m, ctx) for m in found if m.content]
     return ActivityMessages(
         activity_id=activity.id,
         name=activity.name,
