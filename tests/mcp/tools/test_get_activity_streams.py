@@ -155,3 +155,18 @@ async def test_upstream_failures_are_short_tool_errors(
     result = await bench.call("get_activity_streams", {"activity_id": ride["id"]})
     assert result.is_error and expected in result.text
     assert bench.athlete.api_key not in result.text
+
+
+async def test_a_sensor_dropout_is_a_gap_not_a_zero(bench: ToolBench) -> None:
+    ride = newest(bench.fake, AUCKLAND.id, "Ride", "VirtualRide")
+    raw = streams_of(bench.fake, AUCKLAND.id, ride)
+    samples = len(raw["time"])
+    raw["heartrate"][: samples // 4] = [None] * (samples // 4)  # strap off for the first quarter
+    result = await bench.call(
+        "get_activity_streams", {"activity_id": ride["id"], "points": 4, "channels": ["hr"]}
+    )
+    assert result.structured is not None
+    (hr,) = result.structured["channels"]
+    assert hr["gaps"] == [0] and len(hr["mean"]) == 3 and min(hr["mean"]) > 0
+    rows = result.text.splitlines()[2:]
+    assert rows[0] == "0:00," and all(row.split(",")[1] for row in rows[1:])

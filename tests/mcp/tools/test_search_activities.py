@@ -143,3 +143,15 @@ async def test_upstream_failures_are_short_tool_errors(
     bench.max_attempts = 1
     result = await bench.call("search_activities", arguments)
     assert result.is_error and expected in result.text and len(result.text) < 300
+
+
+async def test_a_name_in_a_window_is_filtered_on_the_listed_days(bench: ToolBench) -> None:
+    result = await bench.call(
+        "search_activities",
+        {"name": "sweet spot", "start_date": "2026-07-01", "end_date": "2026-07-28"},
+    )
+    assert result.structured is not None
+    found = result.structured["activities"]
+    assert found and all("sweet spot" in a["name"].lower() for a in found)
+    assert all("2026-07-01" <= a["start_date_local"][:10] <= "2026-07-28" for a in found)
+    assert not bench.fake.requests.matching("GET", "/activities/search")
