@@ -27,7 +27,7 @@ async def test_best_power_over_standard_durations(bench: ToolBench) -> None:
     length = ride["elapsed_time"]
     expected = [d for d in (5, 30, 60, 300, 1200, 3600) if d <= length]
     calls = bench.fake.requests.matching("GET", "/best-efforts")
-    assert [c.query for c in calls] == [
+    assert sorted((c.query for c in calls), key=lambda q: int(q["duration"])) == [
         {"stream": "watts", "duration": str(d), "count": "1"} for d in expected
     ]
     assert len(efforts) == len(expected)
@@ -59,7 +59,9 @@ async def test_best_pace_over_distances_in_the_athletes_units() -> None:
     assert efforts and all(e["pace"].endswith(" /mi") for e in efforts)
     assert all(e["distance_m"] <= run["distance"] for e in efforts)
     calls = fake.requests.matching("GET", "/best-efforts")
-    assert calls[0].query == {"stream": "velocity_smooth", "distance": "400.0", "count": "1"}
+    assert {"stream": "velocity_smooth", "distance": "400.0", "count": "1"} in [
+        c.query for c in calls
+    ]
     assert efforts[0]["over"] == "400 m" and "400 m: " in result.text
 
 
@@ -114,4 +116,4 @@ async def test_a_yard_swimmer_gets_yard_distances_and_pace_per_100_yd() -> None:
     assert efforts and efforts[0]["over"] == "50 yd"
     assert all(e["over"].endswith(" yd") and e["pace"].endswith(" /100yd") for e in efforts)
     calls = fake.requests.matching("GET", "/best-efforts")
-    assert calls[0].query["distance"] == str(50 * 0.9144)
+    assert str(50 * 0.9144) in [c.query["distance"] for c in calls]

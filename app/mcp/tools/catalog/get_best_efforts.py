@@ -5,9 +5,10 @@ the activity and distances longer than it are not asked for (one request fewer e
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Literal
 
-from app.intervals.models import Activity, BestEffort
+from app.intervals.models import Activity, BestEffort, BestEfforts
 from app.mcp.tools.catalog._activity import (
     STUB_NOTE,
     ActivityIdShort,
@@ -120,6 +121,26 @@ def stream_missing(activity: Activity, metric: Metric) -> bool:
     return bool(activity.stream_types) and STREAM[metric] not in activity.stream_types
 
 
+async def best_of_each(
+    ctx: AthleteContext, activity_id: str, stream: str, wanted: list[Target]
+) -> list[BestEffort | None]:
+    """The best effort for each target, asked concurrently (the client caps how many of one
+    athlete's requests run at once); the first failure is raised once all have finished."""
+    results = await asyncio.gather(
+        *(
+            ctx.api.get_best_efforts(
+                activity_id, stream, duration=seconds, distance=metres, count=1
+            )
+            for seconds, metres, _ in wanted
+        ),
+        return_exceptions=True,
+    )
+    failure = next((r for r in results if isinstance(r, BaseException)), None)
+    if failure is not None:
+        raise failure
+    return [r.efforts[0] if r.efforts else None for r in results if isinstance(r, BestEfforts)]
+
+
 @tool(
     title="Best efforts",
     toolset="activities",
@@ -142,14 +163,13 @@ async def get_best_efforts(
     wanted = targets(activity, metric, pace)
     if not wanted:
         return BestEffortsAnswer(**base, note="The activity is shorter than every standard.")
-    efforts: list[Effort] = []
     async with upstream_errors(f"best efforts of activity {activity_id}"):
-        for seconds, metres, label in wanted:
-            found = await ctx.api.get_best_efforts(
-                activity.id, STREAM[metric], duration=seconds, distance=metres, count=1
-            )
-            if found.efforts:
-                efforts.append(effort_of(found.efforts[0], metric, label, activity.type, pace))
+        found = await best_of_each(ctx, activity.id, STREAM[metric], wanted)
+    efforts = [
+        effort_of(best, metric, label, activity.type, pace)
+        for (_, _, label), best in zip(wanted, found, strict=True)
+        if best is not None
+    ]
     if not efforts:
         return BestEffortsAnswer(**base, note=f"No {metric} efforts found in this activity.")
     return BestEffortsAnswer(**base, efforts=efforts)
