@@ -170,3 +170,17 @@ async def test_a_sensor_dropout_is_a_gap_not_a_zero(bench: ToolBench) -> None:
     assert hr["gaps"] == [0] and len(hr["mean"]) == 3 and min(hr["mean"]) > 0
     rows = result.text.splitlines()[2:]
     assert rows[0] == "0:00," and all(row.split(",")[1] for row in rows[1:])
+
+
+async def test_a_yard_swimmers_pace_is_per_100_yards() -> None:
+    fake = fake_at(NOON)
+    swim = newest(fake, JORDAN.id, "Swim")
+    result = await ToolBench(fake, JORDAN, NOON).call(
+        "get_activity_streams", {"activity_id": swim["id"], "points": 3}
+    )
+    assert result.structured is not None
+    by_name = {c["channel"]: c for c in result.structured["channels"]}
+    assert list(by_name) == ["hr", "pace"]  # by default only what the swim recorded
+    assert "missing" not in result.structured
+    assert by_name["pace"]["unit"] == "s/100yd"
+    assert "pace /100yd" in result.text

@@ -120,9 +120,12 @@ class ActivityStreams(Answer):
         return out
 
 
-def default_channels(sport: str | None) -> list[Channel]:
-    """Power and heart rate, with pace for runs and swims or speed for other sports."""
-    return ["watts", "hr", "pace" if has_pace(sport) else "speed"]
+def default_channels(activity: Activity) -> list[Channel]:
+    """Power (when recorded, or when upstream did not say what was), heart rate, and pace
+    for runs and swims or speed for other sports."""
+    kinds = activity.stream_types
+    power: list[Channel] = ["watts"] if not kinds or "watts" in kinds else []
+    return [*power, "hr", "pace" if has_pace(activity.type) else "speed"]
 
 
 def bucket_bounds(samples: int, points: int) -> list[tuple[int, int]]:
@@ -233,7 +236,7 @@ async def get_activity_streams(
     activity = await fetch_own_activity(ctx, activity_id)
     if activity.is_stub:
         return ActivityStreams(activity_id=activity.id, name=activity.name, note=STUB_NOTE)
-    wanted = list(dict.fromkeys(channels or default_channels(activity.type)))
+    wanted = list(dict.fromkeys(channels or default_channels(activity)))
     types = sorted({UPSTREAM.get(c, c) for c in wanted} | {"time"})
     async with upstream_errors(f"streams of activity {activity_id}"):
         streams = await ctx.api.get_streams(activity.id, types)
