@@ -184,3 +184,16 @@ async def test_a_yard_swimmers_pace_is_per_100_yards() -> None:
     assert "missing" not in result.structured
     assert by_name["pace"]["unit"] == "s/100yd"
     assert "pace /100yd" in result.text
+
+
+async def test_distance_is_given_at_each_points_start_like_the_time(bench: ToolBench) -> None:
+    ride = newest(bench.fake, AUCKLAND.id, "Ride")
+    raw = streams_of(bench.fake, AUCKLAND.id, ride)
+    result = await bench.call(
+        "get_activity_streams", {"activity_id": ride["id"], "points": 4, "channels": ["distance"]}
+    )
+    assert result.structured is not None
+    (distance,) = result.structured["channels"]
+    starts = [raw["time"].index(t) for t in result.structured["time_s"]]
+    assert distance["unit"] == "m"
+    assert distance["mean"] == [round(raw["distance"][i]) for i in starts]

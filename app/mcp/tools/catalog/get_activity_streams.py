@@ -6,8 +6,9 @@ Downsampling: the samples are cut into ``points`` consecutive buckets of (nearly
 count; each bucket gives its start time and, per channel, the mean of its recorded values, and
 with ``detail`` also the minimum and maximum. Means keep the shape of the effort and the
 time-weighted average of the whole activity; min/max keep sprints and spikes that a mean would
-flatten. A bucket with no recorded value is null. Pace is computed from the bucket's mean
-speed, in the athlete's own pace unit."""
+flatten. A bucket with nothing recorded is listed in the channel's ``gaps`` (never a made-up
+value). Pace is computed from the bucket's mean moving speed, in the athlete's own pace unit;
+distance, which only grows, is given at each point's start like the time."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from app.mcp.tools.kit import (
 )
 from app.mcp.tools.units import RUN_PACE_UNITS, SWIM_PACE_UNITS, SWIM_TYPES, has_pace
 
-Channel = Literal["watts", "hr", "cadence", "pace", "speed", "altitude"]
+Channel = Literal["watts", "hr", "cadence", "pace", "speed", "altitude", "distance"]
 UPSTREAM = {"hr": "heartrate", "speed": "velocity_smooth", "pace": "velocity_smooth"}
 UNITS = {
     "watts": "W",
@@ -41,8 +42,10 @@ UNITS = {
     "cadence": "rpm",
     "speed": "m/s",
     "altitude": "m",
+    "distance": "m",
 }
 DIGITS = {"speed": 2, "altitude": 1}
+CUMULATIVE = frozenset({"distance"})
 MAX_POINTS = 500
 MOVING_MPS = 0.05
 MAX_VALUES = 3000
@@ -140,15 +143,20 @@ def numbers(values: Sequence[Any]) -> list[float]:
 
 
 def summarise(
-    values: Sequence[Any], bounds: list[tuple[int, int]]
+    values: Sequence[Any], bounds: list[tuple[int, int]], cumulative: bool = False
 ) -> tuple[list[float | None], list[float | None], list[float | None]]:
-    """Mean, min and max of each bucket (None where nothing was recorded)."""
+    """Mean, min and max of each bucket (None where nothing was recorded). A cumulative
+    channel (distance) gives its value at the bucket's first sample instead of a mean, like
+    ``time_s``."""
     means: list[float | None] = []
     lows: list[float | None] = []
     highs: list[float | None] = []
     for start, end in bounds:
         found = numbers(values[start:end])
-        means.append(sum(found) / len(found) if found else None)
+        if cumulative:
+            means.append(found[0] if found else None)
+        else:
+            means.append(sum(found) / len(found) if found else None)
         lows.append(min(found) if found else None)
         highs.append(max(found) if found else None)
     return means, lows, highs
@@ -178,7 +186,7 @@ def series_of(
     """One channel's points; pace from speed (the fastest pace is the highest speed)."""
     if channel == "pace":  # standing still has no pace: only moving samples count
         values = [v if isinstance(v, int | float) and v > MOVING_MPS else None for v in values]
-    means, lows, highs = summarise(values, bounds)
+    means, lows, highs = summarise(values, bounds, cumulative=channel in CUMULATIVE)
     unit = UNITS.get(channel, "")
     if channel == "pace" and pace is not None:
         metres, unit = pace
@@ -232,7 +240,7 @@ async def get_activity_streams(
     points: Annotated[int, Field(ge=1, le=MAX_POINTS)] = 200,
     detail: bool = False,
 ) -> ActivityStreams:
-    """An activity's data over time, as point means (detail: +min, max)."""
+    """An activity's data over time as point means (detail: +min, max)."""
     activity = await fetch_own_activity(ctx, activity_id)
     if activity.is_stub:
         return ActivityStreams(activity_id=activity.id, name=activity.name, note=STUB_NOTE)
