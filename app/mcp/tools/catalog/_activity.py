@@ -26,6 +26,9 @@ ActivityId = Annotated[
     str,
     Field(pattern=r"^i?[0-9]{1,20}$", description="From get_activities, e.g. i170317118"),
 ]
+ActivityIdShort = Annotated[str, Field(pattern=r"^i?[0-9]{1,20}$")]
+"""An activity id without a description (ids like ``i170317118`` explain themselves), for
+tools whose definition is near its size budget."""
 Detail = Annotated[bool, Field(description="Add all fields, not only the summary")]
 
 
