@@ -6,9 +6,7 @@ window's last day and every 7th day before it, so the latest value is always a p
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated, Literal
-
-from pydantic import Field
+from typing import Literal
 
 from app.intervals.models import Wellness
 from app.mcp.tools.catalog.get_wellness_data import form
@@ -130,9 +128,9 @@ async def get_fitness(
     ctx: AthleteContext,
     start_date: IsoDate = None,
     end_date: IsoDate = None,
-    step: Annotated[Literal["week", "day"], Field(description="Point spacing")] = "week",
+    step: Literal["week", "day"] = "week",
 ) -> FitnessSeries:
-    """Fitness (CTL), fatigue (ATL), form and ramp rate (default: last 12 weeks)."""
+    """Fitness (CTL), fatigue (ATL), form and ramp rate; default last 12 weeks."""
     window = ctx.window(start_date, end_date, days_back=DEFAULT_DAYS_BACK, max_days=MAX_WINDOW_DAYS)
     if step == "day" and window.days > MAX_DAILY_DAYS:
         raise ToolFailure(

@@ -166,8 +166,8 @@ class TrainingSummary(WindowAnswer):
 async def get_training_summary(
     ctx: AthleteContext, start_date: IsoDate = None, end_date: IsoDate = None
 ) -> TrainingSummary:
-    """Weekly and total time, distance, load, time by sport, and fitness and form at each
-    week's end (default: the last 4 weeks)."""
+    """Total and weekly time, distance, load and time by sport, with fitness and form at each
+    week's end; default last 4 weeks."""
     window = ctx.window(start_date, end_date, days_back=DEFAULT_DAYS_BACK, max_days=MAX_WINDOW_DAYS)
     if start_date is None:  # whole weeks: from a Monday
         monday = window.oldest - timedelta(days=window.oldest.weekday())
