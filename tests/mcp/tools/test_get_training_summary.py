@@ -23,8 +23,9 @@ from tests.mcp.tools.harness import (
 async def test_totals_and_weeks_agree_with_the_activities(bench: ToolBench) -> None:
     window = {"start_date": "2026-07-13", "end_date": "2026-07-26"}
     result = await bench.call("get_training_summary", window)
-    (call,) = list(bench.fake.requests)
+    call, listing = list(bench.fake.requests)
     assert call.path.endswith(f"/athlete/{bench.athlete.id}/athlete-summary")
+    assert listing.query["fields"] == "id,start_date_local,source"
     assert call.query == {"start": "2026-07-13", "end": "2026-07-26"}
     answer = result.structured
     assert answer is not None and no_nulls(answer)
@@ -52,6 +53,26 @@ async def test_totals_and_weeks_agree_with_the_activities(bench: ToolBench) -> N
     assert lines[0].startswith(f"summary 2026-07-13..2026-07-26 (Pacific/Auckland): {len(acts)} ")
     assert lines[1].startswith("by sport: ")
     assert lines[2].startswith("week of 2026-07-13: ") and "; end CTL " in lines[2]
+    assert "note" not in answer and "Strava" not in result.text
+
+
+async def test_strava_imports_left_out_of_the_totals_are_counted() -> None:
+    moment = local(LOS_ANGELES.timezone, TODAY, time(12))
+    bench = ToolBench(fake_at(moment), LOS_ANGELES, moment)
+    stubs = [
+        a
+        for a in bench.fake.athletes[LOS_ANGELES.id].activities.values()
+        if a.get("source") == "STRAVA"
+        and "2026-06-01" <= a["start_date_local"][:10] <= "2026-07-28"
+    ]
+    assert stubs
+    result = await bench.call(
+        "get_training_summary", {"start_date": "2026-06-01", "end_date": "2026-07-28"}
+    )
+    answer = result.structured
+    assert answer is not None
+    assert answer["note"].startswith(f"{len(stubs)} activities were imported from Strava")
+    assert result.text.endswith(answer["note"])
 
 
 async def test_an_empty_window_gives_zero_totals(bench: ToolBench) -> None:
@@ -75,7 +96,7 @@ async def test_the_default_is_whole_weeks_up_to_the_athletes_today(
     moment = local(athlete.timezone, TODAY, local_time)
     bench = ToolBench(fake_at(moment), athlete, moment)
     result = await bench.call("get_training_summary", {})
-    (call,) = list(bench.fake.requests)
+    call = bench.fake.requests[0]
     first = TODAY - timedelta(days=21)
     monday = first - timedelta(days=first.weekday())
     assert call.query == {"start": monday.isoformat(), "end": TODAY.isoformat()}

@@ -150,12 +150,25 @@ class TrainingSummary(WindowAnswer):
 
     total: Volume
     weeks: list[Week]
+    note: str | None = None
 
     def text(self) -> str:
         head = f"summary {self.oldest}..{self.newest} ({self.timezone}): {self.total.totals()}"
         sports = "; ".join(s.part() for s in self.total.by_sport or [])
         lines = [head] + ([f"by sport: {sports}"] if sports else [])
-        return "\n".join(lines + [w.line() for w in self.weeks])
+        lines += [w.line() for w in self.weeks]
+        return "\n".join(lines + ([self.note] if self.note else []))
+
+
+def strava_note(count: int) -> str | None:
+    """Strava imports are stubs in the API (intervals-api.md §2.2) and not in the totals."""
+    if not count:
+        return None
+    noun = "activity was" if count == 1 else "activities were"
+    return (
+        f"{count} {noun} imported from Strava: Intervals.icu does not share them through the "
+        "API, so these totals leave them out."
+    )
 
 
 @tool(
@@ -174,9 +187,12 @@ async def get_training_summary(
         window = DateWindow(monday, window.newest)
     async with upstream_errors("training summary"):
         rows = await ctx.api.get_athlete_summary(window.oldest, window.newest)
+        listed = await ctx.api.list_activities(window.oldest, window.last_second, fields=["source"])
+    stubs = sum(1 for a in listed if a.is_stub or a.source == "STRAVA")
     weeks = [Week.from_upstream(r) for r in rows]
     return TrainingSummary(
         **TrainingSummary.window_fields(window, str(ctx.timezone), len(weeks)),
         total=total(weeks),
         weeks=weeks,
+        note=strava_note(stubs),
     )
