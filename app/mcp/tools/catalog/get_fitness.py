@@ -53,7 +53,7 @@ class FitnessPoint(Answer):
                 f"CTL {self.fitness_ctl:g}" if self.fitness_ctl is not None else None,
                 f"ATL {self.fatigue_atl:g}" if self.fatigue_atl is not None else None,
                 f"form {self.form_tsb:g}" if self.form_tsb is not None else None,
-                f"ramp {self.ramp_rate:g}" if self.ramp_rate is not None else None,
+                f"ramp {self.ramp_rate:+g}/wk" if self.ramp_rate is not None else None,
             ]
         )
 
@@ -84,7 +84,10 @@ def change(first: FitnessPoint, last: FitnessPoint) -> FitnessChange:
 class FitnessSeries(WindowAnswer):
     """The latest values and the change over the window first, then the points, oldest first."""
 
-    schema_note = "form_tsb = fitness_ctl - fatigue_atl; change = last - change_since day."
+    schema_note = (
+        "form_tsb = fitness_ctl - fatigue_atl; ramp_rate: CTL change per week; "
+        "change = last - change_since day."
+    )
 
     step: str
     change_since: str | None = None
