@@ -189,13 +189,12 @@ async def get_curves(
         CurvePeriod.from_upstream(vs, pick(found, wanted[1], 1), kind, chosen, pace) if vs else None
     )
     empty = not first.points and (second is None or not second.points)
+    what = f"{chosen} activities" if chosen else "activities"
     return Curves(
         kind=kind,
         sport=chosen,
         period=first,
         compared=second,
-        diff=differences(first.points, second.points) or None if second else None,
-        note=f"No {chosen or ''} activities with {kind} data in the period.".replace("  ", " ")
-        if empty
-        else None,
+        diff=(differences(first.points, second.points) or None) if second else None,
+        note=f"No {what} with {kind} data in the period." if empty else None,
     )
