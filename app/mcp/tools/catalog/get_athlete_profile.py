@@ -88,8 +88,8 @@ class AthleteProfile(Answer):
 
 @tool(title="Athlete profile", toolset="core", example={})
 async def get_athlete_profile(ctx: AthleteContext) -> AthleteProfile:
-    """Your profile: name, timezone, weight, resting HR, and per sport the FTP, threshold heart
-    rate and threshold pace that percentages and zones refer to."""
+    """Your profile: name, timezone, weight, resting HR; per sport FTP, threshold HR and pace
+    (what zones refer to)."""
     async with upstream_errors("your athlete profile"):
         athlete = await ctx.api.get_athlete()
     ctx.owned(athlete.id, "athlete profile")
