@@ -65,6 +65,10 @@ athlete's own units (`/km` or `/mi`, `/100m` or `/100yd`). Every subjective scal
 good, the same way everywhere: `mood 1 (great) on 1-4, 1 best`, `RPE 7 (very hard) on 1-10,
 10 hardest`; each answer's `scales` holds the full legends.
 
+An answer larger than the gateway's budget (`GATEWAY_ANSWER_MAX_TEXT_CHARS`,
+`GATEWAY_ANSWER_MAX_STRUCTURED_CHARS`) is cut, never silently: it says first what was kept and
+how to get the rest, and `truncated` holds the same note.
+
 Tools belong to toolsets; `GATEWAY_TOOLSETS` chooses which are served (docs/configuration.md),
 and a client only sees the tools its token's scopes allow.
 
