@@ -6,6 +6,8 @@ against the deterministic fake Intervals.icu (tests/fake_intervals, through the 
 object: tests/mcp/tools/harness.py) and reports per question: the tool calls, the text answer's
 size, the ``structuredContent`` size (characters of compact JSON) and the upstream requests made
 (the fake's request log). A tool not in the catalogue yet is reported as "not available".
+Arguments of tools still being written follow their briefs (issue 14); once a tool exists,
+tests/test_bench_questions.py checks them against its ``inputSchema``.
 
 Usage: ``python -m bench.questions`` (also part of ``make bench``); results go to the
 "Ten questions" section of docs/benchmarks.md and ``questions`` in docs/benchmarks.json.
@@ -96,7 +98,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "curves",
         "How does my power curve this season compare with the last 90 days?",
-        (Call("get_curves"),),
+        (Call("get_curves", {"kind": "power"}),),
     ),
     Question(
         "last_ride",
