@@ -49,6 +49,7 @@ demo: $(STAMP)
 # Benchmarks (docs/benchmarks.md): SQLite and PostgreSQL, with a throwaway PostgreSQL server.
 bench: $(STAMP)
 	scripts/with-postgres.sh $(BIN)/python -m bench.run --db both $(BENCH_ARGS)
+	$(BIN)/python -m bench.questions
 
 # Re-resolve the pinned versions after changing dependencies in pyproject.toml.
 lock:

@@ -355,6 +355,18 @@ class Settings(BaseSettings):
         le=3600,
         description="How long a write preview's confirmation handle stays valid (docs/writes.md).",
     )
+    answer_max_text_chars: int = Field(
+        60_000,
+        ge=1_000,
+        description="Characters of text one tool answer may take; a larger answer is cut and "
+        "says so (Claude Code refuses tool results over 25,000 tokens).",
+    )
+    answer_max_structured_chars: int = Field(
+        80_000,
+        ge=1_000,
+        description="Characters of `structuredContent` (compact JSON) one tool answer may take; "
+        "cut alike.",
+    )
     auto_migrate: bool = Field(
         True,
         description="Apply database migrations when `serve` starts and before operator commands.",

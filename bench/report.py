@@ -77,7 +77,14 @@ def header() -> dict[str, Any]:
     }
 
 
+KEPT_KEYS = ("questions",)
+"""Keys of docs/benchmarks.json that other runners write (bench/questions.py): kept."""
+
+
 def write_json(results: dict[str, Any]) -> None:
+    if RESULTS_JSON.exists():
+        previous = json.loads(RESULTS_JSON.read_text())
+        results = {**{k: previous[k] for k in KEPT_KEYS if k in previous}, **results}
     RESULTS_JSON.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
 
 

@@ -16,6 +16,7 @@ def cmd_stdio(settings: Settings, _args: argparse.Namespace) -> int:
     """Serve the MCP tools over stdio with the key from INTERVALS_API_KEY (no database)."""
     from app.mcp.server import served_specs
     from app.mcp.stdio import StdioConfig, StdioConfigError, serve_stdio
+    from app.mcp.tools.limits import AnswerLimits
     from app.settings import SettingsError
 
     try:
@@ -24,7 +25,7 @@ def cmd_stdio(settings: Settings, _args: argparse.Namespace) -> int:
     except (StdioConfigError, SettingsError) as error:
         print(f"intervals-gateway stdio: {error}", file=sys.stderr)
         return 2
-    anyio.run(serve_stdio, config, specs)
+    anyio.run(serve_stdio, config, specs, AnswerLimits.from_settings(settings))
     return 0
 
 

@@ -41,6 +41,7 @@ from app.mcp.identity import Caller, current_caller
 from app.mcp.sse import MESSAGES_PATH, SSE_PATH, sse_routes
 from app.mcp.tools.arguments import arguments_message
 from app.mcp.tools.context import AthleteContext, AthleteProvider, Clock, utc_now
+from app.mcp.tools.limits import AnswerLimits
 from app.mcp.tools.registry import (
     build_tools,
     error_result,
@@ -123,9 +124,11 @@ def build_server(
     provider: AthleteProvider,
     specs: Sequence[ToolSpec] | None = None,
     scopes: ScopesOfCaller = unscoped,
+    limits: AnswerLimits | None = None,
 ) -> GatewayServer:
     """An MCP server with ``specs`` (default: every tool) bound to ``provider`` (multi-user or
-    stdio); ``scopes`` says which tools the current caller may see and call."""
+    stdio); ``scopes`` says which tools the current caller may see and call; ``limits`` is
+    the size budget of one answer (default: AnswerLimits())."""
     specs = served() if specs is None else tuple(specs)
     return GatewayServer(
         specs,
@@ -134,7 +137,7 @@ def build_server(
         title="Intervals.icu",
         version=__version__,
         instructions=INSTRUCTIONS,
-        tools=build_tools(provider, specs),
+        tools=build_tools(provider, specs, limits),
     )
 
 
@@ -239,7 +242,8 @@ def mount_mcp(app: FastAPI, settings: Settings) -> McpRuntime:
     lifespan. Exact routes, no catch-all mount, so the order of routers does not matter."""
     runtime = McpRuntime(settings)
     specs = served_specs(settings)
-    runtime.server = build_server(runtime, specs, scopes=bearer_scopes)
+    limits = AnswerLimits.from_settings(settings)
+    runtime.server = build_server(runtime, specs, scopes=bearer_scopes, limits=limits)
     edge = edge_app(runtime, runtime.server, specs)
     app.router.routes.extend(
         [

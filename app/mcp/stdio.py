@@ -22,6 +22,7 @@ from app.intervals.ids import InvalidId, athlete_id
 from app.intervals.models import Athlete
 from app.mcp.tools.context import AthleteContext, Clock, utc_now, zone_or_utc
 from app.mcp.tools.errors import EXPECTED_ERRORS, CredentialFailed, ToolFailure, describe
+from app.mcp.tools.limits import AnswerLimits
 from app.mcp.tools.spec import ToolSpec
 from app.writes.memory import MemoryJournal
 
@@ -134,11 +135,16 @@ class SingleAthlete:
             raise ToolFailure(REJECTED) from None
 
 
-async def serve_stdio(config: StdioConfig, specs: Sequence[ToolSpec] | None = None) -> None:
+async def serve_stdio(
+    config: StdioConfig,
+    specs: Sequence[ToolSpec] | None = None,
+    limits: AnswerLimits | None = None,
+) -> None:
     """Serve the tools (``specs``, default all) on stdin/stdout until the client closes the
-    pipe. The one local user holds the key, so no scope filtering applies."""
+    pipe, answers held to ``limits``. The one local user holds the key, so no scope filtering
+    applies."""
     from app.mcp.server import build_server
 
     async with IntervalsClient(config.base_url) as client:
         provider = SingleAthlete(client, ApiKey(config.api_key), config.athlete_id)
-        await build_server(provider, specs).run_stdio_async()
+        await build_server(provider, specs, limits=limits).run_stdio_async()

@@ -9,7 +9,6 @@ checked for ownership.
 
 from __future__ import annotations
 
-import json
 import types
 import typing
 from datetime import UTC, datetime
@@ -22,28 +21,29 @@ from pydantic import BaseModel
 from app.mcp.tools.answers import Answer
 from app.mcp.tools.registry import discover, scopes_in_use, served
 from app.mcp.tools.scales import SCALES
+from app.mcp.tools.sizes import (
+    CORE_TOOLSET_MAX,
+    MODEL_VISIBLE_AVERAGE,
+    MODEL_VISIBLE_MAX,
+    compact_size,
+    model_visible_size,
+)
 from app.mcp.tools.spec import TOOLSETS, ToolSpec
 from app.scopes import READ, WRITE
 from tests.mcp.tools.harness import AUCKLAND, BERLIN, ToolBench, fake_at
 
-MODEL_VISIBLE_BUDGET = 1_200
-"""Characters of name + title + description + input schema (compact JSON) per tool."""
+OVER_BUDGET_PENDING: dict[str, str] = {
+    "get_events": "its owner trims it while adding the category filter (issue 14)",
+}
+"""Tools still over the model-visible budgets, each with who brings it in: left out of the
+per-tool and average checks, and the check fails once one of them fits (so the list is
+emptied). Keep it empty."""
 OUTPUT_SCHEMA_BUDGET = 3_000
 """Characters of one tool's compact ``outputSchema``."""
 NOW = datetime(2026, 7, 29, 10, tzinfo=UTC)
 
 SPECS = discover()
 BY_NAME = {spec.name: spec for spec in SPECS}
-
-
-def compact_size(value: Any) -> int:
-    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
-
-
-def model_visible(tool: dict[str, Any]) -> int:
-    """What the model reads of one tool (annotations and outputSchema go to the client)."""
-    parts = {k: tool[k] for k in ("name", "title", "description", "inputSchema") if k in tool}
-    return compact_size(parts)
 
 
 async def listed() -> dict[str, dict[str, Any]]:
@@ -68,13 +68,37 @@ def test_names_are_unique_and_every_declaration_is_sound() -> None:
         assert spec.toolset in TOOLSETS
 
 
+async def model_visible_sizes() -> dict[str, int]:
+    return {name: model_visible_size(tool) for name, tool in (await listed()).items()}
+
+
 async def test_what_the_model_reads_of_each_tool_stays_within_its_budget() -> None:
-    sizes = {name: model_visible(tool) for name, tool in (await listed()).items()}
-    over = {name: size for name, size in sizes.items() if size > MODEL_VISIBLE_BUDGET}
+    sizes = await model_visible_sizes()
+    over = {
+        n: s for n, s in sizes.items() if s > MODEL_VISIBLE_MAX and n not in OVER_BUDGET_PENDING
+    }
     assert over == {}, (
-        f"over {MODEL_VISIBLE_BUDGET} characters: {over}. Every conversation pays for these "
+        f"over {MODEL_VISIBLE_MAX} characters: {over}. Every conversation pays for these "
         "before the first question: shorten the description, not the argument checks."
     )
+    fitting = [n for n in OVER_BUDGET_PENDING if sizes.get(n, 0) <= MODEL_VISIBLE_MAX]
+    assert fitting == [], f"{fitting} now fit: remove them from OVER_BUDGET_PENDING"
+
+
+async def test_what_the_model_reads_of_the_catalogue_stays_within_its_average() -> None:
+    sizes = await model_visible_sizes()
+    counted = [s for n, s in sizes.items() if n not in OVER_BUDGET_PENDING]
+    average = sum(counted) / len(counted)
+    assert average <= MODEL_VISIBLE_AVERAGE, (
+        f"{average:.0f} characters per tool on average, over {MODEL_VISIBLE_AVERAGE}: {sizes}"
+    )
+
+
+async def test_the_core_toolset_stays_within_its_total() -> None:
+    sizes = await model_visible_sizes()
+    core = {spec.name: sizes[spec.name] for spec in SPECS if spec.toolset == "core"}
+    assert len(core) >= 4, "core answers the everyday questions: profile, activities, ..."
+    assert sum(core.values()) <= CORE_TOOLSET_MAX, core
 
 
 async def test_output_schemas_stay_compact() -> None:
@@ -216,7 +240,7 @@ async def test_another_athletes_ids_are_refused(spec_and_argument: tuple[ToolSpe
 
 def test_toolsets_select_tools_and_the_served_scopes() -> None:
     assert served() == SPECS
-    assert {s.toolset for s in served(("wellness",))} == {"wellness"}
+    assert {s.toolset for s in served(("calendar",))} == {"calendar"}
     assert served(()) == ()
     with pytest.raises(ValueError, match="unknown toolsets"):
         served(("nope",))

@@ -1,6 +1,7 @@
-"""A few tool calls over real HTTP with the SDK client, in both protocol eras, against the fake
+"""Tool calls over real HTTP with the SDK client, in both protocol eras, against the fake
 Intervals.icu server: the full stack (bearer token, database, credential vault, transports).
-Each tool's behaviour is tested in the fast tier, tests/mcp/tools/."""
+Every registered tool is listed and called with its own example; each tool's behaviour is
+tested in the fast tier, tests/mcp/tools/."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from app.mcp.tools.registry import served
@@ -68,6 +70,37 @@ async def test_wellness_over_http_in_both_eras(tmp_path: Path, database_url: str
     assert "sleep quality 2 (good) on 1-4, 1 best" in text and "mood 1 (great)" in text
     assert bad.is_error
     assert bad.content[0].text == "start_date must be a date like 2026-11-30."  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("era", ERAS)
+async def test_every_tool_is_listed_and_answers_its_example_over_http(
+    tmp_path: Path, database_url: str, era: str
+) -> None:
+    """Registry-driven: a tool added under app/mcp/tools/catalog/ is called here with no edit."""
+    moment = datetime(2026, 7, 29, 10, tzinfo=UTC)
+    fake = fake_at(moment)
+    specs = served()
+    with running_gateway(tmp_path, database_url, fake=fake) as gw:
+        gw.pin(moment)
+        caller = await gw.seed(BERLIN)
+        async with mcp_client(gw.mcp_url, caller.token, era) as client:
+            tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+            results = {
+                spec.name: await client.call_tool(
+                    spec.name, spec.example_arguments(fake, BERLIN.id)
+                )
+                for spec in specs
+            }
+    assert list(tools) == [spec.name for spec in specs]
+    for name, result in results.items():
+        text = result.content[0].text  # type: ignore[union-attr]
+        assert result.is_error is False, f"{name}: {text}"
+        answer = result.structured_content
+        assert answer is not None and no_nulls(answer), name
+        jsonschema.validate(answer, tools[name].output_schema or {})
+        assert text and "truncated" not in answer, name
+    assert len(fake.requests) >= len(specs), "every tool reached the fake Intervals.icu"
+    assert all(request.status == 200 for request in fake.requests), "no upstream failures"
 
 
 async def test_tool_list_over_http_follows_the_registry(tmp_path: Path, database_url: str) -> None:

@@ -10,13 +10,17 @@ answers with pydantic's multi-line report ("1 validation error for get_wellness_
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from pydantic_core import ErrorDetails
 
 from app.mcp.tools.dates import date_message
 
 MAX_CHOICES = 8
+
+Detail = Annotated[bool, Field(description="All fields")]
+"""The ``detail`` argument of the tools that answer with a summary first."""
 
 
 def _choices(prop: dict[str, Any]) -> list[str]:

@@ -22,7 +22,6 @@ IsoDate = Annotated[
     str | None,
     Field(
         pattern=ISO_DATE_PATTERN,
-        description="Athlete-local day",
         json_schema_extra=date_argument_schema,
     ),
 ]

@@ -6,6 +6,7 @@ See app/mcp/tools/catalog/ for the tools and docs/development.md ("How to add a 
 from __future__ import annotations
 
 from app.mcp.tools.answers import Answer, WindowAnswer, join, scale_lines
+from app.mcp.tools.arguments import Detail
 from app.mcp.tools.context import AthleteContext
 from app.mcp.tools.dates import IsoDate
 from app.mcp.tools.errors import ToolFailure, upstream_errors
@@ -22,6 +23,7 @@ __all__ = [
     "WRITE",
     "Answer",
     "AthleteContext",
+    "Detail",
     "IsoDate",
     "ToolFailure",
     "WindowAnswer",

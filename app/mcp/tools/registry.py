@@ -22,6 +22,7 @@ from app.mcp.tools import catalog
 from app.mcp.tools.answers import Answer
 from app.mcp.tools.context import AthleteProvider
 from app.mcp.tools.errors import ToolFailure
+from app.mcp.tools.limits import AnswerLimits, fit, published_answer
 from app.mcp.tools.schema import without_titles
 from app.mcp.tools.spec import REGISTERED, TOOLSETS, ToolSpec
 from app.scopes import READ
@@ -78,39 +79,49 @@ def error_result(message: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
 
 
-def answer_result(answer: Answer) -> CallToolResult:
-    """``structuredContent`` without nulls plus the answer's compact text."""
+def answer_result(answer: Answer, limits: AnswerLimits | None = None) -> CallToolResult:
+    """``structuredContent`` without nulls plus the answer's compact text, both held to
+    ``limits`` (app/mcp/tools/limits.py: cut, and saying so, when larger)."""
+    fitted = fit(answer, limits or AnswerLimits())
     return CallToolResult(
-        content=[TextContent(type="text", text=answer.text())],
-        structured_content=answer.model_dump(mode="json", exclude_none=True),
+        content=[TextContent(type="text", text=fitted.text)],
+        structured_content=fitted.structured,
     )
 
 
 async def run_tool(
-    spec: ToolSpec, provider: AthleteProvider, arguments: dict[str, Any]
+    spec: ToolSpec,
+    provider: AthleteProvider,
+    arguments: dict[str, Any],
+    limits: AnswerLimits | None = None,
 ) -> CallToolResult:
     """Open the caller's context, run the tool, and turn any failure into an ``isError`` result."""
     try:
         async with provider.open() as context:
             answer = await spec.function(context, **arguments)
+        return answer_result(answer, limits)
     except ToolFailure as failure:
         return error_result(str(failure))
     except Exception:
         log.exception("tool %s failed unexpectedly", spec.name)
         return error_result(f"{spec.name} failed unexpectedly; try again later.")
-    return answer_result(answer)
 
 
-def sdk_function(spec: ToolSpec, provider: AthleteProvider) -> Callable[..., Awaitable[Any]]:
+def sdk_function(
+    spec: ToolSpec, provider: AthleteProvider, limits: AnswerLimits | None = None
+) -> Callable[..., Awaitable[Any]]:
     """A function with the tool's public signature (the context parameter removed), so the SDK
-    derives ``inputSchema`` from the arguments and ``outputSchema`` from the answer model."""
+    derives ``inputSchema`` from the arguments and ``outputSchema`` from the answer model (with
+    the size guard's ``truncated`` note)."""
     signature = inspect.signature(spec.function, eval_str=True)
     public = list(signature.parameters.values())[1:]
 
     async def call(**arguments: Any) -> CallToolResult:
-        return await run_tool(spec, provider, arguments)
+        return await run_tool(spec, provider, arguments, limits)
 
-    call.__signature__ = signature.replace(parameters=public)  # type: ignore[attr-defined]
+    call.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=public, return_annotation=published_answer(spec.answer)
+    )
     call.__name__ = spec.name
     call.__doc__ = spec.description
     return call
@@ -123,12 +134,15 @@ def security_schemes(spec: ToolSpec) -> list[dict[str, Any]]:
     return [{"type": "oauth2", "scopes": scopes}]
 
 
-def build_tools(provider: AthleteProvider, specs: Sequence[ToolSpec]) -> list[Tool]:
-    """The SDK tools, bound to ``provider``, with compact published input schemas."""
+def build_tools(
+    provider: AthleteProvider, specs: Sequence[ToolSpec], limits: AnswerLimits | None = None
+) -> list[Tool]:
+    """The SDK tools, bound to ``provider``, with compact published input schemas, their
+    answers held to ``limits``."""
     tools = []
     for spec in specs:
         tool = Tool.from_function(
-            sdk_function(spec, provider),
+            sdk_function(spec, provider, limits),
             name=spec.name,
             title=spec.title,
             description=spec.description,

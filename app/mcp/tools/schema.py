@@ -60,6 +60,14 @@ def date_argument_schema(schema: JsonSchema) -> None:
     schema["format"] = "date"
 
 
+def example_instead_of_pattern(schema: JsonSchema) -> None:
+    """Field hook for an id argument: publish its example (the description, "e.g. i170317118")
+    without the regular expression. The pattern is still enforced (the SDK validates arguments
+    against the function's own model); the model reads the example more easily, in fewer
+    characters, and a refused argument's message quotes it (app/mcp/tools/arguments.py)."""
+    schema.pop("pattern", None)
+
+
 def without_titles(schema: JsonSchema) -> JsonSchema:
     """An ``inputSchema`` without the titles pydantic derives from argument names ("Start Date"
     for ``start_date``): the names already say it. Validation is unaffected (the SDK validates

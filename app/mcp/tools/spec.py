@@ -26,7 +26,7 @@ Example = Mapping[str, Any] | Callable[[Any, str], Mapping[str, Any]]
 returning them when they need ids of that athlete's objects (tests/fake_intervals)."""
 
 TOOLSETS: dict[str, str] = {
-    "core": "the athlete's profile and settings",
+    "core": "everyday questions: profile, recent activities, wellness, calendar",
     "activities": "completed activities, their intervals and details",
     "wellness": "daily wellness: fitness, fatigue, form, sleep, how you felt",
     "calendar": "planned workouts, races and notes",

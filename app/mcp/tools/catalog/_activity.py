@@ -18,18 +18,23 @@ from app.mcp.tools.kit import (
     whole,
     with_unit,
 )
+from app.mcp.tools.kit import Detail as Detail  # re-exported: tools import it from here
+from app.mcp.tools.schema import example_instead_of_pattern
 from app.mcp.tools.units import PaceUnits, has_pace
 
 STUB_NOTE = "Imported from Strava: Intervals.icu does not share its details through the API."
 
 ActivityId = Annotated[
     str,
-    Field(pattern=r"^i?[0-9]{1,20}$", description="From get_activities, e.g. i170317118"),
+    Field(
+        pattern=r"^i?[0-9]{1,20}$",
+        description="e.g. i170317118",
+        json_schema_extra=example_instead_of_pattern,
+    ),
 ]
 ActivityIdShort = Annotated[str, Field(pattern=r"^i?[0-9]{1,20}$")]
 """An activity id without a description (ids like ``i170317118`` explain themselves), for
 tools whose definition is near its size budget."""
-Detail = Annotated[bool, Field(description="Add all fields, not only the summary")]
 
 
 async def fetch_own_activity(

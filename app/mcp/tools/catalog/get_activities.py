@@ -37,7 +37,7 @@ def example(fake: Any, athlete: str) -> dict[str, Any]:
     return {"start_date": "2026-07-20", "end_date": "2026-07-26", "limit": 3}
 
 
-@tool(title="List activities", toolset="activities", example=example)
+@tool(title="Activities", toolset="core", example=example)
 async def get_activities(
     ctx: AthleteContext,
     start_date: IsoDate = None,
@@ -45,7 +45,7 @@ async def get_activities(
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 10,
     detail: Detail = False,
 ) -> ActivityList:
-    """List your activities between two dates (default: the last 30 days), newest first."""
+    """Activities between two dates (default: last 30 days), newest first."""
     window = ctx.window(start_date, end_date, days_back=DEFAULT_DAYS_BACK, max_days=MAX_WINDOW_DAYS)
     async with upstream("activities"):
         found = await ctx.api.list_activities(window.oldest, window.last_second, limit=limit)

@@ -30,7 +30,7 @@ async def get_event_by_id(
     ctx: AthleteContext,
     event_id: Annotated[int, Field(ge=1, description="From get_events")],
 ) -> EventDetails:
-    """One calendar event in full, including the workout text."""
+    """One calendar event in full, with its workout text."""
     what = f"event {event_id}"
     async with upstream_errors(what):
         event = await ctx.api.get_event(event_id)

@@ -74,7 +74,7 @@ class EventList(WindowAnswer):
 
 @tool(
     title="Calendar",
-    toolset="calendar",
+    toolset="core",
     example={"start_date": "2026-07-29", "end_date": "2026-08-04", "limit": 3},
 )
 async def get_events(

@@ -4,14 +4,11 @@ units, and every subjective scale states which end is good (app/mcp/tools/scales
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field
-
 from app.intervals.models import Wellness
 from app.mcp.tools.kit import (
     Answer,
     AthleteContext,
+    Detail,
     IsoDate,
     WindowAnswer,
     join,
@@ -171,17 +168,17 @@ class WellnessList(WindowAnswer):
 
 @tool(
     title="Wellness data",
-    toolset="wellness",
+    toolset="core",
     example={"start_date": "2026-07-27", "end_date": "2026-07-28"},
 )
 async def get_wellness_data(
     ctx: AthleteContext,
     start_date: IsoDate = None,
     end_date: IsoDate = None,
-    detail: Annotated[bool, Field(description="Add all fields, not only the summary")] = False,
+    detail: Detail = False,
 ) -> WellnessList:
-    """Daily wellness between two dates (default: the last 7 days): fitness, fatigue, form,
-    weight, resting HR, HRV, sleep and how you felt."""
+    """Daily wellness (default: last 7 days): fitness, fatigue, form, weight, resting HR, HRV,
+    sleep, mood."""
     window = ctx.window(start_date, end_date, days_back=DEFAULT_DAYS_BACK, max_days=MAX_WINDOW_DAYS)
     async with upstream_errors("wellness data"):
         records = await ctx.api.list_wellness(window.oldest, window.newest)

@@ -1,0 +1,147 @@
+"""The size guard: every answer is held to a budget, in one place for every tool.
+
+Clients refuse or silently cut large tool results (Claude Code refuses results over 25,000
+tokens, about 60,000 characters of text). An answer over the budget is cut here: the largest
+list in it (activities, days, samples...) loses items from its end (the lists are ordered, the
+first items are the ones asked for first: newest activities, first samples) until both the text
+and ``structuredContent`` fit. The cut answer is rebuilt through its own model, so text and
+structured content keep the same items, and says what was kept and how to get the rest, first
+in the text and in ``structuredContent.truncated`` (published in every ``outputSchema``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Protocol
+
+from pydantic import ValidationError, create_model
+
+from app.mcp.tools.answers import Answer
+from app.mcp.tools.errors import ToolFailure
+
+HOW_TO_GET_THE_REST = "For the rest: a narrower window, fewer points, or without detail."
+MAX_CUTS = 64
+
+Path = tuple[str | int, ...]
+
+
+class LimitSettings(Protocol):
+    """The two settings of the budget (app/settings.py: GATEWAY_ANSWER_MAX_*)."""
+
+    @property
+    def answer_max_text_chars(self) -> int: ...
+
+    @property
+    def answer_max_structured_chars(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class AnswerLimits:
+    """Characters one answer may take: its text, and its ``structuredContent`` as compact JSON."""
+
+    text_chars: int = 60_000
+    structured_chars: int = 80_000
+
+    @classmethod
+    def from_settings(cls, settings: LimitSettings) -> AnswerLimits:
+        return cls(settings.answer_max_text_chars, settings.answer_max_structured_chars)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """An answer as sent: its text and structured content (``truncated`` set when cut)."""
+
+    text: str
+    structured: dict[str, Any]
+
+
+@cache
+def published_answer(model: type[Answer]) -> type[Answer]:
+    """``model`` with the optional ``truncated`` note the guard may add: what the SDK publishes
+    as ``outputSchema`` and validates ``structuredContent`` against."""
+    published: type[Answer] = create_model(
+        model.__name__,
+        __base__=model,
+        __module__=model.__module__,
+        truncated=(str | None, None),
+    )
+    return published
+
+
+def compact_size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+
+
+def lists_in(value: Any, path: Path = ()) -> Iterator[tuple[Path, list[Any]]]:
+    """Every non-empty list inside ``value`` (dicts and lists walked), with its path."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from lists_in(inner, (*path, key))
+    elif isinstance(value, list) and value:
+        yield path, value
+        for index, inner in enumerate(value):
+            yield from lists_in(inner, (*path, index))
+
+
+def largest_list(data: dict[str, Any]) -> tuple[Path, list[Any]] | None:
+    """The list whose items take the most characters (the one worth cutting)."""
+    found = list(lists_in(data))
+    return max(found, key=lambda pair: compact_size(pair[1])) if found else None
+
+
+def list_name(path: Path) -> str:
+    """``("days", 3, "samples")`` -> ``samples``: the innermost named list."""
+    return next((str(part) for part in reversed(path) if isinstance(part, str)), "items")
+
+
+def too_large(size: int) -> ToolFailure:
+    return ToolFailure(
+        f"The answer is too large ({size} characters) to send. Ask for a narrower window, "
+        "fewer points, or without detail."
+    )
+
+
+def fit(answer: Answer, limits: AnswerLimits) -> Fitted:
+    """The answer within ``limits``: unchanged when it fits, else cut (see the module
+    docstring). Raises :class:`ToolFailure` when even cut it cannot fit."""
+    data = answer.model_dump(mode="json", exclude_none=True)
+    text = answer.text()
+    kept: dict[Path, tuple[int, int]] = {}
+    for _ in range(MAX_CUTS):
+        note = cut_note(kept)
+        fitted = with_note(text, data, note)
+        text_size, size = len(fitted.text), compact_size(fitted.structured)
+        if text_size <= limits.text_chars and size <= limits.structured_chars:
+            return fitted
+        found = largest_list(data)
+        if found is None:
+            break
+        path, items = found
+        ratio = min(limits.text_chars / text_size, limits.structured_chars / size)
+        keep = min(len(items) - 1, int(len(items) * ratio * 0.95))
+        total = kept.get(path, (0, len(items)))[1]
+        del items[keep:]
+        kept[path] = (keep, total)
+        try:
+            text = type(answer).model_validate(data).text()
+        except ValidationError:
+            break
+    raise too_large(max(len(answer.text()), compact_size(answer.model_dump(exclude_none=True))))
+
+
+def with_note(text: str, data: dict[str, Any], note: str) -> Fitted:
+    """The answer as sent: the note (if any) first in the text and as ``truncated``."""
+    if not note:
+        return Fitted(text, data)
+    return Fitted(f"{note}\n{text}", {**data, "truncated": note})
+
+
+def cut_note(kept: dict[Path, tuple[int, int]]) -> str:
+    """``Cut to fit the size limit: activities: 40 of 100 kept. For the rest: ...``."""
+    if not kept:
+        return ""
+    parts = [f"{list_name(path)}: {n} of {total} kept" for path, (n, total) in kept.items()]
+    return f"Cut to fit the size limit: {'; '.join(parts)}. {HOW_TO_GET_THE_REST}"
