@@ -8,7 +8,6 @@ Every state-changing form carries a CSRF token (app/web/csrf.py); every page get
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -32,7 +31,6 @@ from app.accounts.sessions import (
     clear_session_cookie,
     current_athlete,
     end_session,
-    request_clock,
     set_session_cookie,
     start_session,
 )
@@ -48,12 +46,12 @@ from app.accounts.signin import (
     verify_api_key,
 )
 from app.accounts.upstream import AthleteProfile, ProfileLookup, profile_lookup
-from app.attempts import AttemptLimiter
 from app.db.engine import checkpoint_sqlite_wal, transaction
 from app.db.models import Athlete
 from app.intervals.credentials import BearerToken
 from app.intervals.errors import AccessDenied, CredentialRejected, IntervalsError
 from app.mcp.tools.context import zone_or_utc
+from app.services import services
 from app.settings import Settings
 from app.vault.crypto import Vault
 from app.vault.store import KIND_API_KEY, KIND_OAUTH_TOKEN
@@ -72,21 +70,8 @@ NOTICES = {
 }
 
 
-@dataclass
-class AccountsRuntime:
-    """Per-app state of the account pages (on ``app.state.accounts``)."""
-
-    limiters: SigninLimiters
-
-
-def install_accounts(app: FastAPI, settings: Settings) -> None:
-    """Mount the account pages and their per-process sign-in limits on the app."""
-    window = float(settings.signin_window_seconds)
-    app.state.accounts = AccountsRuntime(
-        limiters=SigninLimiters(
-            per_address=AttemptLimiter(settings.signin_attempts_per_address, window),
-        )
-    )
+def install_accounts(app: FastAPI) -> None:
+    """Mount the account pages on the app (their state lives on the app's services)."""
     app.include_router(router)
 
 
@@ -94,31 +79,27 @@ def install_accounts(app: FastAPI, settings: Settings) -> None:
 
 
 def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return services(request).settings
 
 
 def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    return sessions
+    return services(request).sessions
 
 
 def _limiters(request: Request) -> SigninLimiters:
-    runtime: AccountsRuntime = request.app.state.accounts
-    return runtime.limiters
+    return SigninLimiters(per_address=services(request).limiters.signin)
 
 
 def _vault(request: Request) -> Vault:
-    vault: Vault = request.app.state.vault
-    return vault
+    return services(request).vault
 
 
 def _lookup(request: Request) -> ProfileLookup:
-    return profile_lookup(request.app.state.intervals)
+    return profile_lookup(services(request).intervals)
 
 
 def _now(request: Request) -> datetime:
-    return request_clock(request)()
+    return services(request).clock.now()
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -220,7 +201,7 @@ async def signin_submit(request: Request) -> Response:
             request, next_path, error=str(failure), athlete_id=typed_id, status_code=400
         )
     limiters, address = _limiters(request), client_limiter_key(request)
-    wait = limiters.reserve(address)
+    wait = await limiters.reserve(address)
     if wait is not None:
         return _signin_page(
             request,
@@ -240,7 +221,7 @@ async def signin_submit(request: Request) -> Response:
             athlete_id=typed_id,
             status_code=_failure_status(failure),
         )
-    limiters.release(address)
+    await limiters.release(address)
     return await _complete_signin(
         request, verified.profile, KIND_API_KEY, verified.secret, None, next_path
     )
@@ -347,7 +328,7 @@ async def _finish_upstream_oauth(
         message = "Intervals.icu did not grant access, so you are not signed in."
         return _signin_page(request, next_path, error=message, status_code=400)
     limiters, address = _limiters(request), client_limiter_key(request)
-    wait = limiters.reserve(address)  # the code exchange asks Intervals.icu, like a key check
+    wait = await limiters.reserve(address)  # the code exchange asks Intervals.icu, like a key check
     if wait is not None:
         return _signin_page(
             request,
@@ -358,12 +339,12 @@ async def _finish_upstream_oauth(
         )
     try:
         token = await upstream_oauth.exchange_code(
-            config, code, request.app.state.intervals_transport
+            config, code, services(request).http_client_factory
         )
         profile = await _upstream_profile(request, token)
     except upstream_oauth.UpstreamOAuthFailed as failure:
         return _signin_page(request, next_path, error=str(failure), status_code=502)
-    limiters.release(address)
+    await limiters.release(address)
     return await _complete_signin(
         request, profile, KIND_OAUTH_TOKEN, token.access_token, token.scope, next_path
     )
@@ -430,7 +411,7 @@ async def replace_key(request: Request) -> Response:
     limiters, address = _limiters(request), client_limiter_key(request)
     try:
         secret = parse_api_key(form.get("api_key", ""))
-        wait = limiters.reserve(address)
+        wait = await limiters.reserve(address)
         if wait is not None:
             return _render(
                 request, "account.html", {**context, "error": rate_limited_message(wait)}, 429
@@ -440,7 +421,7 @@ async def replace_key(request: Request) -> Response:
         return _render(
             request, "account.html", {**context, "error": str(failure)}, _failure_status(failure)
         )
-    limiters.release(address)
+    await limiters.release(address)
     settings, now = _settings(request), _now(request)
     async with transaction(_sessions(request)) as db:
         replaced = await store_credential(
@@ -499,7 +480,7 @@ async def delete_submit(request: Request) -> Response:
             context = {"athlete": athlete, "error": "Tick the box to confirm."}
             return _render(request, "account_delete.html", context, 400)
         await delete_account(db, athlete.id)
-    await checkpoint_sqlite_wal(request.app.state.engine)  # no ciphertext left in the WAL
+    await checkpoint_sqlite_wal(services(request).engine)  # no ciphertext left in the WAL
     response = _message(
         request,
         "Account deleted",
