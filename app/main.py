@@ -13,7 +13,7 @@ from app.accounts.routes import install_accounts
 from app.clock import Clock
 from app.db.migrations import head_revision
 from app.logredact import install_access_log_redaction
-from app.mcp.server import mount_mcp, run_mcp
+from app.mcp.server import mount_mcp, run_mcp, served_specs
 from app.oauth.purge import start_purge_task
 from app.oauth.routes import install_oauth
 from app.services import HttpClientFactory, open_services
@@ -83,7 +83,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(home.router)
     install_accounts(app)
-    install_oauth(app, settings)
+    install_oauth(app, settings, frozenset(spec.scope for spec in served_specs(settings)))
     mount_mcp(app, settings)
     app.add_middleware(BodyLimit)  # last added, so outermost: before any route reads a body
     return app

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import retry_when_busy, transaction
 from app.db.models import Athlete, OAuthClient
-from app.mcp.tools.registry import scopes_in_use
 from app.oauth import metadata
 from app.oauth.authorize import (
     AuthorizationRequest,
@@ -56,9 +55,10 @@ from app.web.templates import templates
 router = APIRouter()
 
 
-def install_oauth(app: FastAPI, settings: Settings) -> None:
-    """Add the OAuth endpoints, their CORS policy and per-app state to `app`."""
-    app.state.oauth = OAuthRuntime.create(settings)
+def install_oauth(app: FastAPI, settings: Settings, served_scopes: frozenset[str]) -> None:
+    """Add the OAuth endpoints, their CORS policy and per-app state to `app`; ``served_scopes``
+    are the scopes the served tools need (the MCP layer knows them, the consent page asks)."""
+    app.state.oauth = OAuthRuntime.create(settings, served_scopes)
     app.add_middleware(OAuthCors)
     app.include_router(router)
 
@@ -172,7 +172,7 @@ def render_consent(request: Request, auth: AuthorizationRequest, athlete: Athlet
         request,
         "consent.html",
         {
-            "view": consent_view(auth, scopes_in_use(services(request).settings.served_toolsets)),
+            "view": consent_view(auth, oauth_runtime(request).served_scopes),
             "client_id": auth.client.client_id,
             "athlete_name": athlete.name or athlete.intervals_id,
             "csrf_token": csrf_token(request, policy),

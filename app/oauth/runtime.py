@@ -20,12 +20,18 @@ class OAuthRuntime:
 
     settings: Settings
     documents: ClientDocumentResolver
+    served_scopes: frozenset[str]
+    """The scopes some served tool needs (the consent page pre-ticks only these)."""
     register_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     cap_warning: CapWarning = field(default_factory=CapWarning)
 
     @classmethod
-    def create(cls, settings: Settings) -> OAuthRuntime:
-        return cls(settings=settings, documents=ClientDocumentResolver(settings))
+    def create(cls, settings: Settings, served_scopes: frozenset[str]) -> OAuthRuntime:
+        return cls(
+            settings=settings,
+            documents=ClientDocumentResolver(settings),
+            served_scopes=served_scopes,
+        )
 
 
 def oauth_runtime(request: Request) -> OAuthRuntime:

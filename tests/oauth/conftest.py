@@ -26,8 +26,8 @@ from starlette.routing import Route
 
 from app.db.engine import make_async_engine, make_sessionmaker, make_sync_engine
 from app.db.models import Athlete, BrowserSession, Grant, Token
-from app.mcp.auth import verify_access_token
 from app.oauth import operator_clients
+from app.oauth.resource import verify_access_token
 from app.settings import Settings
 from tests.conftest import make_settings
 from tests.oauth.documents import CHATGPT_CALLBACK as CHATGPT_CALLBACK
@@ -134,7 +134,7 @@ class Gateway:
 
     def access_token_usable(self, token: str) -> bool:
         """Whether the resource server accepts ``token`` for ``/mcp`` at the gateway's clock:
-        the production verifier (app/mcp/auth.py ``verify_access_token``), not a copy of it."""
+        the production verifier (app/oauth/resource.py ``verify_access_token``), no copy."""
 
         async def verify() -> bool:
             engine = make_async_engine(self.settings)
