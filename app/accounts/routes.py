@@ -8,13 +8,12 @@ Every state-changing form carries a CSRF token (app/web/csrf.py); every page get
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import upstream_oauth
 from app.accounts.display import access_words, local_time
@@ -53,7 +52,6 @@ from app.intervals.errors import AccessDenied, CredentialRejected, IntervalsErro
 from app.mcp.tools.context import zone_or_utc
 from app.services import services
 from app.settings import Settings
-from app.vault.crypto import Vault
 from app.vault.store import KIND_API_KEY, KIND_OAUTH_TOKEN
 from app.web.body_limit import read_small_form
 from app.web.client_address import client_limiter_key
@@ -78,28 +76,12 @@ def install_accounts(app: FastAPI) -> None:
 # -- request helpers ---------------------------------------------------------------------------
 
 
-def _settings(request: Request) -> Settings:
-    return services(request).settings
-
-
-def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
-    return services(request).sessions
-
-
 def _limiters(request: Request) -> SigninLimiters:
     return SigninLimiters(per_address=services(request).limiters.signin)
 
 
-def _vault(request: Request) -> Vault:
-    return services(request).vault
-
-
 def _lookup(request: Request) -> ProfileLookup:
     return profile_lookup(services(request).intervals)
-
-
-def _now(request: Request) -> datetime:
-    return services(request).clock.now()
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -114,7 +96,7 @@ def _render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    policy = cookie_policy(_settings(request))
+    policy = cookie_policy(services(request).settings)
     context = {"csrf_field": CSRF_FIELD, "csrf_token": csrf_token(request, policy), **context}
     response = templates.TemplateResponse(
         request, template, context, status_code=status_code, headers=headers
@@ -130,7 +112,7 @@ def _message(request: Request, title: str, message: str, status_code: int) -> Re
 
 
 def _csrf_ok(request: Request, form: dict[str, str]) -> bool:
-    return csrf_valid(request, form.get(CSRF_FIELD), cookie_policy(_settings(request)))
+    return csrf_valid(request, form.get(CSRF_FIELD), cookie_policy(services(request).settings))
 
 
 def _csrf_failed(request: Request) -> Response:
@@ -152,7 +134,7 @@ def _signin_page(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    settings = _settings(request)
+    settings = services(request).settings
     context = {
         **gateway_identity(settings),
         "next_path": next_path,
@@ -242,15 +224,21 @@ async def _complete_signin(
 ) -> Response:
     """Apply the access policy to the credential's owner, then store account, credential
     (ending the athlete's other sessions if it replaces another) and a fresh browser session."""
-    settings = _settings(request)
-    async with transaction(_sessions(request)) as db:
+    settings = services(request).settings
+    async with transaction(services(request).sessions) as db:
         decision = await check_access(db, settings, profile.intervals_id)
         if not decision.allowed:
             return _message(request, "You cannot sign in here", decision.reason, 403)
-        now = _now(request)
+        now = services(request).clock.now()
         athlete = await upsert_athlete(db, profile, now)
         await store_credential(
-            db, _vault(request), athlete.id, kind, secret, upstream_scope=upstream_scope, now=now
+            db,
+            services(request).vault,
+            athlete.id,
+            kind,
+            secret,
+            upstream_scope=upstream_scope,
+            now=now,
         )
         await end_session(request, db)
         raw_session = await start_session(db, athlete.id, settings, now)
@@ -265,10 +253,10 @@ async def signout(request: Request) -> Response:
     form = await _form(request)
     if not _csrf_ok(request, form):
         return _csrf_failed(request)
-    async with transaction(_sessions(request)) as db:
+    async with transaction(services(request).sessions) as db:
         await end_session(request, db)
     response = RedirectResponse("/signin?done=signed-out", status_code=303)
-    clear_session_cookie(response, _settings(request))
+    clear_session_cookie(response, services(request).settings)
     return response
 
 
@@ -278,12 +266,12 @@ async def signout(request: Request) -> Response:
 @router.get("/signin/intervals")
 async def upstream_oauth_start(request: Request, next: str = "") -> Response:
     """Send the browser to Intervals.icu's consent page (RFC 6749 §4.1.1)."""
-    config = upstream_oauth.upstream_oauth_config(_settings(request))
+    config = upstream_oauth.upstream_oauth_config(services(request).settings)
     if config is None:
         return _message(request, "Not available", "Sign in with your API key instead.", 404)
     state = upstream_oauth.new_state()
     response = RedirectResponse(upstream_oauth.authorization_url(config, state), status_code=303)
-    cookie_policy(_settings(request)).set(
+    cookie_policy(services(request).settings).set(
         response,
         upstream_oauth.STATE_COOKIE,
         upstream_oauth.state_cookie_value(state, safe_next_path(next)),
@@ -298,7 +286,7 @@ async def upstream_oauth_callback(
 ) -> Response:
     """Intervals.icu's redirect back (RFC 6749 §4.1.2): check state, exchange the code,
     learn the athlete, then sign in like an API key would."""
-    settings = _settings(request)
+    settings = services(request).settings
     config = upstream_oauth.upstream_oauth_config(settings)
     policy = cookie_policy(settings)
     saved = upstream_oauth.read_state_cookie(
@@ -375,7 +363,7 @@ async def _upstream_profile(
 @router.get("/account")
 async def account_page(request: Request, done: str = "") -> Response:
     """Name and id, credential status, connected applications, sign-out and delete."""
-    async with transaction(_sessions(request)) as db:
+    async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return _to_signin("/account")
@@ -402,7 +390,7 @@ async def replace_key(request: Request) -> Response:
     form = await _form(request)
     if not _csrf_ok(request, form):
         return _csrf_failed(request)
-    async with transaction(_sessions(request)) as db:
+    async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return _to_signin("/account")
@@ -422,11 +410,11 @@ async def replace_key(request: Request) -> Response:
             request, "account.html", {**context, "error": str(failure)}, _failure_status(failure)
         )
     await limiters.release(address)
-    settings, now = _settings(request), _now(request)
-    async with transaction(_sessions(request)) as db:
+    settings, now = services(request).settings, services(request).clock.now()
+    async with transaction(services(request).sessions) as db:
         replaced = await store_credential(
             db,
-            _vault(request),
+            services(request).vault,
             athlete_pk,
             KIND_API_KEY,
             verified.secret,
@@ -446,7 +434,7 @@ async def revoke_app(request: Request, grant_id: int) -> Response:
     form = await _form(request)
     if not _csrf_ok(request, form):
         return _csrf_failed(request)
-    async with transaction(_sessions(request)) as db:
+    async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return _to_signin("/account")
@@ -459,7 +447,7 @@ async def revoke_app(request: Request, grant_id: int) -> Response:
 @router.get("/account/delete")
 async def delete_confirmation(request: Request) -> Response:
     """Ask for confirmation before deleting the account."""
-    async with transaction(_sessions(request)) as db:
+    async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return _to_signin("/account/delete")
@@ -472,7 +460,7 @@ async def delete_submit(request: Request) -> Response:
     form = await _form(request)
     if not _csrf_ok(request, form):
         return _csrf_failed(request)
-    async with transaction(_sessions(request)) as db:
+    async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return _to_signin("/account/delete")
@@ -488,5 +476,5 @@ async def delete_submit(request: Request) -> Response:
         "were deleted. You can sign in again at any time as a new account.",
         200,
     )
-    clear_session_cookie(response, _settings(request))
+    clear_session_cookie(response, services(request).settings)
     return response
