@@ -1,7 +1,10 @@
 """Attempt limiting (sign-in, registration): at most N attempts per key in a sliding window.
 
-Per-process state: with several instances each enforces its own window (documented in
-docs/operations.md); upstream budgets toward Intervals.icu live in app/intervals.
+Callers depend on the async :class:`AttemptCounter` interface, so a counter shared between
+instances (Redis) can replace the in-memory one: :func:`attempt_counter` picks the
+implementation from ``settings.shared_state_backend``. The in-memory counter is per-process
+state: with several instances each enforces its own window (documented in docs/operations.md);
+upstream budgets toward Intervals.icu live in app/intervals.
 """
 
 from __future__ import annotations
@@ -10,6 +13,31 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+
+
+class AttemptCounter(Protocol):
+    """At most ``max_attempts`` per key in a sliding window; every method may do I/O."""
+
+    async def retry_after(self, key: str) -> int | None:
+        """Whole seconds until the next attempt is allowed, or None if one is allowed now."""
+        ...
+
+    async def reserve(self, key: str) -> int | None:
+        """Check and count one attempt atomically: None when it may go ahead (now counted),
+        else the whole seconds to wait (nothing counted)."""
+        ...
+
+    async def release(self, key: str) -> None:
+        """Give back the most recent reserved attempt (it succeeded, so it does not count)."""
+        ...
+
+    async def record(self, key: str) -> None:
+        """Count one attempt."""
+        ...
 
 
 class AttemptLimiter:
@@ -71,3 +99,31 @@ class AttemptLimiter:
                 del self._hits[key]
         while len(self._hits) >= self.max_keys:
             self._hits.pop(next(iter(self._hits)))
+
+
+class MemoryAttemptCounter:
+    """The in-memory :class:`AttemptCounter` of one process, over an :class:`AttemptLimiter`."""
+
+    def __init__(self, limiter: AttemptLimiter) -> None:
+        self.limiter = limiter
+
+    async def retry_after(self, key: str) -> int | None:
+        return self.limiter.retry_after(key)
+
+    async def reserve(self, key: str) -> int | None:
+        return self.limiter.reserve(key)
+
+    async def release(self, key: str) -> None:
+        self.limiter.release(key)
+
+    async def record(self, key: str) -> None:
+        self.limiter.record(key)
+
+
+def attempt_counter(
+    settings: Settings, max_attempts: int, window_seconds: float, clock: Callable[[], float]
+) -> AttemptCounter:
+    """The counter implementation chosen by ``settings.shared_state_backend``."""
+    if settings.shared_state_backend == "memory":
+        return MemoryAttemptCounter(AttemptLimiter(max_attempts, window_seconds, clock))
+    raise ValueError(f"unknown shared state backend {settings.shared_state_backend!r}")

@@ -10,16 +10,14 @@ from fastapi import FastAPI
 
 from app import __version__
 from app.accounts.routes import install_accounts
-from app.db.engine import make_async_engine, make_sessionmaker
+from app.clock import Clock
 from app.db.migrations import head_revision
-from app.intervals.client import IntervalsClient
-from app.keyring import resolve_key_ring
 from app.logredact import install_access_log_redaction
-from app.mcp.server import mount_mcp, run_mcp
+from app.mcp.server import mount_mcp, run_mcp, served_specs
 from app.oauth.purge import start_purge_task
 from app.oauth.routes import install_oauth
+from app.services import HttpClientFactory, open_services
 from app.settings import Settings
-from app.vault.crypto import Vault
 from app.web import health, home
 from app.web.body_limit import BodyLimit
 from app.web.security import PageSecurityHeaders
@@ -27,38 +25,48 @@ from app.web.unavailable import install_unavailable_handler
 
 
 def create_app(
-    settings: Settings, *, intervals_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    http_client_factory: HttpClientFactory | None = None,
+    intervals_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
     """Build the gateway: OAuth server, pages, `/mcp`, health probes, all bound to `settings`.
 
-    ``app.state.intervals`` is the one process-wide Intervals.icu client (opened and closed by
-    the lifespan) and ``app.state.vault`` the credential vault. Tests pass
-    ``intervals_transport=httpx.ASGITransport(app=fake.app)`` to send every Intervals.icu
-    request (API and OAuth token exchange) to the fake server in-process, with
-    ``intervals_api_base_url`` set to the fake's URL (e.g. ``http://intervals.test/api/v1``).
+    The lifespan opens the app's :class:`~app.services.Services` (database, vault, the one
+    Intervals.icu client, limiters) on ``app.state.services``; handlers reach them with
+    :func:`app.services.services`. Tests pass a ``clock`` to move time, and an
+    ``http_client_factory`` (or its shorthand ``intervals_transport``, e.g.
+    ``httpx.ASGITransport(app=fake.app)``) to send every Intervals.icu request (API and OAuth
+    token exchange) to the fake server in-process, with ``intervals_api_base_url`` set to the
+    fake's URL (e.g. ``http://intervals.test/api/v1``).
     """
+    app_clock = clock or Clock()
+    if http_client_factory is None and intervals_transport is not None:
+        transport = intervals_transport
+
+        def http_client_factory() -> httpx.AsyncClient:
+            return httpx.AsyncClient(transport=transport)
+
+    schema_head = head_revision(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_async_engine(settings)
-        app.state.engine = engine
-        app.state.sessions = make_sessionmaker(engine)
-        app.state.vault = Vault(resolve_key_ring(settings))
-        test_http = (
-            httpx.AsyncClient(transport=intervals_transport) if intervals_transport else None
-        )
-        app.state.intervals = IntervalsClient.from_settings(settings, http=test_http)
-        purge_task = start_purge_task(app.state.sessions, settings)
-        try:
-            async with run_mcp(app):
-                yield
-        finally:
-            if purge_task is not None:
-                purge_task.cancel()
-            await app.state.intervals.aclose()
-            if test_http is not None:
-                await test_http.aclose()
-            await engine.dispose()
+        async with open_services(
+            settings,
+            clock=app_clock,
+            schema_head=schema_head,
+            http_client_factory=http_client_factory,
+        ) as services:
+            app.state.services = services
+            purge_task = start_purge_task(services.sessions, settings)
+            try:
+                async with run_mcp(app, services):
+                    yield
+            finally:
+                if purge_task is not None:
+                    purge_task.cancel()
+                del app.state.services
 
     app = FastAPI(
         title="Intervals.icu MCP gateway",
@@ -69,16 +77,13 @@ def create_app(
         openapi_url=None,
     )
     install_access_log_redaction()
-    app.state.settings = settings
-    app.state.schema_head = head_revision(settings)
-    app.state.intervals_transport = intervals_transport
     app.add_middleware(PageSecurityHeaders)
     install_unavailable_handler(app)
     # Routers, one per concern (accounts pages, OAuth endpoints, MCP) are included here.
     app.include_router(health.router)
     app.include_router(home.router)
-    install_accounts(app, settings)
-    install_oauth(app, settings)
+    install_accounts(app)
+    install_oauth(app, settings, frozenset(spec.scope for spec in served_specs(settings)))
     mount_mcp(app, settings)
     app.add_middleware(BodyLimit)  # last added, so outermost: before any route reads a body
     return app

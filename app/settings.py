@@ -322,6 +322,11 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a call waits for the shared budget before failing as rate limited.",
     )
+    shared_state_backend: Literal["memory"] = Field(
+        "memory",
+        description="Where state shared between instances lives (upstream budget, attempt "
+        "limits): 'memory' keeps it per process.",
+    )
     upstream_connect_timeout_seconds: float = Field(
         5.0, gt=0, description="Connect timeout for Intervals.icu requests."
     )

@@ -60,7 +60,7 @@ def _resolver(settings: Any, sessions: Any, vault: Any) -> Any:
     verifies the bearer token and returns the caller with the credential still sealed, then the
     credential is decrypted. No second query."""
     from app.db.models import utcnow
-    from app.mcp.auth import verify_access_token
+    from app.oauth.resource import verify_access_token
     from app.vault.store import unseal
 
     async def resolve(token: str) -> None:

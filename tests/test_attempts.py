@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from app.attempts import AttemptLimiter
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from app.attempts import AttemptLimiter, MemoryAttemptCounter, attempt_counter
+from app.intervals.ratelimit import RateBudget, budget_from_settings
+from tests.conftest import make_settings
 
 
 class Clock:
@@ -35,3 +42,21 @@ def test_memory_is_bounded_by_evicting_idle_keys_first() -> None:
     limiter.record("c")
     assert limiter.retry_after("b") == 10 and limiter.retry_after("c") == 10
     assert limiter.retry_after("a") is None
+
+
+async def test_the_settings_choose_the_shared_state_implementation(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, shared_state_backend="memory", upstream_burst=7)
+    clock = Clock()
+    counter = attempt_counter(settings, 1, 60, clock)
+    assert isinstance(counter, MemoryAttemptCounter)
+    assert await counter.reserve("a") is None
+    assert await counter.reserve("a") == 60
+    clock.now += 60
+    assert await counter.retry_after("a") is None
+    budget = budget_from_settings(settings)
+    assert isinstance(budget, RateBudget) and budget.burst == 7
+
+
+def test_an_unknown_shared_state_backend_is_refused_at_startup(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="shared_state_backend"):
+        make_settings(tmp_path, shared_state_backend="redis")

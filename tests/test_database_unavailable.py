@@ -22,6 +22,7 @@ from app.main import create_app
 from tests.conftest import make_settings
 from tests.fake_intervals.app import FakeIntervals
 from tests.mcp.support import BERLIN, gateway_settings, seed_caller
+from tests.support.gateway import gateway_app
 from tests.support.live import free_port, live_server
 
 CALL = {
@@ -152,7 +153,7 @@ async def test_tool_call_succeeds_while_the_last_use_cannot_be_written(tmp_path:
     )
     fake = FakeIntervals()
     upgrade_to_head(settings)
-    app = create_app(settings, intervals_transport=httpx.ASGITransport(app=fake.app))
+    app, _, _ = gateway_app(settings, fake)
     with live_server(app, port) as url:
         seeded = await seed_caller(settings, BERLIN)
         headers = {**MCP_HEADERS, "Authorization": f"Bearer {seeded.token}"}

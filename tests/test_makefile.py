@@ -39,3 +39,7 @@ def test_make_run_installs_the_runtime_without_dev_extras() -> None:
 
 def test_make_test_installs_the_dev_extras() -> None:
     assert any("pip install" in line and '".[dev]"' in line for line in planned("test"))
+
+
+def test_make_lint_checks_the_import_contract() -> None:
+    assert any(line.endswith("lint-imports") for line in planned("lint"))

@@ -8,14 +8,12 @@ Every state-changing form carries a CSRF token (app/web/csrf.py); every page get
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import upstream_oauth
 from app.accounts.display import access_words, local_time
@@ -32,7 +30,6 @@ from app.accounts.sessions import (
     clear_session_cookie,
     current_athlete,
     end_session,
-    request_clock,
     set_session_cookie,
     start_session,
 )
@@ -48,14 +45,13 @@ from app.accounts.signin import (
     verify_api_key,
 )
 from app.accounts.upstream import AthleteProfile, ProfileLookup, profile_lookup
-from app.attempts import AttemptLimiter
 from app.db.engine import checkpoint_sqlite_wal, transaction
 from app.db.models import Athlete
 from app.intervals.credentials import BearerToken
 from app.intervals.errors import AccessDenied, CredentialRejected, IntervalsError
 from app.mcp.tools.context import zone_or_utc
+from app.services import services
 from app.settings import Settings
-from app.vault.crypto import Vault
 from app.vault.store import KIND_API_KEY, KIND_OAUTH_TOKEN
 from app.web.body_limit import read_small_form
 from app.web.client_address import client_limiter_key
@@ -74,53 +70,20 @@ NOTICES = {
 }
 
 
-@dataclass
-class AccountsRuntime:
-    """Per-app state of the account pages (on ``app.state.accounts``)."""
-
-    limiters: SigninLimiters
-
-
-def install_accounts(app: FastAPI, settings: Settings) -> None:
-    """Mount the account pages and their per-process sign-in limits on the app."""
-    window = float(settings.signin_window_seconds)
-    app.state.accounts = AccountsRuntime(
-        limiters=SigninLimiters(
-            per_address=AttemptLimiter(settings.signin_attempts_per_address, window),
-        )
-    )
+def install_accounts(app: FastAPI) -> None:
+    """Mount the account pages on the app (their state lives on the app's services)."""
     app.include_router(router)
 
 
 # -- request helpers ---------------------------------------------------------------------------
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _sessions(request: Request) -> async_sessionmaker[AsyncSession]:
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    return sessions
-
-
 def _limiters(request: Request) -> SigninLimiters:
-    runtime: AccountsRuntime = request.app.state.accounts
-    return runtime.limiters
-
-
-def _vault(request: Request) -> Vault:
-    vault: Vault = request.app.state.vault
-    return vault
+    return SigninLimiters(per_address=services(request).limiters.signin)
 
 
 def _lookup(request: Request) -> ProfileLookup:
-    return profile_lookup(request.app.state.intervals)
-
-
-def _now(request: Request) -> datetime:
-    return request_clock(request)()
+    return profile_lookup(services(request).intervals)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -135,7 +98,7 @@ def _render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    policy = cookie_policy(_settings(request))
+    policy = cookie_policy(services(request).settings)
     context = {"csrf_field": CSRF_FIELD, "csrf_token": csrf_token(request, policy), **context}
     response = templates.TemplateResponse(
         request, template, context, status_code=status_code, headers=headers
@@ -151,7 +114,7 @@ def _message(request: Request, title: str, message: str, status_code: int) -> Re
 
 
 def _csrf_ok(request: Request, form: dict[str, str]) -> bool:
-    return csrf_valid(request, form.get(CSRF_FIELD), cookie_policy(_settings(request)))
+    return csrf_valid(request, form.get(CSRF_FIELD), cookie_policy(services(request).settings))
 
 
 def _csrf_failed(request: Request) -> Response:
@@ -173,7 +136,7 @@ def _signin_page(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    settings = _settings(request)
+    settings = services(request).settings
     context = {
         **gateway_identity(settings),
         "next_path": next_path,
@@ -222,7 +185,7 @@ async def signin_submit(request: Request) -> Response:
             request, next_path, error=str(failure), athlete_id=typed_id, status_code=400
         )
     limiters, address = _limiters(request), client_limiter_key(request)
-    wait = limiters.reserve(address)
+    wait = await limiters.reserve(address)
     if wait is not None:
         return _signin_page(
             request,
@@ -242,7 +205,7 @@ async def signin_submit(request: Request) -> Response:
             athlete_id=typed_id,
             status_code=_failure_status(failure),
         )
-    limiters.release(address)
+    await limiters.release(address)
     return await _complete_signin(
         request, verified.profile, KIND_API_KEY, verified.secret, None, next_path
     )
@@ -263,15 +226,21 @@ async def _complete_signin(
 ) -> Response:
     """Apply the access policy to the credential's owner, then store account, credential
     (ending the athlete's other sessions if it replaces another) and a fresh browser session."""
-    settings = _settings(request)
-    async with transaction(_sessions(request)) as db:
+    settings = services(request).settings
+    async with transaction(services(request).sessions) as db:
         decision = await check_access(db, settings, profile.intervals_id)
         if not decision.allowed:
             return _message(request, "You cannot sign in here", decision.reason, 403)
-        now = _now(request)
+        now = services(request).clock.now()
         athlete = await upsert_athlete(db, profile, now)
         await store_credential(
-            db, _vault(request), athlete.id, kind, secret, upstream_scope=upstream_scope, now=now
+            db,
+            services(request).vault,
+            athlete.id,
+            kind,
+            secret,
+            upstream_scope=upstream_scope,
+            now=now,
         )
         await end_session(request, db)
         raw_session = await start_session(db, athlete.id, settings, now)
@@ -286,10 +255,10 @@ async def signout(request: Request) -> Response:
     form = await _form(request)
     if not _csrf_ok(request, form):
         return _csrf_failed(request)
-    async with transaction(_sessions(request)) as db:
+    async with transaction(services(request).sessions) as db:
         await end_session(request, db)
     response = RedirectResponse("/signin?done=signed-out", status_code=303)
-    clear_session_cookie(response, _settings(request))
+    clear_session_cookie(response, services(request).settings)
     return response
 
 
@@ -299,12 +268,12 @@ async def signout(request: Request) -> Response:
 @router.get("/signin/intervals")
 async def upstream_oauth_start(request: Request, next: str = "") -> Response:
     """Send the browser to Intervals.icu's consent page (RFC 6749 §4.1.1)."""
-    config = upstream_oauth.upstream_oauth_config(_settings(request))
+    config = upstream_oauth.upstream_oauth_config(services(request).settings)
     if config is None:
         return _message(request, "Not available", "Sign in with your API key instead.", 404)
     state = upstream_oauth.new_state()
     response = RedirectResponse(upstream_oauth.authorization_url(config, state), status_code=303)
-    cookie_policy(_settings(request)).set(
+    cookie_policy(services(request).settings).set(
         response,
         upstream_oauth.STATE_COOKIE,
         upstream_oauth.state_cookie_value(state, safe_next_path(next)),
@@ -319,7 +288,7 @@ async def upstream_oauth_callback(
 ) -> Response:
     """Intervals.icu's redirect back (RFC 6749 §4.1.2): check state, exchange the code,
     learn the athlete, then sign in like an API key would."""
-    settings = _settings(request)
+    settings = services(request).settings
     config = upstream_oauth.upstream_oauth_config(settings)
     policy = cookie_policy(settings)
     saved = upstream_oauth.read_state_cookie(
@@ -349,7 +318,7 @@ async def _finish_upstream_oauth(
         message = "Intervals.icu did not grant access, so you are not signed in."
         return _signin_page(request, next_path, error=message, status_code=400)
     limiters, address = _limiters(request), client_limiter_key(request)
-    wait = limiters.reserve(address)  # the code exchange asks Intervals.icu, like a key check
+    wait = await limiters.reserve(address)  # the code exchange asks Intervals.icu, like a key check
     if wait is not None:
         return _signin_page(
             request,
@@ -360,12 +329,12 @@ async def _finish_upstream_oauth(
         )
     try:
         token = await upstream_oauth.exchange_code(
-            config, code, request.app.state.intervals_transport
+            config, code, services(request).http_client_factory
         )
         profile = await _upstream_profile(request, token)
     except upstream_oauth.UpstreamOAuthFailed as failure:
         return _signin_page(request, next_path, error=str(failure), status_code=502)
-    limiters.release(address)
+    await limiters.release(address)
     return await _complete_signin(
         request, profile, KIND_OAUTH_TOKEN, token.access_token, token.scope, next_path
     )
@@ -396,7 +365,7 @@ async def _upstream_profile(
 @router.get("/account")
 async def account_page(request: Request, done: str = "") -> Response:
     """Name and id, credential status, connected applications, sign-out and delete."""
-    async with transaction(_sessions(request)) as db:
+    async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return _to_signin("/account")
@@ -454,7 +423,7 @@ async def replace_key(request: Request) -> Response:
     form = await _form(request)
     if not _csrf_ok(request, form):
         return _csrf_failed(request)
-    async with transaction(_sessions(request)) as db:
+    async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return _to_signin("/account")
@@ -463,7 +432,7 @@ async def replace_key(request: Request) -> Response:
     limiters, address = _limiters(request), client_limiter_key(request)
     try:
         secret = parse_api_key(form.get("api_key", ""))
-        wait = limiters.reserve(address)
+        wait = await limiters.reserve(address)
         if wait is not None:
             return _render(
                 request, "account.html", {**context, "error": rate_limited_message(wait)}, 429
@@ -473,12 +442,12 @@ async def replace_key(request: Request) -> Response:
         return _render(
             request, "account.html", {**context, "error": str(failure)}, _failure_status(failure)
         )
-    limiters.release(address)
-    settings, now = _settings(request), _now(request)
-    async with transaction(_sessions(request)) as db:
+    await limiters.release(address)
+    settings, now = services(request).settings, services(request).clock.now()
+    async with transaction(services(request).sessions) as db:
         replaced = await store_credential(
             db,
-            _vault(request),
+            services(request).vault,
             athlete_pk,
             KIND_API_KEY,
             verified.secret,
@@ -498,7 +467,7 @@ async def revoke_app(request: Request, grant_id: int) -> Response:
     form = await _form(request)
     if not _csrf_ok(request, form):
         return _csrf_failed(request)
-    async with transaction(_sessions(request)) as db:
+    async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return _to_signin("/account")
@@ -511,7 +480,7 @@ async def revoke_app(request: Request, grant_id: int) -> Response:
 @router.get("/account/delete")
 async def delete_confirmation(request: Request) -> Response:
     """Ask for confirmation before deleting the account."""
-    async with transaction(_sessions(request)) as db:
+    async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return _to_signin("/account/delete")
@@ -524,7 +493,7 @@ async def delete_submit(request: Request) -> Response:
     form = await _form(request)
     if not _csrf_ok(request, form):
         return _csrf_failed(request)
-    async with transaction(_sessions(request)) as db:
+    async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return _to_signin("/account/delete")
@@ -532,7 +501,7 @@ async def delete_submit(request: Request) -> Response:
             context = {"athlete": athlete, "error": "Tick the box to confirm."}
             return _render(request, "account_delete.html", context, 400)
         await delete_account(db, athlete.id)
-    await checkpoint_sqlite_wal(request.app.state.engine)  # no ciphertext left in the WAL
+    await checkpoint_sqlite_wal(services(request).engine)  # no ciphertext left in the WAL
     response = _message(
         request,
         "Account deleted",
@@ -540,5 +509,5 @@ async def delete_submit(request: Request) -> Response:
         "were deleted. You can sign in again at any time as a new account.",
         200,
     )
-    clear_session_cookie(response, _settings(request))
+    clear_session_cookie(response, services(request).settings)
     return response

@@ -15,7 +15,7 @@ from app.accounts.policy import find_athlete
 from app.accounts.sessions import end_athlete_sessions
 from app.accounts.upstream import AthleteProfile
 from app.db.models import Athlete, Credential, Grant, OAuthClient
-from app.oauth.grants import revoke_athlete_tokens, revoke_grant
+from app.db.revocation import revoke_athlete_tokens, revoke_grant
 from app.vault.crypto import Vault, VaultError
 from app.vault.store import save_credential
 

@@ -9,33 +9,41 @@ on sign-out, when the athlete is disabled and when the account is deleted.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.db.models import Athlete, BrowserSession, utcnow
+from app.db.models import BrowserSession
+from app.services import services
 from app.settings import Settings
-from app.web.cookies import CookiePolicy, cookie_policy
+from app.web.cookies import cookie_policy
+from app.web.signed_in import (
+    SESSION_COOKIE,
+    current_athlete,
+    hash_secret,
+    is_session_live,
+    request_clock,
+    session_cookie_value,
+)
 
-SESSION_COOKIE = "gw_session"
-Clock = Callable[[], datetime]
-
-
-def hash_secret(value: str) -> str:
-    """SHA-256 hex of a session id, token or code: what the database stores instead."""
-    return hashlib.sha256(value.encode()).hexdigest()
-
-
-def request_clock(request: Request) -> Clock:
-    """The clock of this app (tests replace ``app.state.clock``), UTC wall time by default."""
-    clock: Clock = getattr(request.app.state, "clock", utcnow)
-    return clock
+__all__ = [
+    "SESSION_COOKIE",
+    "clear_session_cookie",
+    "current_athlete",
+    "end_athlete_sessions",
+    "end_session",
+    "hash_secret",
+    "is_session_live",
+    "purge_expired_sessions",
+    "request_clock",
+    "session_cookie_value",
+    "set_session_cookie",
+    "start_session",
+]
 
 
 async def start_session(
@@ -56,48 +64,9 @@ async def start_session(
     return raw
 
 
-def is_session_live(session: BrowserSession, settings: Settings, now: datetime) -> bool:
-    """Neither the absolute nor the idle lifetime has run out."""
-    idle_deadline = session.last_seen_at + timedelta(seconds=settings.session_idle_seconds)
-    return now < session.expires_at and now < idle_deadline
-
-
-def session_cookie_value(request: Request, policy: CookiePolicy) -> str | None:
-    raw = request.cookies.get(policy.name(SESSION_COOKIE), "")
-    return raw if 20 <= len(raw) <= 128 else None
-
-
-async def current_athlete(request: Request, db: AsyncSession) -> Athlete | None:
-    """The signed-in athlete for this request's browser session, or None.
-
-    None when there is no cookie, the session is unknown, expired (idle or absolute) or the
-    athlete is disabled. A live session's ``last_seen_at`` is moved to now (flushed; the
-    caller's transaction commits it).
-    """
-    settings: Settings = request.app.state.settings
-    raw = session_cookie_value(request, cookie_policy(settings))
-    if raw is None:
-        return None
-    result = await db.execute(
-        select(BrowserSession, Athlete)
-        .join(Athlete, Athlete.id == BrowserSession.athlete_id)
-        .where(BrowserSession.session_hash == hash_secret(raw))
-    )
-    row = result.first()
-    if row is None:
-        return None
-    session, athlete = row
-    now = request_clock(request)()
-    if not is_session_live(session, settings, now) or athlete.is_disabled:
-        return None
-    session.last_seen_at = now
-    await db.flush()
-    return athlete
-
-
 async def end_session(request: Request, db: AsyncSession) -> None:
     """Delete this browser's session row (sign-out)."""
-    raw = session_cookie_value(request, cookie_policy(request.app.state.settings))
+    raw = session_cookie_value(request, cookie_policy(services(request).settings))
     if raw is not None:
         await db.execute(
             delete(BrowserSession).where(BrowserSession.session_hash == hash_secret(raw))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from app.accounts.upstream import AthleteProfile, ProfileLookup
-from app.attempts import AttemptLimiter
+from app.attempts import AttemptCounter
 from app.intervals import ids
 from app.intervals.credentials import ApiKey
 from app.intervals.errors import (
@@ -126,15 +126,15 @@ class SigninLimiters:
     lock an athlete out by failing in their name.
     """
 
-    per_address: AttemptLimiter
+    per_address: AttemptCounter
 
-    def reserve(self, address_key: str) -> int | None:
+    async def reserve(self, address_key: str) -> int | None:
         """Seconds to wait, or None when the attempt may go ahead (and now counts)."""
-        return self.per_address.reserve(_address_key(address_key))
+        return await self.per_address.reserve(_address_key(address_key))
 
-    def release(self, address_key: str) -> None:
+    async def release(self, address_key: str) -> None:
         """The reserved attempt succeeded: it does not count against the address."""
-        self.per_address.release(_address_key(address_key))
+        await self.per_address.release(_address_key(address_key))
 
 
 def _address_key(address_key: str) -> str:

@@ -15,6 +15,7 @@ import base64
 import binascii
 import hmac
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -122,12 +123,13 @@ def state_matches(expected: str, returned: str | None) -> bool:
 async def exchange_code(
     config: UpstreamOAuthConfig,
     code: str,
-    transport: httpx.AsyncBaseTransport | None = None,
+    http_client_factory: Callable[[], httpx.AsyncClient] | None = None,
 ) -> UpstreamToken:
     """RFC 6749 §4.1.3 token request with client_secret_post (§2.3.1), then the athlete it names.
 
     A plain httpx form POST: Authlib's client is built on httpx2 here, so it cannot share the
-    gateway's httpx transport (tests route it to the fake Intervals.icu server).
+    gateway's httpx client. ``http_client_factory`` (tests: a client over the fake
+    Intervals.icu server) replaces the default client.
     """
     form = {
         "grant_type": "authorization_code",
@@ -137,11 +139,18 @@ async def exchange_code(
         "client_secret": config.client_secret,
     }
     try:
-        async with httpx.AsyncClient(
-            transport=transport, timeout=TOKEN_TIMEOUT_SECONDS, follow_redirects=False
-        ) as client:
+        client = (
+            http_client_factory()
+            if http_client_factory is not None
+            else httpx.AsyncClient(follow_redirects=False)
+        )
+        async with client:
             response = await client.post(
-                config.token_url, data=form, headers={"Accept": "application/json"}
+                config.token_url,
+                data=form,
+                headers={"Accept": "application/json"},
+                timeout=TOKEN_TIMEOUT_SECONDS,
+                follow_redirects=False,
             )
     except httpx.HTTPError:
         raise UpstreamOAuthFailed(UNREACHABLE) from None

@@ -34,7 +34,7 @@ from app.intervals.errors import (
     UpstreamUnavailable,
     ValidationFailed,
 )
-from app.intervals.ratelimit import Clock, RateBudget, Sleep
+from app.intervals.ratelimit import Budget, Clock, RateBudget, Sleep, budget_from_settings
 
 if TYPE_CHECKING:
     from app.intervals.session import AthleteSession
@@ -134,7 +134,7 @@ class IntervalsClient:
         base_url: str = DEFAULT_BASE_URL,
         *,
         http: httpx.AsyncClient | None = None,
-        budget: RateBudget | None = None,
+        budget: Budget | None = None,
         retry: RetryPolicy | None = None,
         timeouts: Timeouts | None = None,
         clock: Clock = time.monotonic,
@@ -145,7 +145,7 @@ class IntervalsClient:
         self.base_url = base_url.rstrip("/")
         self.timeouts = timeouts or Timeouts()
         self.retry = retry or RetryPolicy()
-        self.budget = budget or RateBudget(clock=clock, sleep=sleep)
+        self.budget: Budget = budget or RateBudget(clock=clock, sleep=sleep)
         self._clock = clock
         self._sleep = sleep
         self._jitter = jitter
@@ -168,12 +168,6 @@ class IntervalsClient:
         cls, settings: Settings, *, http: httpx.AsyncClient | None = None
     ) -> IntervalsClient:
         """The production client: base URL, budget and timeouts from settings."""
-        budget = RateBudget(
-            settings.upstream_rate_per_second,
-            settings.upstream_burst,
-            per_athlete_concurrency=settings.upstream_per_athlete_concurrency,
-            max_wait=settings.upstream_max_wait_seconds,
-        )
         timeouts = Timeouts(
             connect=settings.upstream_connect_timeout_seconds,
             read=settings.upstream_read_timeout_seconds,
@@ -183,7 +177,7 @@ class IntervalsClient:
         return cls(
             settings.intervals_api_base_url,
             http=http,
-            budget=budget,
+            budget=budget_from_settings(settings),
             timeouts=timeouts,
             max_connections=settings.upstream_max_connections,
         )
@@ -278,7 +272,7 @@ class IntervalsClient:
                 if isinstance(error, RateLimited):
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     if retry_after is not None:
-                        self.budget.pause(retry_after)
+                        await self.budget.pause(retry_after)
             if attempt >= self.retry.max_attempts or not self.retry.may_retry(method, status):
                 raise error
             delay = self.retry.backoff(attempt, self._jitter())

@@ -6,7 +6,9 @@ draws from one token bucket. Waiting requests are served round-robin per athlete
 athlete cannot starve the others) and each athlete has a cap on concurrent requests. A caller
 that would wait longer than ``max_wait`` gets :class:`RateLimited` with a retry hint instead.
 
-Clock and sleep are injectable so tests run on virtual time.
+Clock and sleep are injectable so tests run on virtual time. Callers depend on the async
+:class:`Budget` interface, so a budget shared between instances (Redis) can replace the
+in-memory :class:`RateBudget`; :func:`budget_from_settings` picks one from the settings.
 """
 
 from __future__ import annotations
@@ -16,17 +18,33 @@ import math
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from app.intervals.errors import GatewayBudgetExhausted, RateLimited
 
-__all__ = ["AthleteUsage", "Clock", "RateBudget", "Sleep"]
+if TYPE_CHECKING:
+    from app.settings import Settings
+
+__all__ = ["AthleteUsage", "Budget", "Clock", "RateBudget", "Sleep", "budget_from_settings"]
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 
 _EPSILON = 1e-9
+
+
+class Budget(Protocol):
+    """The request budget toward Intervals.icu shared by every athlete (and, later, instance)."""
+
+    def slot(self, athlete_key: str) -> AbstractAsyncContextManager[None]:
+        """Hold a slot for one request; raises :class:`RateLimited` when the wait is too long."""
+        ...
+
+    async def pause(self, seconds: float) -> None:
+        """Stop granting requests for ``seconds`` (Intervals.icu answered 429, Retry-After)."""
+        ...
 
 
 @dataclass(eq=False)
@@ -118,7 +136,7 @@ class RateBudget:
             if slots.users == 0 and not slots.queue:
                 self._athletes.pop(athlete_key, None)
 
-    def pause(self, seconds: float) -> None:
+    async def pause(self, seconds: float) -> None:
         """Stop granting tokens for ``seconds`` (Intervals.icu answered 429 with Retry-After)."""
         if seconds <= 0:
             return
@@ -228,3 +246,15 @@ class RateBudget:
             heads = [self._athletes[k].queue[0].deadline for k in self._turns]
             delay = min(delay, max(0.0, min(heads) - now))
             await self._sleep(max(delay, _EPSILON))
+
+
+def budget_from_settings(settings: Settings) -> Budget:
+    """The budget implementation chosen by ``settings.shared_state_backend``."""
+    if settings.shared_state_backend == "memory":
+        return RateBudget(
+            settings.upstream_rate_per_second,
+            settings.upstream_burst,
+            per_athlete_concurrency=settings.upstream_per_athlete_concurrency,
+            max_wait=settings.upstream_max_wait_seconds,
+        )
+    raise ValueError(f"unknown shared state backend {settings.shared_state_backend!r}")

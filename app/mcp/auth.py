@@ -10,8 +10,9 @@ The gateway is the OAuth 2.0 resource server for its own MCP resource:
   challenge handling").
 - RFC 8707: only tokens issued for ``{base}/mcp`` are accepted (audience).
 
-Tokens are looked up by their SHA-256 hash; unknown, expired, revoked, wrong-resource tokens,
-revoked grants and disabled athletes all fail the same way.
+Only the HTTP side lives here; the rule that accepts or refuses a token is the OAuth
+package's (app/oauth/resource.py ``verify_access_token``, re-exported here): unknown, expired,
+revoked, wrong-resource tokens, revoked grants and disabled athletes all fail the same way.
 """
 
 from __future__ import annotations
@@ -19,14 +20,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from mcp.server.auth.middleware.auth_context import auth_context_var
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser
 from mcp.server.auth.provider import AccessToken
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.authentication import AuthCredentials
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -36,11 +34,9 @@ from app.db.availability import (
     log_unavailable,
     new_request_id,
 )
-from app.db.models import Athlete, Credential, Grant, OAuthClient, Token
 from app.mcp.identity import Caller, RequestOutcome, current_caller, current_outcome
-from app.oauth.scopes import READ, WRITE, parse_scope
-from app.oauth.tokens import ACCESS, hash_token
-from app.vault.store import SealedCredential
+from app.oauth.resource import verify_access_token as verify_access_token
+from app.scopes import READ, WRITE
 
 PROTECTED_PATHS = ("/mcp", "/sse", "/messages/")
 MAX_TOKEN_CHARS = 512
@@ -88,72 +84,6 @@ def bearer_token(headers: Mapping[str, str]) -> str | None:
     if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_CHARS:
         return None
     return token
-
-
-async def verify_access_token(
-    db: AsyncSession, token: str, *, resource: str, now: datetime
-) -> Caller | None:
-    """The caller an access token stands for, or None if it must be refused.
-
-    Refused: unknown hash, not an access token, expired, revoked, issued for another resource,
-    grant revoked, athlete disabled. One indexed lookup that reads only the columns it needs
-    (no ORM objects): this runs on every MCP request. It also reads the athlete's credential,
-    still encrypted, so a tool call needs no second database round trip to resolve it.
-    """
-    row = (
-        await db.execute(
-            select(
-                Token.expires_at,
-                Token.revoked_at,
-                Token.resource,
-                Token.scope,
-                Grant.id.label("grant_id"),
-                Grant.revoked_at.label("grant_revoked_at"),
-                Grant.last_used_at.label("grant_last_used_at"),
-                Athlete.id.label("athlete_pk"),
-                Athlete.intervals_id,
-                Athlete.timezone,
-                Athlete.disabled_at,
-                OAuthClient.client_id,
-                Credential.kind,
-                Credential.key_id,
-                Credential.ciphertext,
-                Credential.rejected_at.label("credential_rejected_at"),
-                Credential.upstream_scope,
-            )
-            .join(Grant, Token.grant_id == Grant.id)
-            .join(Athlete, Grant.athlete_id == Athlete.id)
-            .join(OAuthClient, Grant.client_pk == OAuthClient.id)
-            .outerjoin(Credential, Credential.athlete_id == Athlete.id)
-            .where(Token.token_hash == hash_token(token), Token.kind == ACCESS)
-        )
-    ).first()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
-        return None
-    if row.resource != resource or row.grant_revoked_at is not None:
-        return None
-    if row.disabled_at is not None:
-        return None
-    sealed = None
-    if row.kind is not None:
-        sealed = SealedCredential(
-            athlete_pk=row.athlete_pk,
-            kind=row.kind,
-            key_id=row.key_id,
-            ciphertext=row.ciphertext,
-            rejected=row.credential_rejected_at is not None,
-            upstream_scope=row.upstream_scope,
-        )
-    return Caller(
-        athlete_pk=row.athlete_pk,
-        intervals_id=row.intervals_id,
-        timezone=row.timezone,
-        client_id=row.client_id,
-        grant_id=row.grant_id,
-        scopes=frozenset(parse_scope(row.scope)),
-        grant_last_used_at=row.grant_last_used_at,
-        credential=sealed,
-    )
 
 
 class UnreadableJson(Exception):

@@ -24,6 +24,7 @@ from app.db.availability import DatabaseUnavailable, is_unavailable
 from app.db.availability import describe_failure as describe
 from app.db.engine import transaction
 from app.db.models import Grant, utcnow
+from app.db.revocation import revoke_athlete_tokens
 from app.intervals.client import IntervalsClient
 from app.mcp.identity import Caller, acting_athlete, current_caller, current_outcome
 from app.mcp.tools.context import AthleteContext, Clock, utc_now, zone_or_utc
@@ -34,7 +35,6 @@ from app.mcp.tools.errors import (
     ToolFailure,
     UpstreamSlow,
 )
-from app.oauth.grants import revoke_athlete_tokens
 from app.settings import EncryptionKey
 from app.training.guardrails import Limits
 from app.vault.crypto import Vault, VaultError

@@ -9,23 +9,8 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
 
-from app.vault.store import SealedCredential
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is calling: the athlete, through which client and grant, with which scopes."""
-
-    athlete_pk: int
-    intervals_id: str
-    timezone: str
-    client_id: str
-    grant_id: int
-    scopes: frozenset[str]
-    grant_last_used_at: datetime | None = None
-    credential: SealedCredential | None = None  # still encrypted; decrypted per tool call
+from app.oauth.resource import Caller as Caller
 
 
 def acting_athlete(caller: Caller) -> str:

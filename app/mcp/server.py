@@ -10,9 +10,9 @@ DNS-rebinding protection stays on, with hosts and origins derived from the base 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Sequence
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -28,8 +28,6 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from app import __version__
-from app.intervals.client import IntervalsClient
-from app.keyring import resolve_key_ring
 from app.mcp.auth import (
     BearerGuard,
     allowed_hosts_and_origins,
@@ -51,6 +49,7 @@ from app.mcp.tools.registry import (
     visible,
 )
 from app.mcp.tools.spec import TOOLSETS, ToolSpec
+from app.services import Services
 from app.settings import Settings, SettingsError
 
 MCP_PATH = "/mcp"
@@ -157,16 +156,14 @@ def served_specs(settings: Settings) -> tuple[ToolSpec, ...]:
 class McpRuntime:
     """What `/mcp` needs per request; the database and Intervals.icu client arrive at startup.
 
-    ``clock`` is the tools' clock ("today" in the athlete's timezone); tests replace it.
+    Two phases because the SDK server wants its provider (this object) when the app is built,
+    before the lifespan opens the app's services (app/services.py).
     """
 
     settings: Settings
-    clock: Clock = field(default=utc_now)
     server: GatewayServer | None = None
     callers: CallerSessions | None = None
-
-    def now(self) -> datetime:
-        return self.clock()
+    clock: Clock = field(default=utc_now)
 
     def open(self) -> AbstractAsyncContextManager[AthleteContext]:
         """The :class:`AthleteProvider` of the HTTP transports."""
@@ -175,37 +172,33 @@ class McpRuntime:
         return self.callers.open()
 
     async def verify(self, token: str) -> Caller | None:
-        """Bearer verification against the database (real time, not the tools' clock)."""
+        """Bearer verification against the database, on the app's clock."""
         if self.callers is None:
             return None
         async with self.callers.sessions() as db:
             return await verify_access_token(
-                db, token, resource=self.settings.mcp_resource, now=datetime.now(UTC)
+                db, token, resource=self.settings.mcp_resource, now=self.clock()
             )
 
     @asynccontextmanager
-    async def started(self, state: Any) -> AsyncIterator[None]:
-        """Bind to the app's database and Intervals.icu client and run the session manager."""
+    async def started(self, services: Services) -> AsyncIterator[None]:
+        """Bind to the app's services and run the SDK's session manager."""
         assert self.server is not None
-        async with AsyncExitStack() as stack:
-            intervals: IntervalsClient | None = getattr(state, "intervals", None)
-            if intervals is None:
-                intervals = IntervalsClient.from_settings(self.settings)
-                stack.push_async_callback(intervals.aclose)
-            self.callers = CallerSessions(
-                sessions=state.sessions,
-                keyring=getattr(state, "vault", None) or resolve_key_ring(self.settings),
-                intervals=intervals,
-                clock=self.now,
-                call_timeout=self.settings.tool_call_timeout_seconds,
-                confirm_ttl=timedelta(seconds=self.settings.write_confirm_ttl_seconds),
-                guardrails=self.settings.guardrail_limits,
-            )
-            await stack.enter_async_context(self.server.session_manager.run())
-            try:
+        self.clock = services.clock.now
+        self.callers = CallerSessions(
+            sessions=services.sessions,
+            keyring=services.vault,
+            intervals=services.intervals,
+            clock=services.clock.now,
+            call_timeout=self.settings.tool_call_timeout_seconds,
+            confirm_ttl=timedelta(seconds=self.settings.write_confirm_ttl_seconds),
+            guardrails=self.settings.guardrail_limits,
+        )
+        try:
+            async with self.server.session_manager.run():
                 yield
-            finally:
-                self.callers = None
+        finally:
+            self.callers = None
 
 
 def transport_security(settings: Settings) -> TransportSecuritySettings:
@@ -259,8 +252,8 @@ def mount_mcp(app: FastAPI, settings: Settings) -> McpRuntime:
 
 
 @asynccontextmanager
-async def run_mcp(app: FastAPI) -> AsyncIterator[None]:
+async def run_mcp(app: FastAPI, services: Services) -> AsyncIterator[None]:
     """The MCP part of the app's lifespan (FastAPI does not run a mounted app's lifespan)."""
     runtime: McpRuntime = app.state.mcp
-    async with runtime.started(app.state):
+    async with runtime.started(services):
         yield

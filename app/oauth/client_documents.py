@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.attempts import AttemptLimiter
+from app.attempts import AttemptCounter, attempt_counter
 from app.db.models import OAuthClient
 from app.oauth import scopes
 from app.oauth.addresses import address_allowed
@@ -226,13 +226,16 @@ class ClientDocumentResolver:
     lookup: Lookup = system_lookup
     _cache: OrderedDict[str, tuple[ClientDocument, float]] = field(default_factory=OrderedDict)
     _failures: OrderedDict[str, tuple[str, float]] = field(default_factory=OrderedDict)
-    _limiter: AttemptLimiter = field(init=False)
+    _limiter: AttemptCounter = field(init=False)
     _executor: ThreadPoolExecutor | None = None
     _ssl: ssl.SSLContext | None = None
 
     def __post_init__(self) -> None:
-        self._limiter = AttemptLimiter(
-            self.settings.cimd_fetches_per_address_per_hour, HOUR, clock=lambda: self.clock()
+        self._limiter = attempt_counter(
+            self.settings,
+            self.settings.cimd_fetches_per_address_per_hour,
+            HOUR,
+            lambda: self.clock(),
         )
 
     async def get(self, client_id: str, requester: str) -> ClientDocument:
@@ -245,10 +248,10 @@ class ClientDocumentResolver:
         failed = self._fresh(self._failures, client_id)
         if failed is not None:
             raise ClientDocumentError(failed)
-        wait = self._limiter.retry_after(requester)
+        wait = await self._limiter.retry_after(requester)
         if wait is not None:
             raise FetchRateLimited(wait)
-        self._limiter.record(requester)
+        await self._limiter.record(requester)
         try:
             document, ttl = await self.fetch(client_id)
         except ClientDocumentError as error:

@@ -16,11 +16,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.models import AuthorizationCode, Grant, OAuthClient, Token, utcnow
+from app.db.models import Grant, OAuthClient
+from app.db.revocation import (
+    end_grant as end_grant,
+)
+from app.db.revocation import (
+    revoke_athlete_tokens as revoke_athlete_tokens,
+)
+from app.db.revocation import (
+    revoke_grant as revoke_grant,
+)
+from app.db.revocation import (
+    revoke_grant_tokens as revoke_grant_tokens,
+)
 from app.oauth.redirect_uris import redirect_key
 
 REPLACE_ATTEMPTS = 3
@@ -85,53 +97,6 @@ async def swap_grant(db: AsyncSession, grant: Grant) -> Grant:
         db.add(grant)
         await db.flush()
     return grant
-
-
-async def revoke_grant_tokens(db: AsyncSession, grant_id: int, now: datetime) -> int:
-    """Revoke every live token of a grant and mark its unused codes used; returns tokens revoked."""
-    result = await db.execute(
-        update(Token)
-        .where(Token.grant_id == grant_id, Token.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
-    await db.execute(
-        update(AuthorizationCode)
-        .where(AuthorizationCode.grant_id == grant_id, AuthorizationCode.used_at.is_(None))
-        .values(used_at=now)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def end_grant(db: AsyncSession, grant_id: int, now: datetime | None = None) -> None:
-    """Mark a grant revoked and revoke all its tokens (RFC 7009 §2.1: the grant ends)."""
-    now = now or utcnow()
-    await db.execute(
-        update(Grant).where(Grant.id == grant_id, Grant.revoked_at.is_(None)).values(revoked_at=now)
-    )
-    await revoke_grant_tokens(db, grant_id, now)
-
-
-async def revoke_grant(db: AsyncSession, grant_id: int, athlete_id: int) -> bool:
-    """Revoke one of the athlete's grants and all its tokens; False if it is not theirs."""
-    owner = await db.scalar(select(Grant.athlete_id).where(Grant.id == grant_id))
-    if owner is None or owner != athlete_id:
-        return False
-    await end_grant(db, grant_id)
-    return True
-
-
-async def revoke_athlete_tokens(db: AsyncSession, athlete_id: int) -> int:
-    """Revoke every grant of an athlete (sign-out everywhere, key change, disable); returns the
-    number of grants ended."""
-    grant_ids = (
-        await db.scalars(
-            select(Grant.id).where(Grant.athlete_id == athlete_id, Grant.revoked_at.is_(None))
-        )
-    ).all()
-    now = utcnow()
-    for grant_id in grant_ids:
-        await end_grant(db, grant_id, now)
-    return len(grant_ids)
 
 
 async def live_grant_count(db: AsyncSession, client_pk: int) -> int:

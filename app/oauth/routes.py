@@ -13,10 +13,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.sessions import current_athlete, request_clock
 from app.db.engine import retry_when_busy, transaction
-from app.db.models import Athlete, Grant, OAuthClient, utcnow
-from app.mcp.tools.registry import scopes_in_use
+from app.db.models import Athlete, Grant, OAuthClient
 from app.oauth import metadata
 from app.oauth.authorize import (
     AuthorizationRequest,
@@ -39,6 +37,7 @@ from app.oauth.errors import OAuthError, error_response, invalid_request, json_n
 from app.oauth.grants import grant_redirect_key
 from app.oauth.registration import Registration, parse_registration
 from app.oauth.registration_capacity import (
+    VENDOR,
     admit_registration,
     lock_registrations,
     registration_pool,
@@ -47,24 +46,22 @@ from app.oauth.revocation import revoke_token
 from app.oauth.runtime import OAuthRuntime, oauth_runtime
 from app.oauth.scopes import parse_scope
 from app.oauth.token_endpoint import grant_tokens
+from app.services import services
 from app.settings import Settings
 from app.web.body_limit import FORM_TYPE, FormRejected, media_type, read_small_form
 from app.web.client_address import client_limiter_key
 from app.web.cookies import cookie_policy
 from app.web.csrf import csrf_token, csrf_valid, remember_csrf_token
+from app.web.signed_in import current_athlete, request_clock
 from app.web.templates import templates
 
 router = APIRouter()
 
 
-def install_oauth(app: FastAPI, settings: Settings) -> None:
-    """Add the OAuth endpoints, their CORS policy and per-app state to `app`."""
-
-    def app_seconds() -> float:
-        """The app's clock (tests replace ``app.state.clock``) in seconds, for the limiters."""
-        return float(getattr(app.state, "clock", utcnow)().timestamp())
-
-    app.state.oauth = OAuthRuntime.create(settings, clock=app_seconds)
+def install_oauth(app: FastAPI, settings: Settings, served_scopes: frozenset[str]) -> None:
+    """Add the OAuth endpoints, their CORS policy and per-app state to `app`; ``served_scopes``
+    are the scopes the served tools need (the MCP layer knows them, the consent page asks)."""
+    app.state.oauth = OAuthRuntime.create(settings, served_scopes)
     app.add_middleware(OAuthCors)
     app.include_router(router)
 
@@ -75,19 +72,19 @@ def install_oauth(app: FastAPI, settings: Settings) -> None:
 @router.get("/.well-known/oauth-authorization-server", include_in_schema=False)
 @router.get("/.well-known/openid-configuration", include_in_schema=False)
 async def authorization_server_metadata(request: Request) -> JSONResponse:
-    return JSONResponse(metadata.authorization_server_metadata(request.app.state.settings))
+    return JSONResponse(metadata.authorization_server_metadata(services(request).settings))
 
 
 @router.get("/.well-known/oauth-protected-resource/mcp", include_in_schema=False)
 @router.get("/.well-known/oauth-protected-resource", include_in_schema=False)
 async def protected_resource_metadata(request: Request) -> JSONResponse:
-    return JSONResponse(metadata.protected_resource_metadata(request.app.state.settings))
+    return JSONResponse(metadata.protected_resource_metadata(services(request).settings))
 
 
 @router.get("/.well-known/oauth-protected-resource/sse", include_in_schema=False)
 async def sse_protected_resource_metadata(request: Request) -> JSONResponse:
     """RFC 9728 §3.1 document for the legacy SSE endpoint (see metadata.resource_aliases)."""
-    settings = request.app.state.settings
+    settings = services(request).settings
     document = metadata.protected_resource_metadata(settings, metadata.sse_resource(settings))
     return JSONResponse(document)
 
@@ -127,13 +124,13 @@ async def _checked_request(
     A metadata document is fetched first, outside any database transaction.
     """
     params, repeated = single_params(items)
-    settings: Settings = request.app.state.settings
+    settings: Settings = services(request).settings
     try:
         client_id = check_identity_params(params, repeated)
         document = await fetch_client_document(
             oauth_runtime(request).documents, client_id, browser_address(request)
         )
-        async with transaction(request.app.state.sessions) as db:
+        async with transaction(services(request).sessions) as db:
             target = await verify_target(db, params, document, request_clock(request)())
     except UnverifiedRedirectError as error:
         page = error_page(request, str(error), error.status_code)
@@ -143,7 +140,7 @@ async def _checked_request(
     try:
         return validate_request(target, params, repeated, settings)
     except OAuthError as error:
-        async with transaction(request.app.state.sessions) as db:
+        async with transaction(services(request).sessions) as db:
             athlete = await current_athlete(request, db)
             trusted = await error_redirect_trusted(db, target, athlete.id if athlete else None)
         if not trusted:
@@ -154,7 +151,7 @@ async def _checked_request(
 def error_redirect(
     request: Request, target: VerifiedTarget, error: OAuthError, status: int
 ) -> RedirectResponse:
-    url = error_redirect_url(target, error, request.app.state.settings.issuer)
+    url = error_redirect_url(target, error, services(request).settings.issuer)
     return RedirectResponse(url, status_code=status)
 
 
@@ -165,7 +162,7 @@ async def authorize(request: Request) -> Response:
     checked = await _checked_request(request, items, redirect_status=302)
     if isinstance(checked, Response):
         return checked
-    async with transaction(request.app.state.sessions) as db:
+    async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return signin_redirect(checked.params)
@@ -194,14 +191,12 @@ def render_consent(
     athlete: Athlete,
     granted: list[str] | None = None,
 ) -> Response:
-    policy = cookie_policy(request.app.state.settings)
+    policy = cookie_policy(services(request).settings)
     response = templates.TemplateResponse(
         request,
         "consent.html",
         {
-            "view": consent_view(
-                auth, scopes_in_use(request.app.state.settings.served_toolsets), granted
-            ),
+            "view": consent_view(auth, oauth_runtime(request).served_scopes, granted),
             "client_id": auth.client.client_id,
             "athlete_name": athlete.name or athlete.intervals_id,
             "csrf_token": csrf_token(request, policy),
@@ -216,11 +211,11 @@ async def decide(request: Request) -> Response:
     """The consent form: approve (possibly fewer scopes) or deny; redirect back with `iss`."""
     form = await read_small_form(request)
     items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
-    settings: Settings = request.app.state.settings
+    settings: Settings = services(request).settings
     checked = await _checked_request(request, items, redirect_status=303)
     if isinstance(checked, Response):
         return checked
-    async with transaction(request.app.state.sessions) as db:
+    async with transaction(services(request).sessions) as db:
         if not csrf_valid(request, str(form.get("csrf_token") or ""), cookie_policy(settings)):
             return error_page(request, "The form expired. Go back and try again.", 403)
         athlete = await current_athlete(request, db)
@@ -270,9 +265,9 @@ async def checked_client(
 ) -> OAuthClient:
     """Client authentication (RFC 6749 §2.3), refused with 429 once a client_id has failed too
     often from one address, before any (possibly scrypt) secret check is made."""
-    limiter = oauth_runtime(request).client_auth_limiter
+    limiter = services(request).limiters.client_auth
     key = f"{presented.client_id[:128]}|{client_address(request)}"
-    wait = limiter.retry_after(key)
+    wait = await limiter.retry_after(key)
     if wait is not None:
         raise OAuthError(
             "slow_down", "too many failed client authentications; try later", 429, wait
@@ -281,7 +276,7 @@ async def checked_client(
         return await authenticate_client(db, presented)
     except OAuthError as error:
         if error.error == "invalid_client":
-            limiter.record(key)
+            await limiter.record(key)
         raise
 
 
@@ -294,13 +289,13 @@ async def token(request: Request) -> Response:
         return error_response(bad)
 
     async def attempt() -> Response:
-        async with transaction(request.app.state.sessions) as db:
+        async with transaction(services(request).sessions) as db:
             try:
                 client = await checked_client(
                     request, db, presented_credentials(form, authorization)
                 )
                 issued = await grant_tokens(
-                    db, request.app.state.settings, client, form, request_clock(request)()
+                    db, services(request).settings, client, form, request_clock(request)()
                 )
             except OAuthError as error:
                 # leaving the block commits: replay and reuse detection revoke before answering
@@ -320,7 +315,7 @@ async def revoke(request: Request) -> Response:
     authorization = request.headers.get("authorization")
     try:
         form = await read_form(request)
-        async with transaction(request.app.state.sessions) as db:
+        async with transaction(services(request).sessions) as db:
             client = await checked_client(request, db, presented_credentials(form, authorization))
             await revoke_token(db, client, form.get("token", ""), request_clock(request)())
     except OAuthError as error:
@@ -342,11 +337,13 @@ async def register(request: Request) -> Response:
     except OAuthError as error:
         return error_response(error)
     pool = registration_pool(registration.redirect_uris)
-    limiter, key = runtime.register_limiters[pool], client_address(request)
-    wait = limiter.retry_after(key)
+    limiters = services(request).limiters
+    limiter = limiters.register_vendor if pool == VENDOR else limiters.register_general
+    key = client_address(request)
+    wait = await limiter.retry_after(key)
     if wait is not None:
         return error_response(OAuthError("slow_down", "too many registrations", 429, wait))
-    limiter.record(key)
+    await limiter.record(key)
     try:
         body = await _store_registration(request, runtime, registration, pool)
     except OAuthError as error:
@@ -360,6 +357,6 @@ async def _store_registration(
     """Reuse an identical unused client, else insert one if the pool has room (atomically)."""
     cap = runtime.settings.oauth_dynamic_clients_max
     now = request_clock(request)()
-    async with runtime.register_lock, transaction(request.app.state.sessions) as db:
+    async with runtime.register_lock, transaction(services(request).sessions) as db:
         await lock_registrations(db)
         return await admit_registration(db, registration, pool, cap, now, runtime.cap_warning)

@@ -1,21 +1,17 @@
-"""Per-app OAuth state: the metadata document cache, the registration limiter and the limiter
-of failed client authentications (all on the app's clock, so tests can move time)."""
+"""Per-app OAuth state that is not a shared service: the metadata document cache, the lock
+that serialises registrations and the capacity warning. The attempt limiters (registration,
+failed client authentication) are services (app/services.py, ``Limiters``)."""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
-from app.attempts import AttemptLimiter
 from app.oauth.client_documents import ClientDocumentResolver
-from app.oauth.registration_capacity import GENERAL, VENDOR, CapWarning
+from app.oauth.registration_capacity import CapWarning
 from app.settings import Settings
-
-HOUR = 3600.0
 
 
 @dataclass
@@ -24,27 +20,17 @@ class OAuthRuntime:
 
     settings: Settings
     documents: ClientDocumentResolver
-    register_limiters: dict[str, AttemptLimiter]
-    client_auth_limiter: AttemptLimiter
+    served_scopes: frozenset[str]
+    """The scopes some served tool needs (the consent page pre-ticks only these)."""
     register_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     cap_warning: CapWarning = field(default_factory=CapWarning)
 
     @classmethod
-    def create(cls, settings: Settings, clock: Callable[[], float] = time.time) -> OAuthRuntime:
+    def create(cls, settings: Settings, served_scopes: frozenset[str]) -> OAuthRuntime:
         return cls(
             settings=settings,
             documents=ClientDocumentResolver(settings),
-            register_limiters={
-                GENERAL: AttemptLimiter(settings.oauth_register_per_address_per_hour, HOUR, clock),
-                VENDOR: AttemptLimiter(
-                    settings.oauth_vendor_register_per_address_per_hour, HOUR, clock
-                ),
-            },
-            client_auth_limiter=AttemptLimiter(
-                settings.oauth_client_auth_failures_per_address,
-                settings.oauth_client_auth_window_seconds,
-                clock,
-            ),
+            served_scopes=served_scopes,
         )
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.db.migrations import current_revision
+from app.services import Services, services
 from app.vault.check import public_key_ring_problems
 
 router = APIRouter()
@@ -20,10 +23,9 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", include_in_schema=False)
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(state: Annotated[Services, Depends(services)]) -> JSONResponse:
     """The database answers, its schema is at the migration head and the key ring opens the
     stored credentials (a sample per key id, app/vault/check.py); 503 with a reason if not."""
-    state = request.app.state
     try:
         async with state.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))

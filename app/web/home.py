@@ -4,11 +4,13 @@ Claude; and the favicon (``/favicon.ico``, ``/favicon.svg``). No JavaScript, no 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
+from app.services import Services, services
 from app.web.templates import templates
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -18,9 +20,9 @@ router = APIRouter()
 
 
 @router.get("/", include_in_schema=False, response_class=HTMLResponse)
-async def home(request: Request) -> HTMLResponse:
+async def home(request: Request, svc: Annotated[Services, Depends(services)]) -> HTMLResponse:
     """The landing page; links to sign-in and the account page, and to the operator's docs."""
-    settings = request.app.state.settings
+    settings = svc.settings
     context = {
         "mcp_url": settings.mcp_resource,
         "signin_url": "/signin?" + urlencode({"next": "/account"}),

@@ -6,17 +6,15 @@ import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
 
-from app.db.models import utcnow
-from app.main import create_app
 from app.settings import Settings
 from tests.conftest import make_settings
 from tests.fake_intervals import DEFAULT_OAUTH_CLIENT, FakeIntervals
+from tests.support.gateway import TestTime, gateway_app
 
 FAKE_URL = "http://intervals.test"
 AROHA = ("i100001", "fake-key-aroha-1f3c9a2b7d", "Aroha Ngata")
@@ -42,14 +40,7 @@ def gateway_settings(
     return make_settings(tmp_path, database_url, **values)
 
 
-class Clock:
-    """The gateway's wall clock, moved by tests (``app.state.clock``)."""
-
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
+Clock = TestTime  # the gateway's wall clock, moved by tests (``gw.clock.now = ...``)
 
 
 @dataclass
@@ -93,10 +84,7 @@ async def running_gateway(
     configure: Callable[[FastAPI], None] | None = None,
 ) -> AsyncIterator[Gateway]:
     """Start the app's lifespan and yield a browser (cookie jar) talking to it."""
-    fake = fake or FakeIntervals()
-    app = create_app(settings, intervals_transport=httpx.ASGITransport(app=fake.app))
-    clock = Clock()
-    app.state.clock = clock
+    app, fake, clock = gateway_app(settings, fake)
     if configure is not None:
         configure(app)
     async with app.router.lifespan_context(app), browser_for(app, settings.base_url, address) as b:

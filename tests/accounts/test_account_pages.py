@@ -26,6 +26,7 @@ from app.db.models import (
     utcnow,
 )
 from app.intervals.credentials import ApiKey
+from app.services import services_of
 from app.settings import Settings
 from tests.accounts.harness import AROHA, LENA, Gateway, gateway_settings, running_gateway
 from tests.accounts.seed import owned_row_counts
@@ -45,7 +46,7 @@ def engine(settings: Settings) -> Iterator[Engine]:
 
 
 async def athlete_pk(gw: Gateway, intervals_id: str) -> int:
-    async with transaction(gw.app.state.sessions) as db:
+    async with transaction(services_of(gw.app).sessions) as db:
         pk = await db.scalar(select(Athlete.id).where(Athlete.intervals_id == intervals_id))
     assert pk is not None
     return pk
@@ -111,8 +112,8 @@ async def test_replacing_the_key_checks_it_with_intervals_first(
             lena_key.status_code == 400
             and "belongs to Lena Vogel (i100002), not i100001" in lena_key.text
         )
-        async with transaction(gw.app.state.sessions) as db:
-            stored = await load_credential(db, gw.app.state.vault, pk)
+        async with transaction(services_of(gw.app).sessions) as db:
+            stored = await load_credential(db, services_of(gw.app).vault, pk)
         assert stored is not None and stored.credential == ApiKey(AROHA[1])
 
         gw.fake.keys["fake-key-aroha-regenerated"] = AROHA[0]  # the athlete made a new key
@@ -121,8 +122,8 @@ async def test_replacing_the_key_checks_it_with_intervals_first(
         )
         assert replaced.status_code == 303 and replaced.headers["location"] == "/account?done=key"
         assert "API key was replaced" in (await gw.browser.get("/account?done=key")).text
-        async with transaction(gw.app.state.sessions) as db:
-            stored = await load_credential(db, gw.app.state.vault, pk)
+        async with transaction(services_of(gw.app).sessions) as db:
+            stored = await load_credential(db, services_of(gw.app).vault, pk)
     assert stored is not None and stored.credential == ApiKey("fake-key-aroha-regenerated")
 
 
@@ -132,7 +133,7 @@ async def test_connected_apps_are_listed_and_revoked_with_their_tokens(
     async with running_gateway(settings) as gw:
         await gw.sign_in("", AROHA[1])
         pk = await athlete_pk(gw, AROHA[0])
-        grant_id, token_id = await connect_app(gw.app.state.sessions, pk, "Claude")
+        grant_id, token_id = await connect_app(services_of(gw.app).sessions, pk, "Claude")
         page = await gw.browser.get("/account")
         assert "Claude" in page.text and f"/account/grants/{grant_id}/revoke" in page.text
 
@@ -149,7 +150,7 @@ async def test_an_athlete_cannot_revoke_someone_elses_grant(settings: Settings) 
     async with running_gateway(settings) as gw:
         await gw.sign_in("", LENA[1])
         lena = await athlete_pk(gw, LENA[0])
-        grant_id, _ = await connect_app(gw.app.state.sessions, lena, "ChatGPT")
+        grant_id, _ = await connect_app(services_of(gw.app).sessions, lena, "ChatGPT")
         async with gw.new_browser() as other:
             other_gw = Gateway(gw.app, other, gw.fake, gw.clock)
             await other_gw.sign_in("", AROHA[1])
@@ -164,11 +165,11 @@ async def test_deleting_the_account_removes_every_row_of_the_athlete(
     async with running_gateway(settings) as gw:
         await gw.sign_in("", AROHA[1])
         pk = await athlete_pk(gw, AROHA[0])
-        await connect_app(gw.app.state.sessions, pk, "Claude")
+        await connect_app(services_of(gw.app).sessions, pk, "Claude")
         async with gw.new_browser() as lena_browser:
             await Gateway(gw.app, lena_browser, gw.fake, gw.clock).sign_in("", LENA[1])
         lena = await athlete_pk(gw, LENA[0])
-        await connect_app(gw.app.state.sessions, lena, "Claude")
+        await connect_app(services_of(gw.app).sessions, lena, "Claude")
 
         confirm = await gw.browser.get("/account/delete")
         assert confirm.status_code == 200 and "Delete your account?" in confirm.text
@@ -250,7 +251,7 @@ async def test_the_account_page_shows_times_in_the_athletes_zone_and_access_in_w
     async with running_gateway(settings) as gw:
         gw.clock.now = datetime(2026, 11, 30, 2, 32, tzinfo=UTC)
         await gw.sign_in("", AROHA[1])
-        await connect_app(gw.app.state.sessions, await athlete_pk(gw, AROHA[0]), "Claude")
+        await connect_app(services_of(gw.app).sessions, await athlete_pk(gw, AROHA[0]), "Claude")
         page = (await gw.browser.get("/account")).text
     assert "Last verified</dt><dd>2026-11-30 15:32 NZDT" in page
     assert "Pacific/Auckland" in page

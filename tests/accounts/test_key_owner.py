@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app.accounts.policy import allowlist_add
 from app.db.engine import transaction
 from app.db.models import Athlete, BrowserSession, Credential
+from app.services import services_of
 from app.settings import Settings
 from tests.accounts.harness import (
     COACH_KEY,
@@ -55,7 +56,7 @@ async def sign_in_with(browser: httpx.AsyncClient, athlete_id: str, key: str) ->
 
 async def stored_rows(gw: Gateway) -> tuple[list[str], list[bytes], int]:
     """Athlete ids with an account, their credential ciphertexts, and the session count."""
-    async with transaction(gw.app.state.sessions) as db:
+    async with transaction(services_of(gw.app).sessions) as db:
         athletes = list(await db.scalars(select(Athlete.intervals_id).order_by(Athlete.id)))
         blobs = list(await db.scalars(select(Credential.ciphertext).order_by(Credential.id)))
         sessions = len(list(await db.scalars(select(BrowserSession.id))))
@@ -89,7 +90,7 @@ async def test_a_coach_key_cannot_take_over_an_existing_account(settings: Settin
 async def test_the_allowlist_applies_to_the_key_owner(tmp_path: Path, database_url: str) -> None:
     settings = gateway_settings(tmp_path, database_url, access_policy="allowlist")
     async with running_gateway(settings) as gw:
-        async with transaction(gw.app.state.sessions) as db:
+        async with transaction(services_of(gw.app).sessions) as db:
             await allowlist_add(db, LENA[0])
         assert (await gw.sign_in(LENA[0], COACH_KEY)).status_code == 400
         blank = await gw.sign_in("", COACH_KEY)  # Maria herself is not on the list

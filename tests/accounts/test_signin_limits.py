@@ -87,6 +87,24 @@ async def test_attempts_that_fail_upstream_count_too(tmp_path: Path, database_ur
         assert len(gw.fake.requests) == asked  # the refused attempts never reached upstream
 
 
+async def test_a_blocked_address_may_try_again_once_the_window_has_passed(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The limit counts on the gateway's one clock (app/clock.py), so moving it past
+    ``GATEWAY_SIGNIN_WINDOW_SECONDS`` lets the address try again (no sleeping)."""
+    settings = limited(tmp_path, database_url, 2)
+    async with _running_gateway(settings, FakeIntervals()) as gw:
+        assert [await post_signin(gw.browser, f"wrong-key-{n}") for n in range(3)] == [
+            400,
+            400,
+            429,
+        ]
+        gw.clock.advance(settings.signin_window_seconds - 5)
+        assert await post_signin(gw.browser, "wrong-key-3") == 429
+        gw.clock.advance(6)
+        assert await post_signin(gw.browser, "wrong-key-4") == 400
+
+
 async def test_verified_keys_do_not_use_up_the_limit(tmp_path: Path, database_url: str) -> None:
     """A club behind one NAT address: its members' successful sign-ins never count."""
     async with _running_gateway(limited(tmp_path, database_url, 2), FakeIntervals()) as gw:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.db.engine import make_sync_engine
 from app.db.models import Athlete, BrowserSession, Credential
+from app.services import services_of
 from app.settings import Settings
 from tests.accounts.harness import (
     AROHA,
@@ -217,7 +218,7 @@ async def test_a_disabled_athlete_is_refused_and_loses_the_session(
 
     async with running_gateway(settings) as gw:
         assert (await gw.sign_in("", AROHA[1])).status_code == 303
-        async with transaction(gw.app.state.sessions) as db:
+        async with transaction(services_of(gw.app).sessions) as db:
             athlete = (await db.scalars(select(Athlete))).one()
             await disable_athlete(db, athlete, utcnow())
         assert (await gw.browser.get("/account")).headers["location"].startswith("/signin")

@@ -15,7 +15,7 @@ from app.accounts.signin import (
     verify_api_key,
 )
 from app.accounts.upstream import AthleteProfile
-from app.attempts import AttemptLimiter
+from app.attempts import AttemptLimiter, MemoryAttemptCounter
 from app.intervals.credentials import ApiKey, Credential
 from app.intervals.errors import AccessDenied, CredentialRejected, UpstreamUnavailable
 
@@ -93,14 +93,16 @@ def test_only_local_paths_are_followed_after_sign_in(candidate: str | None, expe
     assert safe_next_path(candidate) == expected
 
 
-def test_attempts_are_limited_per_address_only() -> None:
+async def test_attempts_are_limited_per_address_only() -> None:
     now = [0.0]
-    limiters = SigninLimiters(per_address=AttemptLimiter(3, 60, clock=lambda: now[0]))
+    limiters = SigninLimiters(
+        per_address=MemoryAttemptCounter(AttemptLimiter(3, 60, clock=lambda: now[0]))
+    )
     for _ in range(3):
-        assert limiters.reserve("198.51.100.1") is None
-    assert limiters.reserve("198.51.100.1") == 60
-    assert limiters.reserve("198.51.100.2") is None  # another address
+        assert await limiters.reserve("198.51.100.1") is None
+    assert await limiters.reserve("198.51.100.1") == 60
+    assert await limiters.reserve("198.51.100.2") is None  # another address
     now[0] = 45.0
-    assert limiters.reserve("198.51.100.1") == 15
-    limiters.release("198.51.100.1")  # a verified key gives its attempt back
-    assert limiters.reserve("198.51.100.1") is None
+    assert await limiters.reserve("198.51.100.1") == 15
+    await limiters.release("198.51.100.1")  # a verified key gives its attempt back
+    assert await limiters.reserve("198.51.100.1") is None

@@ -18,6 +18,7 @@ from app.accounts.upstream_oauth import (
 from app.db.engine import transaction
 from app.db.models import Athlete
 from app.intervals.credentials import BearerToken
+from app.services import services_of
 from app.settings import Settings
 from app.vault.store import KIND_OAUTH_TOKEN
 from tests.accounts.harness import AROHA, LENA, Gateway, gateway_settings, running_gateway
@@ -69,9 +70,9 @@ async def test_continue_with_intervals_signs_in_and_vaults_the_token(settings: S
         assert back.status_code == 303 and back.headers["location"] == "/authorize?x=1"
         assert LENA[2] in (await gw.browser.get("/account")).text
 
-        async with transaction(gw.app.state.sessions) as db:
+        async with transaction(services_of(gw.app).sessions) as db:
             athlete = (await db.scalars(select(Athlete))).one()
-            stored = await load_credential(db, gw.app.state.vault, athlete.id)
+            stored = await load_credential(db, services_of(gw.app).vault, athlete.id)
         assert (athlete.intervals_id, athlete.timezone) == (LENA[0], "Europe/Berlin")
         assert stored is not None and stored.kind == KIND_OAUTH_TOKEN
         assert isinstance(stored.credential, BearerToken)
@@ -89,7 +90,7 @@ async def test_a_forged_or_replayed_callback_is_refused(settings: Settings) -> N
         assert refused.status_code == 400 and "Start again" in refused.text
         replay = await gw.browser.get(path)  # the state cookie was cleared by the first try
         assert replay.status_code == 400
-        async with transaction(gw.app.state.sessions) as db:
+        async with transaction(services_of(gw.app).sessions) as db:
             assert (await db.scalars(select(Athlete))).first() is None
 
 

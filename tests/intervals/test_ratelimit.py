@@ -113,7 +113,7 @@ async def test_queued_request_gives_up_at_max_wait(vt: VirtualTime) -> None:
     queued = asyncio.create_task(take())
     await asyncio.sleep(0)
     assert budget.waiting == 1  # y is queued, expecting its token in ~1 s
-    budget.pause(5)  # ... but upstream said 429, Retry-After: 5
+    await budget.pause(5)  # ... but upstream said 429, Retry-After: 5
     with pytest.raises(RateLimited):
         await queued
     assert vt.now - start == pytest.approx(1.5)  # waited briefly, not for 5 s
@@ -121,7 +121,7 @@ async def test_queued_request_gives_up_at_max_wait(vt: VirtualTime) -> None:
 
 async def test_pause_after_upstream_429(vt: VirtualTime) -> None:
     budget = RateBudget(100, 10, max_wait=10, clock=vt.clock, sleep=vt.sleep)
-    budget.pause(4)
+    await budget.pause(4)
     start = vt.now
     times = await grant_times(budget, vt, ["a"])
     assert times[0] - start >= 4

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import httpx2
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
@@ -19,13 +18,13 @@ from sqlalchemy import select
 
 from app.db.engine import make_async_engine, make_sessionmaker, transaction
 from app.db.models import Athlete, Grant, OAuthClient, Token
-from app.main import create_app
 from app.oauth.tokens import hash_token
 from app.settings import Settings, encode_key
 from app.vault.store import save_credential
 from tests.conftest import make_settings
 from tests.fake_intervals.app import FakeIntervals
 from tests.fake_intervals.data import DEMO_ATHLETES, DemoAthlete
+from tests.support.gateway import TestTime, gateway_app
 from tests.support.live import free_port, live_server
 
 FAKE_BASE = "http://intervals.test/api/v1"
@@ -50,13 +49,14 @@ class Seeded:
 
 @dataclass
 class Gateway:
-    """A running gateway (``url``) in front of ``fake``; ``clock`` drives the tools' "today"."""
+    """A running gateway (``url``) in front of ``fake``; ``time`` is its clock (the tools'
+    "today", bearer token lifetimes)."""
 
     url: str
     settings: Settings
     fake: FakeIntervals
     app: Any
-    clock: list[datetime] = field(default_factory=list)
+    time: TestTime = field(default_factory=TestTime)
 
     @property
     def mcp_url(self) -> str:
@@ -65,7 +65,7 @@ class Gateway:
     def pin(self, moment: datetime) -> None:
         """Pin the tools' clock to an aware UTC moment (the fake's clock is set separately, with
         ``fake_at`` in test_tools.py)."""
-        self.clock[:] = [moment]
+        self.time.pin(moment)
 
     async def seed(
         self,
@@ -109,11 +109,9 @@ def running_gateway(
     """The full app (create_app) on a loopback port, Intervals.icu calls sent to the fake."""
     port = free_port()
     settings = gateway_settings(tmp_path, database_url, port)
-    fake = fake or FakeIntervals()
-    app = create_app(settings, intervals_transport=httpx.ASGITransport(app=fake.app))
-    gateway = Gateway(url="", settings=settings, fake=fake, app=app)
-    gateway.clock.append(datetime.now(UTC))
-    app.state.mcp.clock = lambda: gateway.clock[0]
+    time = TestTime()
+    app, fake, _ = gateway_app(settings, fake, time)
+    gateway = Gateway(url="", settings=settings, fake=fake, app=app, time=time)
     with live_server(app, port) as url:
         gateway.url = url
         yield gateway

@@ -336,3 +336,15 @@ async def test_cors_preflight_and_exposed_headers(tmp_path: Path, database_url: 
     assert same_origin.status_code == 200
     assert evil_origin.status_code == 403
     assert bad_host.status_code == 421
+
+
+async def test_a_token_expires_on_the_gateways_one_clock(tmp_path: Path, database_url: str) -> None:
+    """Bearer acceptance reads the same clock as the rest of the gateway (app/clock.py): moving
+    it past a token's lifetime refuses the token, no sleeping."""
+    with running_gateway(tmp_path, database_url) as gw:
+        seeded = await gw.seed(AUCKLAND, expires_in=timedelta(hours=1))
+        assert (await post(gw.mcp_url, seeded.token)).status_code == 200
+        gw.time.advance(3601)
+        refused = await post(gw.mcp_url, seeded.token)
+        assert refused.status_code == 401
+        assert 'error="invalid_token"' in refused.headers["www-authenticate"]

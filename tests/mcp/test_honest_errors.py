@@ -18,12 +18,12 @@ from app.db.engine import make_async_engine, make_sessionmaker, transaction
 from app.intervals.errors import GatewayBudgetExhausted, RateLimited
 from app.intervals.ratelimit import RateBudget
 from app.keyring import resolve_key_ring
-from app.main import create_app
 from app.mcp.tools.errors import describe
 from app.settings import Settings
 from app.vault.store import KIND_OAUTH_TOKEN, save_credential
 from tests.fake_intervals.app import FakeIntervals
 from tests.mcp.support import BERLIN, LOS_ANGELES, Gateway, gateway_settings, seed_caller
+from tests.support.gateway import gateway_app
 from tests.support.live import free_port, live_server
 
 HEADERS = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25"}
@@ -35,7 +35,7 @@ def gateway(tmp_path: Path, database_url: str, **overrides: object) -> Iterator[
     port = free_port()
     settings = gateway_settings(tmp_path, database_url, port, **overrides)
     fake = FakeIntervals()
-    app = create_app(settings, intervals_transport=httpx.ASGITransport(app=fake.app))
+    app, _, _ = gateway_app(settings, fake)
     with live_server(app, port) as url:
         yield Gateway(url=url, settings=settings, fake=fake, app=app)
 

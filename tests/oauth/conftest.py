@@ -10,8 +10,8 @@ import re
 import secrets
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -26,14 +26,14 @@ from starlette.routing import Route
 
 from app.db.engine import make_async_engine, make_sessionmaker, make_sync_engine
 from app.db.models import Athlete, BrowserSession, Grant, Token
-from app.main import create_app
-from app.mcp.auth import verify_access_token
 from app.oauth import operator_clients
+from app.oauth.resource import verify_access_token
 from app.settings import Settings
 from tests.conftest import make_settings
 from tests.oauth.documents import CHATGPT_CALLBACK as CHATGPT_CALLBACK
 from tests.oauth.documents import DocumentHost
 from tests.oauth.tls import TlsFiles, make_tls_files
+from tests.support.gateway import TestTime, gateway_app
 from tests.support.live import free_port, live_server
 
 CLAUDE_CALLBACK = "https://claude.ai/api/mcp/auth_callback"
@@ -87,15 +87,17 @@ class Gateway:
     engine: Engine
     browser: httpx.Client
     http: httpx.Client
+    time: TestTime
     athlete_id: int = 0
-    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     # -- time ---------------------------------------------------------------------------------
+    @property
+    def now(self) -> datetime:
+        return self.time.now
+
     def advance(self, seconds: float) -> None:
-        """Move the gateway's clock forward (app.state.clock), no sleeping."""
-        self.now += timedelta(seconds=seconds)
-        frozen = self.now
-        self.app.state.clock = lambda: frozen
+        """Move the gateway's clock forward, no sleeping."""
+        self.time.advance(seconds)
 
     # -- database -----------------------------------------------------------------------------
     def db(self) -> Session:
@@ -132,7 +134,7 @@ class Gateway:
 
     def access_token_usable(self, token: str) -> bool:
         """Whether the resource server accepts ``token`` for ``/mcp`` at the gateway's clock:
-        the production verifier (app/mcp/auth.py ``verify_access_token``), not a copy of it."""
+        the production verifier (app/oauth/resource.py ``verify_access_token``), no copy."""
 
         async def verify() -> bool:
             engine = make_async_engine(self.settings)
@@ -253,7 +255,7 @@ def make_gateway(tmp_path: Path, database_url: str) -> Iterator[GatewayFactory]:
         settings = make_settings(
             tmp_path, database_url, base_url=f"http://127.0.0.1:{port}", **overrides
         )
-        app = create_app(settings)
+        app, _, time = gateway_app(settings)
         server = live_server(app, port, loop=loop)
         base = server.__enter__()
         stack.append(server)
@@ -261,7 +263,7 @@ def make_gateway(tmp_path: Path, database_url: str) -> Iterator[GatewayFactory]:
         browser = httpx.Client(follow_redirects=False, timeout=30)
         http = httpx.Client(follow_redirects=False, timeout=30)
         stack.extend([browser, http])
-        gateway = Gateway(base, app, settings, engine, browser, http)
+        gateway = Gateway(base, app, settings, engine, browser, http, time)
         gateway.advance(0)
         started.append(gateway)
         athlete = f"i{1000 + len(started)}"  # gateways started by one test share a database

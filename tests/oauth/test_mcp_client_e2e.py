@@ -19,13 +19,13 @@ from mcp.client.auth import OAuthClientProvider
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
 
-from app.main import create_app
 from app.settings import encode_key
 from tests.conftest import make_settings
 from tests.fake_intervals.app import FakeIntervals
 from tests.fake_intervals.data import DEMO_ATHLETES
 from tests.oauth.documents import DocumentHost
 from tests.oauth.tls import TlsFiles
+from tests.support.gateway import gateway_app
 from tests.support.live import free_port, live_server
 from tests.support.sdk_oauth import MemoryStorage
 
@@ -98,7 +98,7 @@ def gateway_with_fake(tmp_path: Path, database_url: str, **overrides: Any) -> It
         **overrides,
     )
     fake = FakeIntervals()
-    app = create_app(settings, intervals_transport=httpx.ASGITransport(app=fake.app))
+    app, _, _ = gateway_app(settings, fake)
     with live_server(app, port) as base:
         yield base
 

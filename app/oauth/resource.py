@@ -1,0 +1,100 @@
+"""The resource-server side of OAuth: which access token is accepted, and for whom.
+
+RFC 6750 §2.1 carries the token (app/mcp/auth.py reads it from the HTTP request); this module
+decides whether it is accepted. Tokens are looked up by their SHA-256 hash (app/oauth/tokens.py).
+Refused alike: unknown, not an access token, expired, revoked, issued for another resource
+(RFC 8707 audience), grant revoked, athlete disabled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.models import Athlete, Credential, Grant, OAuthClient, Token
+from app.oauth.scopes import parse_scope
+from app.oauth.tokens import ACCESS, hash_token
+from app.vault.store import SealedCredential
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the athlete, through which client and grant, with which scopes."""
+
+    athlete_pk: int
+    intervals_id: str
+    timezone: str
+    client_id: str
+    grant_id: int
+    scopes: frozenset[str]
+    grant_last_used_at: datetime | None = None
+    credential: SealedCredential | None = None  # still encrypted; decrypted per tool call
+
+
+async def verify_access_token(
+    db: AsyncSession, token: str, *, resource: str, now: datetime
+) -> Caller | None:
+    """The caller an access token stands for, or None if it must be refused.
+
+    Refused: unknown hash, not an access token, expired, revoked, issued for another resource,
+    grant revoked, athlete disabled. One indexed lookup that reads only the columns it needs
+    (no ORM objects): this runs on every MCP request. It also reads the athlete's credential,
+    still encrypted, so a tool call needs no second database round trip to resolve it.
+    """
+    row = (
+        await db.execute(
+            select(
+                Token.expires_at,
+                Token.revoked_at,
+                Token.resource,
+                Token.scope,
+                Grant.id.label("grant_id"),
+                Grant.revoked_at.label("grant_revoked_at"),
+                Grant.last_used_at.label("grant_last_used_at"),
+                Athlete.id.label("athlete_pk"),
+                Athlete.intervals_id,
+                Athlete.timezone,
+                Athlete.disabled_at,
+                OAuthClient.client_id,
+                Credential.kind,
+                Credential.key_id,
+                Credential.ciphertext,
+                Credential.rejected_at.label("credential_rejected_at"),
+                Credential.upstream_scope,
+            )
+            .join(Grant, Token.grant_id == Grant.id)
+            .join(Athlete, Grant.athlete_id == Athlete.id)
+            .join(OAuthClient, Grant.client_pk == OAuthClient.id)
+            .outerjoin(Credential, Credential.athlete_id == Athlete.id)
+            .where(Token.token_hash == hash_token(token), Token.kind == ACCESS)
+        )
+    ).first()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if row.resource != resource or row.grant_revoked_at is not None:
+        return None
+    if row.disabled_at is not None:
+        return None
+    sealed = None
+    if row.kind is not None:
+        sealed = SealedCredential(
+            athlete_pk=row.athlete_pk,
+            kind=row.kind,
+            key_id=row.key_id,
+            ciphertext=row.ciphertext,
+            rejected=row.credential_rejected_at is not None,
+            upstream_scope=row.upstream_scope,
+        )
+    return Caller(
+        athlete_pk=row.athlete_pk,
+        intervals_id=row.intervals_id,
+        timezone=row.timezone,
+        client_id=row.client_id,
+        grant_id=row.grant_id,
+        scopes=frozenset(parse_scope(row.scope)),
+        grant_last_used_at=row.grant_last_used_at,
+        credential=sealed,
+    )

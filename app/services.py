@@ -1,0 +1,131 @@
+"""The gateway's services: one typed object per app, built by `create_app`'s lifespan.
+
+Handlers reach it through one accessor, :func:`services` (usable as a FastAPI dependency,
+``svc: Services = Depends(services)``), instead of separate ``app.state`` attributes. Tests
+replace what they need when they build the app: the clock (``create_app(clock=...)``) and the
+httpx client used toward Intervals.icu (``create_app(http_client_factory=...)``); production
+state holds no test seam.
+
+State that several instances will have to share (the upstream budget inside the Intervals.icu
+client, the attempt limiters) sits behind async interfaces (``Budget``, ``AttemptCounter``)
+whose implementation ``settings.shared_state_backend`` chooses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.requests import HTTPConnection
+
+from app.attempts import AttemptCounter, attempt_counter
+from app.clock import Clock
+from app.db.engine import make_async_engine, make_sessionmaker
+from app.intervals.client import IntervalsClient
+from app.keyring import resolve_key_ring
+from app.settings import Settings
+from app.vault.crypto import Vault
+
+HttpClientFactory = Callable[[], httpx.AsyncClient]
+"""Builds the httpx client for requests to Intervals.icu (tests: one over the fake's ASGI app)."""
+
+HOUR = 3600.0
+
+
+@dataclass(frozen=True)
+class Limiters:
+    """The per-address attempt limits of the sign-in pages and the OAuth endpoints."""
+
+    signin: AttemptCounter
+    register_general: AttemptCounter
+    register_vendor: AttemptCounter
+    client_auth: AttemptCounter
+
+    @classmethod
+    def from_settings(cls, settings: Settings, clock: Clock) -> Limiters:
+        seconds = clock.seconds
+        return cls(
+            signin=attempt_counter(
+                settings,
+                settings.signin_attempts_per_address,
+                float(settings.signin_window_seconds),
+                seconds,
+            ),
+            register_general=attempt_counter(
+                settings, settings.oauth_register_per_address_per_hour, HOUR, seconds
+            ),
+            register_vendor=attempt_counter(
+                settings, settings.oauth_vendor_register_per_address_per_hour, HOUR, seconds
+            ),
+            client_auth=attempt_counter(
+                settings,
+                settings.oauth_client_auth_failures_per_address,
+                settings.oauth_client_auth_window_seconds,
+                seconds,
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a request may use; one per app, alive for the app's lifespan."""
+
+    settings: Settings
+    clock: Clock
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    vault: Vault
+    intervals: IntervalsClient
+    limiters: Limiters
+    schema_head: str | None
+    http_client_factory: HttpClientFactory | None = None
+    """Set only by tests; the Intervals.icu OAuth code exchange uses it when present."""
+
+
+@asynccontextmanager
+async def open_services(
+    settings: Settings,
+    *,
+    clock: Clock,
+    schema_head: str | None,
+    http_client_factory: HttpClientFactory | None = None,
+) -> AsyncIterator[Services]:
+    """Open the database engine and the Intervals.icu client; close both on exit."""
+    vault = Vault(resolve_key_ring(settings))
+    engine = make_async_engine(settings)
+    http = http_client_factory() if http_client_factory is not None else None
+    intervals = IntervalsClient.from_settings(settings, http=http)
+    try:
+        yield Services(
+            settings=settings,
+            clock=clock,
+            engine=engine,
+            sessions=make_sessionmaker(engine),
+            vault=vault,
+            intervals=intervals,
+            limiters=Limiters.from_settings(settings, clock),
+            schema_head=schema_head,
+            http_client_factory=http_client_factory,
+        )
+    finally:
+        await intervals.aclose()
+        if http is not None:
+            await http.aclose()
+        await engine.dispose()
+
+
+def services(connection: HTTPConnection) -> Services:
+    """The services of the app serving this request (a FastAPI dependency)."""
+    return services_of(connection.app)
+
+
+def services_of(app: Starlette) -> Services:
+    """The app's services; only while the app's lifespan runs."""
+    found: Services | None = getattr(app.state, "services", None)
+    if found is None:
+        raise RuntimeError("the app is not started: its services open in the lifespan")
+    return found
