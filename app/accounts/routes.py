@@ -398,20 +398,16 @@ async def undo_changes_page(request: Request, batch_id: str) -> Response:
     form = await _form(request)
     if not _csrf_ok(request, form):
         return _csrf_failed(request)
-    async with transaction(_sessions(request)) as db:
+    svc = services(request)
+    async with transaction(svc.sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return _to_signin("/account")
         db.expunge(athlete)
     outcome = await undo_batch(
-        _sessions(request),
-        _vault(request),
-        request.app.state.intervals,
-        athlete,
-        batch_id[:32],
-        _now(request),
+        svc.sessions, svc.vault, svc.intervals, athlete, batch_id[:32], svc.clock.now()
     )
-    async with transaction(_sessions(request)) as db:
+    async with transaction(svc.sessions) as db:
         context = await _account_context(db, athlete)
     return _render(request, "account.html", {**context, "notice": outcome.message})
 
