@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.db.engine import transaction
 from app.db.models import Athlete, JournalRecord, OAuthClient
+from app.services import services_of
 from app.settings import Settings
 from tests.accounts.harness import AROHA, Gateway, gateway_settings, running_gateway
 
@@ -26,7 +27,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 async def applied_by_an_app(gw: Gateway, weight_before: float, weight_after: float) -> None:
     """What an assistant's confirmed set_wellness leaves: the value upstream and a journal row."""
     gw.fake.athletes[AROHA[0]].wellness[DAY] = {"id": DAY, "weight": weight_after}
-    async with transaction(gw.app.state.sessions) as db:
+    async with transaction(services_of(gw.app).sessions) as db:
         pk = await db.scalar(select(Athlete.id).where(Athlete.intervals_id == AROHA[0]))
         assert pk is not None
         db.add(OAuthClient(client_id="gwd_claude1", origin="dynamic", name="Claude"))

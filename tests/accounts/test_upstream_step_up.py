@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.db.engine import transaction
 from app.db.models import Athlete, Grant, OAuthClient, Token, utcnow
 from app.oauth.tokens import hash_token
+from app.services import services_of
 from app.settings import Settings
 from tests.accounts.harness import LENA, Gateway, gateway_settings, running_gateway
 from tests.accounts.test_upstream_oauth import approve_upstream, callback_path
@@ -42,7 +43,7 @@ async def sign_in_with_intervals(gw: Gateway, granted: str) -> None:
 async def connect_mcp_app(gw: Gateway, settings: Settings) -> str:
     """A connected app with read and write access (what the consent flow leaves)."""
     token = f"gwa_{secrets.token_urlsafe(32)}"
-    async with transaction(gw.app.state.sessions) as db:
+    async with transaction(services_of(gw.app).sessions) as db:
         athlete = await db.scalar(select(Athlete.id).where(Athlete.intervals_id == LENA[0]))
         assert athlete is not None
         client = OAuthClient(client_id="claude", origin="dynamic", name="Claude")
