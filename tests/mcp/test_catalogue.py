@@ -238,12 +238,22 @@ async def test_another_athletes_ids_are_refused(spec_and_argument: tuple[ToolSpe
 
 def test_toolsets_select_tools_and_the_served_scopes() -> None:
     assert served() == SPECS
-    assert {s.toolset for s in served(("calendar",))} == {"calendar"}
+    assert {s.toolset for s in served(("calendar",))} == {"calendar", "changes"}
     assert served(()) == ()
     with pytest.raises(ValueError, match="unknown toolsets"):
         served(("nope",))
     assert scopes_in_use() == {READ, WRITE}  # write tools served: consent offers mcp.write
     assert scopes_in_use(("analytics",)) <= {READ}
+
+
+def test_the_changes_toolset_comes_with_any_write_tool() -> None:
+    changes = {"list_changes", "undo_changes"}
+    with_writes = {s.name for s in served(("calendar",))}
+    assert changes <= with_writes  # create_event etc. can be listed and undone
+    assert not changes & {s.name for s in served(("analytics",))}  # reads only
+    assert {s.name for s in served(("changes",))} == changes
+    core = {s.name for s in served(("core",))}
+    assert all(BY_NAME[n].scope == READ for n in core), core
 
 
 async def test_the_list_follows_the_registry() -> None:

@@ -24,8 +24,8 @@ from app.mcp.tools.context import AthleteProvider
 from app.mcp.tools.errors import ToolFailure
 from app.mcp.tools.limits import AnswerLimits, fit, published_answer
 from app.mcp.tools.schema import without_titles
-from app.mcp.tools.spec import REGISTERED, TOOLSETS, ToolSpec
-from app.scopes import READ
+from app.mcp.tools.spec import CHANGES_TOOLSET, REGISTERED, TOOLSETS, ToolSpec
+from app.scopes import READ, WRITE
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +49,19 @@ def unknown_toolsets(names: Collection[str]) -> list[str]:
 def served(
     toolsets: Collection[str] | None = None, specs: Sequence[ToolSpec] | None = None
 ) -> tuple[ToolSpec, ...]:
-    """The tools of the enabled toolsets (all when ``toolsets`` is None)."""
+    """The tools of the enabled toolsets (all when ``toolsets`` is None). Whenever a write tool
+    is served, the ``changes`` toolset (list_changes, undo_changes) is served with it: every
+    change can be reviewed and undone."""
     specs = discover() if specs is None else specs
     if toolsets is None:
         return tuple(specs)
     unknown = unknown_toolsets(toolsets)
     if unknown:
         raise ValueError(f"unknown toolsets {unknown}; choose from {', '.join(TOOLSETS)}")
-    return tuple(spec for spec in specs if spec.toolset in toolsets)
+    enabled = set(toolsets)
+    if any(spec.toolset in enabled and spec.scope == WRITE for spec in specs):
+        enabled.add(CHANGES_TOOLSET)
+    return tuple(spec for spec in specs if spec.toolset in enabled)
 
 
 def tool_scopes(specs: Sequence[ToolSpec] | None = None) -> dict[str, str]:

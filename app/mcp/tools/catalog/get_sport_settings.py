@@ -215,7 +215,7 @@ def sport_zones(sport: SportSettings, units: PaceUnits) -> SportZones:
     )
 
 
-@tool(title="Sport settings", toolset="core", example={"sport": "Ride"})
+@tool(title="Sport settings", toolset="settings", example={"sport": "Ride"})
 async def get_sport_settings(
     ctx: AthleteContext,
     sport: Annotated[

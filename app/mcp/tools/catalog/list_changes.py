@@ -92,7 +92,7 @@ Since = Annotated[
 ]
 
 
-@tool(title="List changes", toolset="core", example={})
+@tool(title="List changes", toolset="changes", example={})
 async def list_changes(
     ctx: AthleteContext,
     since: Since = None,
