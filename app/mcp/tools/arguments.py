@@ -28,6 +28,16 @@ def _choices(prop: dict[str, Any]) -> list[str]:
     return [str(v) for v in items.get("enum", [])] if isinstance(items, dict) else []
 
 
+def _whole_number_range(prop: dict[str, Any]) -> tuple[int, int] | None:
+    """(low, high) when ``prop`` is published as the consecutive whole numbers low..high."""
+    values = prop.get("enum")
+    if not values or not all(type(v) is int for v in values):
+        return None
+    if list(values) != list(range(values[0], values[0] + len(values))):
+        return None
+    return values[0], values[-1]
+
+
 def field_message(name: str, error: ErrorDetails, prop: dict[str, Any]) -> str:
     """The message for one argument."""
     kind = error["type"]
@@ -36,7 +46,12 @@ def field_message(name: str, error: ErrorDetails, prop: dict[str, Any]) -> str:
     if prop.get("format") == "date":
         return date_message(name)
     low, high = prop.get("minimum"), prop.get("maximum")
-    if prop.get("type") == "integer" and (low is not None or high is not None):
+    whole = _whole_number_range(prop)
+    if whole is not None:
+        low, high = whole
+    if (prop.get("type") == "integer" or whole is not None) and (
+        low is not None or high is not None
+    ):
         if low is not None and high is not None:
             return f"{name} must be a whole number from {low} to {high}."
         bound = f"at least {low}" if low is not None else f"at most {high}"

@@ -23,7 +23,7 @@ from app.mcp.tools.answers import Answer
 from app.mcp.tools.context import AthleteProvider
 from app.mcp.tools.errors import ToolFailure
 from app.mcp.tools.limits import AnswerLimits, fit, published_answer
-from app.mcp.tools.schema import without_titles
+from app.mcp.tools.schema import without_defs, without_titles
 from app.mcp.tools.spec import CHANGES_TOOLSET, REGISTERED, TOOLSETS, ToolSpec
 from app.scopes import READ, WRITE
 
@@ -155,5 +155,7 @@ def build_tools(
             meta={"securitySchemes": security_schemes(spec)},
             structured_output=True,
         )
-        tools.append(tool.model_copy(update={"parameters": without_titles(tool.parameters)}))
+        tools.append(
+            tool.model_copy(update={"parameters": without_defs(without_titles(tool.parameters))})
+        )
     return tools
