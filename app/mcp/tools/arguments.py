@@ -18,8 +18,11 @@ from pydantic_core import ErrorDetails
 from app.mcp.tools.dates import date_message
 
 MAX_CHOICES = 8
+EXAMPLES = {"activity_id": "i170317118"}
+"""An example of an argument whose published schema is only ``{"type": "string"}`` (its
+pattern is checked, not printed): what a refusal quotes."""
 
-Detail = Annotated[bool, Field(description="All fields")]
+Detail = Annotated[bool, Field()]
 """The ``detail`` argument of the tools that answer with a summary first."""
 
 
@@ -63,6 +66,8 @@ def field_message(name: str, error: ErrorDetails, prop: dict[str, Any]) -> str:
     example = prop.get("description", "")
     if "e.g." in example:
         return f"{name} must look like {example.split('e.g.', 1)[1].strip()}."
+    if name in EXAMPLES:
+        return f"{name} must look like {EXAMPLES[name]}."
     if kind == "extra_forbidden" or kind == "unexpected_keyword_argument":
         return f"{name} is not an argument of this tool."
     expected = prop.get("type")

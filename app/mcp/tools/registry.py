@@ -23,7 +23,7 @@ from app.mcp.tools.answers import Answer
 from app.mcp.tools.context import AthleteProvider
 from app.mcp.tools.errors import ToolFailure
 from app.mcp.tools.limits import AnswerLimits, fit, published_answer
-from app.mcp.tools.schema import without_defs, without_titles
+from app.mcp.tools.schema import without_defs, without_false_defaults, without_titles
 from app.mcp.tools.spec import CHANGES_TOOLSET, REGISTERED, TOOLSETS, ToolSpec
 from app.scopes import READ, WRITE
 
@@ -132,6 +132,12 @@ def sdk_function(
     return call
 
 
+def published_arguments(parameters: dict[str, Any]) -> dict[str, Any]:
+    """A tool's ``inputSchema`` as the model reads it: no generated titles, models inlined, no
+    ``default: false`` on flags (app/mcp/tools/schema.py)."""
+    return without_false_defaults(without_defs(without_titles(parameters)))
+
+
 def security_schemes(spec: ToolSpec) -> list[dict[str, Any]]:
     """The OAuth scopes a call needs, as ChatGPT's per-tool ``securitySchemes`` (OpenAI Apps
     SDK "Authentication"; the MCP SDK has no field for it, so it travels in ``_meta``)."""
@@ -155,7 +161,5 @@ def build_tools(
             meta={"securitySchemes": security_schemes(spec)},
             structured_output=True,
         )
-        tools.append(
-            tool.model_copy(update={"parameters": without_defs(without_titles(tool.parameters))})
-        )
+        tools.append(tool.model_copy(update={"parameters": published_arguments(tool.parameters)}))
     return tools

@@ -177,14 +177,14 @@ def without_defs(schema: JsonSchema) -> JsonSchema:
 
 
 def checked_not_published(schema: JsonSchema) -> None:
-    """Field hook for an optional ``float`` or ``str`` argument whose range or length pydantic
-    checks but the published schema leaves out (the model reads fewer characters; a value
+    """Field hook for an optional ``float`` or ``str`` argument whose range, length or pattern
+    pydantic checks but the published schema leaves out (the model reads fewer characters; a value
     outside is refused with the same plain message, "x must be a number." / "x must be a
     string."). Not for whole numbers: their message names the range from the schema."""
     optional_argument_schema(schema)
     for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
         schema.pop(key, None)
-    for key in ("minLength", "maxLength"):
+    for key in ("minLength", "maxLength", "pattern"):
         schema.pop(key, None)
 
 
@@ -196,3 +196,15 @@ def whole_number_choices(schema: JsonSchema) -> None:
     low, high = int(schema.pop("minimum")), int(schema.pop("maximum"))
     schema.pop("type", None)
     schema["enum"] = list(range(low, high + 1))
+
+
+def without_false_defaults(schema: JsonSchema) -> JsonSchema:
+    """``schema`` without ``"default": false`` on its boolean arguments: a flag left out is off,
+    which every reader assumes (JSON Schema 2020-12 §9.2: ``default`` is an annotation only)."""
+    properties = {
+        name: {k: v for k, v in prop.items() if not (k == "default" and v is False)}
+        if isinstance(prop, dict) and prop.get("type") == "boolean"
+        else prop
+        for name, prop in schema.get("properties", {}).items()
+    }
+    return {**schema, "properties": properties} if "properties" in schema else schema

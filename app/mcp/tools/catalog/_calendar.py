@@ -249,7 +249,7 @@ async def guarded_submit(
 
 # -- arguments shared by the calendar write tools -----------------------------------------
 
-EventId = Annotated[int, Field(ge=1, description="From get_events")]
+EventId = Annotated[int, Field(ge=1)]
 OptionalCategory = Annotated[Category | None, Field(json_schema_extra=optional_argument_schema)]
 Day = Annotated[str, Field(pattern=ISO_DATE_PATTERN, json_schema_extra=date_argument_schema)]
 """The athlete's local day, published as ``"format": "date"`` (checked_day refuses 2026-02-30)."""
