@@ -82,7 +82,7 @@ async def test_every_tool_is_listed_and_answers_its_example_over_http(
     specs = served()
     with running_gateway(tmp_path, database_url, fake=fake) as gw:
         gw.pin(moment)
-        caller = await gw.seed(BERLIN)
+        caller = await gw.seed(BERLIN, scope="mcp.read mcp.write")  # write tools preview
         async with mcp_client(gw.mcp_url, caller.token, era) as client:
             tools = {tool.name: tool for tool in (await client.list_tools()).tools}
             results = {
