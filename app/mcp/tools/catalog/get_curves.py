@@ -167,7 +167,7 @@ async def get_curves(
         Field(description="Default Ride; pace Run", json_schema_extra=optional_argument_schema),
     ] = None,
 ) -> Curves:
-    """Best power, HR or pace (5s-60min; 400m-10km) in a period, or two compared, with each best's
+    """Best power, HR or pace (5s-60min; 400m-10km) in a period or two, with each best's
     activity."""
     if sport is not None and not SPORT.fullmatch(sport):
         raise ToolFailure("sport is an activity type such as Ride, Run or Swim.")
