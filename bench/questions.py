@@ -75,6 +75,17 @@ def latest(sport: str) -> Callable[[Any, str], dict[str, Any]]:
     return arguments
 
 
+def with_metric(
+    arguments: Callable[[Any, str], dict[str, Any]], metric: str
+) -> Callable[[Any, str], dict[str, Any]]:
+    """``arguments`` with ``metric`` added (best pace of a run, not its absent power)."""
+
+    def extended(fake: Any, athlete: str) -> dict[str, Any]:
+        return {**arguments(fake, athlete), "metric": metric}
+
+    return extended
+
+
 def first_folder(fake: Any, athlete: str) -> dict[str, Any]:
     return {"folder_id": min(fake.athletes[athlete].folders)}
 
@@ -83,7 +94,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "zones",
         "What are my FTP, threshold heart rate and power zones for cycling?",
-        (Call("get_sport_settings"),),
+        (Call("get_sport_settings", {"sport": "Ride"}),),
     ),
     Question(
         "fitness",
@@ -98,7 +109,7 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "curves",
         "How does my power curve this season compare with the last 90 days?",
-        (Call("get_curves", {"kind": "power"}),),
+        (Call("get_curves", {"kind": "power", "period": "s0", "vs": "90d"}),),
     ),
     Question(
         "last_ride",
@@ -108,7 +119,10 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "run_efforts",
         "What were my best efforts in my last run, and how was it paced?",
-        (Call("get_best_efforts", latest("Run")), Call("get_activity_intervals", latest("Run"))),
+        (
+            Call("get_best_efforts", with_metric(latest("Run"), "pace")),
+            Call("get_activity_intervals", latest("Run")),
+        ),
         athlete="i100005",
     ),
     Question(
@@ -125,7 +139,7 @@ QUESTIONS: tuple[Question, ...] = (
                 {
                     "start_date": "2026-07-29",
                     "end_date": "2026-09-28",
-                    "category": ["RACE_A", "RACE_B", "RACE_C"],
+                    "category": ["race"],
                 },
             ),
         ),

@@ -24,16 +24,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.mcp.tools.schema import compact_model_schema
 
+Section = Literal["warmup", "main", "cooldown"]
 Unit = Literal[
     "%ftp", "w", "power_zone", "%lthr", "%hrmax", "hr_zone", "%pace", "pace_zone", "s/km", "s/100m"
 ]
 
+MAX_LABEL = 40
 MAX_REPEATS = 50
 MAX_STEPS = 100
 MAX_WORKOUT_SECS = 12 * 3600
@@ -80,7 +82,7 @@ class Step(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=compact_model_schema)
 
-    label: str | None = Field(None, max_length=40)
+    label: str | None = Field(None, max_length=MAX_LABEL)
     secs: int | None = None
     meters: float | None = None
     target: Target | None = None
@@ -94,14 +96,89 @@ class Block(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=compact_model_schema)
 
-    section: Literal["warmup", "main", "cooldown"] = "main"
+    section: Section = "main"
     repeat: int = 1
-    label: str | None = Field(None, max_length=40)
+    label: str | None = Field(None, max_length=MAX_LABEL)
     steps: list[Step]
 
 
 class WorkoutError(ValueError):
     """A structured workout that cannot be written; the message names the step at fault."""
+
+
+_NUMBER = r"\d+(?:\.\d+)?"
+STEP_TEXT = re.compile(
+    r"^(?:(?P<label>[^:]*[^:\s]):\s*)?"
+    rf"(?:(?P<secs>\d+)s|(?P<meters>{_NUMBER})mtr)"
+    r"(?:\s+(?P<ramp>ramp))?"
+    rf"(?:\s+(?P<value>{_NUMBER})(?:-(?P<to>{_NUMBER}))?\s*"
+    r"(?P<unit>%ftp|w|%lthr|%hrmax|%pace|s/km|s/100m|power_zone|hr_zone|pace_zone))?"
+    r"(?:\s+(?P<rpm>\d+)(?:-(?P<rpm_to>\d+))?rpm)?$",
+    re.IGNORECASE,
+)
+"""One step in the compact grammar build_workout publishes:
+``[label:] 600s|400mtr [ramp] value[-to] unit [90[-100]rpm]`` (seconds or metres, never the
+ambiguous ``m``)."""
+BLOCK_HEAD = re.compile(
+    r"^(?:(?P<section>warmup|main|cooldown)\b)?\s*(?:(?P<repeat>\d+)x\b)?\s*(?P<label>.*?)$",
+    re.IGNORECASE,
+)
+"""The part of a block before ``|``: ``[warmup|main|cooldown] [Nx] [label]``."""
+STEP_EXAMPLE = "[label:] 720s [ramp] 88-92 %ftp [90rpm]"
+
+
+def parse_step(text: str, where: str) -> Step:
+    """One step of the compact grammar (:data:`STEP_TEXT`) as a :class:`Step`; the range and
+    label checks stay in :func:`build`."""
+    found = STEP_TEXT.match(text.strip())
+    if found is None:
+        raise WorkoutError(f"{where}: not a step like '{STEP_EXAMPLE}'")
+    parts = found.groupdict()
+    target = None
+    if parts["unit"] is not None:
+        to = None if parts["to"] is None else float(parts["to"])
+        target = Target.model_validate(
+            {"unit": parts["unit"].lower(), "value": float(parts["value"]), "to": to}
+        )
+    label = parts["label"]
+    if label is not None and len(label) > MAX_LABEL:
+        raise WorkoutError(f"{where}: the label is longer than {MAX_LABEL} characters")
+    return Step(
+        label=label,
+        secs=None if parts["secs"] is None else int(parts["secs"]),
+        meters=None if parts["meters"] is None else float(parts["meters"]),
+        target=target,
+        ramp=parts["ramp"] is not None,
+        rpm=None if parts["rpm"] is None else int(parts["rpm"]),
+        rpm_to=None if parts["rpm_to"] is None else int(parts["rpm_to"]),
+    )
+
+
+def parse_block(text: str, number: int) -> Block:
+    """One block of the compact grammar: ``[warmup|main|cooldown] [Nx] [label] | step; ...``
+    (no ``|``: main steps run once)."""
+    where = f"block {number}"
+    head, bar, body = text.partition("|")
+    if not bar:
+        head, body = "", text
+    found = BLOCK_HEAD.match(head.strip())
+    if found is None:  # pragma: no cover - the pattern matches any text
+        raise WorkoutError(f"{where}: not a block like 'warmup 3x label | step; step'")
+    steps = [step.strip() for step in body.split(";")]
+    if not any(steps):
+        raise WorkoutError(f"{where}: a block needs steps")
+    if "" in steps:
+        raise WorkoutError(f"{where}: an empty step between ';'")
+    label = found["label"] or None
+    if label is not None and len(label) > MAX_LABEL:
+        raise WorkoutError(f"{where}: the label is longer than {MAX_LABEL} characters")
+    section = cast(Section, (found["section"] or "main").lower())
+    return Block(
+        section=section,
+        repeat=int(found["repeat"] or 1),
+        label=label,
+        steps=[parse_step(step, f"{where} step {i}") for i, step in enumerate(steps, start=1)],
+    )
 
 
 @dataclass(frozen=True)

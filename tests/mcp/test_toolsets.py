@@ -92,7 +92,7 @@ async def test_gateway_toolsets_setting_chooses_the_served_tools(tmp_path: Path)
     assert names == {
         s.name
         for s in discover()
-        if s.toolset in ("wellness", "calendar") and s.scope == "mcp.read"
+        if s.toolset in ("wellness", "calendar", "changes") and s.scope == "mcp.read"
     }
     assert await server.list_tools() == []  # no verified caller: the HTTP server lists nothing
 

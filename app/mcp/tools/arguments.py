@@ -18,14 +18,27 @@ from pydantic_core import ErrorDetails
 from app.mcp.tools.dates import date_message
 
 MAX_CHOICES = 8
+EXAMPLES = {"activity_id": "i170317118"}
+"""An example of an argument whose published schema is only ``{"type": "string"}`` (its
+pattern is checked, not printed): what a refusal quotes."""
 
-Detail = Annotated[bool, Field(description="All fields")]
+Detail = Annotated[bool, Field()]
 """The ``detail`` argument of the tools that answer with a summary first."""
 
 
 def _choices(prop: dict[str, Any]) -> list[str]:
     items = prop.get("items", prop)
     return [str(v) for v in items.get("enum", [])] if isinstance(items, dict) else []
+
+
+def _whole_number_range(prop: dict[str, Any]) -> tuple[int, int] | None:
+    """(low, high) when ``prop`` is published as the consecutive whole numbers low..high."""
+    values = prop.get("enum")
+    if not values or not all(type(v) is int for v in values):
+        return None
+    if list(values) != list(range(values[0], values[0] + len(values))):
+        return None
+    return values[0], values[-1]
 
 
 def field_message(name: str, error: ErrorDetails, prop: dict[str, Any]) -> str:
@@ -36,7 +49,12 @@ def field_message(name: str, error: ErrorDetails, prop: dict[str, Any]) -> str:
     if prop.get("format") == "date":
         return date_message(name)
     low, high = prop.get("minimum"), prop.get("maximum")
-    if prop.get("type") == "integer" and (low is not None or high is not None):
+    whole = _whole_number_range(prop)
+    if whole is not None:
+        low, high = whole
+    if (prop.get("type") == "integer" or whole is not None) and (
+        low is not None or high is not None
+    ):
         if low is not None and high is not None:
             return f"{name} must be a whole number from {low} to {high}."
         bound = f"at least {low}" if low is not None else f"at most {high}"
@@ -48,6 +66,8 @@ def field_message(name: str, error: ErrorDetails, prop: dict[str, Any]) -> str:
     example = prop.get("description", "")
     if "e.g." in example:
         return f"{name} must look like {example.split('e.g.', 1)[1].strip()}."
+    if name in EXAMPLES:
+        return f"{name} must look like {EXAMPLES[name]}."
     if kind == "extra_forbidden" or kind == "unexpected_keyword_argument":
         return f"{name} is not an argument of this tool."
     expected = prop.get("type")

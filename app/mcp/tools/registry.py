@@ -23,9 +23,9 @@ from app.mcp.tools.answers import Answer
 from app.mcp.tools.context import AthleteProvider
 from app.mcp.tools.errors import ToolFailure
 from app.mcp.tools.limits import AnswerLimits, fit, published_answer
-from app.mcp.tools.schema import without_titles
-from app.mcp.tools.spec import REGISTERED, TOOLSETS, ToolSpec
-from app.scopes import READ
+from app.mcp.tools.schema import without_defs, without_false_defaults, without_titles
+from app.mcp.tools.spec import CHANGES_TOOLSET, REGISTERED, TOOLSETS, ToolSpec
+from app.scopes import READ, WRITE
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +49,19 @@ def unknown_toolsets(names: Collection[str]) -> list[str]:
 def served(
     toolsets: Collection[str] | None = None, specs: Sequence[ToolSpec] | None = None
 ) -> tuple[ToolSpec, ...]:
-    """The tools of the enabled toolsets (all when ``toolsets`` is None)."""
+    """The tools of the enabled toolsets (all when ``toolsets`` is None). Whenever a write tool
+    is served, the ``changes`` toolset (list_changes, undo_changes) is served with it: every
+    change can be reviewed and undone."""
     specs = discover() if specs is None else specs
     if toolsets is None:
         return tuple(specs)
     unknown = unknown_toolsets(toolsets)
     if unknown:
         raise ValueError(f"unknown toolsets {unknown}; choose from {', '.join(TOOLSETS)}")
-    return tuple(spec for spec in specs if spec.toolset in toolsets)
+    enabled = set(toolsets)
+    if any(spec.toolset in enabled and spec.scope == WRITE for spec in specs):
+        enabled.add(CHANGES_TOOLSET)
+    return tuple(spec for spec in specs if spec.toolset in enabled)
 
 
 def tool_scopes(specs: Sequence[ToolSpec] | None = None) -> dict[str, str]:
@@ -127,6 +132,12 @@ def sdk_function(
     return call
 
 
+def published_arguments(parameters: dict[str, Any]) -> dict[str, Any]:
+    """A tool's ``inputSchema`` as the model reads it: no generated titles, models inlined, no
+    ``default: false`` on flags (app/mcp/tools/schema.py)."""
+    return without_false_defaults(without_defs(without_titles(parameters)))
+
+
 def security_schemes(spec: ToolSpec) -> list[dict[str, Any]]:
     """The OAuth scopes a call needs, as ChatGPT's per-tool ``securitySchemes`` (OpenAI Apps
     SDK "Authentication"; the MCP SDK has no field for it, so it travels in ``_meta``)."""
@@ -150,5 +161,5 @@ def build_tools(
             meta={"securitySchemes": security_schemes(spec)},
             structured_output=True,
         )
-        tools.append(tool.model_copy(update={"parameters": without_titles(tool.parameters)}))
+        tools.append(tool.model_copy(update={"parameters": published_arguments(tool.parameters)}))
     return tools

@@ -19,6 +19,7 @@ The models themselves are unchanged: the SDK still validates every answer agains
 
 from __future__ import annotations
 
+import json
 from typing import Any, get_args
 
 from pydantic import BaseModel
@@ -150,3 +151,60 @@ def compact_model_schema(schema: JsonSchema, model: type[BaseModel]) -> None:
         if inner is not None:
             prop = collapsed(inlined(prop, inner.model_json_schema()))
         properties[name] = compact_property(prop)
+
+
+def without_defs(schema: JsonSchema) -> JsonSchema:
+    """``schema`` with every local ``{"$ref": "#/$defs/X"}`` replaced by ``X`` itself and the
+    ``$defs`` dropped (JSON Schema 2020-12 §8.2.4): a model used once reads shorter inline.
+    A definition that refers to itself is left as it is."""
+    definitions: dict[str, JsonSchema] = schema.get("$defs", {})
+    if not definitions or any(f'"#/$defs/{n}"' in json.dumps(d) for n, d in definitions.items()):
+        return schema
+
+    def resolve(value: Any) -> Any:
+        if isinstance(value, dict):
+            ref = value.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                rest = {k: resolve(v) for k, v in value.items() if k != "$ref"}
+                return {**resolve(definitions[ref.removeprefix("#/$defs/")]), **rest}
+            return {key: resolve(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [resolve(item) for item in value]
+        return value
+
+    resolved: JsonSchema = resolve({k: v for k, v in schema.items() if k != "$defs"})
+    return resolved
+
+
+def checked_not_published(schema: JsonSchema) -> None:
+    """Field hook for an optional ``float`` or ``str`` argument whose range, length or pattern
+    pydantic checks but the published schema leaves out (the model reads fewer characters; a value
+    outside is refused with the same plain message, "x must be a number." / "x must be a
+    string."). Not for whole numbers: their message names the range from the schema."""
+    optional_argument_schema(schema)
+    for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        schema.pop(key, None)
+    for key in ("minLength", "maxLength", "pattern"):
+        schema.pop(key, None)
+
+
+def whole_number_choices(schema: JsonSchema) -> None:
+    """Field hook for an optional small whole-number range (a 1-4 scale): published as
+    ``{"enum": [1, 2, 3, 4]}``, shorter than type, minimum and maximum; pydantic still checks
+    the range, and app/mcp/tools/arguments.py words the refusal as a range."""
+    optional_argument_schema(schema)
+    low, high = int(schema.pop("minimum")), int(schema.pop("maximum"))
+    schema.pop("type", None)
+    schema["enum"] = list(range(low, high + 1))
+
+
+def without_false_defaults(schema: JsonSchema) -> JsonSchema:
+    """``schema`` without ``"default": false`` on its boolean arguments: a flag left out is off,
+    which every reader assumes (JSON Schema 2020-12 §9.2: ``default`` is an annotation only)."""
+    properties = {
+        name: {k: v for k, v in prop.items() if not (k == "default" and v is False)}
+        if isinstance(prop, dict) and prop.get("type") == "boolean"
+        else prop
+        for name, prop in schema.get("properties", {}).items()
+    }
+    return {**schema, "properties": properties} if "properties" in schema else schema

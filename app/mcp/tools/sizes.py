@@ -13,9 +13,13 @@ import json
 from typing import Any
 
 MODEL_VISIBLE_MAX = 500
-"""Characters any one tool's model-visible definition may take."""
+"""Characters any one read tool's (scope ``mcp.read``) model-visible definition may take."""
+WRITE_MODEL_VISIBLE_MAX = 700
+"""Characters any one write tool's (scope ``mcp.write``) model-visible definition may take:
+writes take structured inputs whose range checks live in the schema, and they are served only
+to clients that asked for ``mcp.write``."""
 MODEL_VISIBLE_AVERAGE = 320
-"""Characters a tool's model-visible definition takes on average over the whole catalogue."""
+"""Characters a read tool's model-visible definition takes on average over the read tools."""
 CORE_TOOLSET_MAX = 4_000
 """Characters the ``core`` toolset's model-visible definitions take in total."""
 MODEL_VISIBLE_KEYS = ("name", "title", "description", "inputSchema")

@@ -33,8 +33,12 @@ TOOLSETS: dict[str, str] = {
     "library": "workout library and plans",
     "analytics": "curves, best efforts, summaries",
     "coach": "athletes who share their data with you",
+    "settings": "sport settings: FTP, thresholds, zones",
+    "changes": "changes made through this gateway, and their undo (served with any write tool)",
 }
 """Every toolset a tool may belong to, in ``tools/list`` order; GATEWAY_TOOLSETS picks some."""
+CHANGES_TOOLSET = "changes"
+"""Served automatically whenever any write tool is (app/mcp/tools/registry.py ``served``)."""
 
 
 @dataclass(frozen=True)

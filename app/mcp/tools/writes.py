@@ -23,7 +23,7 @@ from pydantic import Field
 from app.mcp.tools.answers import Answer
 from app.mcp.tools.context import AthleteContext
 from app.mcp.tools.errors import ToolFailure
-from app.mcp.tools.schema import optional_argument_schema
+from app.mcp.tools.schema import checked_not_published
 from app.writes.changes import (
     REFUSALS,
     ClaimStatus,
@@ -39,13 +39,10 @@ from app.writes.changes import (
 
 Confirm = Annotated[
     str | None,
-    Field(
-        description="From the preview",
-        max_length=64,
-        json_schema_extra=optional_argument_schema,
-    ),
+    Field(max_length=64, json_schema_extra=checked_not_published),
 ]
-"""The ``confirm`` argument every write tool takes."""
+"""The ``confirm`` argument every write tool takes (the handle a preview answers with; each
+write tool's description says it previews and applies with confirm)."""
 
 NO_STORE = "Changes cannot be confirmed on this connection (no write journal is available)."
 

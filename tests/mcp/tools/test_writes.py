@@ -87,9 +87,18 @@ async def test_a_handle_of_another_athlete_or_grant_is_refused(bench: ToolBench)
 
 
 async def test_scales_are_validated_with_their_range(bench: ToolBench) -> None:
-    for args in ({"mood": 5}, {"soreness": 0}, {"weight_kg": 5}, {}):
-        result = await bench.call("set_wellness", {"day": DAY, **args})
-        assert result.is_error, args
+    refusals = {
+        "mood": (5, "mood must be a whole number from 1 to 4."),
+        "soreness": (0, "soreness must be a whole number from 1 to 4."),
+        "weight_kg": (5, "weight_kg must be a number."),
+        "sleep_hours": (25, "sleep_hours must be a number."),
+        "comments": ("x" * 2001, "comments must be a string."),
+        "confirm": ("x" * 65, "confirm must be a string."),
+    }
+    for name, (value, message) in refusals.items():
+        result = await bench.call("set_wellness", {"day": DAY, name: value})
+        assert result.is_error and result.text == message, (name, result.text)
+    assert (await bench.call("set_wellness", {"day": DAY})).is_error
     bad_day = await bench.call("set_wellness", {"day": "2026-02-30", "mood": 1})
     assert bad_day.is_error and "2026-11-30" in bad_day.text
 

@@ -19,22 +19,18 @@ from app.mcp.tools.kit import (
     with_unit,
 )
 from app.mcp.tools.kit import Detail as Detail  # re-exported: tools import it from here
-from app.mcp.tools.schema import example_instead_of_pattern
+from app.mcp.tools.schema import checked_not_published
 from app.mcp.tools.units import PaceUnits, has_pace
 
 STUB_NOTE = "Imported from Strava: Intervals.icu does not share its details through the API."
 
 ActivityId = Annotated[
-    str,
-    Field(
-        pattern=r"^i?[0-9]{1,20}$",
-        description="e.g. i170317118",
-        json_schema_extra=example_instead_of_pattern,
-    ),
+    str, Field(pattern=r"^i?[0-9]{1,20}$", json_schema_extra=checked_not_published)
 ]
-ActivityIdShort = Annotated[str, Field(pattern=r"^i?[0-9]{1,20}$")]
-"""An activity id without a description (ids like ``i170317118`` explain themselves), for
-tools whose definition is near its size budget."""
+"""An activity id: published as a plain string (ids like ``i170317118`` explain themselves);
+the pattern is checked, and a refusal quotes the example (app/mcp/tools/arguments.py)."""
+ActivityIdShort = ActivityId
+"""The same activity id (the name the tools near their size budget import)."""
 
 
 async def fetch_own_activity(

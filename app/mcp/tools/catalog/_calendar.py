@@ -20,7 +20,11 @@ from app.intervals.models import Event
 from app.mcp.tools.context import AthleteContext
 from app.mcp.tools.dates import ISO_DATE_PATTERN, parse_day
 from app.mcp.tools.errors import ToolFailure, upstream_errors
-from app.mcp.tools.schema import optional_argument_schema
+from app.mcp.tools.schema import (
+    checked_not_published,
+    date_argument_schema,
+    optional_argument_schema,
+)
 from app.mcp.tools.writes import WriteAnswer, register_kind, submit
 from app.training import guardrails as rules
 from app.training.guardrails import Finding
@@ -245,15 +249,16 @@ async def guarded_submit(
 
 # -- arguments shared by the calendar write tools -----------------------------------------
 
-EventId = Annotated[int, Field(ge=1, description="From get_events")]
+EventId = Annotated[int, Field(ge=1)]
 OptionalCategory = Annotated[Category | None, Field(json_schema_extra=optional_argument_schema)]
-Day = Annotated[str, Field(pattern=ISO_DATE_PATTERN, description="YYYY-MM-DD, athlete-local")]
+Day = Annotated[str, Field(pattern=ISO_DATE_PATTERN, json_schema_extra=date_argument_schema)]
+"""The athlete's local day, published as ``"format": "date"`` (checked_day refuses 2026-02-30)."""
 Name = Annotated[
-    str | None, Field(min_length=1, max_length=80, json_schema_extra=optional_argument_schema)
+    str | None, Field(min_length=1, max_length=80, json_schema_extra=checked_not_published)
 ]
 Text = Annotated[
     str | None,
-    Field(max_length=4000, description="Workout text", json_schema_extra=optional_argument_schema),
+    Field(max_length=4000, description="Workout text", json_schema_extra=checked_not_published),
 ]
 Sport = Annotated[
     str | None,
@@ -265,7 +270,7 @@ Sport = Annotated[
 ]
 Load = Annotated[
     float | None,
-    Field(ge=0, le=2000, description="Planned load", json_schema_extra=optional_argument_schema),
+    Field(ge=0, le=2000, json_schema_extra=checked_not_published),
 ]
 
 

@@ -18,7 +18,16 @@ from app.mcp.tools.kit import (
     optional_argument_schema,
     tool,
 )
-from app.training.workouts import Block, BuiltWorkout, WorkoutError, build
+from app.mcp.tools.schema import JsonSchema
+from app.training.workouts import BuiltWorkout, WorkoutError, build, parse_block
+
+
+def unpublished_sizes(schema: JsonSchema) -> None:
+    """Publish ``blocks`` as an array of strings: the item and array sizes are checked, not
+    printed (a longer list or block is refused as "blocks must be a array")."""
+    for key in ("minItems", "maxItems"):
+        schema.pop(key, None)
+    schema["items"] = {"type": "string"}
 
 
 class WorkoutStep(Answer):
@@ -72,34 +81,34 @@ class BuiltWorkoutAnswer(Answer):
 
 EXAMPLE = {
     "blocks": [
-        {
-            "section": "warmup",
-            "steps": [
-                {"secs": 600, "target": {"unit": "%ftp", "value": 50, "to": 75}, "ramp": True}
-            ],
-        },
-        {
-            "repeat": 3,
-            "steps": [
-                {"label": "SST", "secs": 720, "target": {"unit": "%ftp", "value": 88, "to": 92}},
-                {"secs": 300, "target": {"unit": "%ftp", "value": 55}},
-            ],
-        },
+        "warmup | 600s ramp 50-75 %ftp",
+        "3x | SST: 720s 88-92 %ftp; 300s 55 %ftp",
     ]
 }
+GRAMMAR = (
+    "[warmup|cooldown] [Nx] [label]|step;... step: [label:] 600s|400mtr [ramp] value[-to] "
+    "unit [90rpm]; unit %ftp w %lthr %hrmax %pace s/km s/100m power_zone hr_zone pace_zone"
+)
+"""The compact grammar of a block (app/training/workouts.py ``parse_block``), published as the
+description of ``blocks``: one string per block reads far shorter than nested objects."""
 
 
-@tool(title="Build structured workout", toolset="library", example=EXAMPLE, open_world=False)
+@tool(title="Build workout", toolset="library", example=EXAMPLE, open_world=False)
 async def build_workout(
     ctx: AthleteContext,
-    blocks: Annotated[list[Block], Field(min_length=1, max_length=30)],
+    blocks: Annotated[
+        list[Annotated[str, Field(max_length=2000)]],
+        Field(
+            min_length=1, max_length=30, description=GRAMMAR, json_schema_extra=unpublished_sizes
+        ),
+    ],
     ftp: Annotated[
         int | None, Field(ge=50, le=700, json_schema_extra=optional_argument_schema)
     ] = None,
 ) -> BuiltWorkoutAnswer:
-    """Intervals.icu workout text, duration and estimated load from blocks of steps (secs or
-    meters; zones 1-7; ramp: value to `to`). Saves nothing; ftp converts w for the load."""
+    """Intervals.icu workout text, duration and load; saves nothing (ftp: for w)."""
     try:
-        return BuiltWorkoutAnswer.of(build([Block.model_validate(b) for b in blocks], ftp))
+        parsed = [parse_block(text, number) for number, text in enumerate(blocks, start=1)]
+        return BuiltWorkoutAnswer.of(build(parsed, ftp))
     except WorkoutError as refused:
         raise ToolFailure(f"Workout refused: {refused}.") from None

@@ -48,7 +48,7 @@ async def create_event(
     load: Load = None,
     confirm: Confirm = None,
 ) -> WriteAnswer:
-    """Add a workout, race, note or target to the calendar (workout text from build_workout).
+    """Add a workout (text from build_workout), race, note or target to the calendar.
     Previews; applies with confirm."""
     values = only_set(
         {

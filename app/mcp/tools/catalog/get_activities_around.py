@@ -63,7 +63,7 @@ async def get_activities_around(
     activity_id: ActivityIdShort,
     limit: Annotated[int, Field(ge=2, le=MAX_LIMIT)] = 6,
 ) -> ActivitiesAround:
-    """The activities just before and after one activity, in time order."""
+    """The activities just before and after one, in time order."""
     what = f"activity {activity_id}"
     async with upstream_errors(what):
         found = await ctx.api.activities_around(activity_id, limit=limit)

@@ -30,7 +30,7 @@ class ActivityDetails(Answer):
     owned={"activity_id": "activity"},
 )
 async def get_activity_details(ctx: AthleteContext, activity_id: ActivityId) -> ActivityDetails:
-    """One activity in full: power, heart rate, pace, load, feel, description."""
+    """One activity in full: power, HR, pace, load, feel, description."""
     activity = await fetch_own_activity(ctx, activity_id)
     out = ActivityDetail.from_upstream(activity, await pace_units_for(ctx, [activity.type]))
     return ActivityDetails(activity=out, scales=legends(out.scales_used()))

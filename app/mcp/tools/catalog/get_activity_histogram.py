@@ -124,7 +124,7 @@ async def get_activity_histogram(
         Field(ge=1, le=200, description="W or bpm", json_schema_extra=optional_argument_schema),
     ] = None,
 ) -> ActivityHistogram:
-    """Time in each power, heart-rate or pace bucket of one activity."""
+    """Time per power, HR or pace bucket in one activity."""
     if bucket_size is not None and metric == "pace":
         raise ToolFailure("bucket_size applies to power and hr histograms only.")
     activity = await fetch_own_activity(ctx, activity_id)

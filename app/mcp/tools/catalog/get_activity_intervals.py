@@ -43,7 +43,7 @@ class ActivityIntervals(Answer):
 async def get_activity_intervals(
     ctx: AthleteContext, activity_id: ActivityId, detail: Detail = False
 ) -> ActivityIntervals:
-    """Intervals (work and recovery laps) of one activity, in order."""
+    """Intervals (work and recovery laps) of one activity."""
     activity = await fetch_own_activity(ctx, activity_id, intervals=True)
     pace = await pace_units_for(ctx, [activity.type])
     shape = IntervalDetail if detail else IntervalSummary

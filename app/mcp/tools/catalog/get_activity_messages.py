@@ -97,7 +97,7 @@ async def get_activity_messages(
     activity_id: ActivityIdShort,
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 30,
 ) -> ActivityMessages:
-    """The comments on one activity: author, local time, text."""
+    """Comments on one activity: author, local time, text."""
     activity = await fetch_own_activity(ctx, activity_id)
     async with upstream_errors(f"comments on activity {activity_id}"):
         found = await ctx.api.list_messages(activity.id, limit=limit)

@@ -88,8 +88,8 @@ class AthleteProfile(Answer):
 
 @tool(title="Athlete profile", toolset="core", example={})
 async def get_athlete_profile(ctx: AthleteContext) -> AthleteProfile:
-    """Your profile: name, timezone, weight, resting HR, and one line per sport with FTP,
-    threshold HR and threshold pace; zones are in get_sport_settings."""
+    """Your profile: name, timezone, weight, resting HR; per sport FTP, threshold HR and pace
+    (zones: get_sport_settings)."""
     async with upstream_errors("your athlete profile"):
         athlete = await ctx.api.get_athlete()
     ctx.owned(athlete.id, "athlete profile")

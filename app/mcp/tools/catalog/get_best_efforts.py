@@ -150,7 +150,7 @@ async def best_of_each(
 async def get_best_efforts(
     ctx: AthleteContext, activity_id: ActivityIdShort, metric: Metric = "power"
 ) -> BestEffortsAnswer:
-    """Best power or HR over 5 s-60 min, or pace over 400 m-marathon, in one activity."""
+    """One activity's best power or HR (5s-60min) or pace (400m-marathon)."""
     activity = await fetch_own_activity(ctx, activity_id)
     base: dict[str, Any] = {"activity_id": activity.id, "name": activity.name, "metric": metric}
     if activity.is_stub:

@@ -167,8 +167,8 @@ async def get_curves(
         Field(description="Default Ride; pace Run", json_schema_extra=optional_argument_schema),
     ] = None,
 ) -> Curves:
-    """Best power, HR or pace (5s-60min; 400m-10km) in a period, or two compared, with the
-    activity of each best."""
+    """Best power, HR or pace (5s-60min; 400m-10km) in a period or two, with each best's
+    activity."""
     if sport is not None and not SPORT.fullmatch(sport):
         raise ToolFailure("sport is an activity type such as Ride, Run or Swim.")
     chosen = sport or DEFAULT_SPORT[kind]

@@ -28,7 +28,7 @@ class EventDetails(Answer):
 )
 async def get_event_by_id(
     ctx: AthleteContext,
-    event_id: Annotated[int, Field(ge=1, description="From get_events")],
+    event_id: Annotated[int, Field(ge=1)],
 ) -> EventDetails:
     """One calendar event in full, with its workout text."""
     what = f"event {event_id}"

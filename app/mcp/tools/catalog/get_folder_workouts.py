@@ -51,10 +51,10 @@ class FolderWorkouts(Answer):
 )
 async def get_folder_workouts(
     ctx: AthleteContext,
-    folder_id: Annotated[int, Field(ge=1, description="From get_workout_library")],
+    folder_id: Annotated[int, Field(ge=1)],
     offset: Annotated[int, Field(ge=0)] = 0,
 ) -> FolderWorkouts:
-    """The workouts in one library folder or plan: name, sport, duration, load."""
+    """Workouts of one library folder or plan: name, sport, duration, load."""
     what = f"folder {folder_id}"
     async with upstream_errors("your workout library"):
         folders = await ctx.api.list_folders()

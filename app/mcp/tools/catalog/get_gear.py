@@ -5,10 +5,6 @@ and each reminder's limit, use since its last reset, what remains and whether it
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field
-
 from app.intervals.models import Gear, GearReminder
 from app.mcp.tools.kit import (
     Answer,
@@ -149,10 +145,10 @@ class GearList(Answer):
 @tool(title="Gear and reminders", toolset="core", example={})
 async def get_gear(
     ctx: AthleteContext,
-    include_retired: Annotated[bool, Field(description="Also retired gear")] = False,
+    include_retired: bool = False,
 ) -> GearList:
-    """Your bikes, shoes and components: distance, time, activities, and reminders with what
-    remains and whether they are due."""
+    """Bikes, shoes and components: distance, time, activities; reminders with what remains and if
+    due."""
     async with upstream_errors("your gear"):
         found = await ctx.api.list_gear()
     own = [g for g in found if g.athlete_id in (None, ctx.athlete_id)]

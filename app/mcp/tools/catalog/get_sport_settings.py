@@ -19,12 +19,12 @@ from app.mcp.tools.kit import (
     AthleteContext,
     ToolFailure,
     join,
-    optional_argument_schema,
     rounded,
     tool,
     upstream_errors,
     with_unit,
 )
+from app.mcp.tools.schema import checked_not_published
 from app.mcp.tools.units import PaceUnits
 
 OPEN_TOP = 999
@@ -215,7 +215,7 @@ def sport_zones(sport: SportSettings, units: PaceUnits) -> SportZones:
     )
 
 
-@tool(title="Sport settings", toolset="core", example={"sport": "Ride"})
+@tool(title="Sport settings", toolset="settings", example={"sport": "Ride"})
 async def get_sport_settings(
     ctx: AthleteContext,
     sport: Annotated[
@@ -223,12 +223,12 @@ async def get_sport_settings(
         Field(
             max_length=40,
             description="e.g. Ride, Run, Swim",
-            json_schema_extra=optional_argument_schema,
+            json_schema_extra=checked_not_published,
         ),
     ] = None,
 ) -> SportSettingsAnswer:
-    """Per sport: FTP, eFTP, LTHR, max HR, threshold pace; power, HR and pace zones (names,
-    % and absolute bounds); weight."""
+    """Per sport: FTP, eFTP, LTHR, max HR, threshold pace, weight; power, HR and pace zones with
+    bounds."""
     async with upstream_errors("your sport settings"):
         athlete = await ctx.api.get_athlete()
     ctx.owned(athlete.id, "athlete profile")

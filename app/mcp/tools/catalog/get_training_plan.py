@@ -166,8 +166,8 @@ async def get_training_plan(
     ctx: AthleteContext,
     detail: Annotated[bool, Field(description="Each workout with its date")] = False,
 ) -> TrainingPlan:
-    """The training plan applied to you: name, start, end, current week, and per week the
-    workouts, time and load."""
+    """Your applied training plan: name, dates, current week; per week its workouts, time and
+    load."""
     async with upstream_errors("your training plan"):
         plan = await ctx.api.get_training_plan()
     if plan.athlete_id is not None:

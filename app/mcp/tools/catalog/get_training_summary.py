@@ -179,8 +179,8 @@ def strava_note(count: int) -> str | None:
 async def get_training_summary(
     ctx: AthleteContext, start_date: IsoDate = None, end_date: IsoDate = None
 ) -> TrainingSummary:
-    """Total and weekly time, distance, load and time by sport, with fitness and form at each
-    week's end; default last 4 weeks."""
+    """Totals and weeks: time, distance, load by sport, fitness and form at week end; default last
+    4 weeks."""
     window = ctx.window(start_date, end_date, days_back=DEFAULT_DAYS_BACK, max_days=MAX_WINDOW_DAYS)
     if start_date is None:  # whole weeks: from a Monday
         monday = window.oldest - timedelta(days=window.oldest.weekday())

@@ -177,8 +177,7 @@ async def get_wellness_data(
     end_date: IsoDate = None,
     detail: Detail = False,
 ) -> WellnessList:
-    """Daily wellness (default: last 7 days): fitness, fatigue, form, weight, resting HR, HRV,
-    sleep, mood."""
+    """Daily fitness, fatigue, form, weight, resting HR, HRV, sleep, mood; default last 7 days."""
     window = ctx.window(start_date, end_date, days_back=DEFAULT_DAYS_BACK, max_days=MAX_WINDOW_DAYS)
     async with upstream_errors("wellness data"):
         records = await ctx.api.list_wellness(window.oldest, window.newest)

@@ -144,7 +144,7 @@ def _number(value: object) -> float | None:
 
 @tool(title="Wellness day", toolset="wellness", example={"date": "2026-07-27"})
 async def get_wellness_day(ctx: AthleteContext, date: IsoDate = None) -> WellnessDayFull:
-    """Every wellness field recorded on one day (default: today), with units and scales."""
+    """All wellness fields of one day (default today), with units and scales."""
     day = parse_day(date, "date") if date else ctx.today()
     async with upstream_errors(f"wellness for {day.isoformat()}"):
         record = await ctx.api.get_wellness(day)

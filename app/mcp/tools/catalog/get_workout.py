@@ -56,9 +56,9 @@ class WorkoutDetail(WorkoutSummary):
 )
 async def get_workout(
     ctx: AthleteContext,
-    workout_id: Annotated[int, Field(ge=1, description="From get_folder_workouts")],
+    workout_id: Annotated[int, Field(ge=1)],
 ) -> WorkoutDetail:
-    """One library workout with its steps: durations and targets, and what the % are of."""
+    """A library workout's steps: durations, targets and what the % are of."""
     what = f"workout {workout_id}"
     async with upstream_errors(what):
         workout = await ctx.api.get_workout(workout_id)

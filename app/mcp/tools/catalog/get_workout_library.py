@@ -57,7 +57,7 @@ class WorkoutLibrary(Answer):
 
 @tool(title="Workout library", toolset="library", example={})
 async def get_workout_library(ctx: AthleteContext) -> WorkoutLibrary:
-    """Folders and training plans of your workout library, with workout counts."""
+    """Folders and plans of your workout library, with workout counts."""
     async with upstream_errors("your workout library"):
         folders = await ctx.api.list_folders()
     own = [f for f in folders if f.athlete_id in (None, ctx.athlete_id)]

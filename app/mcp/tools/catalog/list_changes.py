@@ -11,7 +11,7 @@ from pydantic import Field
 
 from app.mcp.tools.dates import parse_day
 from app.mcp.tools.kit import Answer, AthleteContext, ToolFailure, tool
-from app.mcp.tools.schema import optional_argument_schema
+from app.mcp.tools.schema import checked_not_published
 from app.mcp.tools.writes import FieldChange, local_time, show, store_of
 from app.writes.changes import JournalEntry, PlannedChange
 
@@ -87,22 +87,21 @@ Since = Annotated[
     Field(
         pattern=r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$",
         description="Local day or time, e.g. 2026-07-29T06:00",
-        json_schema_extra=optional_argument_schema,
+        json_schema_extra=checked_not_published,
     ),
 ]
 
 
-@tool(title="List changes", toolset="core", example={})
+@tool(title="List changes", toolset="changes", example={})
 async def list_changes(
     ctx: AthleteContext,
     since: Since = None,
     batch_id: Annotated[
-        str | None, Field(max_length=32, json_schema_extra=optional_argument_schema)
+        str | None, Field(max_length=32, json_schema_extra=checked_not_published)
     ] = None,
     limit: Annotated[int, Field(ge=1, le=100)] = DEFAULT_LIMIT,
 ) -> ChangeList:
-    """Changes made to your Intervals.icu data through this gateway, newest first, with ids
-    for undo_changes."""
+    """Changes made through this gateway, newest first, with ids for undo_changes."""
     entries = await store_of(ctx).entries(
         batch_id=batch_id, since=start_of_day(ctx, since), limit=limit
     )

@@ -131,7 +131,7 @@ async def search_activities(
     end_date: IsoDate = None,
     limit: Annotated[int, Field(ge=1, le=MAX_LIMIT)] = 20,
 ) -> ActivitySearch:
-    """Find activities by name, tag, type or local dates, newest first."""
+    """Activities by name, tag, type or local dates, newest first."""
     text, tag, type = (v.strip() or None if v else None for v in (name, tag, type))
     tag = tag.lstrip("#") or None if tag else None
     if any(len(v) > MAX_TEXT for v in (text, tag, type) if v):

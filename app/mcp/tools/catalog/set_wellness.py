@@ -16,7 +16,12 @@ from pydantic import Field
 
 from app.mcp.tools.dates import ISO_DATE_PATTERN, parse_day
 from app.mcp.tools.kit import WRITE, AthleteContext, ToolFailure, tool, upstream_errors
-from app.mcp.tools.schema import JsonSchema, optional_argument_schema
+from app.mcp.tools.schema import (
+    JsonSchema,
+    checked_not_published,
+    optional_argument_schema,
+    whole_number_choices,
+)
 from app.mcp.tools.writes import Confirm, WriteAnswer, only_set, register_kind, submit
 from app.writes.changes import Fields, PlannedChange
 
@@ -87,21 +92,26 @@ def bounded(low: float, high: float) -> Any:
     return Field(ge=low, le=high, json_schema_extra=optional_argument_schema)
 
 
+def bounded_unpublished(low: float, high: float) -> Any:
+    """A range pydantic checks but the schema leaves out (see checked_not_published)."""
+    return Field(ge=low, le=high, json_schema_extra=checked_not_published)
+
+
 def date_schema(schema: JsonSchema) -> None:
     """A required local day, published as ``"format": "date"`` (parse_day refuses 2026-02-30)."""
     schema.pop("pattern", None)
     schema["format"] = "date"
 
 
-Kg = Annotated[float | None, bounded(20, 300)]
+Kg = Annotated[float | None, bounded_unpublished(20, 300)]
 Bpm = Annotated[int | None, bounded(20, 200)]
-Ms = Annotated[float | None, bounded(1, 500)]
-Hours = Annotated[float | None, bounded(0, 24)]
+Ms = Annotated[float | None, bounded_unpublished(1, 500)]
+Hours = Annotated[float | None, bounded_unpublished(0, 24)]
 Scale4 = Annotated[
     int | None,
-    Field(ge=1, le=4, json_schema_extra=optional_argument_schema),
+    Field(ge=1, le=4, json_schema_extra=whole_number_choices),
 ]
-Comments = Annotated[str | None, Field(max_length=2000, json_schema_extra=optional_argument_schema)]
+Comments = Annotated[str | None, Field(max_length=2000, json_schema_extra=checked_not_published)]
 
 
 @tool(
@@ -130,8 +140,8 @@ async def set_wellness(
     comments: Comments = None,
     confirm: Confirm = None,
 ) -> WriteAnswer:
-    """Set a day's wellness (unset fields unchanged); scales 1-4, 1 best (motivation 1 =
-    extreme, injury 1 = none). Previews; applies with confirm."""
+    """Set a day's wellness; 1 is best (motivation 1 extreme, injury 1 none).
+    Previews; applies with confirm."""
     wanted = only_set(
         {
             "weight_kg": weight_kg,

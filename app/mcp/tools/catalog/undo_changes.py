@@ -21,7 +21,7 @@ NOTHING_MATCHES = "No applied changes match; list_changes shows them."
 
 @tool(
     title="Undo changes",
-    toolset="core",
+    toolset="changes",
     scope=WRITE,
     read_only=False,
     destructive=True,

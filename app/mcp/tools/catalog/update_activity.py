@@ -11,7 +11,7 @@ from pydantic import Field
 
 from app.mcp.tools.catalog._activity import ActivityId, fetch_own_activity, latest_ride
 from app.mcp.tools.kit import WRITE, AthleteContext, ToolFailure, tool, upstream_errors
-from app.mcp.tools.schema import optional_argument_schema
+from app.mcp.tools.schema import checked_not_published, optional_argument_schema
 from app.mcp.tools.writes import Confirm, WriteAnswer, only_set, register_kind, submit
 from app.writes.changes import Fields, PlannedChange
 
@@ -44,20 +44,23 @@ class Activities:
 
 
 ACTIVITIES = register_kind("activity", Activities())
-Text = Annotated[str | None, Field(max_length=4000, json_schema_extra=optional_argument_schema)]
+Text = Annotated[str | None, Field(max_length=4000, json_schema_extra=checked_not_published)]
 Name = Annotated[
-    str | None, Field(min_length=1, max_length=200, json_schema_extra=optional_argument_schema)
+    str | None, Field(min_length=1, max_length=200, json_schema_extra=checked_not_published)
 ]
 Rpe = Annotated[
     int | None,
-    Field(ge=1, le=10, description="1-10, 10 hardest", json_schema_extra=optional_argument_schema),
+    Field(ge=1, le=10, description="10 hardest", json_schema_extra=optional_argument_schema),
 ]
 Feel = Annotated[
     int | None,
-    Field(ge=1, le=5, description="1-5, 1 strong", json_schema_extra=optional_argument_schema),
+    Field(ge=1, le=5, description="1 strong", json_schema_extra=optional_argument_schema),
 ]
 Tags = Annotated[
-    list[Annotated[str, Field(min_length=1, max_length=60)]] | None,
+    list[
+        Annotated[str, Field(min_length=1, max_length=60, json_schema_extra=checked_not_published)]
+    ]
+    | None,
     Field(
         max_length=30, description="Replaces all tags", json_schema_extra=optional_argument_schema
     ),

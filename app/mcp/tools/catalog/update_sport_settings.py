@@ -79,7 +79,7 @@ def per_km(speed_mps: float) -> str:
 
 @tool(
     title="Update sport thresholds",
-    toolset="core",
+    toolset="settings",
     scope=WRITE,
     read_only=False,
     destructive=False,

@@ -21,7 +21,11 @@ from app.mcp.tools.catalog._calendar import (
 from app.mcp.tools.dates import ISO_DATE_PATTERN, parse_day
 from app.mcp.tools.errors import upstream_errors
 from app.mcp.tools.kit import WRITE, AthleteContext, ToolFailure, tool
-from app.mcp.tools.schema import compact_model_schema
+from app.mcp.tools.schema import (
+    checked_not_published,
+    compact_model_schema,
+    date_argument_schema,
+)
 from app.mcp.tools.writes import Confirm, WriteAnswer, only_set
 from app.training.guardrails import Finding
 from app.writes.changes import PlannedChange
@@ -34,13 +38,15 @@ class EventItem(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=compact_model_schema)
 
-    external_id: str = Field(min_length=1, max_length=100)
+    external_id: str = Field(min_length=1, max_length=100, json_schema_extra=checked_not_published)
     category: Category
-    date: str = Field(pattern=ISO_DATE_PATTERN)
-    name: str | None = Field(None, min_length=1, max_length=80)
-    description: str | None = Field(None, max_length=4000)
+    date: str = Field(pattern=ISO_DATE_PATTERN, json_schema_extra=date_argument_schema)
+    name: str | None = Field(
+        None, min_length=1, max_length=80, json_schema_extra=checked_not_published
+    )
+    description: str | None = Field(None, max_length=4000, json_schema_extra=checked_not_published)
     type: str | None = Field(None, pattern=r"^[A-Za-z]{2,30}$")
-    load: float | None = Field(None, ge=0, le=2000)
+    load: float | None = Field(None, ge=0, le=2000, json_schema_extra=checked_not_published)
 
 
 @tool(
@@ -75,8 +81,8 @@ async def upsert_events(
     events: Annotated[list[EventItem], Field(min_length=1, max_length=30)],
     confirm: Confirm = None,
 ) -> WriteAnswer:
-    """Create or update several events by your external_id (updates where it exists). Previews;
-    applies with confirm."""
+    """Create or update several events, matched by your external_id. Previews; applies with
+    confirm."""
     items = [EventItem.model_validate(e) for e in events]
     ids = [i.external_id for i in items]
     if len(set(ids)) != len(ids):
