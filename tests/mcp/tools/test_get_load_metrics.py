@@ -32,6 +32,8 @@ async def test_four_weeks_from_one_request_with_the_thresholds_named(bench: Tool
     assert answer["points"][-1]["load"] == round(expected.load, 1)
     days = bench.fake.athletes[bench.athlete.id].wellness
     assert answer["ramp_rate"] == round(days["2026-07-28"]["ctl"] - days["2026-07-21"]["ctl"], 1)
+    window_ramp = (days["2026-07-28"]["ctl"] - days["2026-06-30"]["ctl"]) / 28 * 7
+    assert answer["window_ramp_per_week"] == round(window_ramp, 1)
     assert set(answer["thresholds"]) == {"acwr", "monotony", "ramp_rate"}
     assert "Gabbett 2016" in result.text and "Foster 1998" in result.text
     assert result.text.startswith("load metrics 2026-07-01..2026-07-28") and "ACWR" in result.text

@@ -61,7 +61,8 @@ class LoadMetrics(WindowAnswer):
 
     schema_note = (
         "acwr: 7-day/28-day mean load; acwr_ewma: EWMA 7/28; monotony: 7-day mean/SD; "
-        "strain: 7-day load x monotony; ramp_rate: CTL change over the last 7 days."
+        "strain: 7-day load x monotony; ramp_rate: CTL change over the last 7 days; "
+        "window_ramp_per_week: over the window."
     )
 
     acwr: float | None = None
@@ -71,6 +72,7 @@ class LoadMetrics(WindowAnswer):
     strain: float | None = None
     week_load: float | None = None
     ramp_rate: float | None = None
+    window_ramp_per_week: float | None = None
     history_days: int
     thresholds: dict[str, str]
     points: list[LoadPoint]
@@ -87,6 +89,9 @@ class LoadMetrics(WindowAnswer):
                 f"strain {self.strain:g}" if self.strain is not None else None,
                 f"7-day load {self.week_load:g}" if self.week_load is not None else None,
                 f"ramp {self.ramp_rate:+g} CTL/wk" if self.ramp_rate is not None else None,
+                f"window ramp {self.window_ramp_per_week:+g} CTL/wk"
+                if self.window_ramp_per_week is not None
+                else None,
             ]
         )
         lines = [f"{head}, on {self.newest}: {values or 'not enough history'}"]
@@ -122,6 +127,10 @@ async def get_load_metrics(
     last = metrics[-1]
     now, week_ago = ctl.get(window.newest), ctl.get(window.newest - timedelta(days=RAMP_DAYS))
     history = max(0, len(loads) - known_from)
+    before = ctl.get(window.oldest - timedelta(days=1))
+    window_ramp = (
+        (now - before) / window.days * 7 if now is not None and before is not None else None
+    )
     return LoadMetrics(
         **LoadMetrics.window_fields(window, str(ctx.timezone), len(points)),
         acwr=rounded(last.acwr, 2),
@@ -131,6 +140,7 @@ async def get_load_metrics(
         strain=rounded(last.strain, 0),
         week_load=round(last.acute * 7, 1) if last.acute is not None else None,
         ramp_rate=rounded(now - week_ago) if now is not None and week_ago is not None else None,
+        window_ramp_per_week=rounded(window_ramp),
         history_days=history,
         thresholds=THRESHOLDS,
         points=points if history else [],
