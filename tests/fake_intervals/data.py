@@ -390,13 +390,33 @@ def session_load(session: Session) -> tuple[float, float]:
 # -- generation --------------------------------------------------------------------------------
 
 
-def generate(seed: int, today: date, ids: Ids | None = None) -> dict[str, AthleteData]:
+def generate(
+    seed: int, today: date, ids: Ids | None = None, history_days: int = HISTORY_DAYS
+) -> dict[str, AthleteData]:
     """All demo athletes' data for ``today`` (the last generated activity is yesterday)."""
     ids = ids or Ids()
-    return {a.id: _athlete(a, random.Random(f"{seed}:{a.id}"), today, ids) for a in DEMO_ATHLETES}
+    return {
+        a.id: _athlete(a, random.Random(f"{seed}:{a.id}"), today, ids, history_days)
+        for a in DEMO_ATHLETES
+    }
 
 
-def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> AthleteData:
+FITNESS_DECAY = math.exp(-1 / 42)  # Intervals.icu: fitness (CTL) time constant 42 days
+FATIGUE_DECAY = math.exp(-1 / 7)  # fatigue (ATL) time constant 7 days
+
+
+def next_fitness(ctl: float, atl: float, load: float) -> tuple[float, float]:
+    """One day of the impulse-response model as Intervals.icu computes it (docs/analytics.md):
+    yesterday's value decays by exp(-1/T) and the day's summed load adds (1 - exp(-1/T))."""
+    return (
+        ctl * FITNESS_DECAY + load * (1 - FITNESS_DECAY),
+        atl * FATIGUE_DECAY + load * (1 - FATIGUE_DECAY),
+    )
+
+
+def _athlete(
+    a: DemoAthlete, rng: random.Random, today: date, ids: Ids, history_days: int = HISTORY_DAYS
+) -> AthleteData:
     tz = ZoneInfo(a.timezone)
     ftp = rng.randrange(210, 300, 5)
     lthr = rng.randrange(158, 172)
@@ -619,10 +639,10 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
     ctl = rng.uniform(35, 65)
     atl = ctl * rng.uniform(0.9, 1.2)
     ctl_start = ctl
-    start_day = today - timedelta(days=HISTORY_DAYS)
+    start_day = today - timedelta(days=history_days)
     sessions = {s: SESSIONS[s]() for s in a.sports}
     loads: dict[date, float] = {}
-    for offset in range(HISTORY_DAYS + PLAN_DAYS + 1):
+    for offset in range(history_days + PLAN_DAYS + 1):
         day = start_day + timedelta(days=offset)
         rest_day = day.weekday() == 0 or rng.random() < 0.18
         if rest_day:
@@ -657,7 +677,8 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
             if event["id"] in data.events:
                 activity["paired_event_id"] = event["id"]
             _store(data, activity, session, gear_for[sport])
-            loads[day] = loads.get(day, 0.0) + load
+            # a Strava stub's load counts upstream even though the API does not show it
+            loads[day] = loads.get(day, 0.0) + activity.get("icu_training_load", round(load))
         elif day > today or rng.random() < 0.8:
             data.events[event["id"]] = event
 
@@ -689,7 +710,7 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
         )
         activity["name"] = "Late " + session.name if start_local < midnight else session.name
         _store(data, activity, session, gear_for[sport])
-        loads[start_local.date()] = loads.get(start_local.date(), 0.0) + load
+        loads[start_local.date()] = loads.get(start_local.date(), 0.0) + round(load)
     data.activities = dict(
         sorted(data.activities.items(), key=lambda item: item[1]["start_date_local"])
     )
@@ -697,11 +718,10 @@ def _athlete(a: DemoAthlete, rng: random.Random, today: date, ids: Ids) -> Athle
     _use_reminders(data, today)
 
     # fitness through activities and wellness
-    for offset in range(HISTORY_DAYS + 1):
+    for offset in range(history_days + 1):
         day = start_day + timedelta(days=offset)
         load = loads.get(day, 0.0)
-        ctl += (load - ctl) / 42
-        atl += (load - atl) / 7
+        ctl, atl = next_fitness(ctl, atl, load)
         for act in data.activities.values():
             if act["start_date_local"].startswith(day.isoformat()) and "icu_ctl" in act:
                 act["icu_ctl"] = round(ctl, 4)
