@@ -300,6 +300,7 @@ class Activity(IntervalsModel):
     feel: int | None = None
     pace: float | None = None
     gap: float | None = None
+    threshold_pace: float | None = None
     tags: NullableList[str] = []
     stream_types: NullableList[str] = []
     interval_summary: NullableList[str] = []

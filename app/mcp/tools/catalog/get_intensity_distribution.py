@@ -184,8 +184,8 @@ def sport_distribution(
 async def get_intensity_distribution(
     ctx: AthleteContext, start_date: IsoDate = None, end_date: IsoDate = None
 ) -> IntensityDistribution:
-    """Time in zones by sport (own zones and 3-zone), polarisation index, and whether easy
-    days are easy enough; default last 4 weeks."""
+    """Time in zones by sport (own and 3-zone), polarisation index, are easy days easy;
+    default 4 weeks."""
     window = ctx.window(start_date, end_date, days_back=DEFAULT_DAYS_BACK, max_days=MAX_WINDOW_DAYS)
     async with upstream_errors("intensity distribution"):
         listed = await ctx.api.list_activities(window.oldest, window.last_second, fields=FIELDS)
