@@ -108,3 +108,9 @@ def test_splits_in_quarters_without_distance() -> None:
     assert [s.time_s for s in found] == [100, 100, 100, 100]
     assert [s.power for s in found] == [100, 100, 200, 200]
     assert found[0].speed is None and found[0].grade_pct is None
+
+
+def test_decoupling_skips_gaps_in_the_streams() -> None:
+    power: list[float | None] = [200.0] * 300 + [None] * 50 + [200.0] * 300
+    hr: list[float | None] = [140.0] * 300 + [145.0] * 50 + [150.0] * 300
+    assert decoupling(power, hr) == pytest.approx(100 / 15, abs=1e-6)

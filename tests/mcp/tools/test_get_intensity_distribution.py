@@ -98,3 +98,15 @@ async def test_the_default_is_the_last_four_weeks_to_today() -> None:
         "2026-07-02",
         TODAY.isoformat(),
     )
+
+
+async def test_a_new_athlete_with_less_history_than_the_window() -> None:
+    bench = berlin()
+    data = activities(bench)
+    for aid in [k for k, a in data.items() if a["start_date_local"][:10] < "2026-07-25"]:
+        del data[aid]
+    result = await bench.call("get_intensity_distribution", WINDOW)
+    answer = result.structured
+    assert answer is not None and answer["oldest"] == "2026-07-01"
+    assert answer["count"] == len(in_window(bench)) > 0
+    assert sum(s["activities"] for s in answer["sports"]) == answer["count"]
