@@ -35,6 +35,7 @@ async def test_two_requests_and_baselines_from_the_60_days_before_today(bench: T
     assert answer["hrv"]["mean_60d"] == round(fmean(before), 1)  # type: ignore[arg-type]
     assert answer["hrv"]["mean_7d"] == round(fmean(before[:7]), 1)  # type: ignore[arg-type]
     assert answer["hrv"]["today"] == days[TODAY.isoformat()]["hrv"]
+    assert answer["synced_at"] == days[TODAY.isoformat()]["updated"]
     assert answer["level"] in ("green", "amber", "red")
     assert result.text.startswith(f"readiness {TODAY} (Pacific/Auckland): ")
 

@@ -100,7 +100,8 @@ class Readiness(Answer):
 
     schema_note = (
         "level: green/amber/red; reasons worst first; synced_today false = no morning "
-        "measures yet today; hrv in ms, resting_hr in bpm; sleep_quality 1-4, 1 best."
+        "measures yet today; synced_at: upstream's last update (UTC); hrv in ms, "
+        "resting_hr in bpm; sleep_quality 1-4, 1 best."
     )
 
     date: str
@@ -109,6 +110,7 @@ class Readiness(Answer):
     reasons: list[Reason]
     synced_today: bool
     last_synced: str | None = None
+    synced_at: str | None = None
     hrv: VsBaseline | None = None
     resting_hr: VsBaseline | None = None
     sleep_s: int | None = None
@@ -168,8 +170,8 @@ async def get_readiness(ctx: AthleteContext) -> Readiness:
         )
         events = await ctx.api.list_events(today, datetime_end(today), category=["WORKOUT"])
     rows = sorted((r for r in rows if r.id <= today), key=lambda r: r.id)
-    synced = [r.id for r in rows if has_morning(r)]
-    last = synced[-1] if synced else None
+    synced = [r for r in rows if has_morning(r)]
+    last = synced[-1].id if synced else None
     row = next((r for r in rows if r.id == today), None)
     morning = today_morning(row) if row is not None and last == today else Morning()
     hrv, rhr = series(rows, "hrv"), series(rows, "resting_hr")
@@ -185,6 +187,7 @@ async def get_readiness(ctx: AthleteContext) -> Readiness:
         reasons=[Reason.from_signal(s) for s in signals],
         synced_today=last == today,
         last_synced=last.isoformat() if last else None,
+        synced_at=synced[-1].updated if synced else None,
         hrv=VsBaseline.of(against_baselines(hrv, today)),
         resting_hr=VsBaseline.of(against_baselines(rhr, today)),
         sleep_s=morning.sleep_secs,
