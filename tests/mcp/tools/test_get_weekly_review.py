@@ -3,9 +3,9 @@ intensity mix, key sessions, compliance with the plan, wellness vs baseline, fit
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
-from tests.mcp.tools.harness import BERLIN, TODAY, ToolBench, fake_at, local, no_nulls
+from tests.mcp.tools.harness import AUCKLAND, BERLIN, TODAY, ToolBench, fake_at, local, no_nulls
 
 WEEK = ("2026-07-20", "2026-07-26")
 
@@ -108,3 +108,12 @@ async def test_sunday_reviews_the_week_ending_today() -> None:
     result = await bench.call("get_weekly_review")
     assert result.structured is not None
     assert (result.structured["oldest"], result.structured["newest"]) == WEEK
+
+
+async def test_the_week_follows_the_athletes_local_day() -> None:
+    monday = date(2026, 7, 27)
+    moment = local(AUCKLAND.timezone, monday, time(0, 5))  # still Sunday in UTC
+    bench = ToolBench(fake_at(moment), AUCKLAND, moment)
+    result = await bench.call("get_weekly_review", {"week_of": monday.isoformat()})
+    assert result.structured is not None, result.text
+    assert (result.structured["oldest"], result.structured["newest"]) == ("2026-07-27",) * 2
