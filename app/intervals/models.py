@@ -257,6 +257,13 @@ class IntervalGroup(IntervalsModel):
     average_speed: float | None = None
 
 
+class ZoneTime(IntervalsModel):
+    """Seconds in one power zone (``icu_zone_times`` item: ``{"id": "Z1", "secs": 1120}``)."""
+
+    id: str
+    secs: int | None = None
+
+
 class Activity(IntervalsModel):
     """``Activity`` / ``ActivityWithIntervals``; a Strava import is a stub with only ``note``."""
 
@@ -293,6 +300,7 @@ class Activity(IntervalsModel):
     feel: int | None = None
     pace: float | None = None
     gap: float | None = None
+    threshold_pace: float | None = None
     tags: NullableList[str] = []
     stream_types: NullableList[str] = []
     interval_summary: NullableList[str] = []
@@ -300,6 +308,9 @@ class Activity(IntervalsModel):
     gear: dict[str, Any] | None = None
     icu_intervals: NullableList[Interval] = []
     icu_groups: NullableList[IntervalGroup] = []
+    icu_zone_times: NullableList[ZoneTime] = []
+    icu_hr_zone_times: NullableList[int | None] = []
+    pace_zone_times: NullableList[int | None] = []
     note: str | None = Field(None, alias="_note")
 
     @property

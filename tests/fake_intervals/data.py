@@ -1158,6 +1158,7 @@ def _activity(
         "analyzed": stamp(finished + timedelta(seconds=8)),
         "icu_sync_date": stamp(finished),
     }
+    activity.update(zone_times(session, sport, lthr, resting))
     if sport == "Ride":
         avg_w = round(ftp * avg_int)
         np_w = round(ftp * intensity / 100)
@@ -1188,6 +1189,34 @@ def _activity(
     if sport == "Swim":
         activity["pool_length"] = round(25 * YARD, 2) if a.imperial else 25.0
     return activity
+
+
+def _zone_of(value: float, tops: list[float]) -> int:
+    """The index of the zone ``value`` falls in (zone lists give each zone's top)."""
+    return next((i for i, top in enumerate(tops) if value < top), len(tops) - 1)
+
+
+def zone_times(session: Session, sport: str, lthr: int, resting: int) -> dict[str, Any]:
+    """Seconds per zone as Intervals.icu reports them on an activity (intervals-api.md §4:
+    ``icu_zone_times`` power [{id, secs}], ``icu_hr_zone_times`` and ``pace_zone_times``
+    [secs]), derived from the session's segments without touching the random sequence: power
+    and pace as % of threshold = intensity x 100, HR as in the activity's average."""
+    hr_tops = [round(lthr * f) for f in (0.81, 0.89, 0.93, 0.99, 1.02, 1.06)] + [999]
+    hr = [0] * len(hr_tops)
+    by_threshold = [0] * len(POWER_ZONES)
+    for seg in session.segments:
+        bpm = resting + (lthr - resting) * (0.55 + 0.4 * seg.intensity)
+        hr[_zone_of(bpm, [float(t) for t in hr_tops])] += seg.secs
+        tops = [float(t) for t in (POWER_ZONES if sport == "Ride" else PACE_ZONES)]
+        by_threshold[_zone_of(seg.intensity * 100, tops)] += seg.secs
+    found: dict[str, Any] = {"icu_hr_zone_times": hr}
+    if sport == "Ride":
+        found["icu_zone_times"] = [
+            {"id": f"Z{i + 1}", "secs": secs} for i, secs in enumerate(by_threshold)
+        ]
+    else:
+        found["pace_zone_times"] = by_threshold
+    return found
 
 
 def _wellness(
