@@ -87,6 +87,7 @@ class Gateway:
             resource=resource,
             disabled=disabled,
             client_id=client_id,
+            now=self.time(),
         )
 
 
@@ -127,14 +128,16 @@ async def seed_caller(
     resource: str | None = None,
     disabled: bool = False,
     client_id: str = "test-client",
+    now: datetime | None = None,
 ) -> Seeded:
     """Athlete + encrypted credential + client + grant + access token, as the OAuth flow would
-    leave them; returns the token string (only its hash is stored)."""
+    leave them; returns the token string (only its hash is stored). ``now``: the gateway's
+    clock (a test gateway's time stands still unless the test moves it), else the real now."""
     from app.keyring import resolve_key_ring
 
     engine = make_async_engine(settings)
     token = f"gwa_{secrets.token_urlsafe(32)}"
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     try:
         async with transaction(make_sessionmaker(engine)) as db:
             row = Athlete(
