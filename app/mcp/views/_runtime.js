@@ -94,9 +94,10 @@ const UI = (() => {
       el("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: "var(--grid)" }, svg);
       el("text", { x: L - 4, y: y(v) + 4, "text-anchor": "end", "font-size": 11, fill: "var(--muted)", class: "y-tick" }, svg, Math.round(v));
     }
-    for (const t of o.ticks || []) {
-      el("text", { x: X(t.x), y: H - 8, "text-anchor": "middle", "font-size": 11, fill: "var(--muted)", class: "x-tick" }, svg, t.label);
-    }
+    (o.ticks || []).forEach((t, i, all) => {
+      const anchor = i === 0 ? "start" : i === all.length - 1 ? "end" : "middle";
+      el("text", { x: X(t.x), y: H - 8, "text-anchor": anchor, "font-size": 11, fill: "var(--muted)", class: "x-tick" }, svg, t.label);
+    });
     for (const m of o.marks || []) {
       el("line", { x1: X(m.x), x2: X(m.x), y1: T, y2: H - B, stroke: m.color || "var(--b)", "stroke-dasharray": "2 3", class: "mark" }, svg);
       el("text", { x: X(m.x) - 3, y: T + 10, "text-anchor": "end", "font-size": 11, fill: m.color || "var(--b)", class: "mark-label" }, svg, m.label);
