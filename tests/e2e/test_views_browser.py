@@ -271,3 +271,44 @@ def test_week_card_workout_and_activity_views(
     shoot(page, "activity", theme, width)
     page.context.close()
     assert problems + more + even_more + last == []
+
+
+ROSTER = {
+    "structuredContent": {"athletes": 2, "page": 1, "pages": 1},
+    "_meta": {
+        "intervals-gateway/view": {
+            "athletes": 2,
+            "page": 1,
+            "pages": 1,
+            "rows": [
+                {
+                    "athlete": "Lena Vogel",
+                    "score": 7,
+                    "reasons": ["acute:chronic 1.6", "HRV 14 % below baseline"],
+                    "acwr": 1.6,
+                    "form_pct": -32.0,
+                    "hrv_vs_baseline_pct": -14.0,
+                    "missed_workouts": 2,
+                    "last_training": "2026-07-28",
+                    "next_race": "2026-08-22 Spring classic",
+                },
+                {"athlete": "Sam Okafor", "score": 0, "reasons": [], "acwr": 1.0},
+            ],
+        }
+    },
+}
+"""Shaped like the coach branch's ``get_roster_triage`` answer (RosterTriage, TriageRow); the
+tool is not on this branch, so this one result is written here, not fetched."""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("width", [DESKTOP["width"], PHONE["width"]])
+def test_roster_view_one_row_per_athlete(browser: Browser, theme: str, width: int) -> None:
+    page, frame, problems = open_view(browser, "roster", ROSTER, theme=theme, width=width)
+    assert frame.locator("tr.row").count() == 2
+    first = frame.locator("tr.row").first.locator("th, td").all_inner_texts()
+    assert first[:3] == ["Lena Vogel", "7", "1.6"] and first[4] == "-14 %"
+    assert "HRV 14 % below baseline" in frame.locator("#rows").inner_text()
+    shoot(page, "roster", theme, width)
+    page.context.close()
+    assert problems == []

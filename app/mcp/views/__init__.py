@@ -52,7 +52,10 @@ VIEWS: tuple[View, ...] = (
     View("week", "Week card", "week.html", ("get_weekly_review",), 14_000),
     View("workout", "Workout preview", "workout.html", ("build_workout", "create_event"), 14_000),
     View("activity", "Activity view", "activity.html", ("get_activity_streams",), 14_000),
+    View("roster", "Roster triage", "roster.html", ("get_roster_triage",), 14_000),
 )
+"""``get_roster_triage`` comes with the coach tools; until they are served, nothing links to
+the roster view."""
 
 
 def view_of(tool_name: str) -> View | None:
