@@ -20,7 +20,13 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp_types import CallToolResult, InputRequiredResult, ListToolsResult, PaginatedRequestParams
+from mcp_types import (
+    CallToolResult,
+    InputRequiredResult,
+    ListResourcesResult,
+    ListToolsResult,
+    PaginatedRequestParams,
+)
 from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
 from starlette.applications import Starlette
@@ -112,6 +118,16 @@ class GatewayServer(MCPServer[Any]):
         names = self._visible_names()
         listed = (listed_for(t, True) for t in await super().list_tools() if t.name in names)
         return ListToolsResult(tools=[tool for tool in listed if tool is not None])
+
+    async def _handle_list_resources(
+        self, ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None
+    ) -> ListResourcesResult:
+        """``resources/list``: the ``ui://`` views only for a client that renders them (any
+        client may still read one by its address)."""
+        listed = await self.list_resources()
+        if not renders_views(ctx):
+            listed = [r for r in listed if not str(r.uri).startswith("ui://")]
+        return ListResourcesResult(resources=listed)
 
     async def list_tools(self) -> list[MCPTool]:
         """The tools the caller may see, without the views' app-only tools."""

@@ -52,6 +52,7 @@ async def test_views_are_linked_only_for_clients_that_declare_the_extension(
             )
         async with client(gw.mcp_url, caller.token, era, apps=False) as plain:
             plain_tools = {t.name: t for t in (await plain.list_tools()).tools}
+            plain_resources = (await plain.list_resources()).resources
             plain_fitness = await plain.call_tool("get_fitness", {"step": "day"})
             refused = await plain.call_tool("chart_fitness_range", {})
 
@@ -67,6 +68,7 @@ async def test_views_are_linked_only_for_clients_that_declare_the_extension(
     assert "ui" not in (tools["get_athlete_profile"].meta or {})
 
     assert "chart_fitness_range" not in plain_tools
+    assert not [r for r in plain_resources if r.uri.startswith("ui://")]
     assert "ui" not in (plain_tools["get_fitness"].meta or {})
     assert "openai/outputTemplate" not in (plain_tools["get_fitness"].meta or {})
     assert refused.is_error is True
