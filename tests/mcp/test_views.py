@@ -18,7 +18,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from app.mcp.views import APP_MIME_TYPE, EXTENSION_ID, VIEWS
 from tests.fake_intervals.app import FakeIntervals
-from tests.mcp.support import BERLIN, ERAS, running_gateway
+from tests.mcp.support import AUCKLAND, BERLIN, ERAS, running_gateway
 
 TODAY = date(2026, 7, 29)
 MOMENT = datetime(2026, 7, 29, 10, tzinfo=UTC)
@@ -92,3 +92,24 @@ def test_each_view_is_one_small_self_contained_document() -> None:
             body = html.replace("http://www.w3.org/2000/svg", "")
             assert external not in body, (view.name, external)
         assert view.uri.startswith(f"ui://intervals-gateway/{view.name}-")
+
+
+async def test_the_legacy_declaration_is_remembered_per_grant_not_per_server(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Stateless /mcp in the initialize era: what one grant's client declared never changes
+    what another grant's client is sent."""
+    with running_gateway(tmp_path, database_url) as gw:
+        first = await gw.seed(BERLIN)
+        second = await gw.seed(AUCKLAND, client_id="other-client")
+        async with (
+            client(gw.mcp_url, first.token, "legacy", apps=True) as apps,
+            client(gw.mcp_url, second.token, "legacy", apps=False) as plain,
+        ):
+            plain_listed = {t.name: t for t in (await plain.list_tools()).tools}
+            apps_listed = {t.name: t for t in (await apps.list_tools()).tools}
+            plain_again = {t.name: t for t in (await plain.list_tools()).tools}
+    assert "ui" in (apps_listed["get_fitness"].meta or {})
+    assert "ui" not in (plain_listed["get_fitness"].meta or {})
+    assert "ui" not in (plain_again["get_fitness"].meta or {})
+    assert "chart_fitness_range" in apps_listed and "chart_fitness_range" not in plain_again
