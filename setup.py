@@ -18,6 +18,7 @@ setup(
     package_data={
         "app.templates": ["*"],
         "app.static": ["*"],
+        "app.mcp.views": ["*.html", "*.js"],
         "app.migrations": ["script.py.mako"],
     },
 )

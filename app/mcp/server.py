@@ -16,10 +16,17 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
+from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.transport_security import TransportSecuritySettings
-from mcp_types import CallToolResult, InputRequiredResult
+from mcp_types import (
+    CallToolResult,
+    InputRequiredResult,
+    ListResourcesResult,
+    ListToolsResult,
+    PaginatedRequestParams,
+)
 from mcp_types import Tool as MCPTool
 from pydantic import ValidationError
 from starlette.applications import Starlette
@@ -28,6 +35,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from app import __version__
+from app.mcp.apps import RememberApps, listed_for, renders_views, view_resources, view_uri
 from app.mcp.auth import (
     BearerGuard,
     allowed_hosts_and_origins,
@@ -46,9 +54,12 @@ from app.mcp.tools.registry import (
     served,
     tool_scopes,
     unknown_toolsets,
+    view_data_wanted,
     visible,
 )
 from app.mcp.tools.spec import TOOLSETS, ToolSpec
+from app.mcp.views import EXTENSION_ID
+from app.mcp.views.tools import APP_ONLY, app_only_specs
 from app.services import Services
 from app.settings import Settings, SettingsError
 
@@ -82,19 +93,45 @@ class GatewayServer(MCPServer[Any]):
       (a read-only token never sees or runs a write tool; the bearer guard's 403 comes first
       on HTTP, this is defence in depth for every transport);
     - arguments that fail validation get one short plain message (app/mcp/tools/arguments.py)
-      instead of pydantic's report with its validator URLs.
+      instead of pydantic's report with its validator URLs;
+    - MCP Apps views are linked only for clients that declared the extension (app/mcp/apps.py).
     """
 
     def __init__(self, specs: Sequence[ToolSpec], scopes: ScopesOfCaller, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._specs = tuple(specs)
         self._scopes = scopes
+        for resource in view_resources():
+            self.add_resource(resource)
+        self._lowlevel_server.extensions[EXTENSION_ID] = {}
 
     def _visible_names(self) -> set[str]:
         return {spec.name for spec in visible(self._specs, self._scopes())}
 
-    async def list_tools(self) -> list[MCPTool]:
+    async def _handle_list_tools(
+        self, ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None
+    ) -> ListToolsResult:
+        """``tools/list``: for a client that declared MCP Apps, the tools linked to their views
+        and the app-only tools too (app/mcp/apps.py)."""
+        if not renders_views(ctx):
+            return ListToolsResult(tools=await self.list_tools())
         names = self._visible_names()
+        listed = (listed_for(t, True) for t in await super().list_tools() if t.name in names)
+        return ListToolsResult(tools=[tool for tool in listed if tool is not None])
+
+    async def _handle_list_resources(
+        self, ctx: ServerRequestContext[Any], params: PaginatedRequestParams | None
+    ) -> ListResourcesResult:
+        """``resources/list``: the ``ui://`` views only for a client that renders them (any
+        client may still read one by its address)."""
+        listed = await self.list_resources()
+        if not renders_views(ctx):
+            listed = [r for r in listed if not str(r.uri).startswith("ui://")]
+        return ListResourcesResult(resources=listed)
+
+    async def list_tools(self) -> list[MCPTool]:
+        """The tools the caller may see, without the views' app-only tools."""
+        names = self._visible_names() - set(APP_ONLY)
         return [tool for tool in await super().list_tools() if tool.name in names]
 
     async def call_tool(
@@ -105,6 +142,10 @@ class GatewayServer(MCPServer[Any]):
             return error_result(
                 f"{name} needs the {spec.scope} scope, which this connection lacks."
             )
+        apps = renders_views(context)
+        if name in APP_ONLY and not apps:
+            return error_result(f"{name} is called by the gateway's chart views only.")
+        wanted = view_data_wanted.set(apps and view_uri(name) is not None)
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as error:
@@ -117,6 +158,8 @@ class GatewayServer(MCPServer[Any]):
                 raise
             assert isinstance(cause, ValidationError)
             return error_result(arguments_message(cause.errors(), tool.parameters))
+        finally:
+            view_data_wanted.reset(wanted)
 
 
 def build_server(
@@ -128,7 +171,7 @@ def build_server(
     """An MCP server with ``specs`` (default: every tool) bound to ``provider`` (multi-user or
     stdio); ``scopes`` says which tools the current caller may see and call; ``limits`` is
     the size budget of one answer (default: AnswerLimits())."""
-    specs = served() if specs is None else tuple(specs)
+    specs = with_app_only(served() if specs is None else tuple(specs))
     return GatewayServer(
         specs,
         scopes,
@@ -138,6 +181,12 @@ def build_server(
         instructions=INSTRUCTIONS,
         tools=build_tools(provider, specs, limits),
     )
+
+
+def with_app_only(specs: Sequence[ToolSpec]) -> tuple[ToolSpec, ...]:
+    """``specs`` plus the app-only tools of the views they feed (app/mcp/views/tools.py)."""
+    names = {spec.name for spec in specs}
+    return (*specs, *(s for s in app_only_specs(specs) if s.name not in names))
 
 
 def served_specs(settings: Settings) -> tuple[ToolSpec, ...]:
@@ -219,7 +268,10 @@ def edge_app(runtime: McpRuntime, server: GatewayServer, specs: Sequence[ToolSpe
     )
     inner = Starlette(routes=[*streamable.routes, *sse_routes(server, security)])
     guarded = BearerGuard(
-        inner, base_url=settings.base_url, verify=runtime.verify, tool_scopes=tool_scopes(specs)
+        RememberApps(inner),
+        base_url=settings.base_url,
+        verify=runtime.verify,
+        tool_scopes=tool_scopes(specs),
     )
     return CORSMiddleware(
         guarded,
@@ -234,7 +286,7 @@ def mount_mcp(app: FastAPI, settings: Settings) -> McpRuntime:
     """Add ``/mcp``, ``/sse`` and ``/messages/`` to the app; enter :func:`run_mcp` in its
     lifespan. Exact routes, no catch-all mount, so the order of routers does not matter."""
     runtime = McpRuntime(settings)
-    specs = served_specs(settings)
+    specs = with_app_only(served_specs(settings))
     limits = AnswerLimits.from_settings(settings)
     runtime.server = build_server(runtime, specs, scopes=bearer_scopes, limits=limits)
     edge = edge_app(runtime, runtime.server, specs)

@@ -12,6 +12,7 @@ import inspect
 import logging
 import pkgutil
 from collections.abc import Awaitable, Callable, Collection, Sequence
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
@@ -28,6 +29,11 @@ from app.mcp.tools.spec import CHANGES_TOOLSET, REGISTERED, TOOLSETS, ToolSpec
 from app.scopes import READ, WRITE
 
 log = logging.getLogger(__name__)
+
+VIEW_DATA_KEY = "intervals-gateway/view"
+"""The result ``_meta`` key carrying the whole answer for an MCP Apps view (never the model)."""
+view_data_wanted: ContextVar[bool] = ContextVar("view_data_wanted", default=False)
+"""Set by the server for one call when the client renders this tool's view (app/mcp/apps.py)."""
 
 
 @cache
@@ -88,9 +94,13 @@ def answer_result(answer: Answer, limits: AnswerLimits | None = None) -> CallToo
     """``structuredContent`` without nulls plus the answer's compact text, both held to
     ``limits`` (app/mcp/tools/limits.py: cut, and saying so, when larger)."""
     fitted = fit(answer, limits or AnswerLimits())
+    meta = None
+    if view_data_wanted.get():  # the full series, for the view only (MCP Apps "_meta")
+        meta = {VIEW_DATA_KEY: answer.model_dump(mode="json", exclude_none=True)}
     return CallToolResult(
         content=[TextContent(type="text", text=fitted.text)],
         structured_content=fitted.structured,
+        _meta=meta,
     )
 
 

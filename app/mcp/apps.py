@@ -1,0 +1,168 @@
+"""The gateway's side of MCP Apps (extension ``io.modelcontextprotocol/ui``, spec 2026-01-26):
+which tools link to a view, for whom, and the view resources.
+
+- A tool with a view (app/mcp/views) gets ``_meta.ui.resourceUri`` and ChatGPT's older alias
+  ``_meta["openai/outputTemplate"]`` in ``tools/list`` only when the client declared the
+  extension with the ``text/html;profile=mcp-app`` MIME type (``initialize`` capabilities or,
+  in protocol 2026-07-28, the request's ``_meta``); other clients see the tools as before.
+- App-only tools (``_meta.ui.visibility: ["app"]``) are listed only for such clients and refuse
+  a call from any other.
+- For such clients a linked tool's result carries the whole answer in ``_meta`` (the view's
+  data, never shown to the model); ``content`` and ``structuredContent`` stay as for every client.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from typing import Any
+
+from mcp.server.apps import client_supports_apps
+from mcp.server.mcpserver.resources import TextResource
+from mcp_types import Tool as MCPTool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.mcp.identity import current_caller
+from app.mcp.views import APP_MIME_TYPE, EXTENSION_ID, VIEWS, view_of
+from app.mcp.views.tools import APP_ONLY
+
+OPENAI_TEMPLATE = "openai/outputTemplate"
+
+
+def renders_views(context: Any) -> bool:
+    """Whether the caller of this request declared MCP Apps (False outside a request)."""
+    if context is None:
+        return False
+    try:
+        if _capabilities_of(context) is not None:
+            return client_supports_apps(context)
+    except (LookupError, ValueError, AttributeError):
+        return False
+    caller = current_caller.get()  # legacy era, stateless: what this grant's initialize said
+    return caller is not None and DECLARED.get(caller.grant_id, False)
+
+
+def _capabilities_of(context: Any) -> Any:
+    session = context.session if hasattr(context, "session") else None
+    return None if session is None else session.client_capabilities
+
+
+def declares_apps(capabilities: Any) -> bool:
+    """Whether ``initialize`` capabilities (JSON) declare MCP Apps with its MIME type."""
+    extensions = capabilities.get("extensions") if isinstance(capabilities, dict) else None
+    settings = extensions.get(EXTENSION_ID) if isinstance(extensions, dict) else None
+    mime_types = settings.get("mimeTypes") if isinstance(settings, dict) else None
+    return isinstance(mime_types, list) and APP_MIME_TYPE in mime_types
+
+
+class DeclaredApps:
+    """Grant id -> whether its client's last ``initialize`` declared MCP Apps, newest last.
+
+    ``/mcp`` is stateless, so in the legacy protocol era (``initialize`` once, then plain
+    requests) the capabilities a client declared are gone by its next request; this remembers
+    them per OAuth grant, in this process only. Bounded; another instance behind a load
+    balancer that has not seen the ``initialize`` answers text only until the next one.
+    """
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._seen: OrderedDict[int, bool] = OrderedDict()
+
+    def record(self, grant_id: int, declared: bool) -> None:
+        self._seen.pop(grant_id, None)
+        self._seen[grant_id] = declared
+        while len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+
+    def get(self, grant_id: int, default: bool) -> bool:
+        return self._seen.get(grant_id, default)
+
+
+DECLARED = DeclaredApps()
+
+
+def initialize_capabilities(body: bytes) -> Any:
+    """The ``capabilities`` of an ``initialize`` request in a POST body (else None)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    messages = payload if isinstance(payload, list) else [payload]
+    for message in messages:
+        if isinstance(message, dict) and message.get("method") == "initialize":
+            params = message.get("params")
+            return params.get("capabilities", {}) if isinstance(params, dict) else {}
+    return None
+
+
+class RememberApps:
+    """ASGI wrapper inside the bearer guard: records whether an ``initialize`` declared MCP
+    Apps for the verified caller's grant (see :class:`DeclaredApps`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        caller = current_caller.get()
+        if scope["type"] != "http" or scope["method"] != "POST" or caller is None:
+            return await self.app(scope, receive, send)
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        capabilities = initialize_capabilities(body)
+        if capabilities is not None:
+            DECLARED.record(caller.grant_id, declares_apps(capabilities))
+        sent = False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+def view_uri(tool_name: str) -> str | None:
+    """The ``ui://`` address of the view a tool (catalogue or app-only) renders into."""
+    if tool_name in APP_ONLY:
+        tool_name = APP_ONLY[tool_name][1]
+    view = view_of(tool_name)
+    return view.uri if view is not None else None
+
+
+def listed_for(tool: MCPTool, apps: bool) -> MCPTool | None:
+    """``tool`` as this client should see it: linked for an Apps client, unchanged otherwise,
+    None for an app-only tool and a client without the extension."""
+    app_only = tool.name in APP_ONLY
+    if not apps:
+        return None if app_only else tool
+    uri = view_uri(tool.name)
+    if uri is None:
+        return tool
+    ui: dict[str, Any] = {"resourceUri": uri}
+    if app_only:
+        ui["visibility"] = ["app"]
+    meta = {**(tool.meta or {}), "ui": ui, OPENAI_TEMPLATE: uri}
+    return tool.model_copy(update={"meta": meta})
+
+
+def view_resources() -> list[TextResource]:
+    """Every view as a ``ui://`` resource (no CSP declared: the host's strict default applies,
+    and the documents make no requests)."""
+    return [
+        TextResource(
+            uri=view.uri,
+            name=f"view-{view.name}",
+            title=view.title,
+            description=f"{view.title} (MCP Apps view for {', '.join(view.tools)})",
+            mime_type=APP_MIME_TYPE,
+            meta={"ui": {"prefersBorder": True}},
+            text=view.html,
+        )
+        for view in VIEWS
+    ]
