@@ -52,8 +52,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(),
         server_header=False,
         **proxy_options(settings),
+        **log_options(settings),
     )
     return 0
+
+
+def log_options(settings: Settings) -> dict[str, Any]:
+    """With GATEWAY_LOG_FORMAT=json uvicorn's own loggers (server, access) keep no handlers of
+    their own and reach the root handler, so every line is JSON with its request id."""
+    return {"log_config": None} if settings.log_format == "json" else {}
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:
