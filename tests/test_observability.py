@@ -23,8 +23,9 @@ from tests.e2e.oauth_flow import (
     pkce_pair,
     register_public_client,
 )
-from tests.e2e.stack import Stack, fake_intervals, gateway
+from tests.e2e.stack import GATEWAY_COMMAND, Stack, fake_intervals, gateway, gateway_env
 from tests.fake_intervals.data import DEMO_ATHLETES
+from tests.support.processes import free_port, running
 
 METRICS_TOKEN = "metrics-token-for-the-test-" + "x" * 16
 HEADERS = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25"}
@@ -230,3 +231,36 @@ def test_no_secret_reaches_the_debug_log(observed: Observed) -> None:
     assert '"level": "DEBUG"' in text  # the log really was at DEBUG
     for secret in observed.secrets:
         assert secret and secret not in text
+
+
+def test_with_two_workers_one_scrape_counts_the_requests_of_both(tmp_path: Path) -> None:
+    """`serve --workers 2`: prometheus-client's multiprocess mode sums the workers' counts."""
+    extra = {
+        "GATEWAY_METRICS_TOKEN": METRICS_TOKEN,
+        "GATEWAY_LOG_FORMAT": "json",
+        "GATEWAY_LOG_LEVEL": "INFO",
+    }
+    with fake_intervals(tmp_path) as api:
+        env = gateway_env(free_port(), api, tmp_path / "gateway", extra)
+        base = env["GATEWAY_BASE_URL"]
+        (tmp_path / "gateway").mkdir()
+        log = tmp_path / "gateway" / "gateway.log"
+        command = [GATEWAY_COMMAND, "serve", "--workers", "2"]
+        with running(command, f"{base}/readyz", env=env, log=log):
+            for _ in range(40):  # a new connection each: the kernel spreads them over both
+                httpx.get(f"{base}/no/such/page", timeout=30)
+            pids = {
+                line["message"] for line in log_lines(log) if "Started server" in line["message"]
+            }
+            pages = [
+                httpx.get(
+                    f"{base}/metrics",
+                    headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+                    timeout=30,
+                )
+                for _ in range(6)
+            ]
+    assert len(pids) == 2
+    for page in pages:
+        assert page.status_code == 200
+        assert http_count(samples(page.text), "GET", "unmatched", 404) == 40

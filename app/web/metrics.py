@@ -14,12 +14,13 @@ counts: a scrape sees the one worker that answered it (docs/operations.md, "Metr
 from __future__ import annotations
 
 import hmac
+import os
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
@@ -219,6 +220,18 @@ class ObserveRequests:
             current_request_id.reset(tokens[0])
 
 
+def scraped_registry(observer: PrometheusObserver, app: FastAPI) -> CollectorRegistry:
+    """The app's own registry; under ``serve --workers N`` (PROMETHEUS_MULTIPROC_DIR set by
+    app/cli.py) the counters of all workers summed from their files, plus this worker's view
+    of its budget and pool."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return observer.registry
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    registry.register(StateCollector(lambda: getattr(app.state, "services", None)))
+    return registry
+
+
 def install_metrics(app: FastAPI, settings: Settings) -> PrometheusObserver:
     """Add ``/metrics`` and the request middleware (call last: it must be outermost)."""
     observer = PrometheusObserver()
@@ -227,7 +240,8 @@ def install_metrics(app: FastAPI, settings: Settings) -> PrometheusObserver:
     async def metrics(request: Request) -> Response:
         if not metrics_allowed(settings, request.headers.get("authorization")):
             return Response(status_code=404)
-        return Response(generate_latest(observer.registry), media_type=CONTENT_TYPE_LATEST)
+        page = generate_latest(scraped_registry(observer, app))
+        return Response(page, media_type=CONTENT_TYPE_LATEST)
 
     app.add_api_route(METRICS_PATH, metrics, methods=["GET"], include_in_schema=False)
     app.add_middleware(ObserveRequests, observer=observer)
