@@ -449,6 +449,16 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: str) -> str:
+        if value and len(value) < METRICS_TOKEN_MIN_LENGTH:
+            raise ValueError(
+                f"use at least {METRICS_TOKEN_MIN_LENGTH} random characters "
+                "(e.g. `openssl rand -hex 32`), or leave it empty to serve no /metrics"
+            )
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _trusted_proxies(cls, value: str) -> str:
@@ -601,6 +611,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as error:
         raise SettingsError(format_validation_error(error)) from None
 
+
+METRICS_TOKEN_MIN_LENGTH = 24
 
 QUIET_LOGGERS = (
     "httpx",

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.settings import SettingsError, load_settings
 from tests.e2e.athlete import Athlete, query_of
 from tests.e2e.oauth_flow import (
     LOOPBACK_CALLBACK,
@@ -249,9 +250,6 @@ def test_with_two_workers_one_scrape_counts_the_requests_of_both(tmp_path: Path)
         with running(command, f"{base}/readyz", env=env, log=log):
             for _ in range(40):  # a new connection each: the kernel spreads them over both
                 httpx.get(f"{base}/no/such/page", timeout=30)
-            pids = {
-                line["message"] for line in log_lines(log) if "Started server" in line["message"]
-            }
             pages = [
                 httpx.get(
                     f"{base}/metrics",
@@ -260,7 +258,37 @@ def test_with_two_workers_one_scrape_counts_the_requests_of_both(tmp_path: Path)
                 )
                 for _ in range(6)
             ]
-    assert len(pids) == 2
+    lines = log_lines(log)  # after the stop: both workers' start lines are written by then
+    pids = {line["message"] for line in lines if "Started server" in line["message"]}
+    assert len(pids) == 2, pids
     for page in pages:
         assert page.status_code == 200
         assert http_count(samples(page.text), "GET", "unmatched", 404) == 40
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"metrics_token": "short"}, "GATEWAY_METRICS_TOKEN: use at least 24 random characters"),
+        ({"log_format": "xml"}, "GATEWAY_LOG_FORMAT: Input should be 'text' or 'json'"),
+    ],
+)
+def test_wrong_observability_settings_are_refused_by_name(
+    overrides: dict[str, str], expected: str
+) -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings(**overrides)
+    assert str(error.value).startswith(expected)
+
+
+def test_text_logs_carry_the_request_id_of_the_answer(tmp_path: Path) -> None:
+    """The default format for people: `... [request id]: message` on the gateway's lines."""
+    with (
+        fake_intervals(tmp_path) as api,
+        gateway(api, tmp_path / "gateway", extra_env={"GATEWAY_LOG_LEVEL": "INFO"}) as stack,
+    ):
+        answer = httpx.get(f"{stack.base}/readyz", timeout=30)
+        request_id = answer.headers["x-request-id"]
+        text = (tmp_path / "gateway" / "gateway.log").read_text()
+    mine = [line for line in text.splitlines() if f"[{request_id}]: " in line]
+    assert mine and all(" INFO " in line or " WARNING " in line for line in mine)

@@ -195,9 +195,21 @@ class ObserveRequests:
         tokens = (current_request_id.set(request_id), current_observer.set(self.observer))
         status = 500
         started = time.perf_counter()
+        counted = False
+
+        def count() -> None:
+            nonlocal counted
+            if not counted:
+                counted = True
+                route = getattr(scope.get("route"), "path", None) or UNMATCHED
+                self.observer.http_request(
+                    scope["method"], route, status, time.perf_counter() - started
+                )
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                count()  # before the last byte leaves: a client that got its answer sees it
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = [
@@ -212,10 +224,7 @@ class ObserveRequests:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            route = getattr(scope.get("route"), "path", None) or UNMATCHED
-            self.observer.http_request(
-                scope["method"], route, status, time.perf_counter() - started
-            )
+            count()  # an answer cut short (client gone, error) is counted too
             current_observer.reset(tokens[1])
             current_request_id.reset(tokens[0])
 
