@@ -91,6 +91,10 @@ def observed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Observed]:
         finally:
             person.close()
         answer = tool_call(stack, tokens["access_token"], "get_activities", {"limit": 1})
+        missing = tool_call(
+            stack, tokens["access_token"], "get_activity_details", {"activity_id": "i999999999"}
+        )
+        assert missing.json()["result"]["isError"] is True, missing.text
         token_url = f"{stack.base}/token"
         refresh = {
             "grant_type": "refresh_token",
@@ -172,14 +176,18 @@ def test_metrics_count_requests_tools_upstream_budget_and_oauth_events(
     assert observed.tool_answer.json()["result"].get("isError") is not True
     tool = ("gateway_tool_calls_total", (("outcome", "ok"), ("tool", "get_activities")))
     assert found[tool] == 1
+    failed = ("gateway_tool_calls_total", (("outcome", "error"), ("tool", "get_activity_details")))
+    assert found[failed] == 1
+    assert found[("gateway_upstream_requests_total", (("status", "404"),))] >= 1
+    assert found[("gateway_db_pool_size", ())] >= 1
     assert http_count(found, "POST", "/token", 200) == 3
     assert http_count(found, "POST", "/token", 400) == 1
-    assert http_count(found, "POST", "/mcp", 200) == 1
+    assert http_count(found, "POST", "/mcp", 200) == 2
     assert found[("gateway_upstream_requests_total", (("status", "200"),))] >= 1
     assert found[("gateway_upstream_request_duration_seconds_count", ())] >= 1
     assert found[("gateway_rate_budget_granted_total", ())] >= 1
     assert found[("gateway_rate_budget_refused_total", ())] == 0
-    assert found[("gateway_bearer_lookups_total", (("outcome", "valid"),))] == 1
+    assert found[("gateway_bearer_lookups_total", (("outcome", "valid"),))] == 2
     oauth = {
         labels[0][1]: value
         for (name, labels), value in found.items()
