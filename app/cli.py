@@ -43,6 +43,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     # With several workers each process builds its own app from the same environment.
     target: Any = "app.asgi:app_from_environment" if args.workers > 1 else create_app(settings)
     os.environ.update(worker_budget_env(settings, args.workers))
+    os.environ.update(worker_metrics_env(settings, args.workers))
     uvicorn.run(
         target,
         factory=args.workers > 1,
@@ -52,8 +53,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(),
         server_header=False,
         **proxy_options(settings),
+        **log_options(settings),
     )
     return 0
+
+
+def log_options(settings: Settings) -> dict[str, Any]:
+    """With GATEWAY_LOG_FORMAT=json uvicorn's own loggers (server, access) keep no handlers of
+    their own and reach the root handler, so every line is JSON with its request id."""
+    return {"log_config": None} if settings.log_format == "json" else {}
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:
@@ -159,6 +167,23 @@ def worker_budget_env(settings: Settings, workers: int) -> dict[str, str]:
         "GATEWAY_UPSTREAM_RATE_PER_SECOND": repr(settings.upstream_rate_per_second / workers),
         "GATEWAY_UPSTREAM_BURST": str(max(1, settings.upstream_burst // workers)),
     }
+
+
+def worker_metrics_env(settings: Settings, workers: int) -> dict[str, str]:
+    """With several workers, prometheus-client's multiprocess mode: each worker writes its
+    counters to files in ``<data dir>/metrics`` (emptied here, before the workers start) and
+    ``/metrics`` sums them, so one scrape counts the requests of every worker. An operator's
+    own ``PROMETHEUS_MULTIPROC_DIR`` is used as given (and not emptied)."""
+    if workers <= 1 or os.environ.get(MULTIPROCESS_ENV):
+        return {}
+    directory = settings.data_dir / "metrics"
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    return {MULTIPROCESS_ENV: str(directory)}
+
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:

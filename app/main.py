@@ -16,10 +16,12 @@ from app.logredact import install_access_log_redaction
 from app.mcp.server import mount_mcp, run_mcp, served_specs
 from app.oauth.purge import start_purge_task
 from app.oauth.routes import install_oauth
+from app.observe import current_observer
 from app.services import HttpClientFactory, open_services
 from app.settings import Settings
 from app.web import health, home
 from app.web.body_limit import BodyLimit
+from app.web.metrics import install_metrics
 from app.web.security import PageSecurityHeaders
 from app.web.unavailable import install_unavailable_handler
 
@@ -59,6 +61,8 @@ def create_app(
             http_client_factory=http_client_factory,
         ) as services:
             app.state.services = services
+            # tasks started from here (the MCP transports, the purge) report to this app
+            observing = current_observer.set(app.state.observer)
             purge_task = start_purge_task(services.sessions, settings)
             try:
                 async with run_mcp(app, services):
@@ -67,6 +71,7 @@ def create_app(
                 if purge_task is not None:
                     purge_task.cancel()
                 del app.state.services
+                current_observer.reset(observing)
 
     app = FastAPI(
         title="Intervals.icu MCP gateway",
@@ -85,5 +90,6 @@ def create_app(
     install_accounts(app)
     install_oauth(app, settings, frozenset(spec.scope for spec in served_specs(settings)))
     mount_mcp(app, settings)
-    app.add_middleware(BodyLimit)  # last added, so outermost: before any route reads a body
+    app.add_middleware(BodyLimit)  # before any route reads a body
+    app.state.observer = install_metrics(app, settings)  # outermost: ids and counts every answer
     return app

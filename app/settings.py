@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from app.observe import TEXT_FORMAT, JsonFormatter, RequestIdFilter
 from app.training.guardrails import Limits, parse_refuse
 
 ENV_PREFIX = "GATEWAY_"
@@ -166,6 +167,17 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
         "INFO", description="Log level."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log line format: 'text' for people, 'json' (one object per line with "
+        "time, level, logger, request_id, message) for log collectors.",
+    )
+    metrics_token: str = Field(
+        "",
+        repr=False,
+        description="Bearer token that /metrics requires (Prometheus format); empty: /metrics "
+        "is not served (404).",
     )
     docs_url: str = Field(
         "",
@@ -437,6 +449,16 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, value: str) -> str:
+        if value and len(value) < METRICS_TOKEN_MIN_LENGTH:
+            raise ValueError(
+                f"use at least {METRICS_TOKEN_MIN_LENGTH} random characters "
+                "(e.g. `openssl rand -hex 32`), or leave it empty to serve no /metrics"
+            )
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _trusted_proxies(cls, value: str) -> str:
@@ -590,6 +612,8 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(format_validation_error(error)) from None
 
 
+METRICS_TOKEN_MIN_LENGTH = 24
+
 QUIET_LOGGERS = (
     "httpx",
     "httpcore",
@@ -603,9 +627,14 @@ session hashes): kept at INFO whatever GATEWAY_LOG_LEVEL says."""
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    """Root handler in GATEWAY_LOG_FORMAT, each record carrying the request id (app/observe.py)."""
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(TEXT_FORMAT))
+    logging.basicConfig(level=settings.log_level, handlers=[handler])
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if settings.log_level != "DEBUG":  # per-request chatter (and upstream URLs) only when debugging
         for name in QUIET_LOGGERS:

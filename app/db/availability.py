@@ -10,9 +10,10 @@ traceback or a 500. Programming errors (bad SQL, constraint violations) are not 
 from __future__ import annotations
 
 import logging
-import secrets
 
 from sqlalchemy import exc as sa_exc
+
+from app.observe import request_id_or_new
 
 __all__ = [
     "RETRY_AFTER_SECONDS",
@@ -68,8 +69,8 @@ def describe_failure(error: BaseException) -> str:
 
 
 def new_request_id() -> str:
-    """A short random id that ties a 503 answer to its log line."""
-    return secrets.token_hex(6)
+    """The id that ties a 503 answer to its log line: the request's own (app/observe.py)."""
+    return request_id_or_new()
 
 
 def log_unavailable(request_id: str, where: str, error: BaseException) -> None:

@@ -35,6 +35,7 @@ from app.intervals.errors import (
     ValidationFailed,
 )
 from app.intervals.ratelimit import Budget, Clock, RateBudget, Sleep, budget_from_settings
+from app.observe import observer
 
 if TYPE_CHECKING:
     from app.intervals.session import AthleteSession
@@ -346,11 +347,23 @@ class IntervalsClient:
         json: Any,
         credential: Credential,
     ) -> httpx.Response:
+        """One attempt; reports its status (or timeout / unreachable) and time to the observer
+        (app/observe.py), never the URL or the credential."""
         headers = {"Authorization": credential.authorization_header()}
-        async with asyncio.timeout(self.timeouts.total):
-            return await self._http.request(
-                method, url, params=query or None, json=json, headers=headers
-            )
+        started = time.perf_counter()
+        outcome = "unreachable"
+        try:
+            async with asyncio.timeout(self.timeouts.total):
+                response = await self._http.request(
+                    method, url, params=query or None, json=json, headers=headers
+                )
+            outcome = str(response.status_code)
+            return response
+        except (httpx.TimeoutException, TimeoutError):
+            outcome = "timeout"
+            raise
+        finally:
+            observer().upstream_request(outcome, time.perf_counter() - started)
 
 
 def _encode_params(

@@ -36,6 +36,7 @@ from app.db.availability import (
 )
 from app.mcp.identity import Caller, RequestOutcome, current_caller, current_outcome
 from app.oauth.resource import verify_access_token as verify_access_token
+from app.observe import observer
 from app.scopes import READ, WRITE
 
 PROTECTED_PATHS = ("/mcp", "/sse", "/messages/")
@@ -212,6 +213,7 @@ class BearerGuard:
                 raise
             await self._unavailable(send, scope, failure)
             return
+        observer().bearer_lookup("valid" if caller else "invalid" if token else "missing")
         if caller is None:
             error = "invalid_token" if token else None
             endpoint = metadata_endpoint(scope["path"])

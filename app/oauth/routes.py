@@ -46,6 +46,7 @@ from app.oauth.revocation import revoke_token
 from app.oauth.runtime import OAuthRuntime, oauth_runtime
 from app.oauth.scopes import parse_scope
 from app.oauth.token_endpoint import grant_tokens
+from app.observe import observer
 from app.services import services
 from app.settings import Settings
 from app.web.body_limit import FORM_TYPE, FormRejected, media_type, read_small_form
@@ -300,6 +301,7 @@ async def token(request: Request) -> Response:
             except OAuthError as error:
                 # leaving the block commits: replay and reuse detection revoke before answering
                 return error_response(error, basic_auth_attempted=bool(authorization))
+        observer().oauth_event("refresh" if form.get("grant_type") == "refresh_token" else "grant")
         return json_no_store(issued.response_body())
 
     # All or nothing, so safe to repeat when SQLite was busy; past that, 503
@@ -320,6 +322,7 @@ async def revoke(request: Request) -> Response:
             await revoke_token(db, client, form.get("token", ""), request_clock(request)())
     except OAuthError as error:
         return error_response(error, basic_auth_attempted=bool(authorization))
+    observer().oauth_event("revocation")
     return json_no_store({})
 
 
@@ -348,6 +351,7 @@ async def register(request: Request) -> Response:
         body = await _store_registration(request, runtime, registration, pool)
     except OAuthError as error:
         return error_response(error)
+    observer().oauth_event("registration")
     return json_no_store(body, 201)
 
 

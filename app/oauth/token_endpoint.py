@@ -24,6 +24,7 @@ from app.oauth.grants import end_grant
 from app.oauth.metadata import resource_aliases
 from app.oauth.pkce import verifier_matches
 from app.oauth.tokens import REFRESH, IssuedTokens, hash_token, issue_tokens
+from app.observe import observer
 from app.settings import Settings
 
 # How long after its rotation a refresh token may still be retried (a lost response).
@@ -93,6 +94,7 @@ async def exchange_code(
     grant = await live_grant_for(db, code.grant_id, client, "the code")
     if code.used_at is not None or not await _claim_once(db, AuthorizationCode, code.id, now):
         await end_grant(db, grant.id, now)
+        observer().oauth_event("code_replay")
         raise invalid_grant("the code was already used; everything issued from it is revoked")
     if code.expires_at <= now:
         raise invalid_grant("the authorization code has expired")
@@ -166,6 +168,7 @@ async def refresh(
     grant = await live_grant_for(db, token.grant_id, client, "the refresh token")
     if token.revoked_at is not None:
         await end_grant(db, grant.id, now)
+        observer().oauth_event("refresh_reuse")
         raise invalid_grant("refresh token reuse detected; the authorization is revoked")
     if token.expires_at <= now:
         raise invalid_grant("the refresh token has expired")
@@ -174,6 +177,7 @@ async def refresh(
     first_use = token.used_at is None and await _claim_once(db, Token, token.id, now)
     if not first_use and not await _grace_allows(db, token, now):
         await end_grant(db, grant.id, now)
+        observer().oauth_event("refresh_reuse")
         raise invalid_grant("refresh token reuse detected; the authorization is revoked")
     grant.last_used_at = now
     client.last_used_at = now

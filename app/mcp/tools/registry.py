@@ -26,6 +26,7 @@ from app.mcp.tools.errors import ToolFailure
 from app.mcp.tools.limits import AnswerLimits, fit, published_answer
 from app.mcp.tools.schema import without_defs, without_false_defaults, without_titles
 from app.mcp.tools.spec import CHANGES_TOOLSET, REGISTERED, TOOLSETS, ToolSpec
+from app.observe import observer
 from app.scopes import READ, WRITE
 
 log = logging.getLogger(__name__)
@@ -114,12 +115,16 @@ async def run_tool(
     try:
         async with provider.open() as context:
             answer = await spec.function(context, **arguments)
-        return answer_result(answer, limits)
+        result = answer_result(answer, limits)
     except ToolFailure as failure:
+        observer().tool_call(spec.name, "error")
         return error_result(str(failure))
     except Exception:
         log.exception("tool %s failed unexpectedly", spec.name)
+        observer().tool_call(spec.name, "unexpected")
         return error_result(f"{spec.name} failed unexpectedly; try again later.")
+    observer().tool_call(spec.name, "ok")
+    return result
 
 
 def sdk_function(
