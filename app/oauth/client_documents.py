@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.attempts import AttemptCounter, attempt_counter
+from app.attempts import AttemptCounter, AttemptLimiter, MemoryAttemptCounter
 from app.db.models import OAuthClient
 from app.oauth import scopes
 from app.oauth.addresses import address_allowed
@@ -231,11 +231,11 @@ class ClientDocumentResolver:
     _ssl: ssl.SSLContext | None = None
 
     def __post_init__(self) -> None:
-        self._limiter = attempt_counter(
-            self.settings,
-            self.settings.cimd_fetches_per_address_per_hour,
-            HOUR,
-            lambda: self.clock(),
+        # per process with every backend for now (as the document cache): docs/operations.md
+        self._limiter = MemoryAttemptCounter(
+            AttemptLimiter(
+                self.settings.cimd_fetches_per_address_per_hour, HOUR, lambda: self.clock()
+            )
         )
 
     async def get(self, client_id: str, requester: str) -> ClientDocument:
