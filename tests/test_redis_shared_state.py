@@ -237,3 +237,15 @@ async def test_signin_attempts_through_two_gateways_share_one_limit(
         assert await post_signin(second.browser, "wrong-key-2") == 400
         assert await post_signin(first.browser, "wrong-key-3") == 429
         assert await post_signin(second.browser, "wrong-key-4") == 429
+
+
+async def test_signin_is_refused_while_redis_is_down_and_nothing_reaches_intervals(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Fail closed: the sign-in limit protects accounts, so without Redis nobody may guess."""
+    settings = gateway_settings(
+        tmp_path, database_url, shared_state_backend="redis", redis_url=DEAD_REDIS
+    )
+    async with running_gateway(settings, FakeIntervals()) as gateway:
+        assert await post_signin(gateway.browser, "wrong-key-1") == 429
+        assert not gateway.fake.requests.matching("GET", "/api/v1/athlete/")
