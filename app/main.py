@@ -59,6 +59,7 @@ def create_app(
             http_client_factory=http_client_factory,
         ) as services:
             app.state.services = services
+            app.state.oauth.documents.shared = services.redis
             purge_task = start_purge_task(services.sessions, settings, services.redis)
             try:
                 async with run_mcp(app, services):
