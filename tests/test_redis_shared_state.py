@@ -249,3 +249,40 @@ async def test_signin_is_refused_while_redis_is_down_and_nothing_reaches_interva
     async with running_gateway(settings, FakeIntervals()) as gateway:
         assert await post_signin(gateway.browser, "wrong-key-1") == 429
         assert not gateway.fake.requests.matching("GET", "/api/v1/athlete/")
+
+
+@pytest.fixture
+async def silent_redis() -> AsyncIterator[str]:
+    """A server that accepts connections and never answers: Redis hung or overloaded."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(accept, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    yield f"redis://127.0.0.1:{port}/0"
+    for writer in held:
+        writer.close()
+    server.close()
+
+
+async def test_a_hung_redis_degrades_like_a_dead_one_after_the_timeout(
+    tmp_path: Path, silent_redis: str
+) -> None:
+    settings = shared(
+        tmp_path,
+        silent_redis,
+        "gw:",
+        redis_timeout_seconds=0.2,
+        upstream_burst=1,
+        upstream_max_wait_seconds=0,
+    )
+    hung = RedisState.from_settings(settings)
+    try:
+        assert await counter(settings, hung, 3).reserve("a") == 5  # refused, not stuck
+        async with budget_from_settings(settings, hung).slot("athlete-a"):
+            pass  # served on the local budget
+        assert (await hung.problem() or "").startswith("redis unreachable")
+    finally:
+        await hung.aclose()
