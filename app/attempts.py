@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from app.redis_state import RedisState, SharedStateUnavailable
+from app.redis_state import RedisState, SharedStateDown, SharedStateUnavailable
 
 if TYPE_CHECKING:
     from app.settings import Settings
@@ -129,7 +129,8 @@ class RedisAttemptCounter:
     """The :class:`~app.attempts.AttemptCounter` shared by every instance through Redis.
 
     ``fallback`` decides what happens while Redis does not answer: None refuses every attempt
-    (fail closed: for limits that protect accounts), otherwise the process's own in-memory
+    by raising :class:`SharedStateDown` (fail closed, for limits that protect accounts; the
+    web layer answers 503 "try again"), otherwise the process's own in-memory
     counter takes over until Redis answers again (fail open with a local limit).
     """
 
@@ -140,14 +141,12 @@ class RedisAttemptCounter:
         max_attempts: int,
         window_seconds: float,
         fallback: AttemptCounter | None = None,
-        refuse_seconds: int = 5,
     ) -> None:
         self.state = state
         self.name = name
         self.max_attempts = max_attempts
         self.window_ms = max(1, math.ceil(window_seconds * 1000))
         self.fallback = fallback
-        self.refuse_seconds = refuse_seconds
         self._warned_at = -math.inf
 
     async def retry_after(self, key: str) -> int | None:
@@ -178,7 +177,9 @@ class RedisAttemptCounter:
         except SharedStateUnavailable as error:
             self._warn(error)
             if self.fallback is None:
-                return None if mode == "record" else self.refuse_seconds
+                if mode == "record":
+                    return None
+                raise SharedStateDown(self.name) from None
             if mode == "check":
                 return await self.fallback.retry_after(key)
             if mode == "reserve":

@@ -35,6 +35,7 @@ __all__ = [
     "RedisError",
     "RedisState",
     "RedisTokenBucket",
+    "SharedStateDown",
     "SharedStateUnavailable",
 ]
 
@@ -42,6 +43,17 @@ log = logging.getLogger(__name__)
 
 SharedStateUnavailable = (RedisError, OSError, TimeoutError)
 """What a Redis call raises when Redis is down, slow or refusing."""
+
+
+class SharedStateDown(Exception):
+    """A limit that protects accounts could not be checked because Redis does not answer: the
+    attempt is refused (fail closed). The web layer answers 503 with a "try again" message
+    (app/web/unavailable.py)."""
+
+    def __init__(self, limit: str) -> None:
+        super().__init__(f"Redis unreachable: the {limit} limit cannot be checked")
+        self.limit = limit
+
 
 # KEYS[1] sorted set of attempt times (ms); ARGV: max attempts, window ms, mode ("check",
 # "reserve", "record"). Returns -1 when an attempt is allowed (counted unless mode is "check"),

@@ -20,9 +20,9 @@ from app.attempts import AttemptCounter, attempt_counter
 from app.intervals.errors import GatewayBudgetExhausted
 from app.intervals.ratelimit import budget_from_settings
 from app.main import create_app
-from app.redis_state import RedisState
+from app.redis_state import RedisState, SharedStateDown
 from app.settings import Settings
-from tests.accounts.harness import gateway_settings, running_gateway
+from tests.accounts.harness import CSRF_INPUT, gateway_settings, running_gateway
 from tests.accounts.test_signin_limits import post_signin
 from tests.conftest import make_settings
 from tests.fake_intervals import FakeIntervals
@@ -120,7 +120,8 @@ async def test_account_limits_refuse_and_the_others_fall_back_while_redis_is_dow
     dead = RedisState.from_settings(settings)
     try:
         signin = counter(settings, dead, 3)
-        assert await signin.reserve("a") == 5  # fail closed: refused, try again shortly
+        with pytest.raises(SharedStateDown):  # fail closed: refused (the web layer answers 503)
+            await signin.reserve("a")
         registration = counter(settings, dead, 2, protects=False)
         assert [await registration.reserve("a") for _ in range(3)][:2] == [None, None]
         assert await registration.reserve("a") is not None  # the process's own limit holds
@@ -247,7 +248,17 @@ async def test_signin_is_refused_while_redis_is_down_and_nothing_reaches_interva
         tmp_path, database_url, shared_state_backend="redis", redis_url=DEAD_REDIS
     )
     async with running_gateway(settings, FakeIntervals()) as gateway:
-        assert await post_signin(gateway.browser, "wrong-key-1") == 429
+        page = await gateway.browser.get("/signin")
+        match = CSRF_INPUT.search(page.text)
+        assert match
+        refused = await gateway.browser.post(
+            "/signin",
+            data={"athlete_id": "", "api_key": "wrong-key-1", "csrf_token": match.group(1)},
+            headers={"Accept": "text/html"},
+        )
+        assert refused.status_code == 503
+        assert "cannot check its sign-in limits right now" in refused.text
+        assert refused.headers["retry-after"]
         assert not gateway.fake.requests.matching("GET", "/api/v1/athlete/")
 
 
@@ -280,7 +291,8 @@ async def test_a_hung_redis_degrades_like_a_dead_one_after_the_timeout(
     )
     hung = RedisState.from_settings(settings)
     try:
-        assert await counter(settings, hung, 3).reserve("a") == 5  # refused, not stuck
+        with pytest.raises(SharedStateDown):  # refused, not stuck
+            await counter(settings, hung, 3).reserve("a")
         async with budget_from_settings(settings, hung).slot("athlete-a"):
             pass  # served on the local budget
         assert (await hung.problem() or "").startswith("redis unreachable")
