@@ -9,14 +9,19 @@ upstream budgets toward Intervals.icu live in app/intervals.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
+from app.redis_state import RedisState, SharedStateDown, SharedStateUnavailable
+
 if TYPE_CHECKING:
     from app.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class AttemptCounter(Protocol):
@@ -120,10 +125,107 @@ class MemoryAttemptCounter:
         self.limiter.record(key)
 
 
+class RedisAttemptCounter:
+    """The :class:`~app.attempts.AttemptCounter` shared by every instance through Redis.
+
+    ``fallback`` decides what happens while Redis does not answer: None refuses every attempt
+    by raising :class:`SharedStateDown` (fail closed, for limits that protect accounts; the
+    web layer answers 503 "try again"), otherwise the process's own in-memory
+    counter takes over until Redis answers again (fail open with a local limit).
+    """
+
+    def __init__(
+        self,
+        state: RedisState,
+        name: str,
+        max_attempts: int,
+        window_seconds: float,
+        fallback: AttemptCounter | None = None,
+    ) -> None:
+        self.state = state
+        self.name = name
+        self.max_attempts = max_attempts
+        self.window_ms = max(1, math.ceil(window_seconds * 1000))
+        self.fallback = fallback
+        self._warned_at = -math.inf
+
+    async def retry_after(self, key: str) -> int | None:
+        return await self._ask(key, "check")
+
+    async def reserve(self, key: str) -> int | None:
+        return await self._ask(key, "reserve")
+
+    async def release(self, key: str) -> None:
+        try:
+            await self.state.client.zpopmax(self.state.key("attempts", self._key(key)))
+        except SharedStateUnavailable as error:
+            self._warn(error)
+            if self.fallback is not None:
+                await self.fallback.release(key)
+
+    async def record(self, key: str) -> None:
+        await self._ask(key, "record")
+
+    def _key(self, key: str) -> str:
+        return f"{self.name}:{key}"
+
+    async def _ask(self, key: str, mode: str) -> int | None:
+        try:
+            wait_ms = await self.state.window(
+                self._key(key), self.max_attempts, self.window_ms, mode
+            )
+        except SharedStateUnavailable as error:
+            self._warn(error)
+            if self.fallback is None:
+                if mode == "record":
+                    return None
+                raise SharedStateDown(self.name) from None
+            if mode == "check":
+                return await self.fallback.retry_after(key)
+            if mode == "reserve":
+                return await self.fallback.reserve(key)
+            await self.fallback.record(key)
+            return None
+        return None if wait_ms < 0 else max(1, math.ceil(wait_ms / 1000))
+
+    def _warn(self, error: BaseException) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= 60:
+            self._warned_at = now
+            log.warning(
+                "Redis unreachable for the %s limit (%s): %s",
+                self.name,
+                type(error).__name__,
+                "refusing attempts" if self.fallback is None else "using this process's limit",
+            )
+
+
 def attempt_counter(
-    settings: Settings, max_attempts: int, window_seconds: float, clock: Callable[[], float]
+    settings: Settings,
+    max_attempts: int,
+    window_seconds: float,
+    clock: Callable[[], float],
+    *,
+    redis: RedisState | None = None,
+    name: str = "attempts",
+    protects_accounts: bool = True,
 ) -> AttemptCounter:
-    """The counter implementation chosen by ``settings.shared_state_backend``."""
+    """The counter implementation chosen by ``settings.shared_state_backend``.
+
+    With Redis, ``name`` keeps this limit's keys apart from the others'; ``protects_accounts``
+    makes it refuse attempts while Redis is down (else this process's own counter stands in).
+    """
+    memory = MemoryAttemptCounter(AttemptLimiter(max_attempts, window_seconds, clock))
     if settings.shared_state_backend == "memory":
-        return MemoryAttemptCounter(AttemptLimiter(max_attempts, window_seconds, clock))
+        return memory
+    if settings.shared_state_backend == "redis":
+        if redis is None:
+            raise ValueError("the redis backend needs the app's RedisState")
+        return RedisAttemptCounter(
+            redis,
+            name,
+            max_attempts,
+            window_seconds,
+            fallback=None if protects_accounts else memory,
+        )
     raise ValueError(f"unknown shared state backend {settings.shared_state_backend!r}")

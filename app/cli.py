@@ -288,10 +288,22 @@ def describe_settings(settings: Settings) -> list[str]:
             shown = f"(embedded SQLite: {settings.sqlalchemy_url.database})"
         elif name == "database_url":
             shown = settings.sqlalchemy_url.render_as_string(hide_password=True)
+        elif name == "redis_url" and value:
+            shown = _without_password(value)
         else:
             shown = str(value)
         lines.append(f"GATEWAY_{name.upper()}={shown}")
     return lines
+
+
+def _without_password(url: str) -> str:
+    """``url`` with its password (if any) shown as ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    user = parts.username or ""
+    return parts._replace(netloc=f"{user}:***@{host}").geturl()
 
 
 def build_parser() -> argparse.ArgumentParser:

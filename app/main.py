@@ -63,7 +63,8 @@ def create_app(
             app.state.services = services
             # tasks started from here (the MCP transports, the purge) report to this app
             observing = current_observer.set(app.state.observer)
-            purge_task = start_purge_task(services.sessions, settings)
+            app.state.oauth.documents.shared = services.redis
+            purge_task = start_purge_task(services.sessions, settings, services.redis)
             try:
                 async with run_mcp(app, services):
                     yield

@@ -27,6 +27,7 @@ from app.clock import Clock
 from app.db.engine import make_async_engine, make_sessionmaker
 from app.intervals.client import IntervalsClient
 from app.keyring import resolve_key_ring
+from app.redis_state import RedisState
 from app.settings import Settings
 from app.vault.crypto import Vault
 
@@ -46,7 +47,11 @@ class Limiters:
     client_auth: AttemptCounter
 
     @classmethod
-    def from_settings(cls, settings: Settings, clock: Clock) -> Limiters:
+    def from_settings(
+        cls, settings: Settings, clock: Clock, redis: RedisState | None = None
+    ) -> Limiters:
+        """With Redis, sign-in and client authentication refuse while Redis is down (they
+        protect accounts); registration falls back to this process's own limit."""
         seconds = clock.seconds
         return cls(
             signin=attempt_counter(
@@ -54,18 +59,34 @@ class Limiters:
                 settings.signin_attempts_per_address,
                 float(settings.signin_window_seconds),
                 seconds,
+                redis=redis,
+                name="signin",
             ),
             register_general=attempt_counter(
-                settings, settings.oauth_register_per_address_per_hour, HOUR, seconds
+                settings,
+                settings.oauth_register_per_address_per_hour,
+                HOUR,
+                seconds,
+                redis=redis,
+                name="register",
+                protects_accounts=False,
             ),
             register_vendor=attempt_counter(
-                settings, settings.oauth_vendor_register_per_address_per_hour, HOUR, seconds
+                settings,
+                settings.oauth_vendor_register_per_address_per_hour,
+                HOUR,
+                seconds,
+                redis=redis,
+                name="register-vendor",
+                protects_accounts=False,
             ),
             client_auth=attempt_counter(
                 settings,
                 settings.oauth_client_auth_failures_per_address,
                 settings.oauth_client_auth_window_seconds,
                 seconds,
+                redis=redis,
+                name="client-auth",
             ),
         )
 
@@ -84,6 +105,8 @@ class Services:
     schema_head: str | None
     http_client_factory: HttpClientFactory | None = None
     """Set only by tests; the Intervals.icu OAuth code exchange uses it when present."""
+    redis: RedisState | None = None
+    """The shared state of all instances (``GATEWAY_SHARED_STATE_BACKEND=redis``), else None."""
 
 
 @asynccontextmanager
@@ -94,11 +117,13 @@ async def open_services(
     schema_head: str | None,
     http_client_factory: HttpClientFactory | None = None,
 ) -> AsyncIterator[Services]:
-    """Open the database engine and the Intervals.icu client; close both on exit."""
+    """Open the database engine, the Intervals.icu client and (with that backend) the Redis
+    pool; close them on exit."""
     vault = Vault(resolve_key_ring(settings))
     engine = make_async_engine(settings)
+    redis = RedisState.from_settings(settings) if settings.shared_state_backend == "redis" else None
     http = http_client_factory() if http_client_factory is not None else None
-    intervals = IntervalsClient.from_settings(settings, http=http)
+    intervals = IntervalsClient.from_settings(settings, http=http, redis=redis)
     try:
         yield Services(
             settings=settings,
@@ -107,15 +132,18 @@ async def open_services(
             sessions=make_sessionmaker(engine),
             vault=vault,
             intervals=intervals,
-            limiters=Limiters.from_settings(settings, clock),
+            limiters=Limiters.from_settings(settings, clock, redis),
             schema_head=schema_head,
             http_client_factory=http_client_factory,
+            redis=redis,
         )
     finally:
         await intervals.aclose()
         if http is not None:
             await http.aclose()
         await engine.dispose()
+        if redis is not None:
+            await redis.aclose()
 
 
 def services(connection: HTTPConnection) -> Services:

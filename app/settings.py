@@ -334,10 +334,29 @@ class Settings(BaseSettings):
         ge=0,
         description="How long a call waits for the shared budget before failing as rate limited.",
     )
-    shared_state_backend: Literal["memory"] = Field(
+    shared_state_backend: Literal["memory", "redis"] = Field(
         "memory",
         description="Where state shared between instances lives (upstream budget, attempt "
-        "limits): 'memory' keeps it per process.",
+        "limits, purge leader): 'memory' keeps it per process, 'redis' shares it through "
+        "GATEWAY_REDIS_URL.",
+    )
+    redis_url: str | None = Field(
+        None,
+        repr=False,
+        description="Redis URL (redis:// or rediss://) holding the shared state when "
+        "GATEWAY_SHARED_STATE_BACKEND=redis; required with that backend.",
+    )
+    redis_key_prefix: str = Field(
+        "gw:",
+        min_length=1,
+        description="Prefix of every Redis key the gateway writes; instances sharing one "
+        "egress address (one Intervals.icu budget) use the same prefix.",
+    )
+    redis_timeout_seconds: float = Field(
+        0.5,
+        gt=0,
+        description="Connect and command timeout toward Redis; past it the gateway degrades "
+        "(docs/operations.md).",
     )
     upstream_connect_timeout_seconds: float = Field(
         5.0, gt=0, description="Connect timeout for Intervals.icu requests."
@@ -522,6 +541,17 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"{ENV_PREFIX}{name.upper()} is for tests only; it is refused when "
                     "GATEWAY_BASE_URL is not a loopback address"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _redis_backend_needs_url(self) -> Settings:
+        if self.shared_state_backend == "redis":
+            scheme = urlsplit(self.redis_url or "").scheme
+            if scheme not in ("redis", "rediss", "unix"):
+                raise ValueError(
+                    "GATEWAY_SHARED_STATE_BACKEND=redis needs GATEWAY_REDIS_URL "
+                    "(redis://, rediss:// or unix://)"
                 )
         return self
 

@@ -59,4 +59,4 @@ async def test_the_settings_choose_the_shared_state_implementation(tmp_path: Pat
 
 def test_an_unknown_shared_state_backend_is_refused_at_startup(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="shared_state_backend"):
-        make_settings(tmp_path, shared_state_backend="redis")
+        make_settings(tmp_path, shared_state_backend="memcached")

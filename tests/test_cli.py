@@ -97,3 +97,14 @@ def test_workers_share_one_upstream_budget(monkeypatch: pytest.MonkeyPatch) -> N
     worker = load_settings()
     assert worker.upstream_rate_per_second * 4 == settings.upstream_rate_per_second
     assert worker.upstream_burst * 4 <= settings.upstream_burst
+
+
+def test_check_config_never_prints_the_redis_password(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GATEWAY_SHARED_STATE_BACKEND", "redis")
+    monkeypatch.setenv("GATEWAY_REDIS_URL", "rediss://gw:redis2secret@cache.internal:6380/0")
+    assert main(["check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "redis2secret" not in out
+    assert "GATEWAY_REDIS_URL=rediss://gw:***@cache.internal:6380/0" in out

@@ -36,6 +36,7 @@ from app.intervals.errors import (
 )
 from app.intervals.ratelimit import Budget, Clock, RateBudget, Sleep, budget_from_settings
 from app.observe import observer
+from app.redis_state import RedisState
 
 if TYPE_CHECKING:
     from app.intervals.session import AthleteSession
@@ -166,7 +167,11 @@ class IntervalsClient:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, http: httpx.AsyncClient | None = None
+        cls,
+        settings: Settings,
+        *,
+        http: httpx.AsyncClient | None = None,
+        redis: RedisState | None = None,
     ) -> IntervalsClient:
         """The production client: base URL, budget and timeouts from settings."""
         timeouts = Timeouts(
@@ -178,7 +183,7 @@ class IntervalsClient:
         return cls(
             settings.intervals_api_base_url,
             http=http,
-            budget=budget_from_settings(settings),
+            budget=budget_from_settings(settings, redis),
             timeouts=timeouts,
             max_connections=settings.upstream_max_connections,
         )

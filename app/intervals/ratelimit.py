@@ -14,6 +14,7 @@ in-memory :class:`RateBudget`; :func:`budget_from_settings` picks one from the s
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections import deque
@@ -23,11 +24,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from app.intervals.errors import GatewayBudgetExhausted, RateLimited
+from app.redis_state import RedisState, RedisTokenBucket, SharedStateUnavailable
 
 if TYPE_CHECKING:
     from app.settings import Settings
 
-__all__ = ["AthleteUsage", "Budget", "Clock", "RateBudget", "Sleep", "budget_from_settings"]
+__all__ = [
+    "AthleteUsage",
+    "Budget",
+    "Clock",
+    "RateBudget",
+    "SharedBudget",
+    "Sleep",
+    "budget_from_settings",
+]
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -248,13 +260,83 @@ class RateBudget:
             await self._sleep(max(delay, _EPSILON))
 
 
-def budget_from_settings(settings: Settings) -> Budget:
+class SharedBudget:
+    """The budget of one egress address shared by every instance (Redis token bucket).
+
+    Each request first goes through this process's :class:`RateBudget` (round-robin between
+    athletes, per-athlete concurrency cap), then takes a token from the shared bucket, waiting
+    for one up to ``max_wait`` in total. While Redis does not answer, the local budget alone
+    limits the process (fail open with a local fallback: Intervals.icu's own 429 remains the
+    backstop) and a warning is logged once a minute; the next call tries Redis again.
+    """
+
+    def __init__(
+        self,
+        local: RateBudget,
+        bucket: RedisTokenBucket,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.local = local
+        self.bucket = bucket
+        self._clock = clock
+        self._sleep = sleep
+        self._warned_at = -math.inf
+
+    @asynccontextmanager
+    async def slot(self, athlete_key: str) -> AsyncIterator[None]:
+        asked = self._clock()
+        async with self.local.slot(athlete_key):
+            await self._shared_token(asked + self.local.max_wait)
+            yield
+
+    async def pause(self, seconds: float) -> None:
+        """Pause this process and, through Redis, every other instance on the same address."""
+        await self.local.pause(seconds)
+        try:
+            await self.bucket.pause(seconds)
+        except SharedStateUnavailable as error:
+            self._warn(error)
+
+    async def _shared_token(self, deadline: float) -> None:
+        while True:
+            try:
+                wait = await self.bucket.take()
+            except SharedStateUnavailable as error:
+                self._warn(error)
+                return
+            if wait <= 0:
+                return
+            now = self._clock()
+            if now + wait > deadline:
+                raise self.local._limited(wait)
+            await self._sleep(wait)
+
+    def _warn(self, error: BaseException) -> None:
+        now = time.monotonic()
+        if now - self._warned_at >= 60:
+            self._warned_at = now
+            log.warning(
+                "Redis unreachable for the shared Intervals.icu budget (%s): "
+                "this process limits itself alone until it answers",
+                type(error).__name__,
+            )
+
+
+def budget_from_settings(settings: Settings, redis: RedisState | None = None) -> Budget:
     """The budget implementation chosen by ``settings.shared_state_backend``."""
+    local = RateBudget(
+        settings.upstream_rate_per_second,
+        settings.upstream_burst,
+        per_athlete_concurrency=settings.upstream_per_athlete_concurrency,
+        max_wait=settings.upstream_max_wait_seconds,
+    )
     if settings.shared_state_backend == "memory":
-        return RateBudget(
-            settings.upstream_rate_per_second,
-            settings.upstream_burst,
-            per_athlete_concurrency=settings.upstream_per_athlete_concurrency,
-            max_wait=settings.upstream_max_wait_seconds,
-        )
+        return local
+    if settings.shared_state_backend == "redis":
+        if redis is None:
+            raise ValueError("the redis backend needs the app's RedisState")
+        bucket = RedisTokenBucket(redis, settings.upstream_rate_per_second, settings.upstream_burst)
+        return SharedBudget(local, bucket)
     raise ValueError(f"unknown shared state backend {settings.shared_state_backend!r}")

@@ -18,6 +18,7 @@ at most `GATEWAY_CIMD_CLIENTS_MAX` of them.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import re
@@ -27,7 +28,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import SplitResult, urlsplit, urlunsplit
@@ -37,12 +38,13 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.attempts import AttemptCounter, attempt_counter
+from app.attempts import AttemptCounter, AttemptLimiter, MemoryAttemptCounter
 from app.db.models import OAuthClient
 from app.oauth import scopes
 from app.oauth.addresses import address_allowed
 from app.oauth.clients import CIMD, NONE
 from app.oauth.redirect_uris import redirect_uri_allowed
+from app.redis_state import RedisState, SharedStateUnavailable
 from app.settings import Settings
 
 MAX_DOCUMENT_BYTES = 5 * 1024
@@ -229,13 +231,16 @@ class ClientDocumentResolver:
     _limiter: AttemptCounter = field(init=False)
     _executor: ThreadPoolExecutor | None = None
     _ssl: ssl.SSLContext | None = None
+    shared: RedisState | None = None
+    """With the Redis backend (set by the app's lifespan): documents fetched by any instance
+    are cached there too, for the TTL their host allowed; Redis errors fall back to fetching."""
 
     def __post_init__(self) -> None:
-        self._limiter = attempt_counter(
-            self.settings,
-            self.settings.cimd_fetches_per_address_per_hour,
-            HOUR,
-            lambda: self.clock(),
+        # per process with every backend for now (as the document cache): docs/operations.md
+        self._limiter = MemoryAttemptCounter(
+            AttemptLimiter(
+                self.settings.cimd_fetches_per_address_per_hour, HOUR, lambda: self.clock()
+            )
         )
 
     async def get(self, client_id: str, requester: str) -> ClientDocument:
@@ -248,6 +253,9 @@ class ClientDocumentResolver:
         failed = self._fresh(self._failures, client_id)
         if failed is not None:
             raise ClientDocumentError(failed)
+        shared = await self._from_shared(client_id)
+        if shared is not None:
+            return shared
         wait = await self._limiter.retry_after(requester)
         if wait is not None:
             raise FetchRateLimited(wait)
@@ -258,7 +266,46 @@ class ClientDocumentResolver:
             self._remember(self._failures, client_id, str(error), FAILURE_TTL)
             raise
         self._remember(self._cache, client_id, document, ttl)
+        await self._share(client_id, document, ttl)
         return document
+
+    def _shared_key(self, client_id: str) -> str:
+        assert self.shared is not None
+        return self.shared.key("cimd", hashlib.sha256(client_id.encode()).hexdigest())
+
+    async def _from_shared(self, client_id: str) -> ClientDocument | None:
+        """A document another instance fetched and may still be reused (Redis keeps it only
+        for its TTL), remembered here for what is left of it."""
+        if self.shared is None:
+            return None
+        key = self._shared_key(client_id)
+        try:
+            async with self.shared.client.pipeline(transaction=False) as pipe:
+                pipe.get(key)
+                pipe.pttl(key)
+                raw, ttl_ms = await pipe.execute()
+        except SharedStateUnavailable:
+            return None
+        if not raw or ttl_ms <= 0:
+            return None
+        try:
+            document = ClientDocument(**json.loads(raw))
+        except (TypeError, ValueError):
+            return None
+        if document.client_id != client_id:
+            return None
+        self._remember(self._cache, client_id, document, ttl_ms / 1000)
+        return document
+
+    async def _share(self, client_id: str, document: ClientDocument, ttl: float) -> None:
+        if self.shared is None or ttl < 1:
+            return
+        try:
+            await self.shared.client.set(
+                self._shared_key(client_id), json.dumps(asdict(document)), px=int(ttl * 1000)
+            )
+        except SharedStateUnavailable:
+            log.info("client metadata document cache: Redis unreachable, kept in this process")
 
     def _fresh(self, entries: OrderedDict[str, tuple[_Entry, float]], key: str) -> _Entry | None:
         entry = entries.get(key)

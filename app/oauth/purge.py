@@ -27,6 +27,7 @@ from app.db.models import (
     utcnow,
 )
 from app.oauth.clients import CIMD, DYNAMIC
+from app.redis_state import RedisState, SharedStateUnavailable
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -92,10 +93,17 @@ async def purge_forever(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    redis: RedisState | None = None,
 ) -> None:
-    """The periodic task started by the app's lifespan (every oauth_purge_interval_seconds)."""
+    """The periodic task started by the app's lifespan (every oauth_purge_interval_seconds).
+
+    With Redis, only the instance holding the purge lock (it expires three intervals after its
+    holder's last renewal, so another instance takes over) runs a pass; while Redis does not
+    answer, no instance purges (the pass is skipped, nothing is lost: expired rows wait)."""
     while True:
         await sleep(settings.oauth_purge_interval_seconds)
+        if redis is not None and not await _leads_purge(redis, settings):
+            continue
         try:
             result = await purge_once(sessions, settings)
             log.info(result.summary())
@@ -103,10 +111,20 @@ async def purge_forever(
             log.exception("purge failed")
 
 
+async def _leads_purge(redis: RedisState, settings: Settings) -> bool:
+    try:
+        return await redis.hold_leadership("purge", 3 * settings.oauth_purge_interval_seconds)
+    except SharedStateUnavailable as error:
+        log.warning("purge pass skipped: Redis unreachable (%s)", type(error).__name__)
+        return False
+
+
 def start_purge_task(
-    sessions: async_sessionmaker[AsyncSession], settings: Settings
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    redis: RedisState | None = None,
 ) -> asyncio.Task[None] | None:
     """Start the periodic purge (None when disabled with an interval of 0)."""
     if settings.oauth_purge_interval_seconds <= 0:
         return None
-    return asyncio.create_task(purge_forever(sessions, settings), name="oauth-purge")
+    return asyncio.create_task(purge_forever(sessions, settings, redis=redis), name="oauth-purge")

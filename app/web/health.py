@@ -25,7 +25,12 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz", include_in_schema=False)
 async def readyz(state: Annotated[Services, Depends(services)]) -> JSONResponse:
     """The database answers, its schema is at the migration head and the key ring opens the
-    stored credentials (a sample per key id, app/vault/check.py); 503 with a reason if not."""
+    stored credentials (a sample per key id, app/vault/check.py); 503 with a reason if not.
+
+    With the Redis backend, Redis answering a PING is reported as ``"redis": "ok"``; when it
+    does not, the instance stays ready (tokens, tools and sessions keep working on the
+    database) but says ``"status": "degraded"`` with the reason: sign-in and client
+    authentication are refused until Redis is back (docs/operations.md)."""
     try:
         async with state.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
@@ -41,7 +46,13 @@ async def readyz(state: Annotated[Services, Depends(services)]) -> JSONResponse:
         return _not_ready(f"database schema at {revision or 'none'}, expected {state.schema_head}")
     if key_problems:
         return _not_ready("vault key ring: " + "; ".join(key_problems))
-    return JSONResponse({"status": "ready", "schema": revision})
+    body: dict[str, str] = {"status": "ready", "schema": revision or ""}
+    if state.redis is not None:
+        redis_problem = await state.redis.problem()
+        body["redis"] = redis_problem or "ok"
+        if redis_problem is not None:
+            body["status"] = "degraded"
+    return JSONResponse(body)
 
 
 def _not_ready(reason: str) -> JSONResponse:

@@ -9,6 +9,8 @@ same id and no traceback. Errors that are not availability problems propagate un
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import exc as sa_exc
@@ -20,10 +22,16 @@ from app.db.availability import (
     log_unavailable,
     new_request_id,
 )
+from app.redis_state import SharedStateDown
 from app.web.templates import templates
 
+log = logging.getLogger(__name__)
 OAUTH_JSON_PATHS = frozenset({"/token", "/revoke", "/register"})
 MESSAGE = "The gateway cannot reach its database right now. Try again in a few seconds."
+SHARED_STATE_MESSAGE = (
+    "The gateway cannot check its sign-in limits right now (its shared state store is not "
+    "answering). Try again in a few seconds."
+)
 
 
 def unavailable_headers(request_id: str) -> dict[str, str]:
@@ -34,14 +42,14 @@ def unavailable_headers(request_id: str) -> dict[str, str]:
     }
 
 
-def unavailable_response(request: Request, request_id: str) -> Response:
+def unavailable_response(request: Request, request_id: str, message: str = MESSAGE) -> Response:
     """The 503 for this route: OAuth JSON, an HTML page or plain JSON."""
     headers = unavailable_headers(request_id)
     if request.url.path in OAUTH_JSON_PATHS:
-        body = {"error": "temporarily_unavailable", "error_description": MESSAGE}
+        body = {"error": "temporarily_unavailable", "error_description": message}
         return JSONResponse(body, status_code=503, headers=headers)
     if "text/html" in request.headers.get("accept", ""):
-        context = {"title": "Try again in a moment", "message": MESSAGE}
+        context = {"title": "Try again in a moment", "message": message}
         return templates.TemplateResponse(
             request, "accounts_message.html", context, status_code=503, headers=headers
         )
@@ -60,3 +68,17 @@ def install_unavailable_handler(app: FastAPI) -> None:
     """Answer 503 instead of 500 when a route meets an unavailable database."""
     for kind in (DatabaseUnavailable, sa_exc.DBAPIError, sa_exc.TimeoutError):
         app.add_exception_handler(kind, _on_database_error)
+    app.add_exception_handler(SharedStateDown, _on_shared_state_down)
+
+
+async def _on_shared_state_down(request: Request, error: Exception) -> Response:
+    """Redis is down and an account-protecting limit fails closed (docs/operations.md)."""
+    request_id = new_request_id()
+    log.warning(
+        "shared state unavailable: request %s %s %s answered 503 (%s)",
+        request_id,
+        request.method,
+        request.url.path,
+        error,
+    )
+    return unavailable_response(request, request_id, SHARED_STATE_MESSAGE)
