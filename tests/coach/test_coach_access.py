@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from app.coach.store import share_with_coach
+from app.coach.store import share_with_coach, stop_sharing
 from app.db.engine import make_async_engine, make_sessionmaker, transaction
 from app.db.models import Athlete, JournalRecord
 from app.mcp.tools.registry import served, takes_athlete
@@ -106,7 +106,9 @@ async def test_a_follower_who_is_not_a_coach_is_refused(tmp_path: Path, database
 
 
 async def test_an_athlete_who_shares_here_is_read_with_their_own_key_minus_what_they_hide(
-    tmp_path: Path, database_url: str
+    # and who stops sharing is refused on the very next call (the roster cache is dropped)
+    tmp_path: Path,
+    database_url: str,
 ) -> None:
     with running_gateway(tmp_path, database_url, fake=fake()) as gw:
         gw.pin(MOMENT)
@@ -127,10 +129,20 @@ async def test_an_athlete_who_shares_here_is_read_with_their_own_key_minus_what_
             finally:
                 await engine.dispose()
             after = await client.call_tool("get_athlete_profile", {"athlete": "Sam"})
+            engine = make_async_engine(gw.settings)
+            try:
+                async with transaction(make_sessionmaker(engine)) as db:
+                    await stop_sharing(
+                        db, sam.athlete_pk, COACH.id, cache=services_of(gw.app).rosters
+                    )
+            finally:
+                await engine.dispose()
+            stopped = await client.call_tool("get_athlete_profile", {"athlete": "Sam"})
     assert before.is_error and "not on your roster" in text_of(before)
     assert not after.is_error, text_of(after)
     assert "Sam Rivera" in text_of(after) and "Oakland" not in text_of(after)
     assert "city" not in (after.structured_content or {})
+    assert stopped.is_error and "not on your roster" in text_of(stopped)
     reads = [r for r in gw.fake.requests if r.path.endswith(f"/athlete/{SAM.id}")]
     assert reads and all(r.athlete == SAM.id for r in reads), "read with Sam's own key"
 
