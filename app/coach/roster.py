@@ -52,6 +52,8 @@ class Roster:
     owner_id: str
     entries: tuple[RosterEntry, ...] = ()
     owner_name: str = ""
+    complete: bool = True
+    """False when Intervals.icu could not be asked (only athletes who shared here are in it)."""
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -78,6 +80,11 @@ class Roster:
                 f"Several athletes on your roster match {value!r}: "
                 + ", ".join(e.label for e in named)
                 + "; give the id."
+            )
+        if not self.complete:
+            raise NotOnRoster(
+                f"{value!r} cannot be checked against your roster right now (Intervals.icu did "
+                "not answer); try again shortly."
             )
         raise NotOnRoster(
             f"{value!r} is not on your roster: no athlete of that id or name shares their data "

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -70,7 +70,8 @@ class CoachAccess:
                 caller.athlete_pk,
                 type(error).__name__,
             )
-            return merged(caller.intervals_id, [shared], name or "")
+            partial = merged(caller.intervals_id, [shared], name or "")
+            return replace(partial, complete=False)
         roster = merged(caller.intervals_id, [shared, upstream], name or "")
         self.cache.put(roster, now)
         return roster
@@ -184,6 +185,13 @@ class CoachWrites:
         since: datetime | None = None,
         limit: int = 50,
     ) -> list[JournalEntry]:
+        if self._store is None and self.entry.athlete_pk is None:
+            async with self.sessions() as db:
+                known = await db.scalar(
+                    select(Athlete.id).where(Athlete.intervals_id == self.entry.intervals_id)
+                )
+            if known is None:
+                return []  # never written for: reading the journal creates no row
         store = await self.store()
         return await store.entries(
             change_ids=change_ids, batch_id=batch_id, since=since, limit=limit
