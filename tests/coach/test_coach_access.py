@@ -49,14 +49,21 @@ async def test_a_coach_acts_for_a_roster_athlete_and_the_answer_says_who(
             tools = {t.name: t for t in (await client.list_tools()).tools}
             lena = await client.call_tool("get_athlete_profile", {"athlete": "lena"})
             own = await client.call_tool("get_athlete_profile", {})
+            triage = await client.call_tool("get_roster_triage", {})
+            no_athlete = await client.call_tool("get_roster_triage", {"athlete": "lena"})
     assert "athlete" in tools["get_athlete_profile"].input_schema["properties"]
+    assert "athlete" not in tools["get_roster_triage"].input_schema.get("properties", {})
+    assert not triage.is_error, text_of(triage)
+    rows = (triage.structured_content or {})["rows"]
+    assert sorted(r["athlete"] for r in rows) == ["Aroha Ngata (i100001)", "Lena Vogel (i100002)"]
+    assert no_athlete.is_error and "takes no athlete" in text_of(no_athlete)
     assert not lena.is_error, text_of(lena)
     assert text_of(lena).startswith("About Lena Vogel (i100002):")
     assert "Lena" in text_of(lena) and "Maria" not in text_of(lena)
     assert not own.is_error and "About" not in text_of(own) and "Maria" in text_of(own)
 
 
-async def test_every_tool_refuses_an_athlete_outside_the_roster_before_asking_upstream(
+async def test_every_tool_serves_a_roster_athlete_and_refuses_one_outside_the_roster(
     tmp_path: Path, database_url: str
 ) -> None:
     """Registry-driven: every tool that acts for one athlete, with its own example."""
@@ -71,6 +78,15 @@ async def test_every_tool_refuses_an_athlete_outside_the_roster_before_asking_up
                 )
                 for spec in specs
             }
+            for_lena = {
+                spec.name: await client.call_tool(
+                    spec.name, {**spec.example_arguments(gw.fake, LENA.id), "athlete": LENA.id}
+                )
+                for spec in specs
+            }
+    for name, result in for_lena.items():
+        assert not result.is_error, (name, text_of(result))
+        assert text_of(result).startswith("About Lena Vogel (i100002):"), name
     for name, result in results.items():
         assert result.is_error, name
         assert "not on your roster" in text_of(result), (name, text_of(result))
