@@ -62,6 +62,7 @@ class Roster:
         """The entry ``value`` names: an Intervals.icu id (``i123`` or bare ``123``) or a name,
         case-insensitive, matching one athlete only (a full name or a unique first word)."""
         wanted = " ".join(value.split()).casefold()
+        value = value if len(value) <= 60 else value[:60] + "..."  # echoed in refusals
         if not wanted:
             raise NotOnRoster("Name an athlete on your roster (id or name).")
         bare = wanted.removeprefix("i")
