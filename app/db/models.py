@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -78,6 +80,9 @@ class Athlete(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     last_signin_at: Mapped[datetime | None] = mapped_column(default=None)
+    coaches: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Intervals.icu says this athlete coaches (``icu_coach``, read at sign-in): only then is
+    their key's ``GET /athletes`` a roster (app/mcp/coach.py)."""
 
     credential: Mapped[Credential | None] = relationship(
         back_populates="athlete", cascade="all, delete-orphan", passive_deletes=True
@@ -274,3 +279,24 @@ class JournalRecord(Base):
     applied_at: Mapped[datetime] = mapped_column(default=utcnow)
     undone_at: Mapped[datetime | None] = mapped_column(default=None)
     undone_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    coach_intervals_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    """Set when a coach made the change for this athlete (app/coach): who, by Intervals.icu id."""
+    coach_name: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class CoachShare(Base):
+    """An athlete who signed in here shares their data with a coach (by the coach's
+    Intervals.icu id), with categories hidden from that coach until an optional date
+    (app/coach/policy.py names the categories; the athlete's sharing page writes these rows
+    through app/coach/store.py)."""
+
+    __tablename__ = "coach_shares"
+    __table_args__ = (UniqueConstraint("athlete_id", "coach_intervals_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    coach_intervals_id: Mapped[str] = mapped_column(String(32), index=True)
+    hidden: Mapped[list[str]] = mapped_column(JSON, default=list)
+    hidden_until: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

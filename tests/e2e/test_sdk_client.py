@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 from mcp import Client
 
-from app.mcp.tools.registry import served
+from app.mcp.tools.registry import served, takes_athlete
 from tests.e2e.athlete import Athlete
 from tests.e2e.sdk_client import SdkClient, bearer_status
 from tests.e2e.stack import Stack
@@ -21,7 +21,9 @@ from tests.fake_intervals.data import DEMO_ATHLETES, DemoAthlete
 
 # The 401 challenge asks for mcp.read (write access is stepped up on demand with a 403), so a
 # client that asks for the challenged scope sees every read tool of the catalogue.
-SERVED_TOOLS = {spec.name for spec in served() if spec.scope == "mcp.read"}
+SERVED_TOOLS = {  # the athlete coaches nobody: no coach tools
+    spec.name for spec in served() if spec.scope == "mcp.read" and takes_athlete(spec)
+}
 
 
 def skip_client_clock(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:

@@ -32,6 +32,7 @@ class DemoAthlete:
     api_key: str
     sports: tuple[str, ...]
     coached: tuple[str, ...] = ()  # athletes who share their data with this (coach) account
+    followed: tuple[str, ...] = ()  # athletes this (not coach) account follows: readable too
     sex: str = "F"
     city: str = ""
     country: str = ""
@@ -70,6 +71,7 @@ DEMO_ATHLETES: tuple[DemoAthlete, ...] = (
         city="Oakland",
         country="United States",
         strava_imports=True,
+        followed=("i100005",),
     ),
     DemoAthlete(
         "i100004",
@@ -104,7 +106,8 @@ DEMO_ATHLETES: tuple[DemoAthlete, ...] = (
         plan_weeks_ago=1,
     ),
 )
-"""Demo accounts. The coach (i100004) may read i100001 and i100002, who share with her.
+"""Demo accounts. The coach (i100004) may read i100001 and i100002, who share with her. Sam
+(i100003) follows Jordan (i100005): his key may read Jordan, but he is no coach.
 Jordan (i100005) uses imperial units (runs in min/mi, swims in a 25-yard pool)."""
 
 YARD = 0.9144
@@ -388,6 +391,14 @@ def session_load(session: Session) -> tuple[float, float]:
 
 
 # -- generation --------------------------------------------------------------------------------
+
+
+def slot_of(a: DemoAthlete) -> int:
+    """The athlete's place for own id ranges: demo accounts first, squad athletes (added by
+    tests, ids ``i2nnnnnn``) after them."""
+    if a in DEMO_ATHLETES:
+        return DEMO_ATHLETES.index(a)
+    return len(DEMO_ATHLETES) + int(a.id.removeprefix("i")) % 1_000_000
 
 
 def generate(
@@ -688,7 +699,7 @@ def _athlete(
     load, intensity = session_load(session)
     midnight = datetime.combine(today - timedelta(days=2), time(0))
     own_ids = Ids()
-    own_ids.activity = MIDNIGHT_ACTIVITY_IDS + 100 * DEMO_ATHLETES.index(a)
+    own_ids.activity = MIDNIGHT_ACTIVITY_IDS + 100 * slot_of(a)
     for start_local in (midnight - timedelta(minutes=20), midnight + timedelta(minutes=15)):
         activity = _activity(
             replace(a, strava_imports=False),
@@ -957,7 +968,7 @@ def _calendar_markers(
                 {"plan_folder_id": plan["training_plan_id"], "plan_applied": stamp(created)},
             )
         )
-    base = MARKER_EVENT_IDS + 100 * DEMO_ATHLETES.index(a)
+    base = MARKER_EVENT_IDS + 100 * slot_of(a)
     out = []
     for n, (category, day, days, name, extra) in enumerate(entries):
         out.append(

@@ -13,7 +13,7 @@ from mcp.client.sse import sse_client
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.mcp.stdio import StdioConfig, StdioConfigError
-from app.mcp.tools.registry import served
+from app.mcp.tools.registry import served, takes_athlete
 from tests.fake_intervals.app import FakeIntervals
 from tests.mcp.support import AUCKLAND, BERLIN, running_gateway
 from tests.support.live import live_server
@@ -38,7 +38,7 @@ async def test_sse_transport_with_bearer_auth(tmp_path: Path, database_url: str)
             tools = (await client.list_tools()).tools
             result = await client.call_tool("get_wellness_data", {})
     assert [t.name for t in tools] == [
-        s.name for s in served() if s.scope == "mcp.read"
+        s.name for s in served() if s.scope == "mcp.read" and takes_athlete(s)
     ]  # the token's scopes
     assert result.is_error is False and result.structured_content is not None
     assert result.structured_content["timezone"] == "Europe/Berlin"
@@ -80,7 +80,7 @@ async def test_stdio_command_serves_the_tools(tmp_path: Path) -> None:
             tools = (await client.list_tools()).tools
             result = await client.call_tool("get_activities", {"limit": 2})
             bad = await client.call_tool("get_event_by_id", {"event_id": 1})
-    assert [t.name for t in tools] == [spec.name for spec in served()]
+    assert [t.name for t in tools] == [s.name for s in served() if takes_athlete(s)]  # no roster
     assert result.is_error is False and result.structured_content is not None
     assert result.structured_content["timezone"] == "Pacific/Auckland"
     assert result.structured_content["count"] == 2
