@@ -25,6 +25,7 @@ APP_TABLES = {
     "tokens",
     "write_journal",
     "write_previews",
+    "access_log",
 }
 
 

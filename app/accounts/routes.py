@@ -45,6 +45,7 @@ from app.accounts.signin import (
     verify_api_key,
 )
 from app.accounts.upstream import AthleteProfile, ProfileLookup, profile_lookup
+from app.db.access_log import MODES, OUTCOMES, AccessFilter, access_csv, access_rows
 from app.db.engine import checkpoint_sqlite_wal, transaction
 from app.db.models import Athlete
 from app.intervals.credentials import BearerToken
@@ -363,19 +364,51 @@ async def _upstream_profile(
 
 
 @router.get("/account")
-async def account_page(request: Request, done: str = "") -> Response:
-    """Name and id, credential status, connected applications, sign-out and delete."""
+async def account_page(
+    request: Request, done: str = "", tool: str = "", mode: str = "", outcome: str = ""
+) -> Response:
+    """Name and id, credential status, connected applications, the changes and access log
+    (narrowed by ``tool``, ``mode``, ``outcome``), sign-out and delete."""
+    wanted = AccessFilter.parse(tool, mode, outcome)
     async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return _to_signin("/account")
-        context = await _account_context(db, athlete)
+        context = await _account_context(db, athlete, wanted)
     return _render(request, "account.html", {**context, "notice": NOTICES.get(done, "")})
 
 
-async def _account_context(db: AsyncSession, athlete: Athlete) -> dict[str, Any]:
+@router.get("/account/access.csv")
+async def access_log_csv(
+    request: Request, tool: str = "", mode: str = "", outcome: str = ""
+) -> Response:
+    """The signed-in athlete's whole kept access log (as filtered) as a CSV download."""
+    wanted = AccessFilter.parse(tool, mode, outcome)
+    async with transaction(services(request).sessions) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return _to_signin("/account")
+        rows = await access_rows(db, athlete.id, wanted, limit=None)
+    return Response(
+        access_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="gateway-access-log.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def _account_context(
+    db: AsyncSession, athlete: Athlete, wanted: AccessFilter | None = None
+) -> dict[str, Any]:
     zone = zone_or_utc(athlete.timezone)
+    wanted = wanted or AccessFilter()
     return {
+        "access": await access_rows(db, athlete.id, wanted),
+        "access_filter": wanted,
+        "access_modes": MODES,
+        "access_outcomes": OUTCOMES,
         "athlete": athlete,
         "local_time": lambda moment, date_only=False: local_time(moment, zone, date_only=date_only),
         "access_words": access_words,

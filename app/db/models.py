@@ -274,3 +274,30 @@ class JournalRecord(Base):
     applied_at: Mapped[datetime] = mapped_column(default=utcnow)
     undone_at: Mapped[datetime | None] = mapped_column(default=None)
     undone_by: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class AccessRecord(Base):
+    """One tool call on an athlete's data (issue 18 access log): when, through which client, by
+    whom (the athlete or a coach) on whose behalf, which tool, which data categories, read or
+    write, and the outcome. No tool arguments are stored: the tool and its categories are what
+    the athlete needs to recognise the call. Kept for GATEWAY_ACCESS_LOG_RETENTION_DAYS."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_athlete_at", "athlete_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    """Whose data the call acted on."""
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("athletes.id", ondelete="SET NULL"), default=None
+    )
+    """Who made the call (the athlete themself, or a coach); None once that account is gone."""
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    client_id: Mapped[str] = mapped_column(String(512))
+    tool: Mapped[str] = mapped_column(String(64))
+    categories: Mapped[str] = mapped_column(String(200), default="")
+    mode: Mapped[str] = mapped_column(String(8))
+    """"read" or "write"."""
+    outcome: Mapped[str] = mapped_column(String(16))
+    """"ok", "refused" (a clear error for the caller) or "failed" (unexpected)."""
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -20,6 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.db.access_log import record_access
 from app.db.availability import DatabaseUnavailable, is_unavailable
 from app.db.availability import describe_failure as describe
 from app.db.engine import transaction
@@ -27,7 +28,7 @@ from app.db.models import Grant, utcnow
 from app.db.revocation import revoke_athlete_tokens
 from app.intervals.client import IntervalsClient
 from app.mcp.identity import Caller, acting_athlete, current_caller, current_outcome
-from app.mcp.tools.context import AthleteContext, Clock, utc_now, zone_or_utc
+from app.mcp.tools.context import AthleteContext, Clock, ToolCall, utc_now, zone_or_utc
 from app.mcp.tools.errors import (
     CredentialFailed,
     CredentialUnreadable,
@@ -98,6 +99,33 @@ class CallerSessions:
         except CredentialFailed:
             await self._require_reauth(caller, REJECTED_REASON, mark=True)
             raise ReauthRequired() from None
+
+    async def record_call(self, call: ToolCall) -> None:
+        """Write the access-log row of a finished call (app/db/access_log.py) for the acting
+        athlete, naming the caller and client. A database fault is logged, never turned into a
+        failed tool call (the answer has been produced by then)."""
+        caller = current_caller.get()
+        if caller is None:
+            return
+        try:
+            async with transaction(self.sessions) as db:
+                await record_access(
+                    db,
+                    acting=acting_athlete(caller),
+                    actor_pk=caller.athlete_pk,
+                    client_id=caller.client_id,
+                    tool=call.tool,
+                    categories=call.categories,
+                    mode=call.mode,
+                    outcome=call.outcome,
+                )
+        except (SQLAlchemyError, DatabaseUnavailable) as error:
+            log.warning(
+                "access log entry of %s for athlete row %s not recorded (%s)",
+                call.tool,
+                caller.athlete_pk,
+                describe(error),
+            )
 
     async def _resolve(self, caller: Caller) -> UpstreamCredential:
         """The caller's decrypted credential (read, still sealed, with their token)."""

@@ -38,7 +38,7 @@ from app.mcp.caller import CallerSessions
 from app.mcp.identity import Caller, current_caller
 from app.mcp.sse import MESSAGES_PATH, SSE_PATH, sse_routes
 from app.mcp.tools.arguments import arguments_message
-from app.mcp.tools.context import AthleteContext, AthleteProvider, Clock, utc_now
+from app.mcp.tools.context import AthleteContext, AthleteProvider, Clock, ToolCall, utc_now
 from app.mcp.tools.limits import AnswerLimits
 from app.mcp.tools.registry import (
     build_tools,
@@ -170,6 +170,11 @@ class McpRuntime:
         if self.callers is None:
             raise RuntimeError("the MCP endpoint is not started")
         return self.callers.open()
+
+    async def record_call(self, call: ToolCall) -> None:
+        """The access log of the HTTP transports (:class:`CallRecorder`; app/mcp/caller.py)."""
+        if self.callers is not None:
+            await self.callers.record_call(call)
 
     async def verify(self, token: str) -> Caller | None:
         """Bearer verification against the database, on the app's clock."""

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.intervals.session import AthleteSession
@@ -133,3 +133,21 @@ class AthleteProvider(Protocol):
     """Opens the caller's :class:`AthleteContext` for the duration of one tool call."""
 
     def open(self) -> AbstractAsyncContextManager[AthleteContext]: ...
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """What the access log records of one finished tool call (issue 18): never its arguments.
+    ``outcome`` is "ok", "refused" (a clear error for the caller) or "failed" (unexpected)."""
+
+    tool: str
+    categories: tuple[str, ...]
+    mode: str
+    outcome: str
+
+
+@runtime_checkable
+class CallRecorder(Protocol):
+    """A provider that records each finished tool call (the HTTP gateway's access log)."""
+
+    async def record_call(self, call: ToolCall) -> None: ...

@@ -20,7 +20,7 @@ from mcp_types import CallToolResult, TextContent
 
 from app.mcp.tools import catalog
 from app.mcp.tools.answers import Answer
-from app.mcp.tools.context import AthleteProvider
+from app.mcp.tools.context import AthleteProvider, CallRecorder, ToolCall
 from app.mcp.tools.errors import ToolFailure
 from app.mcp.tools.limits import AnswerLimits, fit, published_answer
 from app.mcp.tools.schema import without_defs, without_false_defaults, without_titles
@@ -100,16 +100,31 @@ async def run_tool(
     arguments: dict[str, Any],
     limits: AnswerLimits | None = None,
 ) -> CallToolResult:
-    """Open the caller's context, run the tool, and turn any failure into an ``isError`` result."""
+    """Open the caller's context, run the tool, and turn any failure into an ``isError`` result.
+    Every call that ends here is recorded by a :class:`CallRecorder` provider (the access log:
+    the one place tool calls are logged, never per tool)."""
+    outcome = "failed"
     try:
         async with provider.open() as context:
             answer = await spec.function(context, **arguments)
-        return answer_result(answer, limits)
+        result = answer_result(answer, limits)
+        outcome = "ok"
+        return result
     except ToolFailure as failure:
+        outcome = "refused"
         return error_result(str(failure))
     except Exception:
         log.exception("tool %s failed unexpectedly", spec.name)
         return error_result(f"{spec.name} failed unexpectedly; try again later.")
+    finally:
+        if isinstance(provider, CallRecorder):
+            await provider.record_call(call_of(spec, outcome))
+
+
+def call_of(spec: ToolSpec, outcome: str) -> ToolCall:
+    """The access-log view of a call of ``spec`` (its data categories, read or write)."""
+    mode = "read" if spec.read_only else "write"
+    return ToolCall(tool=spec.name, categories=spec.categories, mode=mode, outcome=outcome)
 
 
 def sdk_function(
