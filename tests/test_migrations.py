@@ -16,6 +16,7 @@ from tests.conftest import make_settings
 
 APP_TABLES = {
     "athletes",
+    "coach_shares",
     "credentials",
     "allowed_athletes",
     "browser_sessions",

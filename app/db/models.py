@@ -274,6 +274,27 @@ class JournalRecord(Base):
     applied_at: Mapped[datetime] = mapped_column(default=utcnow)
     undone_at: Mapped[datetime | None] = mapped_column(default=None)
     undone_by: Mapped[str | None] = mapped_column(String(32), default=None)
+    coach_intervals_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    """Set when a coach made the change for this athlete (app/coach): who, by Intervals.icu id."""
+    coach_name: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class CoachShare(Base):
+    """An athlete who signed in here shares their data with a coach (by the coach's
+    Intervals.icu id), with categories hidden from that coach until an optional date
+    (app/coach/policy.py names the categories; the athlete's sharing page writes these rows
+    through app/coach/store.py)."""
+
+    __tablename__ = "coach_shares"
+    __table_args__ = (UniqueConstraint("athlete_id", "coach_intervals_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    coach_intervals_id: Mapped[str] = mapped_column(String(32), index=True)
+    hidden: Mapped[list[str]] = mapped_column(JSON, default=list)
+    hidden_until: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class AccessRecord(Base):

@@ -1,7 +1,7 @@
 """access log of tool calls on an athlete's data (issue 18)
 
 Revision ID: 0003k2
-Revises: 0002w
+Revises: 0003k1
 Create Date: 2026-11-30 06:00:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db.models
 
 revision: str = "0003k2"
-down_revision: str | None = "0002w"
+down_revision: str | None = "0003k1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
