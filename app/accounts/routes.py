@@ -33,6 +33,13 @@ from app.accounts.sessions import (
     set_session_cookie,
     start_session,
 )
+from app.accounts.sharing import (
+    CATEGORY_LABELS,
+    SharingRefused,
+    coach_id_of,
+    parse_choice,
+    share_rows,
+)
 from app.accounts.signin import (
     OWNER,
     SigninFailed,
@@ -45,9 +52,10 @@ from app.accounts.signin import (
     verify_api_key,
 )
 from app.accounts.upstream import AthleteProfile, ProfileLookup, profile_lookup
+from app.coach.store import share_with_coach, stop_sharing
 from app.db.access_log import MODES, OUTCOMES, AccessFilter, access_csv, access_rows
 from app.db.engine import checkpoint_sqlite_wal, transaction
-from app.db.models import Athlete
+from app.db.models import Athlete, utcnow
 from app.intervals.credentials import BearerToken
 from app.intervals.errors import AccessDenied, CredentialRejected, IntervalsError
 from app.mcp.tools.context import zone_or_utc
@@ -405,6 +413,8 @@ async def _account_context(
     zone = zone_or_utc(athlete.timezone)
     wanted = wanted or AccessFilter()
     return {
+        "shares": await share_rows(db, athlete.id, zone, utcnow()),
+        "category_labels": CATEGORY_LABELS,
         "access": await access_rows(db, athlete.id, wanted),
         "access_filter": wanted,
         "access_modes": MODES,
@@ -443,6 +453,51 @@ async def undo_changes_page(request: Request, batch_id: str) -> Response:
     async with transaction(svc.sessions) as db:
         context = await _account_context(db, athlete)
     return _render(request, "account.html", {**context, "notice": outcome.message})
+
+
+@router.post("/account/sharing")
+async def share_page(request: Request) -> Response:
+    """Share with a coach, or change what stays hidden from them and until when
+    (app/accounts/sharing.py parses the form; app/coach/store.py stores it)."""
+    form = await _form(request)
+    if not _csrf_ok(request, form):
+        return _csrf_failed(request)
+    async with transaction(services(request).sessions) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return _to_signin("/account")
+        try:
+            choice = parse_choice(form, athlete.intervals_id, zone_or_utc(athlete.timezone))
+        except SharingRefused as refused:
+            context = await _account_context(db, athlete)
+            return _render(request, "account.html", {**context, "error": str(refused)}, 400)
+        await share_with_coach(
+            db, athlete.id, choice.coach_id, hidden=choice.hidden, hidden_until=choice.until
+        )
+        context = await _account_context(db, athlete)
+    notice = f"Your sharing with {choice.coach_id} is saved."
+    return _render(request, "account.html", {**context, "notice": notice})
+
+
+@router.post("/account/sharing/{coach_id}/stop")
+async def stop_sharing_page(request: Request, coach_id: str) -> Response:
+    """Stop sharing with a coach: from the next tool call they cannot act for the athlete."""
+    form = await _form(request)
+    if not _csrf_ok(request, form):
+        return _csrf_failed(request)
+    async with transaction(services(request).sessions) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return _to_signin("/account")
+        try:
+            coach = coach_id_of(coach_id)
+        except SharingRefused as refused:
+            context = await _account_context(db, athlete)
+            return _render(request, "account.html", {**context, "error": str(refused)}, 400)
+        stopped = await stop_sharing(db, athlete.id, coach)
+        context = await _account_context(db, athlete)
+    notice = f"You no longer share with {coach}." if stopped else f"You did not share with {coach}."
+    return _render(request, "account.html", {**context, "notice": notice})
 
 
 @router.post("/account/credential")

@@ -111,7 +111,7 @@ class CallerSessions:
             async with transaction(self.sessions) as db:
                 await record_access(
                     db,
-                    acting=acting_athlete(caller),
+                    acting=call.athlete_id or acting_athlete(caller),
                     actor_pk=caller.athlete_pk,
                     client_id=caller.client_id,
                     tool=call.tool,

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.db.access_log import record_access
 from app.db.engine import transaction
 from app.db.models import AccessRecord, Athlete, OAuthClient
 from app.oauth.purge import purge_once
@@ -124,3 +125,39 @@ async def test_entries_past_the_retention_are_purged(settings: Settings) -> None
             left = await db.scalars(select(AccessRecord.tool).order_by(AccessRecord.at))
             assert list(left) == ["get_activity_details", "get_gear"]
             assert await db.scalar(select(func.count()).select_from(AccessRecord)) == 2
+
+
+async def test_a_coachs_call_is_in_the_athletes_log_under_the_coachs_name(
+    settings: Settings,
+) -> None:
+    async with running_gateway(settings) as gw:
+        await gw.sign_in(LENA[0], LENA[1])
+        coach = await athlete_pk(gw, LENA[0])
+        gw.browser.cookies.clear()
+        await gw.sign_in("", AROHA[1])
+        aroha = await athlete_pk(gw, AROHA[0])
+        async with transaction(services_of(gw.app).sessions) as db:
+            await record_access(
+                db,
+                acting=AROHA[0],
+                actor_pk=coach,
+                client_id="gwd_coachapp",
+                tool="get_wellness_data",
+                categories=("wellness",),
+                mode="read",
+                outcome="ok",
+            )
+            await record_access(
+                db,
+                acting="i999999",  # nobody with an account here: no log to write to
+                actor_pk=coach,
+                client_id="gwd_coachapp",
+                tool="get_gear",
+                categories=("profile",),
+                mode="read",
+                outcome="ok",
+            )
+            rows = list(await db.scalars(select(AccessRecord)))
+        assert [(r.athlete_id, r.actor_id, r.actor_name) for r in rows] == [(aroha, coach, LENA[2])]
+        page = (await gw.browser.get("/account")).text
+        assert f"<td>{LENA[2]}</td><td>get_wellness_data</td>" in page

@@ -144,6 +144,8 @@ class ToolCall:
     categories: tuple[str, ...]
     mode: str
     outcome: str
+    athlete_id: str | None = None
+    """The athlete the call acted for (its context's), None when no context was opened."""
 
 
 @runtime_checkable

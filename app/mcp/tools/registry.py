@@ -103,9 +103,10 @@ async def run_tool(
     """Open the caller's context, run the tool, and turn any failure into an ``isError`` result.
     Every call that ends here is recorded by a :class:`CallRecorder` provider (the access log:
     the one place tool calls are logged, never per tool)."""
-    outcome = "failed"
+    outcome, acting = "failed", None
     try:
         async with provider.open() as context:
+            acting = context.athlete_id
             answer = await spec.function(context, **arguments)
         result = answer_result(answer, limits)
         outcome = "ok"
@@ -118,13 +119,14 @@ async def run_tool(
         return error_result(f"{spec.name} failed unexpectedly; try again later.")
     finally:
         if isinstance(provider, CallRecorder):
-            await provider.record_call(call_of(spec, outcome))
+            await provider.record_call(call_of(spec, outcome, acting))
 
 
-def call_of(spec: ToolSpec, outcome: str) -> ToolCall:
-    """The access-log view of a call of ``spec`` (its data categories, read or write)."""
+def call_of(spec: ToolSpec, outcome: str, acting: str | None = None) -> ToolCall:
+    """The access-log view of a call of ``spec`` for ``acting`` (its data categories, read or
+    write)."""
     mode = "read" if spec.read_only else "write"
-    return ToolCall(tool=spec.name, categories=spec.categories, mode=mode, outcome=outcome)
+    return ToolCall(spec.name, spec.categories, mode, outcome, athlete_id=acting)
 
 
 def sdk_function(
