@@ -27,6 +27,9 @@ APP_TABLES = {
     "write_journal",
     "write_previews",
     "access_log",
+    "club_admins",
+    "club_invitations",
+    "club_join_requests",
 }
 
 

@@ -8,6 +8,7 @@ Every state-changing form carries a CSRF token (app/web/csrf.py); every page get
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import upstream_oauth
 from app.accounts.display import access_words, local_time
-from app.accounts.policy import check_access
+from app.accounts.policy import check_access, find_athlete
 from app.accounts.service import (
     connected_apps,
     credential_row,
@@ -76,12 +77,17 @@ NOTICES = {
     "key": "Your Intervals.icu API key was replaced.",
     "revoked": "The application was disconnected; its access ended immediately.",
     "signed-out": "You are signed out.",
+    "invited": "You have an invitation to this gateway's club: sign in to use it.",
 }
 
 
 def install_accounts(app: FastAPI) -> None:
-    """Mount the account pages on the app (their state lives on the app's services)."""
+    """Mount the account pages and the club pages on the app (their state lives on the app's
+    services)."""
+    from app.accounts import club_routes  # it uses this module's helpers
+
     app.include_router(router)
+    app.include_router(club_routes.router)
 
 
 # -- request helpers ---------------------------------------------------------------------------
@@ -236,11 +242,13 @@ async def _complete_signin(
     """Apply the access policy to the credential's owner, then store account, credential
     (ending the athlete's other sessions if it replaces another) and a fresh browser session."""
     settings = services(request).settings
+    now = services(request).clock.now()
     async with transaction(services(request).sessions) as db:
         decision = await check_access(db, settings, profile.intervals_id)
         if not decision.allowed:
-            return _message(request, "You cannot sign in here", decision.reason, 403)
-        now = services(request).clock.now()
+            refusal = await _by_invitation(request, db, profile, decision.reason, now)
+            if refusal is not None:
+                return refusal
         athlete = await upsert_athlete(db, profile, now)
         await store_credential(
             db,
@@ -255,6 +263,34 @@ async def _complete_signin(
         raw_session = await start_session(db, athlete.id, settings, now)
     response = RedirectResponse(next_path, status_code=303)
     set_session_cookie(response, settings, raw_session)
+    return response
+
+
+async def _by_invitation(
+    request: Request, db: AsyncSession, profile: AthleteProfile, reason: str, now: datetime
+) -> Response | None:
+    """For someone the access policy refused: the invitation this browser holds admits them
+    (None: go on signing in), files their request for a club admin, or the refusal stands.
+    A disabled account is never admitted."""
+    from app.accounts import club, club_routes
+
+    held = club_routes.invitation_token(request)
+    existing = await find_athlete(db, profile.intervals_id)
+    if not held or (existing is not None and existing.is_disabled):
+        return _message(request, "You cannot sign in here", reason, 403)
+    admission = await club.redeem_invitation(db, held, profile.intervals_id, profile.name, now)
+    if admission is club.Admission.ADMITTED:
+        return None
+    if admission is club.Admission.PENDING:
+        response = _message(
+            request,
+            "Your request to join is waiting",
+            "Your invitation was received. A club admin approves it; then sign in again.",
+            403,
+        )
+    else:
+        response = _message(request, "You cannot sign in here", reason, 403)
+    club_routes.forget_invitation(request, response)
     return response
 
 
