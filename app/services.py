@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -24,6 +24,7 @@ from starlette.requests import HTTPConnection
 
 from app.attempts import AttemptCounter, attempt_counter
 from app.clock import Clock
+from app.coach.roster import RosterCache
 from app.db.engine import make_async_engine, make_sessionmaker
 from app.intervals.client import IntervalsClient
 from app.keyring import resolve_key_ring
@@ -84,6 +85,9 @@ class Services:
     schema_head: str | None
     http_client_factory: HttpClientFactory | None = None
     """Set only by tests; the Intervals.icu OAuth code exchange uses it when present."""
+    rosters: RosterCache = field(default_factory=RosterCache)
+    """Coaches' rosters, cached briefly (app/coach/roster.py); a sharing change invalidates
+    the coach's entry (app/coach/store.py ``share_with_coach(..., cache=svc.rosters)``)."""
 
 
 @asynccontextmanager

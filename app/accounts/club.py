@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.policy import allowlist_add, allowlist_remove, canonical_athlete_id
-from app.coach.roster import ROSTERS
+from app.coach.roster import RosterCache
 from app.db.models import (
     AccessRecord,
     Athlete,
@@ -269,7 +269,7 @@ async def members(db: AsyncSession) -> list[MemberRow]:
     ]
 
 
-async def remove_member(db: AsyncSession, intervals_id: str) -> bool:
+async def remove_member(db: AsyncSession, intervals_id: str, rosters: RosterCache) -> bool:
     """Take an athlete out of the club: off the allowlist, their applications' tokens revoked,
     their browser sessions ended, every coach share to or from them removed. Their account and
     data stay (the operator deletes accounts). False if there is no such account."""
@@ -285,5 +285,5 @@ async def remove_member(db: AsyncSession, intervals_id: str) -> bool:
         )
     )
     await db.execute(delete(ClubAdmin).where(ClubAdmin.intervals_id == intervals_id))
-    ROSTERS.invalidate()  # their coaches' cached rosters, and theirs
+    rosters.invalidate()  # their coaches' cached rosters, and theirs
     return True

@@ -119,7 +119,7 @@ async def _apply(
         word = "approved" if action == "approve" else "declined"
         return {"notice": f"{target} {word}." if done else "No such request."}
     if action == "remove":
-        done = await club.remove_member(db, target)
+        done = await club.remove_member(db, target, services(request).rosters)
         return {"notice": f"{target} was removed from the club." if done else "No such member."}
     if action in ("assign", "unassign"):
         member = await db.get(Athlete, int(target)) if target.isdigit() else None
@@ -129,9 +129,9 @@ async def _apply(
         if coach == member.intervals_id:
             raise club.ClubRefused("An athlete cannot be their own coach.")
         if action == "assign":
-            await share_with_coach(db, member.id, coach)
+            await share_with_coach(db, member.id, coach, cache=services(request).rosters)
             return {"notice": f"{coach} now coaches {member.name or member.intervals_id}."}
-        done = await stop_sharing(db, member.id, coach)
+        done = await stop_sharing(db, member.id, coach, cache=services(request).rosters)
         return {
             "notice": f"{coach} no longer coaches {member.intervals_id}."
             if done

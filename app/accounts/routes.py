@@ -508,7 +508,12 @@ async def share_page(request: Request) -> Response:
             context = await _account_context(db, athlete)
             return _render(request, "account.html", {**context, "error": str(refused)}, 400)
         await share_with_coach(
-            db, athlete.id, choice.coach_id, hidden=choice.hidden, hidden_until=choice.until
+            db,
+            athlete.id,
+            choice.coach_id,
+            hidden=choice.hidden,
+            hidden_until=choice.until,
+            cache=services(request).rosters,
         )
         context = await _account_context(db, athlete)
     notice = f"Your sharing with {choice.coach_id} is saved."
@@ -530,7 +535,7 @@ async def stop_sharing_page(request: Request, coach_id: str) -> Response:
         except SharingRefused as refused:
             context = await _account_context(db, athlete)
             return _render(request, "account.html", {**context, "error": str(refused)}, 400)
-        stopped = await stop_sharing(db, athlete.id, coach)
+        stopped = await stop_sharing(db, athlete.id, coach, cache=services(request).rosters)
         context = await _account_context(db, athlete)
     notice = f"You no longer share with {coach}." if stopped else f"You did not share with {coach}."
     return _render(request, "account.html", {**context, "notice": notice})

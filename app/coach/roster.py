@@ -37,6 +37,7 @@ class RosterEntry:
     source: Source = "intervals"
     athlete_pk: int | None = None
     policy: SharingPolicy = EVERYTHING_SHARED
+    timezone: str = "UTC"
 
     @property
     def label(self) -> str:
@@ -50,6 +51,7 @@ class Roster:
 
     owner_id: str
     entries: tuple[RosterEntry, ...] = ()
+    owner_name: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -83,7 +85,7 @@ class Roster:
         )
 
 
-def merged(owner_id: str, groups: Sequence[Sequence[RosterEntry]]) -> Roster:
+def merged(owner_id: str, groups: Sequence[Sequence[RosterEntry]], owner_name: str = "") -> Roster:
     """One roster from several sources, without the owner; the first source naming an athlete
     wins (a gateway share, with the athlete's own credential and hiding choices, comes first)."""
     seen: dict[str, RosterEntry] = {}
@@ -92,13 +94,14 @@ def merged(owner_id: str, groups: Sequence[Sequence[RosterEntry]]) -> Roster:
             if entry.intervals_id != owner_id and entry.intervals_id not in seen:
                 seen[entry.intervals_id] = entry
     ordered = sorted(seen.values(), key=lambda e: (e.name.casefold(), e.intervals_id))
-    return Roster(owner_id, tuple(ordered))
+    return Roster(owner_id, tuple(ordered), owner_name)
 
 
 @dataclass
 class RosterCache:
-    """Each caller's roster for ``ttl``; :meth:`invalidate` when a share changes. Process-local
-    and bounded (the oldest entry goes first when full)."""
+    """Each caller's roster for ``ttl``; :meth:`invalidate` when a share changes. One per app
+    (``Services.rosters``), process-local and bounded (the oldest entry goes first when full):
+    with several instances, another instance sees a change within ``ttl``."""
 
     ttl: timedelta = timedelta(seconds=60)
     max_entries: int = 10_000
@@ -122,7 +125,3 @@ class RosterCache:
             self._entries.clear()
         else:
             self._entries.pop(owner_id, None)
-
-
-ROSTERS = RosterCache()
-"""The process's roster cache (app/coach/store.py invalidates it on every share change)."""

@@ -1,8 +1,9 @@
 """The database side of coach access: athletes' shares with coaches (table ``coach_shares``).
 
 The athlete's sharing page (issue 18, K2) calls :func:`share_with_coach` and
-:func:`stop_sharing`; the MCP endpoint reads :func:`gateway_roster`. Every change invalidates
-the coach's cached roster (app/coach/roster.py), so the next tool call sees it.
+:func:`stop_sharing` with the app's roster cache (``services(request).rosters``); the MCP
+endpoint reads :func:`gateway_roster`. Every change invalidates the coach's cached roster
+(app/coach/roster.py), so the next tool call on this instance sees it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.coach.policy import CATEGORIES, SharingPolicy
-from app.coach.roster import ROSTERS, RosterCache, RosterEntry
+from app.coach.roster import RosterCache, RosterEntry
 from app.db.models import Athlete, CoachShare, Credential, utcnow
 
 
@@ -25,7 +26,7 @@ async def share_with_coach(
     *,
     hidden: Iterable[str] = (),
     hidden_until: datetime | None = None,
-    cache: RosterCache = ROSTERS,
+    cache: RosterCache,
 ) -> CoachShare:
     """Share the athlete's data with the coach (or change what is hidden from them). Unknown
     categories are refused (ValueError) before anything is stored."""
@@ -50,7 +51,7 @@ async def share_with_coach(
 
 
 async def stop_sharing(
-    db: AsyncSession, athlete_pk: int, coach_intervals_id: str, *, cache: RosterCache = ROSTERS
+    db: AsyncSession, athlete_pk: int, coach_intervals_id: str, *, cache: RosterCache
 ) -> bool:
     """Stop sharing with the coach; True when a share was removed."""
     result = await db.execute(
@@ -72,7 +73,7 @@ async def gateway_roster(db: AsyncSession, coach_intervals_id: str) -> list[Rost
     """Athletes who signed in here, are not disabled, hold a usable credential and share with
     the coach."""
     rows = await db.execute(
-        select(CoachShare, Athlete.intervals_id, Athlete.name)
+        select(CoachShare, Athlete.intervals_id, Athlete.name, Athlete.timezone)
         .join(Athlete, CoachShare.athlete_id == Athlete.id)
         .join(Credential, Credential.athlete_id == Athlete.id)
         .where(
@@ -88,8 +89,9 @@ async def gateway_roster(db: AsyncSession, coach_intervals_id: str) -> list[Rost
             source="gateway",
             athlete_pk=share.athlete_id,
             policy=policy_of(share),
+            timezone=timezone,
         )
-        for share, intervals_id, name in rows
+        for share, intervals_id, name, timezone in rows
     ]
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.coach.roster import NotOnRoster, Roster, RosterCache
 from app.db.access_log import record_access
 from app.db.availability import DatabaseUnavailable, is_unavailable
 from app.db.availability import describe_failure as describe
@@ -27,8 +28,16 @@ from app.db.engine import transaction
 from app.db.models import Grant, utcnow
 from app.db.revocation import revoke_athlete_tokens
 from app.intervals.client import IntervalsClient
+from app.mcp.coach import CallerSquad, CoachAccess, CoachWrites
 from app.mcp.identity import Caller, acting_athlete, current_caller, current_outcome
-from app.mcp.tools.context import AthleteContext, Clock, ToolCall, utc_now, zone_or_utc
+from app.mcp.tools.context import (
+    AthleteContext,
+    Clock,
+    ToolCall,
+    requested_athlete,
+    utc_now,
+    zone_or_utc,
+)
 from app.mcp.tools.errors import (
     CredentialFailed,
     CredentialUnreadable,
@@ -68,35 +77,37 @@ class CallerSessions:
     guardrails: Limits = field(default_factory=Limits)
     """The write guardrails' thresholds and refusals (GATEWAY_GUARDRAIL*)."""
 
+    rosters: RosterCache = field(default_factory=RosterCache)
+    """The app's roster cache (``Services.rosters``)."""
+    coach: CoachAccess | None = None
+    """Rosters and roster athletes' sessions (built from the fields above when None)."""
+
+    def __post_init__(self) -> None:
+        if self.coach is None:
+            self.coach = CoachAccess(
+                self.sessions, self.keyring, self.intervals, self.clock, self.rosters
+            )
+
     @asynccontextmanager
     async def open(self) -> AsyncIterator[AthleteContext]:
         caller = current_caller.get()
         if caller is None:  # the bearer middleware always sets it; refuse rather than guess
             raise ToolFailure("This request is not authenticated.")
         credential = await self._resolve(caller)
-        athlete = acting_athlete(caller)
-        session = self.intervals.session(credential, athlete, owner_id=caller.intervals_id)
-        context = AthleteContext(
-            api=session,
-            athlete_id=athlete,
-            timezone=zone_or_utc(caller.timezone),
-            now=self.clock,
-            writes=SqlWriteStore(
-                self.sessions,
-                caller.athlete_pk,
-                caller.grant_id,
-                caller.client_id,
-                ttl=self.confirm_ttl,
-            ),
-            guardrails=self.guardrails,
-        )
+        own_credential = True
         try:
             async with asyncio.timeout(self.call_timeout):
+                context, own_credential = await self._context(caller, credential)
                 yield context
         except TimeoutError:
             log.info("tool call of athlete row %s hit the time limit", caller.athlete_pk)
             raise UpstreamSlow() from None
         except CredentialFailed:
+            if not own_credential:  # the shared athlete's credential, not the caller's
+                raise ToolFailure(
+                    "Intervals.icu refused that athlete's credential; they must sign in to "
+                    "the gateway again."
+                ) from None
             await self._require_reauth(caller, REJECTED_REASON, mark=True)
             raise ReauthRequired() from None
 
@@ -126,6 +137,68 @@ class CallerSessions:
                 caller.athlete_pk,
                 describe(error),
             )
+
+    async def _context(
+        self, caller: Caller, credential: UpstreamCredential
+    ) -> tuple[AthleteContext, bool]:
+        """The call's context, and whether it reads with the caller's own credential. Without
+        an ``athlete`` argument: the caller themself. With one: the roster athlete it names,
+        checked against the caller's roster now (app/mcp/coach.py), or refused."""
+        assert self.coach is not None
+        wanted = requested_athlete.get()
+        if wanted is None:
+            athlete = acting_athlete(caller)
+            session = self.intervals.session(credential, athlete, owner_id=caller.intervals_id)
+            own = AthleteContext(
+                api=session,
+                athlete_id=athlete,
+                timezone=zone_or_utc(caller.timezone),
+                now=self.clock,
+                writes=SqlWriteStore(
+                    self.sessions,
+                    caller.athlete_pk,
+                    caller.grant_id,
+                    caller.client_id,
+                    ttl=self.confirm_ttl,
+                ),
+                guardrails=self.guardrails,
+                squad=CallerSquad(self.coach, caller, credential),
+            )
+            return own, True
+        roster = await self.coach.roster(caller, credential)
+        try:
+            entry = roster.resolve(wanted)
+        except NotOnRoster as refusal:
+            raise ToolFailure(str(refusal)) from None
+        context = AthleteContext(
+            api=await self.coach.session(caller, credential, entry),
+            athlete_id=entry.intervals_id,
+            timezone=zone_or_utc(entry.timezone),
+            now=self.clock,
+            writes=CoachWrites(
+                self.sessions, caller, entry, roster.owner_name, ttl=self.confirm_ttl
+            ),
+            guardrails=self.guardrails,
+            about=entry.label,
+            sharing=entry.policy,
+        )
+        return context, entry.source == "intervals"
+
+    async def roster_of(self, caller: Caller) -> Roster | None:
+        """The caller's roster for ``tools/list`` (None when their credential is unusable:
+        the next tool call asks them to sign in again)."""
+        assert self.coach is not None
+        sealed = caller.credential
+        if sealed is None or sealed.rejected:
+            return None
+        cached = self.coach.cache.get(caller.intervals_id, self.clock())
+        if cached is not None:
+            return cached
+        try:
+            credential = unseal(self.keyring, sealed)
+        except VaultError:
+            return None
+        return await self.coach.roster(caller, credential)
 
     async def _resolve(self, caller: Caller) -> UpstreamCredential:
         """The caller's decrypted credential (read, still sealed, with their token)."""

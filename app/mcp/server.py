@@ -9,7 +9,7 @@ DNS-rebinding protection stays on, with hosts and origins derived from the base 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -28,6 +28,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from app import __version__
+from app.coach.roster import Roster
 from app.mcp.auth import (
     BearerGuard,
     allowed_hosts_and_origins,
@@ -38,12 +39,22 @@ from app.mcp.caller import CallerSessions
 from app.mcp.identity import Caller, current_caller
 from app.mcp.sse import MESSAGES_PATH, SSE_PATH, sse_routes
 from app.mcp.tools.arguments import arguments_message
-from app.mcp.tools.context import AthleteContext, AthleteProvider, Clock, ToolCall, utc_now
+from app.mcp.tools.context import (
+    AthleteContext,
+    AthleteProvider,
+    Clock,
+    ToolCall,
+    requested_athlete,
+    utc_now,
+)
 from app.mcp.tools.limits import AnswerLimits
 from app.mcp.tools.registry import (
+    ATHLETE_ARGUMENT,
+    ATHLETE_ARGUMENT_SCHEMA,
     build_tools,
     error_result,
     served,
+    takes_athlete,
     tool_scopes,
     unknown_toolsets,
     visible,
@@ -64,6 +75,15 @@ ScopesOfCaller = Callable[[], Collection[str] | None]
 """The scopes of the current request's caller; None for an unscoped local caller (stdio)."""
 
 
+RosterOfCaller = Callable[[], Awaitable[Roster | None]]
+"""The current caller's roster (athletes they may act for); None or empty: not a coach."""
+
+
+async def no_roster() -> None:
+    """stdio mode: the one local user acts for themself only."""
+    return None
+
+
 def unscoped() -> None:
     """stdio mode: the one local user sees every served tool."""
     return None
@@ -82,20 +102,46 @@ class GatewayServer(MCPServer[Any]):
       (a read-only token never sees or runs a write tool; the bearer guard's 403 comes first
       on HTTP, this is defence in depth for every transport);
     - arguments that fail validation get one short plain message (app/mcp/tools/arguments.py)
-      instead of pydantic's report with its validator URLs.
+      instead of pydantic's report with its validator URLs;
+    - coach access (issue 18): a caller with a roster sees an optional ``athlete`` argument
+      on every tool that acts for one athlete, and the coach toolset; the argument is taken
+      out here and handed to the provider (``requested_athlete``), which checks it against
+      the roster on the server for every call. Callers without a roster see neither.
     """
 
-    def __init__(self, specs: Sequence[ToolSpec], scopes: ScopesOfCaller, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        specs: Sequence[ToolSpec],
+        scopes: ScopesOfCaller,
+        roster: RosterOfCaller = no_roster,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._specs = tuple(specs)
         self._scopes = scopes
+        self._roster = roster
 
     def _visible_names(self) -> set[str]:
         return {spec.name for spec in visible(self._specs, self._scopes())}
 
+    async def _is_coach(self) -> bool:
+        return bool(await self._roster())
+
     async def list_tools(self) -> list[MCPTool]:
         names = self._visible_names()
-        return [tool for tool in await super().list_tools() if tool.name in names]
+        coach = await self._is_coach()
+        specs = {spec.name: spec for spec in self._specs}
+        tools = []
+        for tool in await super().list_tools():
+            spec = specs.get(tool.name)
+            if tool.name not in names or spec is None:
+                continue
+            if not takes_athlete(spec):
+                if coach:
+                    tools.append(tool)
+            else:
+                tools.append(with_athlete_argument(tool) if coach else tool)
+        return tools
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
@@ -105,6 +151,35 @@ class GatewayServer(MCPServer[Any]):
             return error_result(
                 f"{name} needs the {spec.scope} scope, which this connection lacks."
             )
+        arguments = dict(arguments)
+        athlete = arguments.pop(ATHLETE_ARGUMENT, None)
+        if spec is not None and (athlete is not None or not takes_athlete(spec)):
+            refusal = await self._coach_refusal(spec, athlete)
+            if refusal is not None:
+                return error_result(refusal)
+        token = requested_athlete.set(athlete)
+        try:
+            return await self._call(name, arguments, context)
+        finally:
+            requested_athlete.reset(token)
+
+    async def _coach_refusal(self, spec: ToolSpec, athlete: Any) -> str | None:
+        """Why this call may not name ``athlete`` / run this coach tool (None: it may)."""
+        if not await self._is_coach():
+            return (
+                f"{spec.name} is for coaches: nobody shares their data with you."
+                if not takes_athlete(spec)
+                else "The athlete argument is for coaches: nobody shares their data with you."
+            )
+        if athlete is not None and not takes_athlete(spec):
+            return f"{spec.name} covers your whole roster and takes no athlete."
+        if athlete is not None and not isinstance(athlete, str):
+            return "athlete: give an id or name from your roster."
+        return None
+
+    async def _call(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None
+    ) -> CallToolResult | InputRequiredResult:
         try:
             return await super().call_tool(name, arguments, context)
         except ToolError as error:
@@ -119,11 +194,21 @@ class GatewayServer(MCPServer[Any]):
             return error_result(arguments_message(cause.errors(), tool.parameters))
 
 
+def with_athlete_argument(tool: MCPTool) -> MCPTool:
+    """The tool as a coach sees it: its input schema with the optional ``athlete`` argument."""
+    schema = dict(tool.input_schema)
+    properties = dict(schema.get("properties") or {})
+    properties[ATHLETE_ARGUMENT] = ATHLETE_ARGUMENT_SCHEMA
+    schema["properties"] = properties
+    return tool.model_copy(update={"input_schema": schema})
+
+
 def build_server(
     provider: AthleteProvider,
     specs: Sequence[ToolSpec] | None = None,
     scopes: ScopesOfCaller = unscoped,
     limits: AnswerLimits | None = None,
+    roster: RosterOfCaller = no_roster,
 ) -> GatewayServer:
     """An MCP server with ``specs`` (default: every tool) bound to ``provider`` (multi-user or
     stdio); ``scopes`` says which tools the current caller may see and call; ``limits`` is
@@ -132,6 +217,7 @@ def build_server(
     return GatewayServer(
         specs,
         scopes,
+        roster,
         name="intervals-gateway",
         title="Intervals.icu",
         version=__version__,
@@ -176,6 +262,13 @@ class McpRuntime:
         if self.callers is not None:
             await self.callers.record_call(call)
 
+    async def caller_roster(self) -> Roster | None:
+        """The current caller's roster (per caller ``tools/list``; app/mcp/coach.py)."""
+        caller = current_caller.get()
+        if caller is None or self.callers is None:
+            return None
+        return await self.callers.roster_of(caller)
+
     async def verify(self, token: str) -> Caller | None:
         """Bearer verification against the database, on the app's clock."""
         if self.callers is None:
@@ -198,6 +291,7 @@ class McpRuntime:
             call_timeout=self.settings.tool_call_timeout_seconds,
             confirm_ttl=timedelta(seconds=self.settings.write_confirm_ttl_seconds),
             guardrails=self.settings.guardrail_limits,
+            rosters=services.rosters,
         )
         try:
             async with self.server.session_manager.run():
@@ -241,7 +335,9 @@ def mount_mcp(app: FastAPI, settings: Settings) -> McpRuntime:
     runtime = McpRuntime(settings)
     specs = served_specs(settings)
     limits = AnswerLimits.from_settings(settings)
-    runtime.server = build_server(runtime, specs, scopes=bearer_scopes, limits=limits)
+    runtime.server = build_server(
+        runtime, specs, scopes=bearer_scopes, limits=limits, roster=runtime.caller_roster
+    )
     edge = edge_app(runtime, runtime.server, specs)
     app.router.routes.extend(
         [

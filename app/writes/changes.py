@@ -71,6 +71,8 @@ class JournalEntry:
     undone_at: datetime | None = None
     undone_by: str | None = None
     reverts: int | None = None
+    coach: str | None = None
+    """The coach who made the change for the athlete (name and Intervals.icu id), if one did."""
 
 
 class ClaimStatus(Enum):

@@ -50,7 +50,15 @@ def entry_of(row: JournalRecord) -> JournalEntry:
         undone_at=row.undone_at,
         undone_by=row.undone_by,
         reverts=row.reverts_id,
+        coach=coach_label(row.coach_name, row.coach_intervals_id),
     )
+
+
+def coach_label(name: str | None, intervals_id: str | None) -> str | None:
+    """``Maria Santos (i100004)`` for a change a coach made; None for the athlete's own."""
+    if intervals_id is None:
+        return None
+    return f"{name} ({intervals_id})" if name else intervals_id
 
 
 @dataclass
@@ -63,6 +71,9 @@ class SqlWriteStore:
     """None for the athlete's own account page."""
     client_id: str
     ttl: timedelta = DEFAULT_CONFIRM_TTL
+    coach_intervals_id: str | None = None
+    """Set when a coach acts for this athlete: journal entries name the coach (issue 18)."""
+    coach_name: str | None = None
 
     async def issue(
         self, request: str, state: str, summary: str, now: datetime
@@ -138,6 +149,8 @@ class SqlWriteStore:
                         after=None if change.after is None else dict(change.after),
                         reverts_id=change.reverts,
                         applied_at=now,
+                        coach_intervals_id=self.coach_intervals_id,
+                        coach_name=self.coach_name,
                     )
                 )
                 if change.reverts is not None:

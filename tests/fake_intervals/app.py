@@ -15,6 +15,7 @@ import binascii
 import csv
 import io
 import json
+import random
 import re
 import secrets
 import time
@@ -42,6 +43,7 @@ from tests.fake_intervals.data import (
     generate,
     streams_for,
 )
+from tests.fake_intervals.data import _athlete as generate_one
 from tests.fake_intervals.faults import AuthKind, Faults, RecordedRequest, RequestLog
 
 API = "/api/v1"
@@ -203,7 +205,9 @@ class FakeIntervals:
         self.demo: dict[str, DemoAthlete] = {a.id: a for a in DEMO_ATHLETES}
         self.athletes: dict[str, AthleteData] = generate(seed, self.today, self.ids)
         self.keys: dict[str, str] = {a.api_key: a.id for a in DEMO_ATHLETES}
-        self.shares: dict[str, set[str]] = {a.id: set(a.coached) for a in DEMO_ATHLETES}
+        self.shares: dict[str, set[str]] = {
+            a.id: set(a.coached) | set(a.followed) for a in DEMO_ATHLETES
+        }
         self.requests = RequestLog()
         self.faults = Faults(clock=clock)
         self.oauth = OAuthState()
@@ -212,6 +216,28 @@ class FakeIntervals:
         _register_routes(self)
 
     # -- helpers for tests ------------------------------------------------------------------
+
+    def add_squad(self, coach: str, size: int, *, history_days: int = 50) -> list[str]:
+        """``size`` generated athletes (``i2000001``...) sharing with ``coach``, with a short
+        history so a large squad stays cheap; only tests that need one ask for it."""
+        added = []
+        for n in range(1, size + 1):
+            athlete = DemoAthlete(
+                f"i2{n:06d}",
+                f"Squad Athlete {n:02d}",
+                "Europe/London",
+                f"fake-key-squad-{n:06d}",
+                ("Ride", "Run"),
+            )
+            rng = random.Random(f"{self.seed}:{athlete.id}")
+            self.demo[athlete.id] = athlete
+            self.athletes[athlete.id] = generate_one(
+                athlete, rng, self.today, self.ids, history_days
+            )
+            self.keys[athlete.api_key] = athlete.id
+            self.shares.setdefault(coach, set()).add(athlete.id)
+            added.append(athlete.id)
+        return added
 
     def athlete_of_activity(self, activity_id: str) -> str | None:
         for aid, data in self.athletes.items():

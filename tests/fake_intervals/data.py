@@ -32,6 +32,7 @@ class DemoAthlete:
     api_key: str
     sports: tuple[str, ...]
     coached: tuple[str, ...] = ()  # athletes who share their data with this (coach) account
+    followed: tuple[str, ...] = ()  # athletes this (not coach) account follows: readable too
     sex: str = "F"
     city: str = ""
     country: str = ""
@@ -70,6 +71,7 @@ DEMO_ATHLETES: tuple[DemoAthlete, ...] = (
         city="Oakland",
         country="United States",
         strava_imports=True,
+        followed=("i100005",),
     ),
     DemoAthlete(
         "i100004",
@@ -104,7 +106,8 @@ DEMO_ATHLETES: tuple[DemoAthlete, ...] = (
         plan_weeks_ago=1,
     ),
 )
-"""Demo accounts. The coach (i100004) may read i100001 and i100002, who share with her.
+"""Demo accounts. The coach (i100004) may read i100001 and i100002, who share with her. Sam
+(i100003) follows Jordan (i100005): his key may read Jordan, but he is no coach.
 Jordan (i100005) uses imperial units (runs in min/mi, swims in a 25-yard pool)."""
 
 YARD = 0.9144

@@ -2,20 +2,25 @@
 
 A provider (multi-user HTTP: app/mcp/caller.py; single user: app/mcp/stdio.py) opens one
 context per tool call; the credential inside the session never leaves that call. The acting
-athlete is resolved on the server from the caller's identity (today always the caller
-themself); no tool takes an athlete id from the model. Every object a tool fetches by an id the
-model gave is checked with :meth:`AthleteContext.owned`, the one ownership check.
+athlete is resolved on the server from the caller's identity: the caller themself, or, for a
+coach, an athlete on their roster named by the platform's ``athlete`` argument (checked against
+the roster on the server for every call, app/coach/roster.py); no tool takes an athlete id.
+Every object a tool fetches by an id the model gave is checked with
+:meth:`AthleteContext.owned`, the one ownership check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.coach.policy import EVERYTHING_SHARED, SharingPolicy
+from app.coach.roster import RosterEntry
 from app.intervals.session import AthleteSession
 from app.mcp.tools.dates import DateWindow, resolve_window
 from app.mcp.tools.errors import not_found, upstream_errors
@@ -24,6 +29,11 @@ from app.training.guardrails import Limits
 from app.writes.changes import WriteStore
 
 Clock = Callable[[], datetime]
+
+requested_athlete: ContextVar[str | None] = ContextVar("requested_athlete", default=None)
+"""The roster athlete the current tool call names (the platform's ``athlete`` argument, set by
+app/mcp/server.py GatewayServer; None: the caller themself). Providers resolve it against the
+caller's roster; a tool never reads it."""
 
 
 def utc_now() -> datetime:
@@ -83,6 +93,12 @@ class AthleteContext:
     """The caller's confirmation handles and journal (app/writes); None: writes unavailable."""
     guardrails: Limits = field(default_factory=Limits, repr=False, compare=False)
     """The operator's write guardrail thresholds and refusals (app/training/guardrails.py)."""
+    about: str | None = None
+    """When a coach acts for a roster athlete: who (``Lena Vogel (i100002)``); answers say so."""
+    sharing: SharingPolicy = field(default=EVERYTHING_SHARED, compare=False)
+    """What the acting athlete hides from the caller; the platform filters every answer."""
+    squad: Squad | None = field(default=None, repr=False, compare=False)
+    """The caller's roster with a session per athlete (coach tools); None: not a coach."""
 
     def today(self) -> date:
         """Today's date where the athlete is (not in UTC)."""
@@ -127,6 +143,17 @@ class AthleteContext:
         units = PaceUnits.from_profile(profile.measurement_preference, sports)
         self.units_cache.put(self.athlete_id, units, now)
         return units
+
+
+class Squad(Protocol):
+    """A coach's roster, and an Intervals.icu session for each athlete on it (with the
+    credential that may read them: the coach's own, or the athlete's when they shared here)."""
+
+    async def members(self) -> Sequence[RosterEntry]:
+        """The athletes on the caller's roster (checked on the server, cached briefly)."""
+        ...
+
+    async def session(self, entry: RosterEntry) -> AthleteSession: ...
 
 
 class AthleteProvider(Protocol):

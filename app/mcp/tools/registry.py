@@ -17,14 +17,15 @@ from typing import Any
 
 from mcp.server.mcpserver.tools import Tool
 from mcp_types import CallToolResult, TextContent
+from pydantic import ValidationError
 
 from app.mcp.tools import catalog
 from app.mcp.tools.answers import Answer
-from app.mcp.tools.context import AthleteProvider, CallRecorder, ToolCall
+from app.mcp.tools.context import AthleteContext, AthleteProvider, CallRecorder, ToolCall
 from app.mcp.tools.errors import ToolFailure
 from app.mcp.tools.limits import AnswerLimits, fit, published_answer
 from app.mcp.tools.schema import without_defs, without_false_defaults, without_titles
-from app.mcp.tools.spec import CHANGES_TOOLSET, REGISTERED, TOOLSETS, ToolSpec
+from app.mcp.tools.spec import CHANGES_TOOLSET, COACH_TOOLSET, REGISTERED, TOOLSETS, ToolSpec
 from app.scopes import READ, WRITE
 
 log = logging.getLogger(__name__)
@@ -84,14 +85,49 @@ def error_result(message: str) -> CallToolResult:
     return CallToolResult(content=[TextContent(type="text", text=message)], is_error=True)
 
 
-def answer_result(answer: Answer, limits: AnswerLimits | None = None) -> CallToolResult:
+ATHLETE_ARGUMENT = "athlete"
+"""The platform's argument naming a roster athlete (only coaches see it; app/mcp/server.py)."""
+ATHLETE_ARGUMENT_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "description": "An athlete on your roster (id or name) to act for; omit for yourself.",
+}
+
+
+def takes_athlete(spec: ToolSpec) -> bool:
+    """Whether a coach may name a roster athlete for this tool (the coach toolset's tools are
+    about the whole roster and take none)."""
+    return spec.toolset != COACH_TOOLSET
+
+
+def answer_result(
+    answer: Answer, limits: AnswerLimits | None = None, about: str | None = None
+) -> CallToolResult:
     """``structuredContent`` without nulls plus the answer's compact text, both held to
-    ``limits`` (app/mcp/tools/limits.py: cut, and saying so, when larger)."""
+    ``limits`` (app/mcp/tools/limits.py: cut, and saying so, when larger). ``about`` (a coach
+    acting for a roster athlete) opens the text and is in ``_meta.athlete``."""
     fitted = fit(answer, limits or AnswerLimits())
+    text = fitted.text if about is None else f"About {about}:\n{fitted.text}"
     return CallToolResult(
-        content=[TextContent(type="text", text=fitted.text)],
+        content=[TextContent(type="text", text=text)],
         structured_content=fitted.structured,
+        meta=None if about is None else {"athlete": about},
     )
+
+
+def shared_view(answer: Answer, context: AthleteContext) -> Answer:
+    """The answer without what the acting athlete hides from the caller (their
+    :class:`~app.coach.policy.SharingPolicy`), rebuilt through its model so text and
+    structured content agree. An answer that cannot exist without a hidden field is refused."""
+    now = context.now()
+    if not context.sharing.hidden_now(now):
+        return answer
+    data = context.sharing.filter(answer.model_dump(mode="json"), now)
+    try:
+        return type(answer).model_validate(data)
+    except ValidationError:
+        raise ToolFailure(
+            f"{context.about or 'This athlete'} does not share this with you."
+        ) from None
 
 
 async def run_tool(
@@ -107,8 +143,8 @@ async def run_tool(
     try:
         async with provider.open() as context:
             acting = context.athlete_id
-            answer = await spec.function(context, **arguments)
-        result = answer_result(answer, limits)
+            answer = shared_view(await spec.function(context, **arguments), context)
+        result = answer_result(answer, limits, context.about)
         outcome = "ok"
         return result
     except ToolFailure as failure:

@@ -37,6 +37,8 @@ TOOLSETS: dict[str, str] = {
     "changes": "changes made through this gateway, and their undo (served with any write tool)",
 }
 """Every toolset a tool may belong to, in ``tools/list`` order; GATEWAY_TOOLSETS picks some."""
+COACH_TOOLSET = "coach"
+"""Tools about a coach's whole roster: listed only for callers with a roster (app/coach)."""
 DATA_CATEGORIES: dict[str, tuple[str, ...]] = {
     "wellness": ("wellness",),
     "activities": ("activit", "session", "effort", "curve", "histogram", "stream", "interval"),
@@ -132,7 +134,7 @@ class ToolSpec:
             found.append("a tool that changes data needs mcp.write")
         parameters = list(inspect.signature(self.function).parameters)[1:]
         found += [f"owned id {n!r} is not an argument" for n in self.owned if n not in parameters]
-        if "athlete_id" in parameters:
+        if "athlete_id" in parameters or "athlete" in parameters:
             found.append("the athlete is never an argument (the server resolves it)")
         return found
 

@@ -25,6 +25,7 @@ class ChangeRecord(Answer):
     batch_id: str
     applied_at: str
     client: str
+    coach: str | None = None
     object: str
     action: str
     fields: list[FieldChange]
@@ -35,7 +36,8 @@ class ChangeRecord(Answer):
         parts = ", ".join(f"{f.field} {show(f.before)} -> {show(f.after)}" for f in self.fields)
         undone = f" [undone {self.undone_at} by {self.undone_by}]" if self.undone_at else ""
         return (
-            f"#{self.change_id} {self.applied_at} {self.batch_id} via {self.client}: "
+            f"#{self.change_id} {self.applied_at} {self.batch_id} via {self.client}"
+            f"{f' by coach {self.coach}' if self.coach else ''}: "
             f"{self.action} {self.object}: {parts}{undone}"
         )
 
@@ -59,6 +61,7 @@ def record_of(ctx: AthleteContext, entry: JournalEntry) -> ChangeRecord:
         batch_id=entry.batch_id,
         applied_at=local_time(ctx, entry.applied_at),
         client=entry.client_id,
+        coach=entry.coach,
         object=entry.label,
         action=change.action,
         fields=[FieldChange.of(n, before.get(n), after.get(n)) for n in change.changed_fields()],
