@@ -118,11 +118,16 @@ class CallerSessions:
         caller = current_caller.get()
         if caller is None:
             return
+        acting = call.athlete_id
+        if acting is None and requested_athlete.get() is None:
+            acting = acting_athlete(caller)  # refused before its context opened: their own
+        if acting is None:
+            return  # refused before reaching the named athlete: nobody's data was touched
         try:
             async with transaction(self.sessions) as db:
                 await record_access(
                     db,
-                    acting=call.athlete_id or acting_athlete(caller),
+                    acting=acting,
                     actor_pk=caller.athlete_pk,
                     client_id=caller.client_id,
                     tool=call.tool,
