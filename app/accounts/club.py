@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.policy import allowlist_add, allowlist_remove, canonical_athlete_id
@@ -149,9 +149,8 @@ async def redeem_invitation(
     (pre-approved: onto the allowlist) or files their request for an admin. Each holder uses
     the invitation once."""
     invitation = await usable_invitation(db, raw, now)
-    if invitation is None:
+    if invitation is None or not await _take_one_use(db, invitation.id, now):
         return Admission.INVALID
-    invitation.uses += 1
     if invitation.preapproved:
         await allowlist_add(db, intervals_id, note=f"invitation {invitation.label}"[:200])
         await db.execute(
@@ -169,6 +168,23 @@ async def redeem_invitation(
         )
     await db.flush()
     return Admission.PENDING
+
+
+async def _take_one_use(db: AsyncSession, invitation_id: int, now: datetime) -> bool:
+    """Count one use in a single conditional UPDATE, so two holders signing in at the same
+    moment cannot both take a single-use invitation's last use (PostgreSQL read committed)."""
+    result = await db.execute(
+        update(ClubInvitation)
+        .where(
+            ClubInvitation.id == invitation_id,
+            ClubInvitation.revoked_at.is_(None),
+            ClubInvitation.expires_at > now,
+            ClubInvitation.uses < ClubInvitation.max_uses,
+        )
+        .values(uses=ClubInvitation.uses + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def open_invitations(db: AsyncSession, now: datetime) -> Sequence[ClubInvitation]:
