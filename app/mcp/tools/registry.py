@@ -155,7 +155,15 @@ async def run_tool(
         return error_result(f"{spec.name} failed unexpectedly; try again later.")
     finally:
         if isinstance(provider, CallRecorder):
-            await provider.record_call(call_of(spec, outcome, acting))
+            await record(provider, call_of(spec, outcome, acting))
+
+
+async def record(recorder: CallRecorder, call: ToolCall) -> None:
+    """Record a finished call; a failing recorder never replaces the call's answer."""
+    try:
+        await recorder.record_call(call)
+    except Exception:
+        log.exception("access log entry of %s not recorded", call.tool)
 
 
 def call_of(spec: ToolSpec, outcome: str, acting: str | None = None) -> ToolCall:
