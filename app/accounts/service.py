@@ -28,6 +28,7 @@ async def upsert_athlete(db: AsyncSession, profile: AthleteProfile, now: datetim
         db.add(athlete)
     athlete.name = profile.name
     athlete.timezone = profile.timezone
+    athlete.coaches = profile.coaches
     athlete.last_signin_at = now
     athlete.updated_at = now
     await db.flush()

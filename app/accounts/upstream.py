@@ -19,6 +19,8 @@ class AthleteProfile:
     intervals_id: str
     name: str
     timezone: str
+    coaches: bool = False
+    """Intervals.icu's ``icu_coach``: the athlete coaches others (coach access, issue 18)."""
 
 
 ProfileLookup = Callable[[Credential, str], Awaitable[AthleteProfile]]
@@ -35,6 +37,7 @@ def profile_lookup(client: IntervalsClient) -> ProfileLookup:
             intervals_id=athlete.id,
             name=(athlete.name or full_name or athlete.id)[:200],
             timezone=(athlete.timezone or DEFAULT_TIMEZONE)[:64],
+            coaches=bool(athlete.icu_coach),
         )
 
     return lookup

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -78,6 +80,9 @@ class Athlete(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     last_signin_at: Mapped[datetime | None] = mapped_column(default=None)
+    coaches: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Intervals.icu says this athlete coaches (``icu_coach``, read at sign-in): only then is
+    their key's ``GET /athletes`` a roster (app/mcp/coach.py)."""
 
     credential: Mapped[Credential | None] = relationship(
         back_populates="athlete", cascade="all, delete-orphan", passive_deletes=True

@@ -1,10 +1,11 @@
 """Coach access on the multi-user endpoint: the caller's roster, and sessions for its athletes.
 
 The roster (app/coach/roster.py) joins two sources: the caller's Intervals.icu API key's
-``GET /athletes`` when their profile says they coach (``icu_coach``; a follower who does not
-coach gets no roster from it, and ``GET /athletes`` refuses bearer tokens), and athletes who
-signed in here and shared with the caller (app/coach/store.py). It is cached per caller for a
-short time and invalidated when a share changes, and consulted on every tool call.
+``GET /athletes`` when their profile said at sign-in that they coach (``icu_coach``, kept as
+``athletes.coaches``; a follower who does not coach gets no roster from it, and
+``GET /athletes`` refuses bearer tokens), and athletes who signed in here and shared with the
+caller (app/coach/store.py). It is cached per caller for a short time, invalidated when a
+share changes, and consulted on every tool call.
 
 An athlete from Intervals.icu is read with the coach's own key; an athlete who shared here is
 read with their own stored credential (decrypted for that call only). A coach's changes are
@@ -77,28 +78,36 @@ class CoachAccess:
     async def _intervals_roster(
         self, caller: Caller, credential: UpstreamCredential
     ) -> list[RosterEntry]:
-        """``GET /athletes`` for a coach's API key (``GET /athlete/{id}``: ``icu_coach``)."""
+        """``GET /athletes`` for a coach's API key (a coach: ``icu_coach`` at sign-in; no
+        upstream request for anyone else)."""
+        if not caller.coaches:
+            return []  # a follower may read athletes upstream but does not coach them
         if not isinstance(credential, ApiKey):
             return []  # upstream refuses GET /athletes with a bearer token
         own = self.intervals.session(credential, caller.intervals_id, owner_id=caller.intervals_id)
-        if not (await own.get_athlete()).icu_coach:
-            return []  # a follower may read athletes but does not coach them
         return [
             RosterEntry(a.id, a.name or "", "intervals", timezone=a.timezone or "UTC")
             for a in await own.list_athletes()
         ]
 
     async def session(
-        self, caller: Caller, credential: UpstreamCredential, entry: RosterEntry
+        self,
+        caller: Caller,
+        credential: UpstreamCredential,
+        entry: RosterEntry,
+        rate_key: str | None = None,
     ) -> AthleteSession:
         """A session reading ``entry``: with the coach's key, or the athlete's own credential
-        when they shared here."""
+        when they shared here. ``rate_key`` draws its requests from another share of the rate
+        budget (the roster triage: the coach's own, so a squad counts as one caller)."""
         if entry.source == "intervals" or entry.athlete_pk is None:
             return self.intervals.session(
-                credential, entry.intervals_id, owner_id=caller.intervals_id
+                credential, entry.intervals_id, owner_id=caller.intervals_id, rate_key=rate_key
             )
         own = await self._athlete_credential(entry)
-        return self.intervals.session(own, entry.intervals_id, owner_id=entry.intervals_id)
+        return self.intervals.session(
+            own, entry.intervals_id, owner_id=entry.intervals_id, rate_key=rate_key
+        )
 
     async def _athlete_credential(self, entry: RosterEntry) -> UpstreamCredential:
         async with self.sessions() as db:
@@ -134,7 +143,9 @@ class CallerSquad:
         return (await self.access.roster(self.caller, self.credential)).entries
 
     async def session(self, entry: RosterEntry) -> AthleteSession:
-        return await self.access.session(self.caller, self.credential, entry)
+        return await self.access.session(
+            self.caller, self.credential, entry, rate_key=self.caller.intervals_id
+        )
 
 
 @dataclass

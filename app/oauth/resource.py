@@ -32,6 +32,8 @@ class Caller:
     scopes: frozenset[str]
     grant_last_used_at: datetime | None = None
     credential: SealedCredential | None = None  # still encrypted; decrypted per tool call
+    coaches: bool = False
+    """Intervals.icu said at sign-in that this athlete coaches (their key's roster counts)."""
 
 
 async def verify_access_token(
@@ -57,6 +59,7 @@ async def verify_access_token(
                 Athlete.id.label("athlete_pk"),
                 Athlete.intervals_id,
                 Athlete.timezone,
+                Athlete.coaches,
                 Athlete.disabled_at,
                 OAuthClient.client_id,
                 Credential.kind,
@@ -97,4 +100,5 @@ async def verify_access_token(
         scopes=frozenset(parse_scope(row.scope)),
         grant_last_used_at=row.grant_last_used_at,
         credential=sealed,
+        coaches=bool(row.coaches),
     )

@@ -21,6 +21,10 @@ UTC = app.db.models.UTCDateTime(timezone=True)
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("athletes", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("coaches", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     op.create_table(
         "coach_shares",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -59,3 +63,5 @@ def downgrade() -> None:
     with op.batch_alter_table("coach_shares", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_coach_shares_coach_intervals_id"))
     op.drop_table("coach_shares")
+    with op.batch_alter_table("athletes", schema=None) as batch_op:
+        batch_op.drop_column("coaches")

@@ -208,6 +208,8 @@ class FakeIntervals:
         self.shares: dict[str, set[str]] = {
             a.id: set(a.coached) | set(a.followed) for a in DEMO_ATHLETES
         }
+        # coached athletes only (the summary's extra rows; a follower's key reads, no rows)
+        self.coaching: dict[str, set[str]] = {a.id: set(a.coached) for a in DEMO_ATHLETES}
         self.requests = RequestLog()
         self.faults = Faults(clock=clock)
         self.oauth = OAuthState()
@@ -236,6 +238,7 @@ class FakeIntervals:
             )
             self.keys[athlete.api_key] = athlete.id
             self.shares.setdefault(coach, set()).add(athlete.id)
+            self.coaching.setdefault(coach, set()).add(athlete.id)
             added.append(athlete.id)
         return added
 

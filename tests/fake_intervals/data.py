@@ -393,6 +393,14 @@ def session_load(session: Session) -> tuple[float, float]:
 # -- generation --------------------------------------------------------------------------------
 
 
+def slot_of(a: DemoAthlete) -> int:
+    """The athlete's place for own id ranges: demo accounts first, squad athletes (added by
+    tests, ids ``i2nnnnnn``) after them."""
+    if a in DEMO_ATHLETES:
+        return DEMO_ATHLETES.index(a)
+    return len(DEMO_ATHLETES) + int(a.id.removeprefix("i")) % 1_000_000
+
+
 def generate(
     seed: int, today: date, ids: Ids | None = None, history_days: int = HISTORY_DAYS
 ) -> dict[str, AthleteData]:
@@ -691,7 +699,7 @@ def _athlete(
     load, intensity = session_load(session)
     midnight = datetime.combine(today - timedelta(days=2), time(0))
     own_ids = Ids()
-    own_ids.activity = MIDNIGHT_ACTIVITY_IDS + 100 * DEMO_ATHLETES.index(a)
+    own_ids.activity = MIDNIGHT_ACTIVITY_IDS + 100 * slot_of(a)
     for start_local in (midnight - timedelta(minutes=20), midnight + timedelta(minutes=15)):
         activity = _activity(
             replace(a, strava_imports=False),
@@ -960,7 +968,7 @@ def _calendar_markers(
                 {"plan_folder_id": plan["training_plan_id"], "plan_applied": stamp(created)},
             )
         )
-    base = MARKER_EVENT_IDS + 100 * DEMO_ATHLETES.index(a)
+    base = MARKER_EVENT_IDS + 100 * slot_of(a)
     out = []
     for n, (category, day, days, name, extra) in enumerate(entries):
         out.append(

@@ -82,7 +82,7 @@ def register(fake: FakeIntervals) -> None:
             raise HTTPError(422, "end is before start")
         who = [ctx.athlete or ""]
         if ctx.caller.kind == "basic" and ctx.caller.athlete == ctx.athlete:
-            who += sorted(ctx.fake.shares.get(ctx.athlete or "", set()))
+            who += sorted(ctx.fake.coaching.get(ctx.athlete or "", set()))
         return [row for a in who for row in summary_rows(ctx.fake, a, start, end)]
 
     # -- activities -------------------------------------------------------------------------

@@ -142,6 +142,7 @@ async def seed_caller(
                 name=athlete.name,
                 timezone=athlete.timezone,
                 disabled_at=now if disabled else None,
+                coaches=bool(athlete.coached),
             )
             db.add(row)
             await db.flush()

@@ -19,7 +19,7 @@ import pytest
 from pydantic import BaseModel
 
 from app.mcp.tools.answers import Answer
-from app.mcp.tools.registry import discover, scopes_in_use, served
+from app.mcp.tools.registry import discover, scopes_in_use, served, takes_athlete
 from app.mcp.tools.scales import SCALES
 from app.mcp.tools.sizes import (
     CORE_TOOLSET_MAX,
@@ -31,7 +31,7 @@ from app.mcp.tools.sizes import (
 )
 from app.mcp.tools.spec import TOOLSETS, ToolSpec
 from app.scopes import READ, WRITE
-from tests.mcp.tools.harness import AUCKLAND, BERLIN, ToolBench, fake_at
+from tests.mcp.tools.harness import AUCKLAND, BERLIN, ToolBench, coach_bench, fake_at
 
 OVER_BUDGET_PENDING: dict[str, str] = {}
 """Tools still over the model-visible budgets, each with who brings it in: left out of the
@@ -46,8 +46,13 @@ BY_NAME = {spec.name: spec for spec in SPECS}
 
 
 async def listed() -> dict[str, dict[str, Any]]:
+    """Every tool as listed: an athlete's tools, then the coach toolset as a coach sees it."""
     bench = ToolBench(fake_at(NOW), BERLIN, NOW)
-    return {tool["name"]: tool for tool in await bench.listed()}
+    tools = {tool["name"]: tool for tool in await bench.listed()}
+    coach = coach_bench(fake_at(NOW), NOW)
+    coach_only = {s.name for s in SPECS if not takes_athlete(s)}
+    tools.update({t["name"]: t for t in await coach.listed() if t["name"] in coach_only})
+    return {spec.name: tools[spec.name] for spec in SPECS if spec.name in tools}
 
 
 def walk(schema: dict[str, Any], path: str = "") -> list[tuple[str, dict[str, Any]]]:
@@ -160,7 +165,11 @@ async def test_scaled_fields_name_their_scale_in_a_schema_note() -> None:
 async def test_the_example_is_valid_and_its_answer_matches_the_output_schema(
     spec: ToolSpec,
 ) -> None:
-    bench = ToolBench(fake_at(NOW), BERLIN, NOW)
+    bench = (
+        ToolBench(fake_at(NOW), BERLIN, NOW)
+        if takes_athlete(spec)
+        else coach_bench(fake_at(NOW), NOW)
+    )
     tool = (await listed())[spec.name]
     arguments = spec.example_arguments(bench.fake, BERLIN.id)
     jsonschema.validate(arguments, tool["inputSchema"])

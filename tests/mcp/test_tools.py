@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from app.mcp.tools.registry import served
+from app.mcp.tools.registry import served, takes_athlete
 from tests.fake_intervals.app import FakeIntervals
 from tests.mcp.support import AUCKLAND, BERLIN, ERAS, LOS_ANGELES, mcp_client, running_gateway
 
@@ -79,7 +79,7 @@ async def test_every_tool_is_listed_and_answers_its_example_over_http(
     """Registry-driven: a tool added under app/mcp/tools/catalog/ is called here with no edit."""
     moment = datetime(2026, 7, 29, 10, tzinfo=UTC)
     fake = fake_at(moment)
-    specs = served()
+    specs = [s for s in served() if takes_athlete(s)]  # coach tools: tests/coach
     with running_gateway(tmp_path, database_url, fake=fake) as gw:
         gw.pin(moment)
         caller = await gw.seed(BERLIN, scope="mcp.read mcp.write")  # write tools answer a preview
@@ -109,8 +109,8 @@ async def test_tool_list_over_http_follows_the_registry(tmp_path: Path, database
         async with mcp_client(gw.mcp_url, caller.token) as client:
             tools = (await client.list_tools()).tools
     assert [t.name for t in tools] == [
-        s.name for s in served() if s.scope == "mcp.read"
-    ]  # a read token
+        s.name for s in served() if s.scope == "mcp.read" and takes_athlete(s)
+    ]  # a read token; not a coach, so no coach tools
     for tool in tools:
         assert tool.output_schema and tool.output_schema["type"] == "object"
         assert tool.annotations and tool.annotations.read_only_hint is True

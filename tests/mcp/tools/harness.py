@@ -20,8 +20,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from app.coach.roster import Roster, RosterEntry
 from app.intervals.client import IntervalsClient, RetryPolicy
 from app.intervals.credentials import ApiKey, Credential
+from app.intervals.session import AthleteSession
 from app.mcp.server import build_server
 from app.mcp.tools.context import AthleteContext, PaceUnitsCache
 from app.mcp.tools.spec import ToolSpec
@@ -95,6 +97,8 @@ class ToolBench:
     guardrails: Limits = field(default_factory=Limits)
     credential: Credential | None = None
     """The upstream credential (default: the athlete's API key)."""
+    roster: Roster | None = None
+    """A coach's roster (:func:`coach_bench`): coach tools listed, a squad in the context."""
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[AthleteContext]:
@@ -120,6 +124,7 @@ class ToolBench:
                 self.units_cache,
                 self.journal.store_for(self.athlete.id, self.grant_id, "test-client"),
                 self.guardrails,
+                squad=None if self.roster is None else BenchSquad(client, self),
             )
 
     async def call(self, name: str, arguments: dict[str, Any] | None = None) -> Answer:
@@ -143,6 +148,35 @@ class ToolBench:
 _BENCH: ContextVar[ToolBench] = ContextVar("tool_bench")
 
 
+@dataclass
+class BenchSquad:
+    """A coach bench's roster, each athlete read with the coach's key."""
+
+    client: IntervalsClient
+    bench: ToolBench
+
+    async def members(self) -> Sequence[RosterEntry]:
+        return () if self.bench.roster is None else self.bench.roster.entries
+
+    async def session(self, entry: RosterEntry) -> AthleteSession:
+        key = ApiKey(self.bench.athlete.api_key)
+        return self.client.session(key, entry.intervals_id, owner_id=self.bench.athlete.id)
+
+
+def coach_bench(fake: FakeIntervals, moment: datetime) -> ToolBench:
+    """A bench for the fake's coach (i100004) with the athletes who share with her upstream."""
+    coach = fake.demo["i100004"]
+    entries = tuple(
+        RosterEntry(i, fake.demo[i].name, timezone=fake.demo[i].timezone)
+        for i in sorted(fake.shares[coach.id])
+    )
+    return ToolBench(fake, coach, moment, roster=Roster(coach.id, entries))
+
+
+async def _bench_roster() -> Roster | None:
+    return _BENCH.get().roster
+
+
 class _CurrentBench:
     """The provider of the shared servers: the bench of the call in progress."""
 
@@ -158,7 +192,9 @@ def server_for(specs: Sequence[ToolSpec] | None) -> Any:
     serving whichever bench is calling."""
     key = None if specs is None else tuple(spec.name for spec in specs)
     if key not in _SERVERS:
-        _SERVERS[key] = build_server(_CurrentBench(), specs, scopes=lambda: _BENCH.get().scopes)
+        _SERVERS[key] = build_server(
+            _CurrentBench(), specs, scopes=lambda: _BENCH.get().scopes, roster=_bench_roster
+        )
     return _SERVERS[key]
 
 
