@@ -121,20 +121,23 @@ class CallerSessions:
         acting = call.athlete_id
         if acting is None and requested_athlete.get() is None:
             acting = acting_athlete(caller)  # refused before its context opened: their own
-        if acting is None:
+        athletes = [acting] if acting is not None else []
+        athletes += [other for other in call.also_for if other not in athletes]
+        if not athletes:
             return  # refused before reaching the named athlete: nobody's data was touched
         try:
             async with transaction(self.sessions) as db:
-                await record_access(
-                    db,
-                    acting=acting,
-                    actor_pk=caller.athlete_pk,
-                    client_id=caller.client_id,
-                    tool=call.tool,
-                    categories=call.categories,
-                    mode=call.mode,
-                    outcome=call.outcome,
-                )
+                for athlete in athletes:
+                    await record_access(
+                        db,
+                        acting=athlete,
+                        actor_pk=caller.athlete_pk,
+                        client_id=caller.client_id,
+                        tool=call.tool,
+                        categories=call.categories,
+                        mode=call.mode,
+                        outcome=call.outcome,
+                    )
         except (SQLAlchemyError, DatabaseUnavailable) as error:
             log.warning(
                 "access log entry of %s for athlete row %s not recorded (%s)",
@@ -151,6 +154,7 @@ class CallerSessions:
         checked against the caller's roster now (app/mcp/coach.py), or refused."""
         assert self.coach is not None
         wanted = requested_athlete.get()
+        reached: set[str] = set()
         if wanted is None:
             athlete = acting_athlete(caller)
             session = self.intervals.session(credential, athlete, owner_id=caller.intervals_id)
@@ -167,7 +171,8 @@ class CallerSessions:
                     ttl=self.confirm_ttl,
                 ),
                 guardrails=self.guardrails,
-                squad=CallerSquad(self.coach, caller, credential),
+                squad=CallerSquad(self.coach, caller, credential, reached),
+                reached=reached,
             )
             return own, True
         roster = await self.coach.roster(caller, credential)

@@ -59,3 +59,27 @@ async def test_what_sam_hides_and_stops_on_the_account_page_binds_the_coach(
     assert [(r.athlete_id, r.actor_id, r.outcome) for r in logged] == [
         (logged[0].athlete_id, coach.athlete_pk, "ok")
     ] and logged[0].athlete_id != coach.athlete_pk
+
+
+async def test_a_roster_triage_is_in_the_log_of_each_athlete_it_read(
+    tmp_path: Path, database_url: str
+) -> None:
+    with running_gateway(tmp_path, database_url, fake=fake()) as gw:
+        gw.pin(MOMENT)
+        coach = await gw.seed(COACH)
+        async with httpx.AsyncClient(base_url=gw.url) as sam:
+            await post_form(
+                sam, "/signin", {"athlete_id": "", "api_key": SAM.api_key, "next": "/account"}
+            )
+            await post_form(sam, "/account/sharing", {"coach_id": COACH.id})
+            async with mcp_client(gw.mcp_url, coach.token) as client:
+                triage = await client.call_tool("get_roster_triage", {})
+            log = (await sam.get("/account")).text
+        async with transaction(services_of(gw.app).sessions) as db:
+            logged = list(await db.scalars(select(AccessRecord)))
+    assert not triage.is_error, text_of(triage)
+    assert f"<td>{COACH.name}</td><td>get_roster_triage</td>" in log
+    assert "<td>wellness,fitness</td>" in log
+    by_athlete = {r.athlete_id: (r.actor_id, r.tool) for r in logged}
+    assert by_athlete[coach.athlete_pk] == (coach.athlete_pk, "get_roster_triage")
+    assert len(by_athlete) == 2, "the coach's own log and Sam's (Lena has no account here)"

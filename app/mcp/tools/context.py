@@ -99,6 +99,9 @@ class AthleteContext:
     """What the acting athlete hides from the caller; the platform filters every answer."""
     squad: Squad | None = field(default=None, repr=False, compare=False)
     """The caller's roster with a session per athlete (coach tools); None: not a coach."""
+    reached: set[str] = field(default_factory=set, repr=False, compare=False)
+    """Roster athletes this call covered through the squad (triage): the access log records
+    the call in each one's log too."""
 
     def today(self) -> date:
         """Today's date where the athlete is (not in UTC)."""
@@ -173,6 +176,8 @@ class ToolCall:
     outcome: str
     athlete_id: str | None = None
     """The athlete the call acted for (its context's), None when no context was opened."""
+    also_for: tuple[str, ...] = ()
+    """Other athletes whose data the call read (a coach's roster triage)."""
 
 
 @runtime_checkable

@@ -139,10 +139,10 @@ async def run_tool(
     """Open the caller's context, run the tool, and turn any failure into an ``isError`` result.
     Every call that ends here is recorded by a :class:`CallRecorder` provider (the access log:
     the one place tool calls are logged, never per tool)."""
-    outcome, acting = "failed", None
+    outcome, acting, reached = "failed", None, set[str]()
     try:
         async with provider.open() as context:
-            acting = context.athlete_id
+            acting, reached = context.athlete_id, context.reached
             answer = shared_view(await spec.function(context, **arguments), context)
         result = answer_result(answer, limits, context.about)
         outcome = "ok"
@@ -155,7 +155,7 @@ async def run_tool(
         return error_result(f"{spec.name} failed unexpectedly; try again later.")
     finally:
         if isinstance(provider, CallRecorder):
-            await record(provider, call_of(spec, outcome, acting))
+            await record(provider, call_of(spec, outcome, acting, reached))
 
 
 async def record(recorder: CallRecorder, call: ToolCall) -> None:
@@ -166,11 +166,14 @@ async def record(recorder: CallRecorder, call: ToolCall) -> None:
         log.exception("access log entry of %s not recorded", call.tool)
 
 
-def call_of(spec: ToolSpec, outcome: str, acting: str | None = None) -> ToolCall:
-    """The access-log view of a call of ``spec`` for ``acting`` (its data categories, read or
-    write)."""
+def call_of(
+    spec: ToolSpec, outcome: str, acting: str | None = None, reached: Collection[str] = ()
+) -> ToolCall:
+    """The access-log view of a call of ``spec`` for ``acting`` and the roster athletes it
+    ``reached`` (its data categories, read or write)."""
     mode = "read" if spec.read_only else "write"
-    return ToolCall(spec.name, spec.categories, mode, outcome, athlete_id=acting)
+    also = tuple(sorted(set(reached) - {acting} if acting else set(reached)))
+    return ToolCall(spec.name, spec.categories, mode, outcome, athlete_id=acting, also_for=also)
 
 
 def sdk_function(

@@ -40,11 +40,20 @@ TOOLSETS: dict[str, str] = {
 COACH_TOOLSET = "coach"
 """Tools about a coach's whole roster: listed only for callers with a roster (app/coach)."""
 DATA_CATEGORIES: dict[str, tuple[str, ...]] = {
-    "wellness": ("wellness",),
+    "wellness": ("wellness", "triage"),
     "activities": ("activit", "session", "effort", "curve", "histogram", "stream", "interval"),
     "calendar": ("event", "plan", "calendar", "schedule"),
     "library": ("workout", "folder", "library"),
-    "fitness": ("fitness", "load", "readiness", "summary", "review", "goal", "distribution"),
+    "fitness": (
+        "fitness",
+        "load",
+        "readiness",
+        "summary",
+        "review",
+        "goal",
+        "distribution",
+        "triage",
+    ),
     "profile": ("profile", "athlete", "gear", "sport_settings"),
     "changes": ("changes",),
 }
