@@ -281,6 +281,13 @@ class Settings(BaseSettings):
         description="A dynamic or metadata-document client without a live grant is purged after "
         "this long.",
     )
+    access_log_retention_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        description="Entries of the access log (tool calls on an athlete's data) older than "
+        "this are deleted by the periodic purge.",
+    )
     oauth_purge_interval_seconds: int = Field(
         3600,
         ge=0,

@@ -26,6 +26,10 @@ APP_TABLES = {
     "tokens",
     "write_journal",
     "write_previews",
+    "access_log",
+    "club_admins",
+    "club_invitations",
+    "club_join_requests",
 }
 
 

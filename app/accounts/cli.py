@@ -1,6 +1,6 @@
-"""Operator commands: ``athletes list|show|disable|enable|delete``, ``allowlist add|remove|list``
-and ``keys rotate``. Each command opens its own database engine and exits 0 on success, 1 when
-the athlete or entry does not exist (or a confirmation is missing)."""
+"""Operator commands: ``athletes list|show|disable|enable|delete``, ``allowlist add|remove|list``,
+``club admin add|remove|list`` and ``keys rotate``. Each command opens its own database engine and
+exits 0 on success, 1 when the athlete or entry does not exist (or a confirmation is missing)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.accounts.club import club_admins, make_club_admin, remove_club_admin
 from app.accounts.policy import (
     allowlist_add,
     allowlist_athlete_id,
@@ -47,6 +48,7 @@ def add_account_commands(sub: Any) -> None:
     _add_athletes(sub)
     _add_allowlist(sub)
     _add_keys(sub)
+    _add_club(sub)
 
 
 def _add_athletes(sub: Any) -> None:
@@ -84,6 +86,21 @@ def _add_allowlist(sub: Any) -> None:
     remove.add_argument("athlete", help="Intervals.icu athlete id")
     remove.set_defaults(handler=cmd_allowlist_remove)
     actions.add_parser("list", help="list allowed ids").set_defaults(handler=cmd_allowlist_list)
+
+
+def _add_club(sub: Any) -> None:
+    club = sub.add_parser("club", help="the club: who manages its members on /club")
+    groups = club.add_subparsers(dest="club_command", required=True, metavar="GROUP")
+    admin = groups.add_parser("admin", help="club admins")
+    actions = admin.add_subparsers(dest="club_admin_command", required=True, metavar="ACTION")
+    for name, handler, text in (
+        ("add", cmd_club_admin_add, "make an athlete id a club admin"),
+        ("remove", cmd_club_admin_remove, "take the club admin role away"),
+    ):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("athlete", help="Intervals.icu athlete id, e.g. i12345")
+        action.set_defaults(handler=handler)
+    actions.add_parser("list", help="list club admins").set_defaults(handler=cmd_club_admin_list)
 
 
 def _add_keys(sub: Any) -> None:
@@ -288,6 +305,39 @@ def cmd_allowlist_list(settings: Settings, _args: argparse.Namespace) -> int:
         for entry in entries:
             print(f"{entry.intervals_id}\tadded {_when(entry.added_at)}\t{entry.note}")
         print(f"{len(entries)} athlete id(s); access policy is {settings.access_policy!r}")
+        return EXIT_OK
+
+    return _in_transaction(settings, run)
+
+
+# -- club -----------------------------------------------------------------------------------------
+
+
+def cmd_club_admin_add(settings: Settings, args: argparse.Namespace) -> int:
+    intervals_id = _athlete_id(args.athlete)
+    if intervals_id is None:
+        return EXIT_NOT_DONE
+    added = _in_transaction(settings, lambda db: make_club_admin(db, intervals_id))
+    print(f"{intervals_id} is a club admin" + ("" if added else " already"))
+    print(f"they manage the club at {settings.base_url.rstrip('/')}/club once signed in")
+    return EXIT_OK
+
+
+def cmd_club_admin_remove(settings: Settings, args: argparse.Namespace) -> int:
+    intervals_id = _athlete_id(args.athlete)
+    if intervals_id is None:
+        return EXIT_NOT_DONE
+    removed = _in_transaction(settings, lambda db: remove_club_admin(db, intervals_id))
+    print(f"{intervals_id} is no longer a club admin" if removed else f"{intervals_id} was not one")
+    return EXIT_OK if removed else EXIT_NOT_DONE
+
+
+def cmd_club_admin_list(settings: Settings, _args: argparse.Namespace) -> int:
+    async def run(db: AsyncSession) -> int:
+        admins = await club_admins(db)
+        for admin in admins:
+            print(f"{admin.intervals_id}\tadded {_when(admin.added_at)}")
+        print(f"{len(admins)} club admin(s)")
         return EXIT_OK
 
     return _in_transaction(settings, run)

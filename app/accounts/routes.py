@@ -8,6 +8,7 @@ Every state-changing form carries a CSRF token (app/web/csrf.py); every page get
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import upstream_oauth
 from app.accounts.display import access_words, local_time
-from app.accounts.policy import check_access
+from app.accounts.policy import check_access, find_athlete
 from app.accounts.service import (
     connected_apps,
     credential_row,
@@ -33,6 +34,13 @@ from app.accounts.sessions import (
     set_session_cookie,
     start_session,
 )
+from app.accounts.sharing import (
+    CATEGORY_LABELS,
+    SharingRefused,
+    coach_id_of,
+    parse_choice,
+    share_rows,
+)
 from app.accounts.signin import (
     OWNER,
     SigninFailed,
@@ -45,8 +53,10 @@ from app.accounts.signin import (
     verify_api_key,
 )
 from app.accounts.upstream import AthleteProfile, ProfileLookup, profile_lookup
+from app.coach.store import share_with_coach, stop_sharing
+from app.db.access_log import MODES, OUTCOMES, AccessFilter, access_csv, access_rows
 from app.db.engine import checkpoint_sqlite_wal, transaction
-from app.db.models import Athlete
+from app.db.models import Athlete, utcnow
 from app.intervals.credentials import BearerToken
 from app.intervals.errors import AccessDenied, CredentialRejected, IntervalsError
 from app.mcp.tools.context import zone_or_utc
@@ -67,12 +77,17 @@ NOTICES = {
     "key": "Your Intervals.icu API key was replaced.",
     "revoked": "The application was disconnected; its access ended immediately.",
     "signed-out": "You are signed out.",
+    "invited": "You have an invitation to this gateway's club: sign in to use it.",
 }
 
 
 def install_accounts(app: FastAPI) -> None:
-    """Mount the account pages on the app (their state lives on the app's services)."""
+    """Mount the account pages and the club pages on the app (their state lives on the app's
+    services)."""
+    from app.accounts import club_routes  # it uses this module's helpers
+
     app.include_router(router)
+    app.include_router(club_routes.router)
 
 
 # -- request helpers ---------------------------------------------------------------------------
@@ -227,11 +242,13 @@ async def _complete_signin(
     """Apply the access policy to the credential's owner, then store account, credential
     (ending the athlete's other sessions if it replaces another) and a fresh browser session."""
     settings = services(request).settings
+    now = services(request).clock.now()
     async with transaction(services(request).sessions) as db:
         decision = await check_access(db, settings, profile.intervals_id)
         if not decision.allowed:
-            return _message(request, "You cannot sign in here", decision.reason, 403)
-        now = services(request).clock.now()
+            refusal = await _by_invitation(request, db, profile, decision.reason, now)
+            if refusal is not None:
+                return refusal
         athlete = await upsert_athlete(db, profile, now)
         await store_credential(
             db,
@@ -246,6 +263,34 @@ async def _complete_signin(
         raw_session = await start_session(db, athlete.id, settings, now)
     response = RedirectResponse(next_path, status_code=303)
     set_session_cookie(response, settings, raw_session)
+    return response
+
+
+async def _by_invitation(
+    request: Request, db: AsyncSession, profile: AthleteProfile, reason: str, now: datetime
+) -> Response | None:
+    """For someone the access policy refused: the invitation this browser holds admits them
+    (None: go on signing in), files their request for a club admin, or the refusal stands.
+    A disabled account is never admitted."""
+    from app.accounts import club, club_routes
+
+    held = club_routes.invitation_token(request)
+    existing = await find_athlete(db, profile.intervals_id)
+    if not held or (existing is not None and existing.is_disabled):
+        return _message(request, "You cannot sign in here", reason, 403)
+    admission = await club.redeem_invitation(db, held, profile.intervals_id, profile.name, now)
+    if admission is club.Admission.ADMITTED:
+        return None
+    if admission is club.Admission.PENDING:
+        response = _message(
+            request,
+            "Your request to join is waiting",
+            "Your invitation was received. A club admin approves it; then sign in again.",
+            403,
+        )
+    else:
+        response = _message(request, "You cannot sign in here", reason, 403)
+    club_routes.forget_invitation(request, response)
     return response
 
 
@@ -363,19 +408,53 @@ async def _upstream_profile(
 
 
 @router.get("/account")
-async def account_page(request: Request, done: str = "") -> Response:
-    """Name and id, credential status, connected applications, sign-out and delete."""
+async def account_page(
+    request: Request, done: str = "", tool: str = "", mode: str = "", outcome: str = ""
+) -> Response:
+    """Name and id, credential status, connected applications, the changes and access log
+    (narrowed by ``tool``, ``mode``, ``outcome``), sign-out and delete."""
+    wanted = AccessFilter.parse(tool, mode, outcome)
     async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
             return _to_signin("/account")
-        context = await _account_context(db, athlete)
+        context = await _account_context(db, athlete, wanted)
     return _render(request, "account.html", {**context, "notice": NOTICES.get(done, "")})
 
 
-async def _account_context(db: AsyncSession, athlete: Athlete) -> dict[str, Any]:
+@router.get("/account/access.csv")
+async def access_log_csv(
+    request: Request, tool: str = "", mode: str = "", outcome: str = ""
+) -> Response:
+    """The signed-in athlete's whole kept access log (as filtered) as a CSV download."""
+    wanted = AccessFilter.parse(tool, mode, outcome)
+    async with transaction(services(request).sessions) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return _to_signin("/account")
+        rows = await access_rows(db, athlete.id, wanted, limit=None)
+    return Response(
+        access_csv(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": 'attachment; filename="gateway-access-log.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def _account_context(
+    db: AsyncSession, athlete: Athlete, wanted: AccessFilter | None = None
+) -> dict[str, Any]:
     zone = zone_or_utc(athlete.timezone)
+    wanted = wanted or AccessFilter()
     return {
+        "shares": await share_rows(db, athlete.id, zone, utcnow()),
+        "category_labels": CATEGORY_LABELS,
+        "access": await access_rows(db, athlete.id, wanted),
+        "access_filter": wanted,
+        "access_modes": MODES,
+        "access_outcomes": OUTCOMES,
         "athlete": athlete,
         "local_time": lambda moment, date_only=False: local_time(moment, zone, date_only=date_only),
         "access_words": access_words,
@@ -410,6 +489,56 @@ async def undo_changes_page(request: Request, batch_id: str) -> Response:
     async with transaction(svc.sessions) as db:
         context = await _account_context(db, athlete)
     return _render(request, "account.html", {**context, "notice": outcome.message})
+
+
+@router.post("/account/sharing")
+async def share_page(request: Request) -> Response:
+    """Share with a coach, or change what stays hidden from them and until when
+    (app/accounts/sharing.py parses the form; app/coach/store.py stores it)."""
+    form = await _form(request)
+    if not _csrf_ok(request, form):
+        return _csrf_failed(request)
+    async with transaction(services(request).sessions) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return _to_signin("/account")
+        try:
+            choice = parse_choice(form, athlete.intervals_id, zone_or_utc(athlete.timezone))
+        except SharingRefused as refused:
+            context = await _account_context(db, athlete)
+            return _render(request, "account.html", {**context, "error": str(refused)}, 400)
+        await share_with_coach(
+            db,
+            athlete.id,
+            choice.coach_id,
+            hidden=choice.hidden,
+            hidden_until=choice.until,
+            cache=services(request).rosters,
+        )
+        context = await _account_context(db, athlete)
+    notice = f"Your sharing with {choice.coach_id} is saved."
+    return _render(request, "account.html", {**context, "notice": notice})
+
+
+@router.post("/account/sharing/{coach_id}/stop")
+async def stop_sharing_page(request: Request, coach_id: str) -> Response:
+    """Stop sharing with a coach: from the next tool call they cannot act for the athlete."""
+    form = await _form(request)
+    if not _csrf_ok(request, form):
+        return _csrf_failed(request)
+    async with transaction(services(request).sessions) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return _to_signin("/account")
+        try:
+            coach = coach_id_of(coach_id)
+        except SharingRefused as refused:
+            context = await _account_context(db, athlete)
+            return _render(request, "account.html", {**context, "error": str(refused)}, 400)
+        stopped = await stop_sharing(db, athlete.id, coach, cache=services(request).rosters)
+        context = await _account_context(db, athlete)
+    notice = f"You no longer share with {coach}." if stopped else f"You did not share with {coach}."
+    return _render(request, "account.html", {**context, "notice": notice})
 
 
 @router.post("/account/credential")

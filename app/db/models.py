@@ -300,3 +300,74 @@ class CoachShare(Base):
     hidden_until: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AccessRecord(Base):
+    """One tool call on an athlete's data (issue 18 access log): when, through which client, by
+    whom (the athlete or a coach) on whose behalf, which tool, which data categories, read or
+    write, and the outcome. No tool arguments are stored: the tool and its categories are what
+    the athlete needs to recognise the call. Kept for GATEWAY_ACCESS_LOG_RETENTION_DAYS."""
+
+    __tablename__ = "access_log"
+    __table_args__ = (Index("ix_access_log_athlete_at", "athlete_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    """Whose data the call acted on."""
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("athletes.id", ondelete="SET NULL"), default=None
+    )
+    """Who made the call (the athlete themself, or a coach); None once that account is gone."""
+    actor_name: Mapped[str] = mapped_column(String(200), default="")
+    client_id: Mapped[str] = mapped_column(String(512))
+    tool: Mapped[str] = mapped_column(String(64))
+    categories: Mapped[str] = mapped_column(String(200), default="")
+    mode: Mapped[str] = mapped_column(String(8))
+    """"read" or "write"."""
+    outcome: Mapped[str] = mapped_column(String(16))
+    """"ok", "refused" (a clear error for the caller) or "failed" (unexpected)."""
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ClubAdmin(Base):
+    """An athlete (by Intervals.icu id) who manages the club's membership on ``/club``; made
+    by the operator (``intervals-gateway club admin add``)."""
+
+    __tablename__ = "club_admins"
+
+    intervals_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ClubInvitation(Base):
+    """A link a club admin hands out: its holder may sign in under the allowlist policy. The
+    token is stored hashed; ``max_uses`` 1 is single-use; ``preapproved`` admits the holder at
+    once (else they wait on the admin page for approval)."""
+
+    __tablename__ = "club_invitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(HASH_LEN), unique=True)
+    label: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("athletes.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    max_uses: Mapped[int] = mapped_column(Integer, default=1)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    preapproved: Mapped[bool] = mapped_column(default=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ClubJoinRequest(Base):
+    """An invitation holder waiting for a club admin's approval (invitation not pre-approved)."""
+
+    __tablename__ = "club_join_requests"
+
+    intervals_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("club_invitations.id", ondelete="SET NULL"), default=None
+    )
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.coach.roster import NotOnRoster, Roster, RosterCache
+from app.db.access_log import record_access
 from app.db.availability import DatabaseUnavailable, is_unavailable
 from app.db.availability import describe_failure as describe
 from app.db.engine import transaction
@@ -32,6 +33,7 @@ from app.mcp.identity import Caller, acting_athlete, current_caller, current_out
 from app.mcp.tools.context import (
     AthleteContext,
     Clock,
+    ToolCall,
     requested_athlete,
     utc_now,
     zone_or_utc,
@@ -109,6 +111,41 @@ class CallerSessions:
             await self._require_reauth(caller, REJECTED_REASON, mark=True)
             raise ReauthRequired() from None
 
+    async def record_call(self, call: ToolCall) -> None:
+        """Write the access-log row of a finished call (app/db/access_log.py) for the acting
+        athlete, naming the caller and client. A database fault is logged, never turned into a
+        failed tool call (the answer has been produced by then)."""
+        caller = current_caller.get()
+        if caller is None:
+            return
+        acting = call.athlete_id
+        if acting is None and requested_athlete.get() is None:
+            acting = acting_athlete(caller)  # refused before its context opened: their own
+        athletes = [acting] if acting is not None else []
+        athletes += [other for other in call.also_for if other not in athletes]
+        if not athletes:
+            return  # refused before reaching the named athlete: nobody's data was touched
+        try:
+            async with transaction(self.sessions) as db:
+                for athlete in athletes:
+                    await record_access(
+                        db,
+                        acting=athlete,
+                        actor_pk=caller.athlete_pk,
+                        client_id=caller.client_id,
+                        tool=call.tool,
+                        categories=call.categories,
+                        mode=call.mode,
+                        outcome=call.outcome,
+                    )
+        except (SQLAlchemyError, DatabaseUnavailable) as error:
+            log.warning(
+                "access log entry of %s for athlete row %s not recorded (%s)",
+                call.tool,
+                caller.athlete_pk,
+                describe(error),
+            )
+
     async def _context(
         self, caller: Caller, credential: UpstreamCredential
     ) -> tuple[AthleteContext, bool]:
@@ -117,6 +154,7 @@ class CallerSessions:
         checked against the caller's roster now (app/mcp/coach.py), or refused."""
         assert self.coach is not None
         wanted = requested_athlete.get()
+        reached: set[str] = set()
         if wanted is None:
             athlete = acting_athlete(caller)
             session = self.intervals.session(credential, athlete, owner_id=caller.intervals_id)
@@ -133,7 +171,8 @@ class CallerSessions:
                     ttl=self.confirm_ttl,
                 ),
                 guardrails=self.guardrails,
-                squad=CallerSquad(self.coach, caller, credential),
+                squad=CallerSquad(self.coach, caller, credential, reached),
+                reached=reached,
             )
             return own, True
         roster = await self.coach.roster(caller, credential)

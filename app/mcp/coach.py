@@ -139,9 +139,14 @@ class CallerSquad:
     access: CoachAccess
     caller: Caller
     credential: UpstreamCredential
+    reached: set[str] = field(default_factory=set)
+    """The roster athletes this call covered (their access logs record the call), whether
+    their rows came from Intervals.icu or the triage's short cache."""
 
     async def members(self) -> Sequence[RosterEntry]:
-        return (await self.access.roster(self.caller, self.credential)).entries
+        entries = (await self.access.roster(self.caller, self.credential)).entries
+        self.reached.update(entry.intervals_id for entry in entries)
+        return entries
 
     async def session(self, entry: RosterEntry) -> AthleteSession:
         return await self.access.session(

@@ -51,6 +51,7 @@ from app.mcp.tools.context import (
     AthleteContext,
     AthleteProvider,
     Clock,
+    ToolCall,
     requested_athlete,
     utc_now,
 )
@@ -311,6 +312,11 @@ class McpRuntime:
         if self.callers is None:
             raise RuntimeError("the MCP endpoint is not started")
         return self.callers.open()
+
+    async def record_call(self, call: ToolCall) -> None:
+        """The access log of the HTTP transports (:class:`CallRecorder`; app/mcp/caller.py)."""
+        if self.callers is not None:
+            await self.callers.record_call(call)
 
     async def caller_roster(self) -> Roster | None:
         """The current caller's roster (per caller ``tools/list``; app/mcp/coach.py)."""

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.engine import transaction
 from app.db.models import (
+    AccessRecord,
     AuthorizationCode,
     BrowserSession,
     Grant,
@@ -59,6 +60,9 @@ async def purge_expired(db: AsyncSession, settings: Settings, now: datetime) -> 
     sessions = await db.execute(delete(BrowserSession).where(BrowserSession.expires_at <= now))
     # write previews a day past expiry (a retried apply replays from its row until then)
     await db.execute(delete(WritePreview).where(WritePreview.expires_at <= now - PREVIEW_GRACE))
+    # the access log keeps GATEWAY_ACCESS_LOG_RETENTION_DAYS (docs/clubs.md)
+    kept = timedelta(days=settings.access_log_retention_days)
+    await db.execute(delete(AccessRecord).where(AccessRecord.at <= now - kept))
     cutoff = now - timedelta(seconds=settings.oauth_abandoned_client_seconds)
     has_live_grant = exists(
         select(Grant.id).where(Grant.client_pk == OAuthClient.id, Grant.revoked_at.is_(None))

@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.coach.policy import EVERYTHING_SHARED, SharingPolicy
@@ -99,6 +99,9 @@ class AthleteContext:
     """What the acting athlete hides from the caller; the platform filters every answer."""
     squad: Squad | None = field(default=None, repr=False, compare=False)
     """The caller's roster with a session per athlete (coach tools); None: not a coach."""
+    reached: set[str] = field(default_factory=set, repr=False, compare=False)
+    """Roster athletes this call covered through the squad (triage): the access log records
+    the call in each one's log too."""
 
     def today(self) -> date:
         """Today's date where the athlete is (not in UTC)."""
@@ -160,3 +163,25 @@ class AthleteProvider(Protocol):
     """Opens the caller's :class:`AthleteContext` for the duration of one tool call."""
 
     def open(self) -> AbstractAsyncContextManager[AthleteContext]: ...
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """What the access log records of one finished tool call (issue 18): never its arguments.
+    ``outcome`` is "ok", "refused" (a clear error for the caller) or "failed" (unexpected)."""
+
+    tool: str
+    categories: tuple[str, ...]
+    mode: str
+    outcome: str
+    athlete_id: str | None = None
+    """The athlete the call acted for (its context's), None when no context was opened."""
+    also_for: tuple[str, ...] = ()
+    """Other athletes whose data the call read (a coach's roster triage)."""
+
+
+@runtime_checkable
+class CallRecorder(Protocol):
+    """A provider that records each finished tool call (the HTTP gateway's access log)."""
+
+    async def record_call(self, call: ToolCall) -> None: ...

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from app.mcp.tools import catalog
 from app.mcp.tools.answers import Answer
-from app.mcp.tools.context import AthleteContext, AthleteProvider
+from app.mcp.tools.context import AthleteContext, AthleteProvider, CallRecorder, ToolCall
 from app.mcp.tools.errors import ToolFailure
 from app.mcp.tools.limits import AnswerLimits, fit, published_answer
 from app.mcp.tools.schema import without_defs, without_false_defaults, without_titles
@@ -148,20 +148,47 @@ async def run_tool(
     arguments: dict[str, Any],
     limits: AnswerLimits | None = None,
 ) -> CallToolResult:
-    """Open the caller's context, run the tool, and turn any failure into an ``isError`` result."""
+    """Open the caller's context, run the tool, and turn any failure into an ``isError`` result.
+    Every call that ends here is recorded by a :class:`CallRecorder` provider (the access log:
+    the one place tool calls are logged, never per tool)."""
+    outcome, acting, reached = "failed", None, set[str]()
     try:
         async with provider.open() as context:
+            acting, reached = context.athlete_id, context.reached
             answer = shared_view(await spec.function(context, **arguments), context)
         result = answer_result(answer, limits, context.about)
+        outcome = "ok"
+        observer().tool_call(spec.name, "ok")
+        return result
     except ToolFailure as failure:
+        outcome = "refused"
         observer().tool_call(spec.name, "error")
         return error_result(str(failure))
     except Exception:
         log.exception("tool %s failed unexpectedly", spec.name)
         observer().tool_call(spec.name, "unexpected")
         return error_result(f"{spec.name} failed unexpectedly; try again later.")
-    observer().tool_call(spec.name, "ok")
-    return result
+    finally:
+        if isinstance(provider, CallRecorder):
+            await record(provider, call_of(spec, outcome, acting, reached))
+
+
+async def record(recorder: CallRecorder, call: ToolCall) -> None:
+    """Record a finished call; a failing recorder never replaces the call's answer."""
+    try:
+        await recorder.record_call(call)
+    except Exception:
+        log.exception("access log entry of %s not recorded", call.tool)
+
+
+def call_of(
+    spec: ToolSpec, outcome: str, acting: str | None = None, reached: Collection[str] = ()
+) -> ToolCall:
+    """The access-log view of a call of ``spec`` for ``acting`` and the roster athletes it
+    ``reached`` (its data categories, read or write)."""
+    mode = "read" if spec.read_only else "write"
+    also = tuple(sorted(set(reached) - {acting} if acting else set(reached)))
+    return ToolCall(spec.name, spec.categories, mode, outcome, athlete_id=acting, also_for=also)
 
 
 def sdk_function(

@@ -39,6 +39,26 @@ TOOLSETS: dict[str, str] = {
 """Every toolset a tool may belong to, in ``tools/list`` order; GATEWAY_TOOLSETS picks some."""
 COACH_TOOLSET = "coach"
 """Tools about a coach's whole roster: listed only for callers with a roster (app/coach)."""
+DATA_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "wellness": ("wellness", "triage"),
+    "activities": ("activit", "session", "effort", "curve", "histogram", "stream", "interval"),
+    "calendar": ("event", "plan", "calendar", "schedule"),
+    "library": ("workout", "folder", "library"),
+    "fitness": (
+        "fitness",
+        "load",
+        "readiness",
+        "summary",
+        "review",
+        "goal",
+        "distribution",
+        "triage",
+    ),
+    "profile": ("profile", "athlete", "gear", "sport_settings"),
+    "changes": ("changes",),
+}
+"""The data categories the access log names (issue 18), each with the words of the tool names
+that read or change it; a tool may declare its own with ``categories=``."""
 CHANGES_TOOLSET = "changes"
 """Served automatically whenever any write tool is (app/mcp/tools/registry.py ``served``)."""
 
@@ -59,6 +79,23 @@ class ToolSpec:
     open_world: bool = True
     owned: Mapping[str, str] = field(default_factory=dict)
     """Argument name -> what it names ("activity"): ids that must belong to the acting athlete."""
+    declared_categories: tuple[str, ...] = ()
+    """The data categories a call touches, when the tool declares them (else :attr:`categories`
+    derives them from the name)."""
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """The data categories (:data:`DATA_CATEGORIES`) a call of this tool touches, as the
+        access log shows them: declared, or those whose words appear in the tool's name, or
+        else its toolset."""
+        if self.declared_categories:
+            return self.declared_categories
+        found = tuple(
+            category
+            for category, words in DATA_CATEGORIES.items()
+            if any(word in self.name for word in words)
+        )
+        return found or (self.toolset,)
 
     @property
     def description(self) -> str:
@@ -126,6 +163,7 @@ def tool(
     idempotent: bool = True,
     open_world: bool = True,
     owned: Mapping[str, str] | None = None,
+    categories: tuple[str, ...] = (),
     register: bool = True,
 ) -> Callable[[ToolFunction], ToolFunction]:
     """Declare a tool (see the module docstring); the function is returned unchanged.
@@ -146,6 +184,7 @@ def tool(
             idempotent=idempotent,
             open_world=open_world,
             owned=dict(owned or {}),
+            declared_categories=categories,
         )
         problems = spec.problems()
         if problems:
