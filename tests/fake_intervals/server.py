@@ -1,22 +1,14 @@
-"""Run the fake as a real HTTP server (uvicorn) on a loopback port, in a background thread."""
+"""Run the fake as a real HTTP server (uvicorn) on a loopback port, in a background thread
+(started by the shared ``tests/support/live.py`` starter)."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
+from contextlib import AbstractContextManager
 from types import TracebackType
 
-import uvicorn
-
 from tests.fake_intervals.app import FakeIntervals
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.support.live import free_port as free_port
+from tests.support.live import live_server
 
 
 class FakeServer:
@@ -27,17 +19,7 @@ class FakeServer:
         self.fake = fake
         self.host = host
         self.port = port or free_port(host)
-        config = uvicorn.Config(
-            fake.app,
-            host=host,
-            port=self.port,
-            log_level="warning",
-            lifespan="off",
-            interface="asgi3",
-            timeout_graceful_shutdown=1,
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="fake-intervals", daemon=True)
+        self._running: AbstractContextManager[str] | None = None
 
     @property
     def base_url(self) -> str:
@@ -48,17 +30,27 @@ class FakeServer:
         return f"{self.base_url}/api/v1"
 
     def start(self, timeout: float = 10.0) -> FakeServer:
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"fake Intervals.icu server did not start on {self.base_url}")
-            time.sleep(0.01)
+        running = live_server(
+            self.fake.app,
+            self.port,
+            timeout=timeout,
+            lifespan="off",
+            host=self.host,
+            interface="asgi3",
+        )
+        try:
+            running.__enter__()
+        except (RuntimeError, TimeoutError) as exc:
+            raise RuntimeError(
+                f"fake Intervals.icu server did not start on {self.base_url}"
+            ) from exc
+        self._running = running
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
+        if self._running is not None:
+            self._running.__exit__(None, None, None)
+            self._running = None
 
     def __enter__(self) -> FakeServer:
         return self.start()
