@@ -8,7 +8,8 @@ which tools link to a view, for whom, and the view resources.
 - App-only tools (``_meta.ui.visibility: ["app"]``) are listed only for such clients and refuse
   a call from any other.
 - For such clients a linked tool's result carries the whole answer in ``_meta`` (the view's
-  data, never shown to the model); ``content`` and ``structuredContent`` stay as for every client.
+  data, never shown to the model) and its ``structuredContent`` leaves out the view's heavy
+  series (``View.series``: summary values only); ``content`` stays as for every client.
 """
 
 from __future__ import annotations
@@ -191,6 +192,15 @@ def view_uri(tool_name: str) -> str | None:
         tool_name = APP_ONLY[tool_name][1]
     view = view_of(tool_name)
     return view.uri if view is not None else None
+
+
+def view_series(tool_name: str) -> tuple[str, ...]:
+    """The answer fields of ``tool_name`` that a client drawing its view gets only in the
+    result's ``_meta`` (app/mcp/views ``View.series``)."""
+    if tool_name in APP_ONLY:
+        tool_name = APP_ONLY[tool_name][1]
+    view = view_of(tool_name)
+    return view.series if view is not None else ()
 
 
 def listed_for(tool: MCPTool, apps: bool) -> MCPTool | None:

@@ -45,6 +45,7 @@ from app.mcp.apps import (
     listed_for,
     renders_views,
     view_resources,
+    view_series,
     view_uri,
 )
 from app.mcp.auth import (
@@ -299,7 +300,7 @@ def build_server(
         title="Intervals.icu",
         version=__version__,
         instructions=INSTRUCTIONS,
-        tools=build_tools(provider, specs, limits),
+        tools=build_tools(provider, specs, limits, series_of=view_series),
     )
 
 

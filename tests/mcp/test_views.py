@@ -1,10 +1,11 @@
 """MCP Apps over /mcp (issue 17): an SDK client that declares the extension sees the view
-resources, the tools' ``_meta.ui`` links and the app-only tools, and gets the whole series in the
-result's ``_meta``; a client that does not declare it sees the gateway exactly as before. Both
-protocol eras."""
+resources, the tools' ``_meta.ui`` links and the app-only tools, and gets the whole series in
+the result's ``_meta`` with a compact ``structuredContent``; a client that does not declare it
+sees the gateway exactly as before. Both protocol eras."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import jsonschema
 import pytest
 from mcp import Client
 from mcp.client.extension import advertise
@@ -74,14 +76,27 @@ async def test_views_are_linked_only_for_clients_that_declare_the_extension(
     assert "openai/outputTemplate" not in (plain_tools["get_fitness"].meta or {})
     assert refused.is_error is True
 
-    # same text and structured answer for both; the whole series only in the Apps client's _meta
+    # same text for both; the series only in the Apps client's _meta, its structuredContent
+    # the summary values (small: ChatGPT hands structuredContent to the model verbatim)
     assert fitness.content == plain_fitness.content
-    assert fitness.structured_content == plain_fitness.structured_content
+    compact, whole = fitness.structured_content or {}, plain_fitness.structured_content or {}
+    assert "points" not in compact and len(whole["points"]) == whole["count"] > 0
+    assert compact == {k: v for k, v in whole.items() if k != "points"}
+    assert size(compact) < 1_000 < size(whole)
+    for result, listed in ((fitness, tools), (plain_fitness, plain_tools)):
+        schema = listed["get_fitness"].output_schema
+        jsonschema.validate(result.structured_content, schema)  # both forms satisfy it
     view_data = (fitness.meta or {})[VIEW_KEY]
     assert len(view_data["points"]) == view_data["count"] > 0
+    assert view_data == whole
     assert VIEW_KEY not in (plain_fitness.meta or {})
     assert ranged.is_error is False
     assert (ranged.meta or {})[VIEW_KEY]["oldest"] == "2026-05-01"
+    assert "points" not in (ranged.structured_content or {})
+
+
+def size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":")))
 
 
 def test_each_view_is_one_small_self_contained_document() -> None:
