@@ -8,7 +8,8 @@ which tools link to a view, for whom, and the view resources.
 - App-only tools (``_meta.ui.visibility: ["app"]``) are listed only for such clients and refuse
   a call from any other.
 - For such clients a linked tool's result carries the whole answer in ``_meta`` (the view's
-  data, never shown to the model); ``content`` and ``structuredContent`` stay as for every client.
+  data, never shown to the model) and its ``structuredContent`` leaves out the view's heavy
+  series (``View.series``: summary values only); ``content`` stays as for every client.
 """
 
 from __future__ import annotations
@@ -81,6 +82,31 @@ class DeclaredApps:
 DECLARED = DeclaredApps()
 
 
+def advertised_extensions(apps: bool) -> dict[str, dict[str, Any]] | None:
+    """``ServerCapabilities.extensions`` for a client that did (or did not) declare MCP Apps:
+    the extension is advertised only to clients that render views."""
+    return {EXTENSION_ID: {}} if apps else None
+
+
+def with_extension_advertised(body: bytes) -> bytes:
+    """A JSON ``initialize`` answer with ``capabilities.extensions`` naming MCP Apps.
+
+    The SDK shapes the legacy answer by the 2025-11-25 schema, which has no ``extensions``
+    field, so the advertisement is added to the answer as sent (unchanged if not a result)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        return body
+    result = payload.get("result") if isinstance(payload, dict) else None
+    capabilities = result.get("capabilities") if isinstance(result, dict) else None
+    if not isinstance(capabilities, dict):
+        return body
+    extensions = capabilities.setdefault("extensions", {})
+    if isinstance(extensions, dict):
+        extensions.update(advertised_extensions(True) or {})
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
 def initialize_capabilities(body: bytes) -> Any:
     """The ``capabilities`` of an ``initialize`` request in a POST body (else None)."""
     try:
@@ -97,7 +123,8 @@ def initialize_capabilities(body: bytes) -> Any:
 
 class RememberApps:
     """ASGI wrapper inside the bearer guard: records whether an ``initialize`` declared MCP
-    Apps for the verified caller's grant (see :class:`DeclaredApps`)."""
+    Apps for the verified caller's grant (see :class:`DeclaredApps`), and advertises the
+    extension in that ``initialize``'s answer only then (:func:`with_extension_advertised`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -113,8 +140,9 @@ class RememberApps:
             more = message.get("more_body", False)
         body = b"".join(chunks)
         capabilities = initialize_capabilities(body)
+        declared = capabilities is not None and declares_apps(capabilities)
         if capabilities is not None:
-            DECLARED.record(caller.grant_id, declares_apps(capabilities))
+            DECLARED.record(caller.grant_id, declared)
         sent = False
 
         async def replay() -> Message:
@@ -124,7 +152,38 @@ class RememberApps:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, replay, send)
+        await self.app(scope, replay, advertising(send) if declared else send)
+
+
+def advertising(send: Send) -> Send:
+    """``send`` with a JSON ``initialize`` answer held back and sent with the extension
+    advertised (:func:`with_extension_advertised`); any other answer passes unchanged."""
+    start: Message | None = None
+    chunks: list[bytes] = []
+
+    async def wrapped(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start" and is_json(message):
+            start = message
+            return
+        if message["type"] != "http.response.body" or start is None:
+            return await send(message)
+        chunks.append(message.get("body", b""))
+        if message.get("more_body", False):
+            return
+        body = with_extension_advertised(b"".join(chunks))
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    return wrapped
+
+
+def is_json(start: Message) -> bool:
+    """Whether a response start announces a JSON body."""
+    headers: dict[bytes, bytes] = dict(start.get("headers", []))
+    return headers.get(b"content-type", b"").startswith(b"application/json")
 
 
 def view_uri(tool_name: str) -> str | None:
@@ -133,6 +192,15 @@ def view_uri(tool_name: str) -> str | None:
         tool_name = APP_ONLY[tool_name][1]
     view = view_of(tool_name)
     return view.uri if view is not None else None
+
+
+def view_series(tool_name: str) -> tuple[str, ...]:
+    """The answer fields of ``tool_name`` that a client drawing its view gets only in the
+    result's ``_meta`` (app/mcp/views ``View.series``)."""
+    if tool_name in APP_ONLY:
+        tool_name = APP_ONLY[tool_name][1]
+    view = view_of(tool_name)
+    return view.series if view is not None else ()
 
 
 def listed_for(tool: MCPTool, apps: bool) -> MCPTool | None:

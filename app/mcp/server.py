@@ -22,12 +22,15 @@ from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import (
     CallToolResult,
+    DiscoverResult,
     InputRequiredResult,
     ListResourcesResult,
     ListToolsResult,
     PaginatedRequestParams,
+    RequestParams,
 )
 from mcp_types import Tool as MCPTool
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
@@ -36,7 +39,15 @@ from starlette.types import ASGIApp
 
 from app import __version__
 from app.coach.roster import Roster
-from app.mcp.apps import RememberApps, listed_for, renders_views, view_resources, view_uri
+from app.mcp.apps import (
+    RememberApps,
+    advertised_extensions,
+    listed_for,
+    renders_views,
+    view_resources,
+    view_series,
+    view_uri,
+)
 from app.mcp.auth import (
     BearerGuard,
     allowed_hosts_and_origins,
@@ -69,7 +80,6 @@ from app.mcp.tools.registry import (
     visible,
 )
 from app.mcp.tools.spec import TOOLSETS, ToolSpec
-from app.mcp.views import EXTENSION_ID
 from app.mcp.views.tools import APP_ONLY, app_only_specs
 from app.services import Services
 from app.settings import Settings, SettingsError
@@ -134,7 +144,25 @@ class GatewayServer(MCPServer[Any]):
         self._roster = roster
         for resource in view_resources():
             self.add_resource(resource)
-        self._lowlevel_server.extensions[EXTENSION_ID] = {}
+        self._lowlevel_server.add_request_handler(
+            "server/discover", RequestParams, self._handle_discover
+        )
+
+    async def _handle_discover(
+        self, ctx: ServerRequestContext[Any], params: RequestParams | None
+    ) -> DiscoverResult:
+        """``server/discover`` (protocol 2026-07-28): the SDK's answer, with the MCP Apps
+        extension in ``capabilities.extensions`` only when this request's client capabilities
+        declared it (the legacy ``initialize`` answer: app/mcp/apps.py ``RememberApps``)."""
+        lowlevel = self._lowlevel_server
+        return DiscoverResult(
+            supported_versions=list(MODERN_PROTOCOL_VERSIONS),
+            capabilities=lowlevel.get_capabilities(
+                extensions=advertised_extensions(renders_views(ctx)),
+                protocol_version=ctx.protocol_version,
+            ),
+            instructions=lowlevel.instructions,
+        )
 
     def _visible_names(self) -> set[str]:
         return {spec.name for spec in visible(self._specs, self._scopes())}
@@ -272,7 +300,7 @@ def build_server(
         title="Intervals.icu",
         version=__version__,
         instructions=INSTRUCTIONS,
-        tools=build_tools(provider, specs, limits),
+        tools=build_tools(provider, specs, limits, series_of=view_series),
     )
 
 

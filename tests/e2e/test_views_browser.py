@@ -25,6 +25,7 @@ from app.mcp.views import VIEWS
 from tests.e2e.browser import PHONE, chromium
 from tests.e2e.requirements import require_chromium
 from tests.fake_intervals.app import FakeIntervals
+from tests.fake_intervals.data import DEMO_ATHLETES
 from tests.mcp.support import BERLIN, running_gateway
 from tests.mcp.test_views import client
 
@@ -35,6 +36,7 @@ MOMENT = datetime(2026, 7, 29, 10, tzinfo=UTC)
 DESKTOP = {"width": 1000, "height": 700}
 WORKOUT = {"blocks": ["warmup | 600s ramp 50-75 %ftp", "3x | SST: 720s 88-92 %ftp; 300s 55 %ftp"]}
 SPECS = {spec.name: spec for spec in discover()}
+COACH = next(a for a in DEMO_ATHLETES if a.id == "i100004")
 
 Calls = dict[str, tuple[str, dict[str, Any]]]
 
@@ -66,6 +68,11 @@ async def fetch_results(gw: Any, fake: FakeIntervals) -> dict[str, dict[str, Any
             result = await apps.call_tool(name, arguments)
             assert result.is_error is False, (name, result.content)
             found[key] = wire(result) | {"arguments": arguments}
+    coach = await gw.seed(COACH)  # Maria: Aroha and Lena share their data with her
+    async with client(gw.mcp_url, coach.token, "2026-07-28", apps=True) as apps:
+        triage = await apps.call_tool("get_roster_triage", {})
+        assert triage.is_error is False, triage.content
+        found["roster"] = wire(triage) | {"arguments": {}}
     return found
 
 
@@ -145,6 +152,7 @@ def test_fitness_chart_history_projection_race_and_range(
     browser: Browser, results: dict[str, dict[str, Any]], theme: str, width: int
 ) -> None:
     fitness = results["fitness"]["_meta"]["intervals-gateway/view"]
+    assert "points" not in results["fitness"]["structuredContent"]  # drawn from _meta
     page, frame, problems = open_view(
         browser, "fitness", results["fitness"], theme=theme, width=width
     )
@@ -251,6 +259,7 @@ def test_week_card_workout_and_activity_views(
     page.context.close()
 
     streams = results["streams"]["_meta"]["intervals-gateway/view"]
+    assert not {"time_s", "channels"} & set(results["streams"]["structuredContent"])
     page, frame, last = open_view(
         browser,
         "activity",
@@ -273,42 +282,27 @@ def test_week_card_workout_and_activity_views(
     assert problems + more + even_more + last == []
 
 
-ROSTER = {
-    "structuredContent": {"athletes": 2, "page": 1, "pages": 1},
-    "_meta": {
-        "intervals-gateway/view": {
-            "athletes": 2,
-            "page": 1,
-            "pages": 1,
-            "rows": [
-                {
-                    "athlete": "Lena Vogel",
-                    "score": 7,
-                    "reasons": ["acute:chronic 1.6", "HRV 14 % below baseline"],
-                    "acwr": 1.6,
-                    "form_pct": -32.0,
-                    "hrv_vs_baseline_pct": -14.0,
-                    "missed_workouts": 2,
-                    "last_training": "2026-07-28",
-                    "next_race": "2026-08-22 Spring classic",
-                },
-                {"athlete": "Sam Okafor", "score": 0, "reasons": [], "acwr": 1.0},
-            ],
-        }
-    },
-}
-"""Shaped like the coach branch's ``get_roster_triage`` answer (RosterTriage, TriageRow); the
-tool is not on this branch, so this one result is written here, not fetched."""
-
-
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.parametrize("width", [DESKTOP["width"], PHONE["width"]])
-def test_roster_view_one_row_per_athlete(browser: Browser, theme: str, width: int) -> None:
-    page, frame, problems = open_view(browser, "roster", ROSTER, theme=theme, width=width)
+def test_roster_view_one_row_per_athlete(
+    browser: Browser, results: dict[str, dict[str, Any]], theme: str, width: int
+) -> None:
+    """A real ``get_roster_triage`` answer for Maria (coach of Aroha and Lena)."""
+    roster = results["roster"]
+    rows = roster["_meta"]["intervals-gateway/view"]["rows"]
+    assert "rows" not in roster["structuredContent"]  # the rows reach the view only
+    assert roster["structuredContent"]["athletes"] == len(rows) == 2
+    page, frame, problems = open_view(browser, "roster", roster, theme=theme, width=width)
     assert frame.locator("tr.row").count() == 2
+    for shown, row in zip(frame.locator("tr.row").all(), rows, strict=True):
+        cells = shown.locator("th, td").all_inner_texts()
+        assert cells[:2] == [row["athlete"], str(row["score"])]
+        why = "; ".join(row.get("reasons", [])) or "nothing to flag"
+        assert why in frame.locator("#rows").inner_text()
     first = frame.locator("tr.row").first.locator("th, td").all_inner_texts()
-    assert first[:3] == ["Lena Vogel", "7", "1.6"] and first[4] == "-14 %"
-    assert "HRV 14 % below baseline" in frame.locator("#rows").inner_text()
+    assert first[:3] == ["Aroha Ngata (i100001)", "2", "0.81"] and first[4] == "-13 %"
+    assert "HRV -13 % vs 28-day baseline" in frame.locator("#rows").inner_text()
+    assert [r["athlete"] for r in rows] == ["Aroha Ngata (i100001)", "Lena Vogel (i100002)"]
     shoot(page, "roster", theme, width)
     page.context.close()
     assert problems == []

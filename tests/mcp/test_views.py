@@ -1,16 +1,19 @@
 """MCP Apps over /mcp (issue 17): an SDK client that declares the extension sees the view
-resources, the tools' ``_meta.ui`` links and the app-only tools, and gets the whole series in the
-result's ``_meta``; a client that does not declare it sees the gateway exactly as before. Both
-protocol eras."""
+resources, the tools' ``_meta.ui`` links and the app-only tools, and gets the whole series in
+the result's ``_meta`` with a compact ``structuredContent``; a client that does not declare it
+sees the gateway exactly as before. Both protocol eras."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx2
+import jsonschema
 import pytest
 from mcp import Client
 from mcp.client.extension import advertise
@@ -73,14 +76,27 @@ async def test_views_are_linked_only_for_clients_that_declare_the_extension(
     assert "openai/outputTemplate" not in (plain_tools["get_fitness"].meta or {})
     assert refused.is_error is True
 
-    # same text and structured answer for both; the whole series only in the Apps client's _meta
+    # same text for both; the series only in the Apps client's _meta, its structuredContent
+    # the summary values (small: ChatGPT hands structuredContent to the model verbatim)
     assert fitness.content == plain_fitness.content
-    assert fitness.structured_content == plain_fitness.structured_content
+    compact, whole = fitness.structured_content or {}, plain_fitness.structured_content or {}
+    assert "points" not in compact and len(whole["points"]) == whole["count"] > 0
+    assert compact == {k: v for k, v in whole.items() if k != "points"}
+    assert size(compact) < 1_000 < size(whole)
+    for result, listed in ((fitness, tools), (plain_fitness, plain_tools)):
+        schema = listed["get_fitness"].output_schema
+        jsonschema.validate(result.structured_content, schema)  # both forms satisfy it
     view_data = (fitness.meta or {})[VIEW_KEY]
     assert len(view_data["points"]) == view_data["count"] > 0
+    assert view_data == whole
     assert VIEW_KEY not in (plain_fitness.meta or {})
     assert ranged.is_error is False
     assert (ranged.meta or {})[VIEW_KEY]["oldest"] == "2026-05-01"
+    assert "points" not in (ranged.structured_content or {})
+
+
+def size(value: Any) -> int:
+    return len(json.dumps(value, separators=(",", ":")))
 
 
 def test_each_view_is_one_small_self_contained_document() -> None:
@@ -113,3 +129,47 @@ async def test_the_legacy_declaration_is_remembered_per_grant_not_per_server(
     assert "ui" not in (plain_listed["get_fitness"].meta or {})
     assert "ui" not in (plain_again["get_fitness"].meta or {})
     assert "chart_fitness_range" in apps_listed and "chart_fitness_range" not in plain_again
+
+
+async def initialize_answer(url: str, token: str, apps: bool) -> dict[str, Any]:
+    """The legacy ``initialize`` answer as sent (the SDK client reads it by the 2025-11-25
+    schema, which has no ``extensions`` field, so it is read off the wire here)."""
+    capabilities = {"extensions": {EXTENSION_ID: {"mimeTypes": [APP_MIME_TYPE]}}} if apps else {}
+    params = {
+        "protocolVersion": "2025-11-25",
+        "capabilities": capabilities,
+        "clientInfo": {"name": "host", "version": "1"},
+    }
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json, text/event-stream"}
+    async with httpx2.AsyncClient(timeout=30) as http:
+        response = await http.post(
+            url,
+            headers=headers,
+            json={"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params},
+        )
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()["result"]
+    return answer
+
+
+async def test_the_extension_is_advertised_only_to_clients_that_declare_it(
+    tmp_path: Path, database_url: str
+) -> None:
+    with running_gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        async with client(gw.mcp_url, caller.token, "auto", apps=True) as apps:
+            discovered = apps.server_capabilities.extensions or {}
+            version = apps.protocol_version
+        async with client(gw.mcp_url, caller.token, "auto", apps=False) as plain:
+            plain_discovered = plain.server_capabilities.extensions or {}
+        legacy = await initialize_answer(gw.mcp_url, caller.token, apps=True)
+        plain_legacy = await initialize_answer(gw.mcp_url, caller.token, apps=False)
+        async with client(gw.mcp_url, caller.token, "legacy", apps=True) as sdk:
+            tools = {t.name: t for t in (await sdk.list_tools()).tools}
+    assert version == "2026-07-28"  # server/discover
+    assert EXTENSION_ID in discovered
+    assert EXTENSION_ID not in plain_discovered
+    assert EXTENSION_ID in legacy["capabilities"]["extensions"]
+    assert legacy["protocolVersion"] == "2025-11-25" and "tools" in legacy["capabilities"]
+    assert EXTENSION_ID not in plain_legacy["capabilities"].get("extensions", {})
+    assert "ui" in (tools["get_fitness"].meta or {})  # the rewritten answer still reads well

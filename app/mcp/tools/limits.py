@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
 
-from pydantic import ValidationError, create_model
+from pydantic import Field, ValidationError, create_model
 
 from app.mcp.tools.answers import Answer
 from app.mcp.tools.errors import ToolFailure
@@ -58,15 +58,28 @@ class Fitted:
     structured: dict[str, Any]
 
 
+def optional_type(annotation: Any) -> Any:
+    """``annotation | None``."""
+    return annotation | None
+
+
 @cache
-def published_answer(model: type[Answer]) -> type[Answer]:
+def published_answer(model: type[Answer], optional: tuple[str, ...] = ()) -> type[Answer]:
     """``model`` with the optional ``truncated`` note the guard may add: what the SDK publishes
-    as ``outputSchema`` and validates ``structuredContent`` against."""
+    as ``outputSchema`` and validates ``structuredContent`` against. The fields named in
+    ``optional`` (a view's series, sent to a client drawing the view in ``_meta`` only) are
+    published as optional, so both the whole and the compact answer satisfy the schema."""
+    relaxed: dict[str, Any] = {
+        name: (optional_type(info.annotation), Field(None, description=info.description))
+        for name, info in model.model_fields.items()
+        if name in optional
+    }
     published: type[Answer] = create_model(
         model.__name__,
         __base__=model,
         __module__=model.__module__,
         truncated=(str | None, None),
+        **relaxed,
     )
     return published
 

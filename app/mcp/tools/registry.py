@@ -107,21 +107,28 @@ def takes_athlete(spec: ToolSpec) -> bool:
 
 
 def answer_result(
-    answer: Answer, limits: AnswerLimits | None = None, about: str | None = None
+    answer: Answer,
+    limits: AnswerLimits | None = None,
+    about: str | None = None,
+    series: tuple[str, ...] = (),
 ) -> CallToolResult:
     """``structuredContent`` without nulls plus the answer's compact text, both held to
     ``limits`` (app/mcp/tools/limits.py: cut, and saying so, when larger). ``about`` (a coach
-    acting for a roster athlete) opens the text and is in ``_meta.athlete``."""
+    acting for a roster athlete) opens the text and is in ``_meta.athlete``. For a client
+    drawing the tool's view (MCP Apps), the whole answer is in ``_meta`` and ``series`` (its
+    heavy fields) are left out of ``structuredContent``, which the host may show the model."""
     fitted = fit(answer, limits or AnswerLimits())
+    structured = fitted.structured
     meta: dict[str, Any] = {}
     if view_data_wanted.get():  # the full series, for the view only (MCP Apps "_meta")
         meta[VIEW_DATA_KEY] = answer.model_dump(mode="json", exclude_none=True)
+        structured = {key: value for key, value in structured.items() if key not in series}
     if about is not None:
         meta["athlete"] = about
     text = fitted.text if about is None else f"About {about}:\n{fitted.text}"
     return CallToolResult(
         content=[TextContent(type="text", text=text)],
-        structured_content=fitted.structured,
+        structured_content=structured,
         meta=meta or None,
     )
 
@@ -147,6 +154,7 @@ async def run_tool(
     provider: AthleteProvider,
     arguments: dict[str, Any],
     limits: AnswerLimits | None = None,
+    series: tuple[str, ...] = (),
 ) -> CallToolResult:
     """Open the caller's context, run the tool, and turn any failure into an ``isError`` result.
     Every call that ends here is recorded by a :class:`CallRecorder` provider (the access log:
@@ -156,7 +164,7 @@ async def run_tool(
         async with provider.open() as context:
             acting, reached = context.athlete_id, context.reached
             answer = shared_view(await spec.function(context, **arguments), context)
-        result = answer_result(answer, limits, context.about)
+        result = answer_result(answer, limits, context.about, series)
         outcome = "ok"
         observer().tool_call(spec.name, "ok")
         return result
@@ -192,19 +200,22 @@ def call_of(
 
 
 def sdk_function(
-    spec: ToolSpec, provider: AthleteProvider, limits: AnswerLimits | None = None
+    spec: ToolSpec,
+    provider: AthleteProvider,
+    limits: AnswerLimits | None = None,
+    series: tuple[str, ...] = (),
 ) -> Callable[..., Awaitable[Any]]:
     """A function with the tool's public signature (the context parameter removed), so the SDK
     derives ``inputSchema`` from the arguments and ``outputSchema`` from the answer model (with
-    the size guard's ``truncated`` note)."""
+    the size guard's ``truncated`` note, and ``series`` optional: see :func:`answer_result`)."""
     signature = inspect.signature(spec.function, eval_str=True)
     public = list(signature.parameters.values())[1:]
 
     async def call(**arguments: Any) -> CallToolResult:
-        return await run_tool(spec, provider, arguments, limits)
+        return await run_tool(spec, provider, arguments, limits, series)
 
     call.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=public, return_annotation=published_answer(spec.answer)
+        parameters=public, return_annotation=published_answer(spec.answer, series)
     )
     call.__name__ = spec.name
     call.__doc__ = spec.description
@@ -225,14 +236,17 @@ def security_schemes(spec: ToolSpec) -> list[dict[str, Any]]:
 
 
 def build_tools(
-    provider: AthleteProvider, specs: Sequence[ToolSpec], limits: AnswerLimits | None = None
+    provider: AthleteProvider,
+    specs: Sequence[ToolSpec],
+    limits: AnswerLimits | None = None,
+    series_of: Callable[[str], tuple[str, ...]] | None = None,
 ) -> list[Tool]:
     """The SDK tools, bound to ``provider``, with compact published input schemas, their
-    answers held to ``limits``."""
+    answers held to ``limits``; ``series_of`` names a tool's view series (app/mcp/apps.py)."""
     tools = []
     for spec in specs:
         tool = Tool.from_function(
-            sdk_function(spec, provider, limits),
+            sdk_function(spec, provider, limits, series_of(spec.name) if series_of else ()),
             name=spec.name,
             title=spec.title,
             description=spec.description,

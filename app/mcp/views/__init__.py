@@ -33,6 +33,9 @@ class View:
     file: str
     tools: tuple[str, ...]
     budget_bytes: int
+    series: tuple[str, ...] = ()
+    """The answer's heavy fields (top level) that a client drawing this view gets only in the
+    result's ``_meta``, not in ``structuredContent`` (which ChatGPT hands to the model)."""
 
     @cached_property
     def html(self) -> str:
@@ -47,12 +50,26 @@ class View:
 
 
 VIEWS: tuple[View, ...] = (
-    View("fitness", "Fitness chart", "fitness.html", ("get_fitness", "project_fitness"), 16_000),
+    View(
+        "fitness",
+        "Fitness chart",
+        "fitness.html",
+        ("get_fitness", "project_fitness"),
+        16_000,
+        series=("points",),
+    ),
     View("curves", "Curves", "curves.html", ("get_curves",), 14_000),
     View("week", "Week card", "week.html", ("get_weekly_review",), 14_000),
     View("workout", "Workout preview", "workout.html", ("build_workout", "create_event"), 14_000),
-    View("activity", "Activity view", "activity.html", ("get_activity_streams",), 14_000),
-    View("roster", "Roster triage", "roster.html", ("get_roster_triage",), 14_000),
+    View(
+        "activity",
+        "Activity view",
+        "activity.html",
+        ("get_activity_streams",),
+        14_000,
+        series=("time_s", "channels"),
+    ),
+    View("roster", "Roster triage", "roster.html", ("get_roster_triage",), 14_000, ("rows",)),
 )
 """``get_roster_triage`` comes with the coach tools; until they are served, nothing links to
 the roster view."""
