@@ -13,6 +13,11 @@ if ! command -v redis-server >/dev/null 2>&1; then
 fi
 
 PORT=${REDIS_TEST_PORT:-56379}
+if redis-cli -p "$PORT" ping >/dev/null 2>&1; then
+  # another run's server: using (and at the end stopping) it would mix two runs' state
+  echo "with-redis: port $PORT is taken by another Redis; set REDIS_TEST_PORT to a free port" >&2
+  exit 1
+fi
 WORK=$(mktemp -d /tmp/gw-redis.XXXXXX)
 
 cat > "$WORK/redisctl" <<CTL
