@@ -11,7 +11,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,11 +48,14 @@ def wire(result: CallToolResult) -> dict[str, Any]:
 async def fetch_results(gw: Any, fake: FakeIntervals) -> dict[str, dict[str, Any]]:
     """Every tool call the views need, over /mcp, by an Apps client acting for BERLIN."""
     caller = await gw.seed(BERLIN, scope="mcp.read mcp.write")
+    fake.add_race(BERLIN.id, TODAY + timedelta(days=38), "Hill criterium", "B")  # after the A race
     streams = SPECS["get_activity_streams"].example_arguments(fake, BERLIN.id)
     streams["points"] = 120
     wanted: Calls = {
         "fitness": ("get_fitness", {"step": "day", "start_date": "2026-05-06"}),
         "projection": ("project_fitness", {}),
+        "two_races": ("project_fitness", {"target_date": (TODAY + timedelta(days=45)).isoformat()}),
+        "readiness": ("get_readiness", {}),
         "range": ("chart_fitness_range", {"start_date": "2026-06-17", "end_date": "2026-07-28"}),
         "curves": ("get_curves", {"kind": "power", "period": "90d", "vs": "1y"}),
         "compare": ("chart_curves_compare", {"kind": "power", "period": "90d", "vs": "all"}),
@@ -181,7 +184,8 @@ def test_fitness_chart_history_projection_race_and_range(
     )
     data = projection["_meta"]["intervals-gateway/view"]
     frame.locator("polyline[data-name='ctl-projected']").wait_for()
-    assert frame.locator(".mark-label").text_content() == data["target_name"] == "Spring classic"
+    assert data["target_name"] == "Spring classic"
+    assert frame.locator(".mark-label").all_text_contents() == ["Spring classic (A)"]
     dashed = frame.locator("polyline[data-name='ctl-projected']")
     assert dashed.get_attribute("stroke-dasharray") == "6 4"
     assert points_of(frame, "ctl-projected") == len(data["points"]) + 1  # joined to today
@@ -195,6 +199,31 @@ def test_fitness_chart_history_projection_race_and_range(
     assert told.startswith("The athlete is viewing fitness 2026-")
     assert page.evaluate("() => window.calls.map(c => c.name)") == ["chart_fitness_range"] * 2
     assert page.evaluate("() => window.teardownView()") == {}
+    page.context.close()
+    assert problems == []
+
+    two = results["two_races"]
+    races = two["_meta"]["intervals-gateway/view"]["races"]
+    assert [(r["name"], r["priority"]) for r in races] == [
+        ("Spring classic", "A"),
+        ("Hill criterium", "B"),
+    ]
+    assert two["structuredContent"]["races"] == races  # the model reads them too
+    page, frame, problems = open_view(
+        browser,
+        "fitness",
+        two,
+        tools={"chart_fitness_range": results["range"]},
+        theme=theme,
+        width=width,
+    )
+    frame.locator("polyline[data-name='ctl-projected']").wait_for()
+    marked = ["Spring classic (A)", "Hill criterium (B)"]
+    target = f"target {two['structuredContent']['target_date']}"  # a plain day: marked apart
+    assert frame.locator(".mark-label").all_text_contents() == [*marked, target]
+    alt = frame.locator("svg[role=img]").get_attribute("aria-label") or ""
+    assert f"Planned races: Spring classic (A) on {races[0]['date']}, Hill criterium (B)" in alt
+    shoot(page, "races", theme, width)
     page.context.close()
     assert problems == []
 
@@ -237,10 +266,27 @@ def test_week_card_workout_and_activity_views(
     browser: Browser, results: dict[str, dict[str, Any]], theme: str, width: int
 ) -> None:
     week = results["week"]["_meta"]["intervals-gateway/view"]
-    page, frame, problems = open_view(browser, "week", results["week"], theme=theme, width=width)
+    page, frame, problems = open_view(
+        browser,
+        "week",
+        results["week"],
+        tools={"get_readiness": results["readiness"]},
+        theme=theme,
+        width=width,
+    )
     assert frame.locator("rect.bar").count() == len(week["by_sport"]) + len(week["intensity"])
     assert frame.locator("#title").inner_text() == f"Week {week['oldest']} \u2013 {week['newest']}"
     assert frame.locator("#compliance").inner_text().startswith("Plan: ")
+    trend = frame.locator("#readiness").inner_text()
+    hrv = next(t for t in week["wellness"] if t["measure"] == "hrv_ms")
+    assert trend.startswith("Readiness this week: HRV ")
+    assert f"HRV {hrv['week_mean']:g} ms ({hrv['change_pct']:+g}% vs 60-day baseline)" in trend
+    ready = results["readiness"]["structuredContent"]
+    light = frame.locator("#today")
+    light.wait_for()
+    assert light.get_attribute("data-level") == ready["level"]
+    said = frame.locator("#today-text").inner_text()
+    assert said.startswith(f"Readiness today ({ready['date']}): {ready['level'].upper()}")
     shoot(page, "week", theme, width)
     page.context.close()
 

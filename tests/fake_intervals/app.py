@@ -219,6 +219,28 @@ class FakeIntervals:
 
     # -- helpers for tests ------------------------------------------------------------------
 
+    def add_race(self, athlete: str, day: date, name: str, priority: str = "B") -> int:
+        """Put one more race (``RACE_<priority>``) on ``athlete``'s calendar; its event id.
+
+        Ids come after every generated one, so the generated calendar is left as it was."""
+        eid = self.ids.next("event")
+        self.athletes[athlete].events[eid] = {
+            "id": eid,
+            "athlete_id": athlete,
+            "calendar_id": 1,
+            "category": f"RACE_{priority}",
+            "start_date_local": f"{day.isoformat()}T00:00:00",
+            "end_date_local": f"{(day + timedelta(days=1)).isoformat()}T00:00:00",
+            "type": self.demo[athlete].sports[0],
+            "name": name,
+            "description": None,
+            "indoor": False,
+            "icu_training_load": None,
+            "show_as_note": False,
+            "not_on_fitness_chart": False,
+        }
+        return eid
+
     def add_squad(self, coach: str, size: int, *, history_days: int = 50) -> list[str]:
         """``size`` generated athletes (``i2000001``...) sharing with ``coach``, with a short
         history so a large squad stays cheap; only tests that need one ask for it."""

@@ -76,7 +76,7 @@ const UI = (() => {
     return e;
   }
   const lin = (d0, d1, r0, r1) => (v) => r0 + ((v - d0) / (d1 - d0 || 1)) * (r1 - r0);
-  /* A line chart: xs numbers, series [{name, values, color, dash}], marks [{x, label}].
+  /* A line chart: xs numbers, series [{name, values, color, dash}], marks [{x, label, row}].
      Hover or arrow keys move a cursor; the values under it are written to `tip`. */
   function chart(host, o) {
     host.textContent = "";
@@ -100,7 +100,7 @@ const UI = (() => {
     });
     for (const m of o.marks || []) {
       el("line", { x1: X(m.x), x2: X(m.x), y1: T, y2: H - B, stroke: m.color || "var(--b)", "stroke-dasharray": "2 3", class: "mark" }, svg);
-      el("text", { x: X(m.x) - 3, y: T + 10, "text-anchor": "end", "font-size": 11, fill: m.color || "var(--b)", class: "mark-label" }, svg, m.label);
+      el("text", { x: X(m.x) - 3, y: T + 10 + 13 * (m.row || 0), "text-anchor": "end", "font-size": 11, fill: m.color || "var(--b)", class: "mark-label" }, svg, m.label);
     }
     for (const s of o.series) {
       const pts = s.values.map((v, i) => (v == null ? null : `${X(xs[i]).toFixed(1)},${y(v).toFixed(1)}`)).filter(Boolean);

@@ -95,3 +95,31 @@ async def test_arguments_out_of_range_are_refused(bench: ToolBench) -> None:
         result = await bench.call("project_fitness", args)
         assert result.is_error and "must be between" in result.text
     assert len(bench.fake.requests) == 0
+
+
+async def test_every_race_up_to_the_target_is_listed_with_its_priority(bench: ToolBench) -> None:
+    today, athlete = bench.fake.today, bench.athlete.id
+    bench.fake.add_race(athlete, today + timedelta(days=40), "Club 10k", "C")
+    bench.fake.add_race(athlete, today + timedelta(days=60), "After the target", "A")
+    result = await bench.call(
+        "project_fitness", {"target_date": (today + timedelta(days=50)).isoformat()}
+    )
+    answer = result.structured
+    assert answer is not None and "target_name" not in answer  # the target is no race day
+    first = next(
+        e
+        for e in sorted(
+            bench.fake.athletes[athlete].events.values(), key=lambda e: e["start_date_local"]
+        )
+        if e["category"].startswith("RACE") and e["start_date_local"][:10] > today.isoformat()
+    )
+    assert answer["races"] == [
+        {
+            "date": first["start_date_local"][:10],
+            "name": first["name"],
+            "priority": first["category"][-1],
+        },
+        {"date": (today + timedelta(days=40)).isoformat(), "name": "Club 10k", "priority": "C"},
+    ]
+    assert f"races: {first['name']} ({first['category'][-1]})" in result.text
+    assert f"Club 10k (C) {today + timedelta(days=40)}" in result.text

@@ -83,8 +83,20 @@ class TaperPlan(Answer):
     race_day: ProjectedDay
 
 
+class PlannedRace(Answer):
+    """A race on the calendar (``RACE_A``/``B``/``C``): its local day, name and priority."""
+
+    date: str
+    name: str | None = None
+    priority: str
+
+    def line(self) -> str:
+        return f"{self.name or 'race'} ({self.priority}) {self.date}"
+
+
 class FitnessProjection(Answer):
-    """The start values, the scenario, race day, the taper (when a form was asked), the days."""
+    """The start values, the scenario, race day, the taper (when a form was asked), the races
+    up to the target date, the days."""
 
     schema_note = "form_tsb = fitness_ctl - fatigue_atl; loads per day; dates athlete-local."
 
@@ -95,6 +107,7 @@ class FitnessProjection(Answer):
     scenario: str
     race_day: ProjectedDay
     taper: TaperPlan | None = None
+    races: list[PlannedRace] = []
     points: list[ProjectedDay]
 
     def text(self) -> str:
@@ -110,6 +123,8 @@ class FitnessProjection(Answer):
                 f"{t.taper_load_pct}% load ({t.load_per_day_before:g}/day before, "
                 f"{t.load_per_day_taper:g}/day in taper): race day {t.race_day.line()}"
             )
+        if self.races:
+            lines.append("races: " + "; ".join(r.line() for r in self.races))
         weekly = self.points[::-7][::-1]
         return "\n".join([*lines, "weekly: " + "; ".join(p.line() for p in weekly)])
 
@@ -118,6 +133,16 @@ def next_race(events: list[Event], after: dt.date) -> Event | None:
     """The first race (RACE_A/B/C) after ``after``."""
     races = [e for e in events if e.category in RACES and e.start_date_local.date() > after]
     return min(races, key=lambda e: e.start_date_local, default=None)
+
+
+def planned_races(events: list[Event], after: dt.date, until: dt.date) -> list[PlannedRace]:
+    """The races (RACE_A/B/C) on days after ``after`` up to ``until``, soonest first."""
+    races = sorted((e for e in events if e.category in RACES), key=lambda e: e.start_date_local)
+    return [
+        PlannedRace(date=day.isoformat(), name=e.name, priority=e.category.removeprefix("RACE_"))
+        for e in races
+        if after < (day := e.start_date_local.date()) <= until
+    ]
 
 
 def scenario_text(weekly_load: float | None, taper_days: int | None, planned: float) -> str:
@@ -197,5 +222,6 @@ async def project_fitness(
         + ("" if weekly_load is not None or any(planned) else " (nothing planned: holds CTL)"),
         race_day=ProjectedDay.of(days[-1]),
         taper=taper,
+        races=planned_races(events, today, target),
         points=[ProjectedDay.of(d) for d in days],
     )
