@@ -9,7 +9,6 @@ transaction; the page handlers (club_routes.py) stay thin.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from app.db.models import (
     OAuthClient,
 )
 from app.db.revocation import revoke_athlete_tokens
+from app.digests import sha256_hex
 
 TOKEN_PREFIX = "gwi_"
 MAX_INVITATION_DAYS = 90
@@ -52,7 +52,7 @@ class Admission(StrEnum):
 
 def hash_invitation(raw: str) -> str:
     """SHA-256 of the invitation token (only the hash is stored; the link is shown once)."""
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return sha256_hex(raw)
 
 
 # -- club admins (operator CLI) ------------------------------------------------------------

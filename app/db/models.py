@@ -28,6 +28,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from app.clock import utc_now
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -39,8 +41,8 @@ NAMING_CONVENTION = {
 HASH_LEN = 64  # hex SHA-256
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+utcnow = utc_now
+"""The real UTC now (app/clock.py), under the name the models and their callers use."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):

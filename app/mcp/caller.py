@@ -20,6 +20,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.clock import utc_now
 from app.coach.roster import NotOnRoster, Roster, RosterCache
 from app.db.access_log import record_access
 from app.db.availability import DatabaseUnavailable, is_unavailable
@@ -35,7 +36,6 @@ from app.mcp.tools.context import (
     Clock,
     ToolCall,
     requested_athlete,
-    utc_now,
     zone_or_utc,
 )
 from app.mcp.tools.errors import (

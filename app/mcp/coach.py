@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.clock import utc_now
 from app.coach.roster import Roster, RosterCache, RosterEntry, merged
 from app.coach.store import gateway_roster
 from app.db.engine import transaction
@@ -31,7 +32,7 @@ from app.intervals.credentials import ApiKey
 from app.intervals.errors import IntervalsError
 from app.intervals.session import AthleteSession
 from app.mcp.identity import Caller
-from app.mcp.tools.context import Clock, utc_now
+from app.mcp.tools.context import Clock
 from app.mcp.tools.errors import ToolFailure
 from app.settings import EncryptionKey
 from app.vault.crypto import Vault, VaultError

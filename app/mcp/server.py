@@ -38,6 +38,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from app import __version__
+from app.clock import utc_now
 from app.coach.roster import Roster
 from app.mcp.apps import (
     RememberApps,
@@ -64,7 +65,6 @@ from app.mcp.tools.context import (
     Clock,
     ToolCall,
     requested_athlete,
-    utc_now,
 )
 from app.mcp.tools.limits import AnswerLimits
 from app.mcp.tools.registry import (

@@ -15,12 +15,13 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
+from app.clock import utc_now
 from app.intervals import errors as upstream
 from app.intervals.client import IntervalsClient
 from app.intervals.credentials import ApiKey
 from app.intervals.ids import InvalidId, athlete_id
 from app.intervals.models import Athlete
-from app.mcp.tools.context import AthleteContext, Clock, utc_now, zone_or_utc
+from app.mcp.tools.context import AthleteContext, Clock, zone_or_utc
 from app.mcp.tools.errors import EXPECTED_ERRORS, CredentialFailed, ToolFailure, describe
 from app.mcp.tools.limits import AnswerLimits
 from app.mcp.tools.spec import ToolSpec

@@ -93,21 +93,10 @@ async def sse_protected_resource_metadata(request: Request) -> JSONResponse:
 # -- authorization endpoint (RFC 6749 §3.1, §4.1.1) -------------------------------------------
 
 
-def client_address(request: Request) -> str:
-    """The key the per-address limits count under: the client's address after trusted-proxy
-    handling, IPv6 grouped by /64 (app/web/client_address.py)."""
-    return client_limiter_key(request)
-
-
 def error_page(request: Request, message: str, status_code: int = 400) -> Response:
     return templates.TemplateResponse(
         request, "oauth_error.html", {"message": message}, status_code=status_code
     )
-
-
-def browser_address(request: Request) -> str:
-    """The address a metadata-document fetch is charged to (the browser's; IPv6 by /64)."""
-    return client_limiter_key(request)
 
 
 def signin_redirect(params: Mapping[str, str]) -> RedirectResponse:
@@ -129,7 +118,7 @@ async def _checked_request(
     try:
         client_id = check_identity_params(params, repeated)
         document = await fetch_client_document(
-            oauth_runtime(request).documents, client_id, browser_address(request)
+            oauth_runtime(request).documents, client_id, client_limiter_key(request)
         )
         async with transaction(services(request).sessions) as db:
             target = await verify_target(db, params, document, request_clock(request)())
@@ -267,7 +256,7 @@ async def checked_client(
     """Client authentication (RFC 6749 §2.3), refused with 429 once a client_id has failed too
     often from one address, before any (possibly scrypt) secret check is made."""
     limiter = services(request).limiters.client_auth
-    key = f"{presented.client_id[:128]}|{client_address(request)}"
+    key = f"{presented.client_id[:128]}|{client_limiter_key(request)}"
     wait = await limiter.retry_after(key)
     if wait is not None:
         raise OAuthError(
@@ -342,7 +331,7 @@ async def register(request: Request) -> Response:
     pool = registration_pool(registration.redirect_uris)
     limiters = services(request).limiters
     limiter = limiters.register_vendor if pool == VENDOR else limiters.register_general
-    key = client_address(request)
+    key = client_limiter_key(request)
     wait = await limiter.retry_after(key)
     if wait is not None:
         return error_response(OAuthError("slow_down", "too many registrations", 429, wait))

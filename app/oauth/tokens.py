@@ -12,7 +12,6 @@ row has kind ``access``, is neither expired nor revoked, its grant is not revoke
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Grant, Token
+from app.digests import sha256_hex
 from app.settings import Settings
 
 ACCESS_PREFIX = "gwa_"
@@ -31,8 +31,8 @@ _RANDOM_BYTES = 32
 
 
 def hash_token(token: str) -> str:
-    """SHA-256 hex digest under which a token, code or session id is stored and looked up."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    """SHA-256 hex digest under which a token or code is stored and looked up."""
+    return sha256_hex(token)
 
 
 def new_token(prefix: str) -> str:

@@ -8,7 +8,6 @@ athlete, so neither package imports the other for it.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -17,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
 from app.db.models import Athlete, BrowserSession
+from app.digests import sha256_hex
 from app.services import services
 from app.settings import Settings
 from app.web.cookies import CookiePolicy, cookie_policy
@@ -25,8 +25,8 @@ SESSION_COOKIE = "gw_session"
 
 
 def hash_secret(value: str) -> str:
-    """SHA-256 hex of a session id, token or code: what the database stores instead."""
-    return hashlib.sha256(value.encode()).hexdigest()
+    """SHA-256 hex of a browser session id: what the database stores instead."""
+    return sha256_hex(value)
 
 
 def request_clock(request: Request) -> Callable[[], datetime]:

@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Protocol
 
+from app.digests import sha256_hex
+
 HANDLE_PREFIX = "chg_"
 DEFAULT_CONFIRM_TTL = timedelta(minutes=10)
 Fields = Mapping[str, Any]
@@ -174,7 +176,7 @@ def new_handle() -> str:
 
 def hash_handle(handle: str) -> str:
     """What the store keeps of a handle: its SHA-256, hex."""
-    return hashlib.sha256(handle.encode()).hexdigest()
+    return sha256_hex(handle)
 
 
 def same_digest(a: str, b: str) -> bool:

@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.clock import utc_now
 from app.coach.policy import EVERYTHING_SHARED, SharingPolicy
 from app.coach.roster import RosterEntry
 from app.intervals.session import AthleteSession
@@ -34,11 +35,6 @@ requested_athlete: ContextVar[str | None] = ContextVar("requested_athlete", defa
 """The roster athlete the current tool call names (the platform's ``athlete`` argument, set by
 app/mcp/server.py GatewayServer; None: the caller themself). Providers resolve it against the
 caller's roster; a tool never reads it."""
-
-
-def utc_now() -> datetime:
-    """The real clock (timezone-aware UTC)."""
-    return datetime.now(UTC)
 
 
 def zone_or_utc(name: str | None) -> ZoneInfo:
