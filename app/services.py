@@ -27,6 +27,7 @@ from app.clock import Clock
 from app.coach.roster import RosterCache
 from app.db.engine import make_async_engine, make_sessionmaker
 from app.intervals.client import IntervalsClient
+from app.intervals.freshness import Invalidator, NoFreshness
 from app.keyring import resolve_key_ring
 from app.redis_state import RedisState
 from app.settings import Settings
@@ -108,6 +109,9 @@ class Services:
     """Set only by tests; the Intervals.icu OAuth code exchange uses it when present."""
     redis: RedisState | None = None
     """The shared state of all instances (``GATEWAY_SHARED_STATE_BACKEND=redis``), else None."""
+    freshness: Invalidator = field(default_factory=NoFreshness)
+    """Forgets an athlete's cached upstream answers when their data changes (webhooks, writes):
+    app/intervals/freshness.py."""
     rosters: RosterCache = field(default_factory=RosterCache)
     """Coaches' rosters, cached briefly (app/coach/roster.py); a sharing change invalidates
     the coach's entry (app/coach/store.py ``share_with_coach(..., cache=svc.rosters)``)."""
