@@ -258,6 +258,17 @@ def with_sizes(page: str, section: str) -> str:
     return page.rstrip() + "\n\n" + section + "\n"
 
 
+def hints_line(annotations: Any, because: str) -> str:
+    """The annotation hints as sent in ``tools/list``, and why (``@tool(hints_because=...)``,
+    kept for the directories' reviewers and never sent; docs/directories.md)."""
+    hints = annotations.model_dump(by_alias=True, exclude_none=True)
+    shown = ", ".join(
+        f"`{name}` {str(hints[name]).lower()}"
+        for name in ("readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint")
+    )
+    return f"Hints: {shown}. Why: {because}"
+
+
 async def generate() -> str:
     """The whole page."""
     listed = await listed_tools()
@@ -273,6 +284,8 @@ async def generate() -> str:
             "",
             f"Toolset `{spec.toolset}`; scope `{spec.scope}`; "
             + ("read-only." if spec.read_only else "changes data."),
+            "",
+            hints_line(tool.annotations, spec.hints_because),
             "",
             *arguments_table(tool.input_schema),
             "",

@@ -42,7 +42,17 @@ class Samples(Answer):
         return "\n".join([f"{self.count} samples", *(s.line() for s in self.samples)])
 
 
-@tool(title="Samples", toolset="analytics", example={"points": 3}, register=False)
+@tool(
+    title="Samples",
+    toolset="analytics",
+    example={"points": 3},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because="Test only: computes samples from its argument.",
+    register=False,
+)
 async def get_test_samples(ctx: AthleteContext, points: int) -> Samples:
     """Test only: a stream of power samples, as long as asked, to check the size guard."""
     samples = [Sample(second=s, power_w=200 + s % 50) for s in range(points)]

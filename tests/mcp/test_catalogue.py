@@ -144,12 +144,12 @@ async def test_annotations_match_scope_and_kind() -> None:
         assert 40 <= len(tools[spec.name]["description"]) < 200
         assert annotations["readOnlyHint"] is spec.read_only
         assert annotations["openWorldHint"] is spec.open_world
+        assert annotations["destructiveHint"] is spec.destructive
+        assert annotations["idempotentHint"] is spec.idempotent
         if spec.read_only:
             assert spec.scope == READ and annotations["destructiveHint"] is False
         else:
             assert spec.scope == WRITE
-            assert annotations["destructiveHint"] is spec.destructive
-            assert annotations["idempotentHint"] is spec.idempotent
 
 
 async def test_scaled_fields_name_their_scale_in_a_schema_note() -> None:

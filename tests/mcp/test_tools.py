@@ -114,5 +114,5 @@ async def test_tool_list_over_http_follows_the_registry(tmp_path: Path, database
     for tool in tools:
         assert tool.output_schema and tool.output_schema["type"] == "object"
         assert tool.annotations and tool.annotations.read_only_hint is True
-        # open world: the tool reaches Intervals.icu (build_workout only computes, so it is not)
-        assert tool.annotations.open_world_hint is (tool.name != "build_workout") and tool.title
+        # a read changes no outside system: not open world (docs/directories.md)
+        assert tool.annotations.open_world_hint is False and tool.title

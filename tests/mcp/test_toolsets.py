@@ -34,6 +34,8 @@ class Written(Answer):
     read_only=False,
     destructive=False,
     idempotent=False,
+    open_world=True,
+    hints_because="Test only: would add a note to the athlete's Intervals.icu calendar.",
     register=False,
 )
 async def add_test_note(ctx: AthleteContext, text: str) -> Written:
@@ -76,7 +78,18 @@ async def test_a_token_without_scopes_sees_nothing() -> None:
 
 def test_a_write_tool_declared_read_only_is_refused_at_import() -> None:
     with pytest.raises(TypeError, match=r"read-only tool needs mcp\.read"):
-        tool(title="x", toolset="calendar", example={}, scope=WRITE, register=False)(add_test_note)
+        tool(
+            title="x",
+            toolset="calendar",
+            example={},
+            scope=WRITE,
+            read_only=True,
+            destructive=False,
+            idempotent=True,
+            open_world=False,
+            hints_because="x",
+            register=False,
+        )(add_test_note)
 
 
 async def test_gateway_toolsets_setting_chooses_the_served_tools(tmp_path: Path) -> None:

@@ -3,8 +3,10 @@
 A tool module under app/mcp/tools/catalog/ declares everything about its tool in one place: the
 name (the function's), title, description (the docstring: it describes, never instructs the
 model), input (the typed arguments after the context), answer model (the return annotation),
-scope, the MCP annotation hints (2025-06-18 "Tool annotations"), its toolset, an example call
-and which arguments are ids that must belong to the acting athlete. app/mcp/tools/registry.py
+scope, the MCP annotation hints (2025-06-18 "Tool annotations"; all four always explicit, with a
+one-line justification ``hints_because`` for the directories' reviewers that is never sent to
+clients), its toolset, an example call and which arguments are ids that must belong to the
+acting athlete. app/mcp/tools/registry.py
 discovers the modules; nothing else lists tools.
 """
 
@@ -76,7 +78,9 @@ class ToolSpec:
     read_only: bool = True
     destructive: bool = False
     idempotent: bool = True
-    open_world: bool = True
+    open_world: bool = False
+    hints_because: str = ""
+    """Why the four hints are what they are, in one line (docs/directories.md; not sent)."""
     owned: Mapping[str, str] = field(default_factory=dict)
     """Argument name -> what it names ("activity"): ids that must belong to the acting athlete."""
     declared_categories: tuple[str, ...] = ()
@@ -104,16 +108,14 @@ class ToolSpec:
 
     @property
     def annotations(self) -> ToolAnnotations:
-        """MCP tool annotations. Tools reach Intervals.icu, an open world. For a read-only tool
-        ``idempotentHint`` is left out (the specification gives it and ``destructiveHint``
-        meaning only when ``readOnlyHint`` is false; ``destructiveHint: false`` is kept for
-        clients that read it regardless)."""
-        if self.read_only:
-            return ToolAnnotations(
-                read_only_hint=True, destructive_hint=False, open_world_hint=self.open_world
-            )
+        """MCP tool annotations, all four hints explicit (the ChatGPT and Claude directories
+        require ``readOnlyHint``, ``destructiveHint`` and ``openWorldHint`` on every tool and
+        review their truth; ``idempotentHint`` is sent too rather than left to a client's
+        default). Meanings as OpenAI's app review reads them (docs/directories.md): read-only
+        changes nothing; destructive deletes or overwrites, in any mode; open world changes a
+        third-party system (the athlete's Intervals.icu account)."""
         return ToolAnnotations(
-            read_only_hint=False,
+            read_only_hint=self.read_only,
             destructive_hint=self.destructive,
             idempotent_hint=self.idempotent,
             open_world_hint=self.open_world,
@@ -141,6 +143,10 @@ class ToolSpec:
             found.append("a read-only tool needs mcp.read and is never destructive")
         if not self.read_only and self.scope != WRITE:
             found.append("a tool that changes data needs mcp.write")
+        if self.read_only and self.open_world:
+            found.append("a read-only tool changes no outside system (openWorldHint false)")
+        if not self.hints_because.strip() or "\n" in self.hints_because:
+            found.append("hints_because: one line saying why the hints are what they are")
         parameters = list(inspect.signature(self.function).parameters)[1:]
         found += [f"owned id {n!r} is not an argument" for n in self.owned if n not in parameters]
         if "athlete_id" in parameters or "athlete" in parameters:
@@ -157,19 +163,21 @@ def tool(
     title: str,
     toolset: str,
     example: Example,
+    read_only: bool,
+    destructive: bool,
+    idempotent: bool,
+    open_world: bool,
+    hints_because: str,
     scope: str = READ,
-    read_only: bool = True,
-    destructive: bool = False,
-    idempotent: bool = True,
-    open_world: bool = True,
     owned: Mapping[str, str] | None = None,
     categories: tuple[str, ...] = (),
     register: bool = True,
 ) -> Callable[[ToolFunction], ToolFunction]:
     """Declare a tool (see the module docstring); the function is returned unchanged.
 
-    ``register=False`` builds the spec without adding it to the catalogue (tests attach it to
-    the function as ``__tool_spec__``)."""
+    The four hints and ``hints_because`` have no defaults: every tool states them (the
+    directories review each one). ``register=False`` builds the spec without adding it to the
+    catalogue (tests attach it to the function as ``__tool_spec__``)."""
 
     def declare(function: ToolFunction) -> ToolFunction:
         spec = ToolSpec(
@@ -183,6 +191,7 @@ def tool(
             destructive=destructive,
             idempotent=idempotent,
             open_world=open_world,
+            hints_because=hints_because,
             owned=dict(owned or {}),
             declared_categories=categories,
         )

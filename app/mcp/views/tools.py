@@ -20,6 +20,14 @@ from app.mcp.tools.spec import ToolSpec, spec_of, tool
     toolset="core",
     example={"start_date": "2026-05-01", "end_date": "2026-07-28"},
     register=False,
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads fitness and form in the athlete's own Intervals.icu account; changes nothing there"
+        " or anywhere public."
+    ),
 )
 async def chart_fitness_range(
     ctx: AthleteContext, start_date: IsoDate = None, end_date: IsoDate = None
@@ -38,6 +46,14 @@ async def chart_fitness_range(
     toolset="analytics",
     example={"kind": "power", "period": "90d", "vs": "1y"},
     register=False,
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads best-effort curves in the athlete's own Intervals.icu account; changes nothing "
+        "there or anywhere public."
+    ),
 )
 async def chart_curves_compare(
     ctx: AthleteContext, kind: CurveKind = "power", period: str = "90d", vs: str | None = None

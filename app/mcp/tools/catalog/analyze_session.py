@@ -225,6 +225,14 @@ async def planned_event(ctx: AthleteContext, activity: Activity) -> Event | None
     toolset="analytics",
     example=lambda fake, athlete: {"activity_id": latest_ride(fake, athlete)},
     owned={"activity_id": "activity"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads an activity and its planned workout in the athlete's own Intervals.icu account; "
+        "changes nothing there or anywhere public."
+    ),
 )
 async def analyze_session(ctx: AthleteContext, activity_id: ActivityId) -> SessionAnalysis:
     """An activity vs its planned workout: targets hit per step, fade, decoupling, splits."""

@@ -93,7 +93,18 @@ GRAMMAR = (
 description of ``blocks``: one string per block reads far shorter than nested objects."""
 
 
-@tool(title="Build workout", toolset="library", example=EXAMPLE, open_world=False)
+@tool(
+    title="Build workout",
+    toolset="library",
+    example=EXAMPLE,
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Computes workout text from its arguments alone; changes nothing, calls no outside system."
+    ),
+)
 async def build_workout(
     ctx: AthleteContext,
     blocks: Annotated[

@@ -177,7 +177,19 @@ def what_to_change(
     return lines
 
 
-@tool(title="Goal check", toolset="analytics", example={"ftp_w": 300})
+@tool(
+    title="Goal check",
+    toolset="analytics",
+    example={"ftp_w": 300},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads fitness, curves and the planned calendar in the athlete's own Intervals.icu "
+        "account; changes nothing there or anywhere public."
+    ),
+)
 async def check_goal(
     ctx: AthleteContext,
     ftp_w: Annotated[int | None, Optional] = None,

@@ -174,6 +174,14 @@ def latest_long_run(fake: object, athlete: str) -> str:
     toolset="analytics",
     example=lambda fake, athlete: {"activity_id": latest_long_run(fake, athlete)},
     owned={"activity_id": "activity"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads activities and their intervals in the athlete's own Intervals.icu account; changes"
+        " nothing there or anywhere public."
+    ),
 )
 async def compare_sessions(
     ctx: AthleteContext,

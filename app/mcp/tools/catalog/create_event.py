@@ -26,9 +26,6 @@ from app.writes.changes import PlannedChange
     title="Create calendar event",
     toolset="calendar",
     scope=WRITE,
-    read_only=False,
-    destructive=False,
-    idempotent=False,
     example={
         "category": "WORKOUT",
         "date": "2026-08-01",
@@ -37,6 +34,14 @@ from app.writes.changes import PlannedChange
         "description": "- 10m 60%\n3x\n- 10m 95%\n- 5m 55%",
         "load": 75,
     },
+    read_only=False,
+    destructive=False,
+    idempotent=False,
+    open_world=True,
+    hints_because=(
+        "Adds a new event to the athlete's Intervals.icu calendar, seen by their coach; "
+        "overwrites nothing; each confirmed call adds one more."
+    ),
 )
 async def create_event(
     ctx: AthleteContext,

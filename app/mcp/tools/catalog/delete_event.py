@@ -23,11 +23,16 @@ from app.writes.changes import PlannedChange
     title="Delete calendar event",
     toolset="calendar",
     scope=WRITE,
+    example=lambda fake, athlete: {"event_id": first_workout(fake, athlete)},
+    owned={"event_id": "event"},
     read_only=False,
     destructive=True,
     idempotent=True,
-    example=lambda fake, athlete: {"event_id": first_workout(fake, athlete)},
-    owned={"event_id": "event"},
+    open_world=True,
+    hints_because=(
+        "Deletes an event in Intervals.icu; undo re-creates a copy with a new id, so it is "
+        "irreversible; a repeat changes nothing more."
+    ),
 )
 async def delete_event(
     ctx: AthleteContext, event_id: EventId, confirm: Confirm = None

@@ -37,7 +37,19 @@ def example(fake: Any, athlete: str) -> dict[str, Any]:
     return {"start_date": "2026-07-20", "end_date": "2026-07-26", "limit": 3}
 
 
-@tool(title="Activities", toolset="core", example=example)
+@tool(
+    title="Activities",
+    toolset="core",
+    example=example,
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads activities in the athlete's own Intervals.icu account; changes nothing there or "
+        "anywhere public."
+    ),
+)
 async def get_activities(
     ctx: AthleteContext,
     start_date: IsoDate = None,

@@ -57,6 +57,14 @@ def split_around(found: list[Activity], this: Activity) -> tuple[list[Activity],
     toolset="activities",
     example=lambda fake, athlete: {"activity_id": latest_ride(fake, athlete), "limit": 4},
     owned={"activity_id": "activity"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads activities in the athlete's own Intervals.icu account; changes nothing there or "
+        "anywhere public."
+    ),
 )
 async def get_activities_around(
     ctx: AthleteContext,

@@ -39,6 +39,14 @@ class ActivityCurveAnswer(Answer):
     toolset="analytics",
     example=lambda fake, athlete: {"activity_id": latest_ride(fake, athlete), "kind": "power"},
     owned={"activity_id": "activity"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads one activity's curve in the athlete's own Intervals.icu account; changes nothing "
+        "there or anywhere public."
+    ),
 )
 async def get_activity_curve(
     ctx: AthleteContext, activity_id: ActivityId, kind: CurveKind = "power"

@@ -28,6 +28,14 @@ class ActivityDetails(Answer):
     toolset="core",
     example=lambda fake, athlete: {"activity_id": latest_ride(fake, athlete)},
     owned={"activity_id": "activity"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads one activity in the athlete's own Intervals.icu account; changes nothing there or "
+        "anywhere public."
+    ),
 )
 async def get_activity_details(ctx: AthleteContext, activity_id: ActivityId) -> ActivityDetails:
     """One activity in full: power, HR, pace, load, feel, description."""

@@ -114,6 +114,14 @@ def shaped(
     toolset="activities",
     example=lambda fake, athlete: {"activity_id": latest_ride(fake, athlete), "metric": "power"},
     owned={"activity_id": "activity"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads one activity's streams in the athlete's own Intervals.icu account; changes nothing"
+        " there or anywhere public."
+    ),
 )
 async def get_activity_histogram(
     ctx: AthleteContext,

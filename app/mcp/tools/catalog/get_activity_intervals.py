@@ -39,6 +39,14 @@ class ActivityIntervals(Answer):
     toolset="activities",
     example=lambda fake, athlete: {"activity_id": latest_ride(fake, athlete)},
     owned={"activity_id": "activity"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads one activity's intervals in the athlete's own Intervals.icu account; changes "
+        "nothing there or anywhere public."
+    ),
 )
 async def get_activity_intervals(
     ctx: AthleteContext, activity_id: ActivityId, detail: Detail = False

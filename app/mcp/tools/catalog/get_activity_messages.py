@@ -91,6 +91,14 @@ def example(fake: Any, athlete: str) -> dict[str, Any]:
     toolset="activities",
     example=example,
     owned={"activity_id": "activity"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads one activity's comments in the athlete's own Intervals.icu account; changes "
+        "nothing there or anywhere public."
+    ),
 )
 async def get_activity_messages(
     ctx: AthleteContext,

@@ -229,6 +229,14 @@ def fitting_points(points: int, channels: int, detail: bool) -> int:
     toolset="activities",
     example=lambda fake, athlete: {"activity_id": latest_ride(fake, athlete), "points": 12},
     owned={"activity_id": "activity"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads one activity's streams in the athlete's own Intervals.icu account; changes nothing"
+        " there or anywhere public."
+    ),
 )
 async def get_activity_streams(
     ctx: AthleteContext,

@@ -86,7 +86,19 @@ class AthleteProfile(Answer):
         return "\n".join([head, *(s.line() for s in self.sports)])
 
 
-@tool(title="Athlete profile", toolset="core", example={})
+@tool(
+    title="Athlete profile",
+    toolset="core",
+    example={},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads the profile and sport settings in the athlete's own Intervals.icu account; changes"
+        " nothing there or anywhere public."
+    ),
+)
 async def get_athlete_profile(ctx: AthleteContext) -> AthleteProfile:
     """Your profile: name, timezone, weight, resting HR; per sport FTP, threshold HR and pace
     (zones: get_sport_settings)."""

@@ -146,6 +146,14 @@ async def best_of_each(
     toolset="activities",
     example=lambda fake, athlete: {"activity_id": latest_ride(fake, athlete)},
     owned={"activity_id": "activity"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads one activity's best efforts in the athlete's own Intervals.icu account; changes "
+        "nothing there or anywhere public."
+    ),
 )
 async def get_best_efforts(
     ctx: AthleteContext, activity_id: ActivityIdShort, metric: Metric = "power"

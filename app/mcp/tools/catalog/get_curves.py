@@ -154,6 +154,14 @@ def pick(found: CurveSet, wanted: str, index: int) -> DataCurve | None:
     title="Curves",
     toolset="analytics",
     example={"kind": "power", "period": "1y", "vs": "42d"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads best-effort curves in the athlete's own Intervals.icu account; changes nothing "
+        "there or anywhere public."
+    ),
 )
 async def get_curves(
     ctx: AthleteContext,

@@ -25,6 +25,14 @@ class EventDetails(Answer):
     toolset="calendar",
     example=lambda fake, athlete: {"event_id": first_workout(fake, athlete)},
     owned={"event_id": "event"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads one calendar event in the athlete's own Intervals.icu account; changes nothing "
+        "there or anywhere public."
+    ),
 )
 async def get_event_by_id(
     ctx: AthleteContext,

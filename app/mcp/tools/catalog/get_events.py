@@ -76,6 +76,14 @@ class EventList(WindowAnswer):
     title="Calendar",
     toolset="core",
     example={"start_date": "2026-07-29", "end_date": "2026-08-04", "limit": 3},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads calendar events in the athlete's own Intervals.icu account; changes nothing there "
+        "or anywhere public."
+    ),
 )
 async def get_events(
     ctx: AthleteContext,

@@ -126,6 +126,14 @@ def point_days(oldest: date, newest: date, step: int) -> list[date]:
     title="Fitness and form",
     toolset="core",
     example={"start_date": "2026-06-01", "end_date": "2026-07-28"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads fitness and form in the athlete's own Intervals.icu account; changes nothing there"
+        " or anywhere public."
+    ),
 )
 async def get_fitness(
     ctx: AthleteContext,

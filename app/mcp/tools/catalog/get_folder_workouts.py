@@ -48,6 +48,14 @@ class FolderWorkouts(Answer):
     toolset="library",
     example=lambda fake, athlete: {"folder_id": first_folder(fake, athlete)},
     owned={"folder_id": "folder"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads the workout library in the athlete's own Intervals.icu account; changes nothing "
+        "there or anywhere public."
+    ),
 )
 async def get_folder_workouts(
     ctx: AthleteContext,

@@ -142,7 +142,19 @@ class GearList(Answer):
         return "\n".join([head, *(line for g in self.gear for line in g.lines())])
 
 
-@tool(title="Gear and reminders", toolset="core", example={})
+@tool(
+    title="Gear and reminders",
+    toolset="core",
+    example={},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads gear and its reminders in the athlete's own Intervals.icu account; changes nothing"
+        " there or anywhere public."
+    ),
+)
 async def get_gear(
     ctx: AthleteContext,
     include_retired: bool = False,

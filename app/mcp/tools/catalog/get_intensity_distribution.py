@@ -180,6 +180,14 @@ def sport_distribution(
     title="Intensity distribution",
     toolset="analytics",
     example={"start_date": "2026-07-01", "end_date": "2026-07-28"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads activities and zones in the athlete's own Intervals.icu account; changes nothing "
+        "there or anywhere public."
+    ),
 )
 async def get_intensity_distribution(
     ctx: AthleteContext, start_date: IsoDate = None, end_date: IsoDate = None

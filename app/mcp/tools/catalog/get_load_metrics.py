@@ -101,7 +101,19 @@ class LoadMetrics(WindowAnswer):
         return "\n".join(lines)
 
 
-@tool(title="Load metrics", toolset="analytics", example={"end_date": "2026-07-28"})
+@tool(
+    title="Load metrics",
+    toolset="analytics",
+    example={"end_date": "2026-07-28"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads activities and wellness in the athlete's own Intervals.icu account; changes "
+        "nothing there or anywhere public."
+    ),
+)
 async def get_load_metrics(
     ctx: AthleteContext, start_date: IsoDate = None, end_date: IsoDate = None
 ) -> LoadMetrics:

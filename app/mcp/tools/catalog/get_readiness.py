@@ -159,7 +159,19 @@ def freshness_note(today: date, last: date | None, baseline_days: int) -> str | 
     return ". ".join(notes) + "." if notes else None
 
 
-@tool(title="Readiness today", toolset="analytics", example={})
+@tool(
+    title="Readiness today",
+    toolset="analytics",
+    example={},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads wellness and today's calendar in the athlete's own Intervals.icu account; changes "
+        "nothing there or anywhere public."
+    ),
+)
 async def get_readiness(ctx: AthleteContext) -> Readiness:
     """Green/amber/red for training today with reasons: HRV and resting HR vs 7- and 60-day
     baselines, sleep, wellness scores, form, today's plan."""

@@ -103,7 +103,19 @@ class RowsCache:
 ROWS = RowsCache()
 
 
-@tool(title="Roster triage", toolset="coach", example={})
+@tool(
+    title="Roster triage",
+    toolset="coach",
+    example={},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads the data athletes share with the coach in Intervals.icu; changes nothing there or "
+        "anywhere public."
+    ),
+)
 async def get_roster_triage(
     ctx: AthleteContext,
     page: Annotated[int, Field(ge=1)] = 1,

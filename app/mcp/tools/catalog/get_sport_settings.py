@@ -215,7 +215,19 @@ def sport_zones(sport: SportSettings, units: PaceUnits) -> SportZones:
     )
 
 
-@tool(title="Sport settings", toolset="settings", example={"sport": "Ride"})
+@tool(
+    title="Sport settings",
+    toolset="settings",
+    example={"sport": "Ride"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads sport settings in the athlete's own Intervals.icu account; changes nothing there "
+        "or anywhere public."
+    ),
+)
 async def get_sport_settings(
     ctx: AthleteContext,
     sport: Annotated[

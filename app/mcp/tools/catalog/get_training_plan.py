@@ -161,7 +161,19 @@ def plan_answer(plan: AthleteTrainingPlan, ctx: AthleteContext, detail: bool) ->
     )
 
 
-@tool(title="Training plan", toolset="calendar", example={})
+@tool(
+    title="Training plan",
+    toolset="calendar",
+    example={},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads the applied training plan in the athlete's own Intervals.icu account; changes "
+        "nothing there or anywhere public."
+    ),
+)
 async def get_training_plan(
     ctx: AthleteContext,
     detail: Annotated[bool, Field(description="Each workout with its date")] = False,

@@ -175,6 +175,14 @@ def strava_note(count: int) -> str | None:
     title="Training summary",
     toolset="core",
     example={"start_date": "2026-07-13", "end_date": "2026-07-26"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads activities and wellness in the athlete's own Intervals.icu account; changes "
+        "nothing there or anywhere public."
+    ),
 )
 async def get_training_summary(
     ctx: AthleteContext, start_date: IsoDate = None, end_date: IsoDate = None

@@ -299,7 +299,19 @@ def key_line(s: weekly.Session) -> KeySession:
     )
 
 
-@tool(title="Weekly review", toolset="analytics", example={"week_of": "2026-07-20"})
+@tool(
+    title="Weekly review",
+    toolset="analytics",
+    example={"week_of": "2026-07-20"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads activities, wellness and the calendar in the athlete's own Intervals.icu account; "
+        "changes nothing there or anywhere public."
+    ),
+)
 async def get_weekly_review(ctx: AthleteContext, week_of: IsoDate = None) -> WeeklyReview:
     """A Monday-Sunday week: volume and load by sport, intensity mix, key sessions, plan
     compliance, wellness vs baseline, fitness change; default last week."""

@@ -170,6 +170,14 @@ class WellnessList(WindowAnswer):
     title="Wellness data",
     toolset="core",
     example={"start_date": "2026-07-27", "end_date": "2026-07-28"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads wellness days in the athlete's own Intervals.icu account; changes nothing there or"
+        " anywhere public."
+    ),
 )
 async def get_wellness_data(
     ctx: AthleteContext,

@@ -142,7 +142,19 @@ def _number(value: object) -> float | None:
     return rounded(value, 2)
 
 
-@tool(title="Wellness day", toolset="wellness", example={"date": "2026-07-27"})
+@tool(
+    title="Wellness day",
+    toolset="wellness",
+    example={"date": "2026-07-27"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads one wellness day in the athlete's own Intervals.icu account; changes nothing there"
+        " or anywhere public."
+    ),
+)
 async def get_wellness_day(ctx: AthleteContext, date: IsoDate = None) -> WellnessDayFull:
     """All wellness fields of one day (default today), with units and scales."""
     day = parse_day(date, "date") if date else ctx.today()

@@ -53,6 +53,14 @@ class WorkoutDetail(WorkoutSummary):
     toolset="library",
     example=lambda fake, athlete: {"workout_id": first_library_workout(fake, athlete)},
     owned={"workout_id": "workout"},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads one library workout in the athlete's own Intervals.icu account; changes nothing "
+        "there or anywhere public."
+    ),
 )
 async def get_workout(
     ctx: AthleteContext,

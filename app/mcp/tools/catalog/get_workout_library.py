@@ -55,7 +55,19 @@ class WorkoutLibrary(Answer):
         return "\n".join([head, *(f.line() for f in self.folders)])
 
 
-@tool(title="Workout library", toolset="library", example={})
+@tool(
+    title="Workout library",
+    toolset="library",
+    example={},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads the workout library in the athlete's own Intervals.icu account; changes nothing "
+        "there or anywhere public."
+    ),
+)
 async def get_workout_library(ctx: AthleteContext) -> WorkoutLibrary:
     """Folders and plans of your workout library, with workout counts."""
     async with upstream_errors("your workout library"):

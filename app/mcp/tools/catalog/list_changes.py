@@ -95,7 +95,19 @@ Since = Annotated[
 ]
 
 
-@tool(title="List changes", toolset="changes", example={})
+@tool(
+    title="List changes",
+    toolset="changes",
+    example={},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads the gateway's own journal of this athlete's changes; calls no outside system and "
+        "changes nothing."
+    ),
+)
 async def list_changes(
     ctx: AthleteContext,
     since: Since = None,

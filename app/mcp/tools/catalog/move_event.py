@@ -24,11 +24,16 @@ from app.writes.changes import PlannedChange
     title="Move calendar event",
     toolset="calendar",
     scope=WRITE,
-    read_only=False,
-    destructive=False,
-    idempotent=True,
     example=lambda fake, athlete: {"event_id": first_workout(fake, athlete), "date": "2026-08-02"},
     owned={"event_id": "event"},
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    open_world=True,
+    hints_because=(
+        "Overwrites an event's day in Intervals.icu (the old day is journaled for undo); moving "
+        "it again to the same day changes nothing."
+    ),
 )
 async def move_event(
     ctx: AthleteContext, event_id: EventId, date: Day, confirm: Confirm = None

@@ -167,7 +167,19 @@ def taper_plan(taper: Taper, target_form: float, base: list[float]) -> TaperPlan
     )
 
 
-@tool(title="Projection and taper", toolset="analytics", example={"target_form": 5})
+@tool(
+    title="Projection and taper",
+    toolset="analytics",
+    example={"target_form": 5},
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads fitness and the planned calendar in the athlete's own Intervals.icu account; "
+        "changes nothing there or anywhere public."
+    ),
+)
 async def project_fitness(
     ctx: AthleteContext,
     target_date: IsoDate = None,

@@ -24,14 +24,19 @@ About = Annotated[str | None, Field(max_length=2000, json_schema_extra=optional_
     title="Save library folder",
     toolset="library",
     scope=WRITE,
-    read_only=False,
-    destructive=False,
-    idempotent=False,
     example=lambda fake, athlete: {
         "folder_id": first_folder(fake, athlete),
         "description": "Key sessions of the winter block",
     },
     owned={"folder_id": "folder"},
+    read_only=False,
+    destructive=True,
+    idempotent=False,
+    open_world=True,
+    hints_because=(
+        "Creates a library folder or plan in Intervals.icu, or overwrites an existing one's name "
+        "and description; each create adds one more."
+    ),
 )
 async def save_folder(
     ctx: AthleteContext,

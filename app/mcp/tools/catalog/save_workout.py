@@ -25,15 +25,20 @@ OptionalId = Annotated[int | None, Field(ge=1, json_schema_extra=optional_argume
     title="Save library workout",
     toolset="library",
     scope=WRITE,
-    read_only=False,
-    destructive=False,
-    idempotent=False,
     example=lambda fake, athlete: {
         "workout_id": first_library_workout(fake, athlete),
         "folder_id": first_folder(fake, athlete),
         "description": "- 10m 60%\n\n5x\n- 3m 110%\n- 3m 50%",
     },
     owned={"workout_id": "workout", "folder_id": "folder"},
+    read_only=False,
+    destructive=True,
+    idempotent=False,
+    open_world=True,
+    hints_because=(
+        "Creates a library workout in Intervals.icu, or overwrites an existing one's text and "
+        "name; each create adds one more."
+    ),
 )
 async def save_workout(
     ctx: AthleteContext,

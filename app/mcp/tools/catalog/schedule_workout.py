@@ -30,14 +30,19 @@ WorkoutId = Annotated[int, Field(ge=1, description="From the library")]
     title="Schedule library workout",
     toolset="calendar",
     scope=WRITE,
-    read_only=False,
-    destructive=False,
-    idempotent=False,
     example=lambda fake, athlete: {
         "workout_id": first_library_workout(fake, athlete),
         "date": "2026-08-01",
     },
     owned={"workout_id": "workout"},
+    read_only=False,
+    destructive=False,
+    idempotent=False,
+    open_world=True,
+    hints_because=(
+        "Adds a calendar event in Intervals.icu from a library workout; overwrites nothing; each "
+        "confirmed call adds one more."
+    ),
 )
 async def schedule_workout(
     ctx: AthleteContext, workout_id: WorkoutId, date: Day, confirm: Confirm = None

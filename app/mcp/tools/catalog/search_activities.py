@@ -121,7 +121,19 @@ def example(fake: object, athlete: str) -> dict[str, object]:
     return {"type": "Ride", "start_date": "2026-07-01", "end_date": "2026-07-28", "limit": 3}
 
 
-@tool(title="Search activities", toolset="activities", example=example)
+@tool(
+    title="Search activities",
+    toolset="activities",
+    example=example,
+    read_only=True,
+    destructive=False,
+    idempotent=True,
+    open_world=False,
+    hints_because=(
+        "Reads activities in the athlete's own Intervals.icu account; changes nothing there or "
+        "anywhere public."
+    ),
+)
 async def search_activities(
     ctx: AthleteContext,
     name: Text = None,

@@ -118,10 +118,15 @@ Comments = Annotated[str | None, Field(max_length=2000, json_schema_extra=checke
     title="Set wellness",
     toolset="wellness",
     scope=WRITE,
-    read_only=False,
-    destructive=False,
-    idempotent=True,
     example={"day": "2026-07-28", "weight_kg": 70.5, "mood": 2},
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    open_world=True,
+    hints_because=(
+        "Overwrites a day's wellness values in Intervals.icu (old values journaled for undo); the"
+        " same values again change nothing."
+    ),
 )
 async def set_wellness(
     ctx: AthleteContext,

@@ -23,10 +23,15 @@ NOTHING_MATCHES = "No applied changes match; list_changes shows them."
     title="Undo changes",
     toolset="changes",
     scope=WRITE,
+    example={"since": "2026-07-29"},
     read_only=False,
     destructive=True,
     idempotent=True,
-    example={"since": "2026-07-29"},
+    open_world=True,
+    hints_because=(
+        "Reverts changes in Intervals.icu, which can delete objects made through the gateway or "
+        "overwrite later edits; a change is undone once."
+    ),
 )
 async def undo_changes(
     ctx: AthleteContext,

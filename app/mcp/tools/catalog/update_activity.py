@@ -71,11 +71,16 @@ Tags = Annotated[
     title="Update activity",
     toolset="activities",
     scope=WRITE,
-    read_only=False,
-    destructive=False,
-    idempotent=True,
     example=lambda fake, athlete: {"activity_id": latest_ride(fake, athlete), "rpe": 6},
     owned={"activity_id": "activity"},
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    open_world=True,
+    hints_because=(
+        "Overwrites an activity's name, description, RPE, feel or tags in Intervals.icu (old "
+        "values journaled); a repeat changes nothing."
+    ),
 )
 async def update_activity(
     ctx: AthleteContext,

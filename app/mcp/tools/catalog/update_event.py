@@ -27,11 +27,16 @@ from app.writes.changes import PlannedChange
     title="Update calendar event",
     toolset="calendar",
     scope=WRITE,
-    read_only=False,
-    destructive=False,
-    idempotent=True,
     example=lambda fake, athlete: {"event_id": first_workout(fake, athlete), "name": "Tempo"},
     owned={"event_id": "event"},
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    open_world=True,
+    hints_because=(
+        "Overwrites an event's fields in Intervals.icu (old values journaled for undo); the same "
+        "update again changes nothing."
+    ),
 )
 async def update_event(
     ctx: AthleteContext,

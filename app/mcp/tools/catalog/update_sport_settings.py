@@ -81,10 +81,15 @@ def per_km(speed_mps: float) -> str:
     title="Update sport thresholds",
     toolset="settings",
     scope=WRITE,
-    read_only=False,
-    destructive=False,
-    idempotent=True,
     example={"sport": "Ride", "ftp": 255},
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    open_world=True,
+    hints_because=(
+        "Overwrites a sport's thresholds in Intervals.icu, which re-zones its analyses (old "
+        "values journaled); a repeat changes nothing."
+    ),
 )
 async def update_sport_settings(
     ctx: AthleteContext,

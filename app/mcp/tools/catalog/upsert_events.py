@@ -53,9 +53,6 @@ class EventItem(BaseModel):
     title="Upsert calendar events",
     toolset="calendar",
     scope=WRITE,
-    read_only=False,
-    destructive=False,
-    idempotent=True,
     example={
         "events": [
             {
@@ -75,6 +72,14 @@ class EventItem(BaseModel):
             },
         ]
     },
+    read_only=False,
+    destructive=True,
+    idempotent=True,
+    open_world=True,
+    hints_because=(
+        "Creates events in Intervals.icu or overwrites those matched by external_id, so a repeat "
+        "changes nothing more."
+    ),
 )
 async def upsert_events(
     ctx: AthleteContext,
