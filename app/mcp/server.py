@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
+from mcp.server.caching import CacheHint
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
@@ -56,6 +57,7 @@ from app.mcp.auth import (
     verify_access_token,
 )
 from app.mcp.caller import CallerSessions
+from app.mcp.era import EraGuard
 from app.mcp.identity import Caller, current_caller
 from app.mcp.sse import MESSAGES_PATH, SSE_PATH, sse_routes
 from app.mcp.tools.arguments import arguments_message
@@ -90,6 +92,20 @@ INSTRUCTIONS = (
     "own timezone; answers name their units (m, s, W, bpm) and scales."
 )
 CORS_HEADERS = ["Authorization", "Content-Type", "Mcp-Session-Id", "MCP-Protocol-Version"]
+TOOLS_LIST_CACHE = CacheHint(ttl_ms=60_000, scope="private")
+"""``tools/list`` and ``resources/list`` cache hints (2026-07-28, SEP-2549): the list depends on
+the caller (token scopes, GATEWAY_TOOLSETS, a coach's roster, MCP Apps declared in the request),
+so never shared across authorization contexts; within one it changes only when a coach's roster
+does, and no change notification is ever sent (stateless), so a client re-lists after a minute.
+A tool call is checked on the server anyway, whatever list the client holds."""
+DISCOVER_CACHE = CacheHint(ttl_ms=3_600_000, scope="private")
+"""``server/discover``: the same for every caller until a deployment changes it, except the MCP
+Apps extension, echoed only to a client that declared it: private, one hour."""
+CACHE_HINTS = {
+    "tools/list": TOOLS_LIST_CACHE,
+    "resources/list": TOOLS_LIST_CACHE,
+    "server/discover": DISCOVER_CACHE,
+}
 
 
 ScopesOfCaller = Callable[[], Collection[str] | None]
@@ -301,6 +317,8 @@ def build_server(
         version=__version__,
         instructions=INSTRUCTIONS,
         tools=build_tools(provider, specs, limits, series_of=view_series),
+        cache_hints=CACHE_HINTS,
+        subscriptions=False,  # nothing is ever published: listChanged is false, no listen stream
     )
 
 
@@ -391,7 +409,7 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
 
 
 def edge_app(runtime: McpRuntime, server: GatewayServer, specs: Sequence[ToolSpec]) -> ASGIApp:
-    """Both transports behind the bearer guard, behind CORS."""
+    """Both transports behind the era check (app/mcp/era.py), the bearer guard and CORS."""
     settings = runtime.settings
     security = transport_security(settings)
     streamable = server.streamable_http_app(
@@ -402,7 +420,7 @@ def edge_app(runtime: McpRuntime, server: GatewayServer, specs: Sequence[ToolSpe
     )
     inner = Starlette(routes=[*streamable.routes, *sse_routes(server, security)])
     guarded = BearerGuard(
-        RememberApps(inner),
+        EraGuard(RememberApps(inner)),
         base_url=settings.base_url,
         verify=runtime.verify,
         tool_scopes=tool_scopes(specs),

@@ -163,3 +163,32 @@ def test_the_description_check_lets_descriptions_of_actions_pass() -> None:
         "Intervals.icu workout text, duration and load; saves nothing (ftp: for w).",
     ):
         assert not INSTRUCTING.search(text), text
+
+
+VERBS = {
+    "get",
+    "list",
+    "search",
+    "build",
+    "check",
+    "compare",
+    "analyze",
+    "project",
+    "create",
+    "delete",
+    "move",
+    "save",
+    "schedule",
+    "set",
+    "undo",
+    "update",
+    "upsert",
+    "chart",
+}
+
+
+def test_tool_names_are_short_verbs() -> None:
+    """Directories: names up to 64 characters, a verb first, nothing promotional."""
+    for spec in SPECS:
+        assert re.fullmatch(r"[a-z][a-z0-9_]{0,63}", spec.name), spec.name
+        assert spec.name.split("_")[0] in VERBS, spec.name

@@ -1,0 +1,107 @@
+"""The protocol-era rule the SDK's streamable HTTP transport does not check yet (mcp 2.3.0).
+
+Protocol 2026-07-28 carries the protocol version in each request's ``params._meta``
+(``io.modelcontextprotocol/protocolVersion``, basic "Per-request protocol fields") and requires
+the ``MCP-Protocol-Version`` HTTP header to equal it (transports, "HTTP headers": a mismatch is
+error -32020 ``HEADER_MISMATCH``, HTTP 400). The SDK routes a request to its 2026-07-28 checks by
+the header alone (``StreamableHTTPSessionManager._handle_request``, its TODO "body-primary
+classification is a follow-up"), so a request with that envelope and no header, or a
+handshake-era header, is served as a legacy request and its envelope ignored. :func:`mismatch`
+names such a request; :class:`EraGuard` refuses it the way the SDK refuses the other header
+mismatches (same code, status and wording).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from mcp.shared.inbound import MCP_PROTOCOL_VERSION_HEADER
+from mcp_types import PROTOCOL_VERSION_META_KEY
+from mcp_types.jsonrpc import HEADER_MISMATCH
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MISMATCH_MESSAGE = (
+    f"{MCP_PROTOCOL_VERSION_HEADER} header does not match the request envelope's protocol version"
+)
+
+
+def mismatch(headers: Mapping[str, str], body: bytes) -> tuple[Any, str] | None:
+    """(request id, message) when ``body`` is one JSON-RPC message whose ``params._meta``
+    carries the 2026-07-28 protocol version while the ``MCP-Protocol-Version`` header (keys in
+    lower case) is absent or a handshake-era version; None for anything else (legacy requests
+    carry no such envelope; a modern header is checked by the SDK)."""
+    header = headers.get(MCP_PROTOCOL_VERSION_HEADER)
+    if header is not None and header not in HANDSHAKE_PROTOCOL_VERSIONS:
+        return None
+    try:
+        message = json.loads(body)
+    except (ValueError, RecursionError):
+        return None  # the SDK answers its parse error
+    if not isinstance(message, dict):
+        return None
+    params = message.get("params")
+    meta = params.get("_meta") if isinstance(params, dict) else None
+    if not isinstance(meta, dict) or PROTOCOL_VERSION_META_KEY not in meta:
+        return None
+    return message.get("id"), MISMATCH_MESSAGE
+
+
+class EraGuard:
+    """ASGI middleware: POSTs refused by :func:`mismatch` get the JSON-RPC error -32020 with
+    HTTP 400; everything else passes with its body replayed. Sits behind the bearer guard,
+    which already bounded the body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        body = await _whole_body(receive)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        refused = mismatch(headers, body)
+        if refused is not None:
+            await _refuse(send, *refused)
+            return
+        await self.app(scope, _replay(body, receive), send)
+
+
+async def _whole_body(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def _refuse(send: Send, request_id: Any, message: str) -> None:
+    payload = {
+        "jsonrpc": "2.0",
+        "id": request_id if isinstance(request_id, str | int) else None,
+        "error": {"code": HEADER_MISMATCH, "message": message},
+    }
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 400, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
