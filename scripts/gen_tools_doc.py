@@ -117,6 +117,10 @@ how to get the rest, and `truncated` holds the same note.
 Tools belong to toolsets; `GATEWAY_TOOLSETS` chooses which are served (docs/configuration.md),
 and a client only sees the tools its token's scopes allow.
 
+"Hints" are the MCP annotations each tool is listed with; "Why" is the one-line reason kept
+beside the tool (`@tool(hints_because=...)`) for the ChatGPT and Claude directory reviews, never
+sent to clients (docs/directories.md).
+
 Examples below: demo athlete in Europe/Berlin on 2026-07-29 (fake Intervals.icu data); lists are
 cut to {max_items} items here.
 """
