@@ -91,7 +91,16 @@ INSTRUCTIONS = (
     "Reads the signed-in athlete's Intervals.icu data. Dates are YYYY-MM-DD in the athlete's "
     "own timezone; answers name their units (m, s, W, bpm) and scales."
 )
-CORS_HEADERS = ["Authorization", "Content-Type", "Mcp-Session-Id", "MCP-Protocol-Version"]
+CORS_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Mcp-Session-Id",
+    "MCP-Protocol-Version",
+    "Mcp-Method",
+    "Mcp-Name",
+]
+"""Request headers a browser client may send: 2026-07-28 adds ``Mcp-Method`` and ``Mcp-Name`` to
+every request (transports, "HTTP headers")."""
 TOOLS_LIST_CACHE = CacheHint(ttl_ms=60_000, scope="private")
 """``tools/list`` and ``resources/list`` cache hints (2026-07-28, SEP-2549): the list depends on
 the caller (token scopes, GATEWAY_TOOLSETS, a coach's roster, MCP Apps declared in the request),

@@ -241,3 +241,27 @@ def test_the_era_rule_is_a_plain_function() -> None:
     assert mismatch({"mcp-protocol-version": "2025-11-25"}, legacy) is None
     assert mismatch({}, b"[" + modern + b"]") is None  # batches are legacy-only
     assert mismatch({}, b"{not json") is None
+
+
+async def test_a_browser_client_may_send_the_2026_headers(
+    tmp_path: Path, database_url: str
+) -> None:
+    """A web client of an allowed origin sends the routing headers on every request; the CORS
+    preflight must allow them, or the browser never sends the request."""
+    with running_gateway(tmp_path, database_url) as gw:
+        async with httpx2.AsyncClient(timeout=30) as http:
+            preflight = await http.options(
+                gw.mcp_url,
+                headers={
+                    "Origin": gw.url,
+                    "Access-Control-Request-Method": "POST",
+                    "Access-Control-Request-Headers": (
+                        "authorization, content-type, mcp-protocol-version, mcp-method, mcp-name"
+                    ),
+                },
+            )
+    assert preflight.status_code == 200, preflight.text
+    allowed = {
+        h.strip() for h in preflight.headers["access-control-allow-headers"].lower().split(",")
+    }
+    assert {"mcp-protocol-version", "mcp-method", "mcp-name"} <= allowed
