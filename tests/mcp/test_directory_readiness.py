@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -192,3 +193,28 @@ def test_tool_names_are_short_verbs() -> None:
     for spec in SPECS:
         assert re.fullmatch(r"[a-z][a-z0-9_]{0,63}", spec.name), spec.name
         assert spec.name.split("_")[0] in VERBS, spec.name
+
+
+def test_the_directories_page_cites_only_tests_that_exist() -> None:
+    """docs/directories.md names its proofs as `file::test`, `::test` (same file) or `test`
+    after a file: each must exist, so the page cannot point at a renamed test."""
+    root = Path(__file__).resolve().parents[2]
+    page = (root / "docs" / "directories.md").read_text()
+    current, missing, cited = "", [], 0
+    for token in re.findall(r"`([^`]+)`", page):
+        file, _, name = token.partition("::")
+        if file.startswith("tests/") and file.endswith(".py"):
+            current = file
+            if not (root / file).is_file():
+                missing.append(file)
+                continue
+        elif file or not name:
+            if not re.fullmatch(r"test_\w+", token):
+                continue
+            name = token
+        if name:
+            cited += 1
+            source = (root / current).read_text()
+            if not re.search(rf"def {re.escape(name)}\(", source):
+                missing.append(f"{current}::{name}")
+    assert missing == [] and cited >= 20
