@@ -49,9 +49,10 @@ async def listed() -> dict[str, dict[str, Any]]:
 
 
 def texts_the_model_reads(tool: dict[str, Any]) -> list[str]:
-    """A listed tool's description and every description in its input schema."""
+    """A listed tool's description and every description in its input and output schemas."""
     found = [tool.get("description", "")]
-    found += [sub["description"] for _, sub in walk(tool["inputSchema"]) if "description" in sub]
+    for schema in (tool["inputSchema"], tool.get("outputSchema") or {}):
+        found += [sub["description"] for _, sub in walk(schema) if "description" in sub]
     return found
 
 

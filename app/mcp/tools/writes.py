@@ -121,7 +121,7 @@ class ChangeView(Answer):
 class WriteAnswer(Answer):
     """A preview (``status`` preview, with ``confirm``) or the result of an apply."""
 
-    schema_note = "status preview: nothing written yet; call again with confirm to apply."
+    schema_note = "status preview: nothing written yet; the same call with confirm applies it."
 
     status: str
     """preview, applied, already_applied or no_change."""
