@@ -1,0 +1,260 @@
+"""One Intervals.icu grant per athlete serves all of their AI clients (issue 21): a second AI
+client reuses the stored upstream credential, disconnecting one AI client leaves the others,
+and "Disconnect Intervals.icu" withdraws the gateway's access upstream
+(``DELETE /api/v1/disconnect-app``) and locally, even when Intervals.icu cannot be told."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from app.db.engine import transaction
+from app.db.models import Athlete, BrowserSession, Credential, Grant
+from app.services import services_of
+from app.settings import Settings
+from tests.accounts.harness import AROHA, CSRF_INPUT, Gateway, gateway_settings, running_gateway
+from tests.accounts.upstream_signin import continue_with_intervals
+from tests.support.gateway import CLAUDE_CALLBACK, hidden_fields, pkce_pair, query_of
+
+CHATGPT_CALLBACK = "https://chatgpt.com/connector_platform_oauth_redirect"
+MCP_HEADERS = {
+    "Accept": "application/json, text/event-stream",
+    "MCP-Protocol-Version": "2025-11-25",
+}
+UPSTREAM_SIGNIN = ("/oauth/authorize", "/api/oauth/token")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return gateway_settings(tmp_path, database_url, oauth=True, signin_methods="oauth")
+
+
+async def connect_ai_client(
+    gw: Gateway, name: str, redirect_uri: str, browser: httpx.AsyncClient | None = None
+) -> str:
+    """Register ``name``, approve it on the consent page in ``browser`` (signed in), redeem the
+    code (RFC 6749 §4.1, RFC 7636); returns the access token."""
+    browser = browser or gw.browser
+    registered = await browser.post(
+        "/register", json={"client_name": name, "redirect_uris": [redirect_uri]}
+    )
+    client_id = registered.json()["client_id"]
+    verifier, challenge = pkce_pair()
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "state": "s",
+        "scope": "mcp.read mcp.write",
+        "resource": gw.settings.mcp_resource,
+    }
+    page = await browser.get("/authorize", params=params)
+    assert page.status_code == 200, (page.status_code, page.headers.get("location"))
+    form = [*hidden_fields(page.text), ("decision", "approve")]
+    form += [("approved_scope", "mcp.read"), ("approved_scope", "mcp.write")]
+    decided = await browser.post(
+        "/authorize",
+        content=str(httpx.QueryParams(form)),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert decided.status_code == 303, decided.text[:300]
+    code = query_of(decided.headers["location"])["code"]
+    tokens = await browser.post(
+        "/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "code_verifier": verifier,
+            "client_id": client_id,
+        },
+    )
+    assert tokens.status_code == 200, tokens.text
+    return str(tokens.json()["access_token"])
+
+
+async def profile_call(gw: Gateway, token: str) -> httpx.Response:
+    """``tools/call get_athlete_profile`` over /mcp with the AI client's bearer token."""
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "get_athlete_profile", "arguments": {}},
+    }
+    headers = {**MCP_HEADERS, "Authorization": f"Bearer {token}"}
+    response: httpx.Response = await gw.browser.post("/mcp", json=body, headers=headers)
+    return response
+
+
+def answered_for(response: httpx.Response, name: str) -> bool:
+    assert response.status_code == 200, response.text[:300]
+    result: dict[str, Any] = json.loads(response.text)["result"]
+    return not result.get("isError") and name in json.dumps(result)
+
+
+async def counts(gw: Gateway) -> dict[str, int]:
+    async with transaction(services_of(gw.app).sessions) as db:
+        return {
+            "credentials": await db.scalar(select(func.count()).select_from(Credential)) or 0,
+            "live grants": await db.scalar(
+                select(func.count()).select_from(Grant).where(Grant.revoked_at.is_(None))
+            )
+            or 0,
+            "sessions": await db.scalar(select(func.count()).select_from(BrowserSession)) or 0,
+            "athletes": await db.scalar(select(func.count()).select_from(Athlete)) or 0,
+        }
+
+
+def upstream_signins(gw: Gateway) -> int:
+    return sum(len(gw.fake.requests.matching(None, path)) for path in UPSTREAM_SIGNIN)
+
+
+def upstream_tokens_of(gw: Gateway, athlete: str) -> int:
+    return sum(1 for caller in gw.fake.oauth.tokens.values() if caller.athlete == athlete)
+
+
+async def csrf(browser: httpx.AsyncClient, path: str) -> str:
+    match = CSRF_INPUT.search((await browser.get(path)).text)
+    assert match, path
+    return match.group(1)
+
+
+async def test_a_second_ai_client_reuses_the_upstream_grant_without_asking_intervals_again(
+    settings: Settings,
+) -> None:
+    async with running_gateway(settings) as gw:
+        assert (await continue_with_intervals(gw, AROHA[0])).status_code == 303
+        claude = await connect_ai_client(gw, "Claude", CLAUDE_CALLBACK)
+        signins_so_far = upstream_signins(gw)
+        chatgpt = await connect_ai_client(gw, "ChatGPT", CHATGPT_CALLBACK)
+        assert upstream_signins(gw) == signins_so_far  # no second Intervals.icu consent
+        assert upstream_tokens_of(gw, AROHA[0]) == 1
+        assert await counts(gw) == {
+            "credentials": 1,
+            "live grants": 2,
+            "sessions": 1,
+            "athletes": 1,
+        }
+        for token in (claude, chatgpt):
+            assert answered_for(await profile_call(gw, token), AROHA[2])
+
+
+async def test_signing_in_again_from_another_browser_keeps_one_stored_credential(
+    settings: Settings,
+) -> None:
+    """Claude Desktop opens the system browser, ChatGPT its own: the athlete signs in with
+    Intervals.icu twice. The second token replaces the first; the first AI client keeps
+    working on it."""
+    async with running_gateway(settings) as gw:
+        await continue_with_intervals(gw, AROHA[0])
+        claude = await connect_ai_client(gw, "Claude", CLAUDE_CALLBACK)
+        other = gw.new_browser("198.51.100.30")
+        await continue_with_intervals(gw, AROHA[0], browser=other)
+        chatgpt = await connect_ai_client(gw, "ChatGPT", CHATGPT_CALLBACK, browser=other)
+        assert (await counts(gw))["credentials"] == 1
+        assert (await counts(gw))["live grants"] == 2
+        before = len(gw.fake.requests)
+        for token in (claude, chatgpt):
+            assert answered_for(await profile_call(gw, token), AROHA[2])
+        used = {r.auth for r in list(gw.fake.requests)[before:]}
+        assert used == {"bearer"}
+
+
+async def test_disconnecting_one_ai_client_leaves_the_others_connected(
+    settings: Settings,
+) -> None:
+    async with running_gateway(settings) as gw:
+        await continue_with_intervals(gw, AROHA[0])
+        claude = await connect_ai_client(gw, "Claude", CLAUDE_CALLBACK)
+        chatgpt = await connect_ai_client(gw, "ChatGPT", CHATGPT_CALLBACK)
+        async with transaction(services_of(gw.app).sessions) as db:
+            claude_grant = await db.scalar(select(func.min(Grant.id)))
+        token = await csrf(gw.browser, "/account")
+        revoked = await gw.browser.post(
+            f"/account/grants/{claude_grant}/revoke", data={"csrf_token": token}
+        )
+        assert revoked.status_code == 303
+        assert (await profile_call(gw, claude)).status_code == 401
+        assert answered_for(await profile_call(gw, chatgpt), AROHA[2])
+        assert (await counts(gw))["credentials"] == 1
+        assert upstream_tokens_of(gw, AROHA[0]) == 1  # Intervals.icu was not asked to end it
+        assert gw.fake.requests.matching("DELETE", "/api/v1/disconnect-app") == []
+        account = await gw.browser.get("/account")
+        assert "ChatGPT" in account.text and "Disconnect Intervals.icu" in account.text
+
+
+async def test_disconnect_intervals_ends_the_upstream_grant_and_every_ai_client(
+    settings: Settings,
+) -> None:
+    async with running_gateway(settings) as gw:
+        await continue_with_intervals(gw, AROHA[0])
+        claude = await connect_ai_client(gw, "Claude", CLAUDE_CALLBACK)
+        chatgpt = await connect_ai_client(gw, "ChatGPT", CHATGPT_CALLBACK)
+        confirm = await gw.browser.get("/account/disconnect-intervals")
+        assert "Claude" in confirm.text and "ChatGPT" in confirm.text
+        token = CSRF_INPUT.search(confirm.text)
+        assert token
+        forged = await gw.browser.post("/account/disconnect-intervals", data={"confirm": "yes"})
+        unticked = await gw.browser.post(
+            "/account/disconnect-intervals", data={"csrf_token": token.group(1)}
+        )
+        assert (forged.status_code, unticked.status_code) == (403, 400)
+        assert (await counts(gw))["credentials"] == 1 and upstream_tokens_of(gw, AROHA[0]) == 1
+
+        done = await gw.browser.post(
+            "/account/disconnect-intervals", data={"csrf_token": token.group(1), "confirm": "yes"}
+        )
+        assert done.status_code == 200
+        assert "Intervals.icu confirmed" in done.text and "2 applications" in done.text
+        [call] = gw.fake.requests.matching("DELETE", "/api/v1/disconnect-app")
+        assert (call.auth, call.status) == ("bearer", 200)
+        assert upstream_tokens_of(gw, AROHA[0]) == 0
+        assert await counts(gw) == {
+            "credentials": 0,
+            "live grants": 0,
+            "sessions": 0,
+            "athletes": 1,
+        }
+        for ai_client in (claude, chatgpt):
+            assert (await profile_call(gw, ai_client)).status_code == 401
+        assert (await gw.browser.get("/account")).status_code == 303  # signed out
+
+
+async def test_when_intervals_cannot_be_told_the_gateway_still_lets_go_and_says_so(
+    settings: Settings,
+) -> None:
+    async with running_gateway(settings) as gw:
+        await continue_with_intervals(gw, AROHA[0])
+        claude = await connect_ai_client(gw, "Claude", CLAUDE_CALLBACK)
+        gw.fake.faults.fail(500, method="DELETE", path="/disconnect-app")
+        token = await csrf(gw.browser, "/account/disconnect-intervals")
+        done = await gw.browser.post(
+            "/account/disconnect-intervals", data={"csrf_token": token, "confirm": "yes"}
+        )
+        assert done.status_code == 200
+        assert "Intervals.icu did not confirm" in done.text
+        assert "remove it there" in done.text
+        assert upstream_tokens_of(gw, AROHA[0]) == 1  # still listed upstream, as the page says
+        assert (await counts(gw))["credentials"] == 0
+        assert (await profile_call(gw, claude)).status_code == 401
+
+
+async def test_an_api_key_is_forgotten_without_an_upstream_call(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with running_gateway(gateway_settings(tmp_path, database_url)) as gw:
+        await gw.sign_in("", AROHA[1])
+        token = await csrf(gw.browser, "/account/disconnect-intervals")
+        done = await gw.browser.post(
+            "/account/disconnect-intervals", data={"csrf_token": token, "confirm": "yes"}
+        )
+        assert "stays valid on Intervals.icu until you generate a new one" in done.text
+        assert gw.fake.requests.matching("DELETE", "/api/v1/disconnect-app") == []
+        assert (await counts(gw))["credentials"] == 0
