@@ -18,79 +18,16 @@ from app.db.models import Athlete, BrowserSession, Credential, Grant
 from app.services import services_of
 from app.settings import Settings
 from tests.accounts.harness import AROHA, CSRF_INPUT, Gateway, gateway_settings, running_gateway
-from tests.accounts.upstream_signin import continue_with_intervals
-from tests.support.gateway import CLAUDE_CALLBACK, hidden_fields, pkce_pair, query_of
+from tests.accounts.upstream_signin import connect_ai_client, continue_with_intervals, tool_call
+from tests.support.gateway import CLAUDE_CALLBACK
 
 CHATGPT_CALLBACK = "https://chatgpt.com/connector_platform_oauth_redirect"
-MCP_HEADERS = {
-    "Accept": "application/json, text/event-stream",
-    "MCP-Protocol-Version": "2025-11-25",
-}
 UPSTREAM_SIGNIN = ("/oauth/authorize", "/api/oauth/token")
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return gateway_settings(tmp_path, database_url, oauth=True, signin_methods="oauth")
-
-
-async def connect_ai_client(
-    gw: Gateway, name: str, redirect_uri: str, browser: httpx.AsyncClient | None = None
-) -> str:
-    """Register ``name``, approve it on the consent page in ``browser`` (signed in), redeem the
-    code (RFC 6749 §4.1, RFC 7636); returns the access token."""
-    browser = browser or gw.browser
-    registered = await browser.post(
-        "/register", json={"client_name": name, "redirect_uris": [redirect_uri]}
-    )
-    client_id = registered.json()["client_id"]
-    verifier, challenge = pkce_pair()
-    params = {
-        "response_type": "code",
-        "client_id": client_id,
-        "redirect_uri": redirect_uri,
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-        "state": "s",
-        "scope": "mcp.read mcp.write",
-        "resource": gw.settings.mcp_resource,
-    }
-    page = await browser.get("/authorize", params=params)
-    assert page.status_code == 200, (page.status_code, page.headers.get("location"))
-    form = [*hidden_fields(page.text), ("decision", "approve")]
-    form += [("approved_scope", "mcp.read"), ("approved_scope", "mcp.write")]
-    decided = await browser.post(
-        "/authorize",
-        content=str(httpx.QueryParams(form)),
-        headers={"content-type": "application/x-www-form-urlencoded"},
-    )
-    assert decided.status_code == 303, decided.text[:300]
-    code = query_of(decided.headers["location"])["code"]
-    tokens = await browser.post(
-        "/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "redirect_uri": redirect_uri,
-            "code_verifier": verifier,
-            "client_id": client_id,
-        },
-    )
-    assert tokens.status_code == 200, tokens.text
-    return str(tokens.json()["access_token"])
-
-
-async def profile_call(gw: Gateway, token: str) -> httpx.Response:
-    """``tools/call get_athlete_profile`` over /mcp with the AI client's bearer token."""
-    body = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "tools/call",
-        "params": {"name": "get_athlete_profile", "arguments": {}},
-    }
-    headers = {**MCP_HEADERS, "Authorization": f"Bearer {token}"}
-    response: httpx.Response = await gw.browser.post("/mcp", json=body, headers=headers)
-    return response
 
 
 def answered_for(response: httpx.Response, name: str) -> bool:
@@ -143,7 +80,7 @@ async def test_a_second_ai_client_reuses_the_upstream_grant_without_asking_inter
             "athletes": 1,
         }
         for token in (claude, chatgpt):
-            assert answered_for(await profile_call(gw, token), AROHA[2])
+            assert answered_for(await tool_call(gw, token), AROHA[2])
 
 
 async def test_signing_in_again_from_another_browser_keeps_one_stored_credential(
@@ -162,7 +99,7 @@ async def test_signing_in_again_from_another_browser_keeps_one_stored_credential
         assert (await counts(gw))["live grants"] == 2
         before = len(gw.fake.requests)
         for token in (claude, chatgpt):
-            assert answered_for(await profile_call(gw, token), AROHA[2])
+            assert answered_for(await tool_call(gw, token), AROHA[2])
         used = {r.auth for r in list(gw.fake.requests)[before:]}
         assert used == {"bearer"}
 
@@ -181,8 +118,8 @@ async def test_disconnecting_one_ai_client_leaves_the_others_connected(
             f"/account/grants/{claude_grant}/revoke", data={"csrf_token": token}
         )
         assert revoked.status_code == 303
-        assert (await profile_call(gw, claude)).status_code == 401
-        assert answered_for(await profile_call(gw, chatgpt), AROHA[2])
+        assert (await tool_call(gw, claude)).status_code == 401
+        assert answered_for(await tool_call(gw, chatgpt), AROHA[2])
         assert (await counts(gw))["credentials"] == 1
         assert upstream_tokens_of(gw, AROHA[0]) == 1  # Intervals.icu was not asked to end it
         assert gw.fake.requests.matching("DELETE", "/api/v1/disconnect-app") == []
@@ -223,7 +160,7 @@ async def test_disconnect_intervals_ends_the_upstream_grant_and_every_ai_client(
             "athletes": 1,
         }
         for ai_client in (claude, chatgpt):
-            assert (await profile_call(gw, ai_client)).status_code == 401
+            assert (await tool_call(gw, ai_client)).status_code == 401
         assert (await gw.browser.get("/account")).status_code == 303  # signed out
 
 
@@ -243,7 +180,7 @@ async def test_when_intervals_cannot_be_told_the_gateway_still_lets_go_and_says_
         assert "remove it there" in done.text
         assert upstream_tokens_of(gw, AROHA[0]) == 1  # still listed upstream, as the page says
         assert (await counts(gw))["credentials"] == 0
-        assert (await profile_call(gw, claude)).status_code == 401
+        assert (await tool_call(gw, claude)).status_code == 401
 
 
 async def test_an_api_key_is_forgotten_without_an_upstream_call(
