@@ -711,9 +711,7 @@ async def disconnect_intervals(request: Request) -> Response:
             return _render(request, "account_disconnect.html", context, 400)
         athlete_pk, intervals_id = athlete.id, athlete.intervals_id
         sealed = None if row is None else _sealed(row, athlete_pk)
-    outcome = UpstreamDisconnect.ALREADY_ENDED
-    if sealed is not None:
-        outcome = await _tell_intervals(request, sealed, intervals_id)
+    told = await _withdraw_upstream(request, sealed, intervals_id)
     async with transaction(svc.sessions) as db:
         ended = await forget_intervals_connection(db, athlete_pk)
     await checkpoint_sqlite_wal(svc.engine)  # no ciphertext left in the WAL
@@ -722,8 +720,8 @@ async def disconnect_intervals(request: Request) -> Response:
         request,
         "Intervals.icu disconnected",
         f"The gateway deleted its access to your Intervals.icu account and disconnected {apps}; "
-        f"you are signed out. {DISCONNECTED_WORDS[outcome]} Your data on Intervals.icu is not "
-        "touched. Sign in again at any time to reconnect.",
+        f"you are signed out.{told} Your data on Intervals.icu is not touched. Sign in again at "
+        "any time to reconnect.",
         200,
     )
     clear_session_cookie(response, svc.settings)
@@ -741,17 +739,22 @@ def _sealed(row: CredentialRow, athlete_pk: int) -> SealedCredential:
     )
 
 
-async def _tell_intervals(
-    request: Request, sealed: SealedCredential, intervals_id: str
-) -> UpstreamDisconnect:
-    """Ask Intervals.icu to end the app's access; a credential that no longer decrypts can
-    not be used by anyone, so there is nothing left to withdraw with it."""
+async def _withdraw_upstream(
+    request: Request, sealed: SealedCredential | None, intervals_id: str
+) -> str:
+    """Ask Intervals.icu to end the app's access with the stored credential; returns the
+    sentence (with a leading space) that tells the athlete how that went, "" when nothing was
+    stored. A credential that no longer decrypts cannot be used to tell Intervals.icu."""
+    if sealed is None:
+        return ""
     svc = services(request)
     try:
         credential = unseal(svc.vault, sealed)
     except VaultError:
-        return UpstreamDisconnect.NOT_TOLD
-    return await disconnect_upstream(svc.intervals, credential, rate_key=intervals_id)
+        outcome = UpstreamDisconnect.NOT_TOLD
+    else:
+        outcome = await disconnect_upstream(svc.intervals, credential, rate_key=intervals_id)
+    return f" {DISCONNECTED_WORDS[outcome]}"
 
 
 @router.get("/account/delete")
@@ -780,13 +783,10 @@ async def delete_submit(request: Request) -> Response:
         athlete_pk, intervals_id = athlete.id, athlete.intervals_id
         row = await credential_row(db, athlete_pk)
         sealed = None if row is None else _sealed(row, athlete_pk)
-    outcome = UpstreamDisconnect.ALREADY_ENDED
-    if sealed is not None:  # the gateway's OAuth access ends on Intervals.icu too
-        outcome = await _tell_intervals(request, sealed, intervals_id)
+    told = await _withdraw_upstream(request, sealed, intervals_id)  # the OAuth access ends too
     async with transaction(services(request).sessions) as db:
         await delete_account(db, athlete_pk)
     await checkpoint_sqlite_wal(services(request).engine)  # no ciphertext left in the WAL
-    told = "" if outcome is UpstreamDisconnect.ALREADY_ENDED else f" {DISCONNECTED_WORDS[outcome]}"
     response = _message(
         request,
         "Account deleted",

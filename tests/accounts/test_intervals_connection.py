@@ -195,3 +195,18 @@ async def test_an_api_key_is_forgotten_without_an_upstream_call(
         assert "stays valid on Intervals.icu until you generate a new one" in done.text
         assert gw.fake.requests.matching("DELETE", "/api/v1/disconnect-app") == []
         assert (await counts(gw))["credentials"] == 0
+
+
+async def test_deleting_the_account_also_ends_the_gateways_access_on_intervals(
+    settings: Settings,
+) -> None:
+    async with running_gateway(settings) as gw:
+        await continue_with_intervals(gw, AROHA[0])
+        token = await csrf(gw.browser, "/account/delete")
+        deleted = await gw.browser.post(
+            "/account/delete", data={"csrf_token": token, "confirm": "yes"}
+        )
+        assert deleted.status_code == 200 and "Intervals.icu confirmed" in deleted.text
+        [call] = gw.fake.requests.matching("DELETE", "/api/v1/disconnect-app")
+        assert call.status == 200 and upstream_tokens_of(gw, AROHA[0]) == 0
+        assert (await counts(gw))["athletes"] == 0
