@@ -4,6 +4,7 @@ withdrawing the gateway's OAuth access (``DELETE /api/v1/disconnect-app``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -13,6 +14,7 @@ from app.intervals.credentials import BearerToken, Credential
 from app.intervals.errors import CredentialRejected, IntervalsError
 
 DEFAULT_TIMEZONE = "UTC"
+DISCONNECT_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -60,24 +62,30 @@ class UpstreamDisconnect(Enum):
 
 
 async def disconnect_upstream(
-    client: IntervalsClient, credential: Credential, rate_key: str
+    client: IntervalsClient,
+    credential: Credential,
+    rate_key: str,
+    give_up_after: float = DISCONNECT_TIMEOUT_SECONDS,
 ) -> UpstreamDisconnect:
     """``DELETE /api/v1/disconnect-app`` with the athlete's bearer token (intervals-api.md §3.3,
     §3.7: "Revocation by app"), which ends this app's access for the token's athlete.
-    A personal API key has no app access to end (only the athlete can regenerate it)."""
+    A personal API key has no app access to end (only the athlete can regenerate it).
+    The athlete waits on the page for the answer: past ``give_up_after`` seconds (retries
+    included) Intervals.icu counts as not told."""
     if not isinstance(credential, BearerToken):
         return UpstreamDisconnect.NOTHING_UPSTREAM
     try:
-        await client.request(
-            "DELETE",
-            "/disconnect-app",
-            credential=credential,
-            rate_key=rate_key,
-            what="the gateway's access to your account",
-            forbidden="credential",
-        )
+        async with asyncio.timeout(give_up_after):
+            await client.request(
+                "DELETE",
+                "/disconnect-app",
+                credential=credential,
+                rate_key=rate_key,
+                what="the gateway's access to your account",
+                forbidden="credential",
+            )
     except CredentialRejected:
         return UpstreamDisconnect.ALREADY_ENDED
-    except IntervalsError:
+    except (IntervalsError, TimeoutError):
         return UpstreamDisconnect.NOT_TOLD
     return UpstreamDisconnect.DISCONNECTED

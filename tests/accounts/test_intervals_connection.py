@@ -13,12 +13,16 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from app.accounts.upstream import UpstreamDisconnect, disconnect_upstream
 from app.db.engine import transaction
 from app.db.models import Athlete, BrowserSession, Credential, Grant
+from app.intervals.client import IntervalsClient
+from app.intervals.credentials import BearerToken
 from app.services import services_of
 from app.settings import Settings
 from tests.accounts.harness import AROHA, CSRF_INPUT, Gateway, gateway_settings, running_gateway
 from tests.accounts.upstream_signin import connect_ai_client, continue_with_intervals, tool_call
+from tests.fake_intervals import FakeIntervals
 from tests.support.gateway import CLAUDE_CALLBACK
 
 CHATGPT_CALLBACK = "https://chatgpt.com/connector_platform_oauth_redirect"
@@ -210,3 +214,22 @@ async def test_deleting_the_account_also_ends_the_gateways_access_on_intervals(
         [call] = gw.fake.requests.matching("DELETE", "/api/v1/disconnect-app")
         assert call.status == 200 and upstream_tokens_of(gw, AROHA[0]) == 0
         assert (await counts(gw))["athletes"] == 0
+
+
+async def test_a_hanging_intervals_counts_as_not_told_within_the_time_limit() -> None:
+    """The athlete waits on the page: a stalled ``DELETE /disconnect-app`` is given up after
+    the limit (here 0.05 s) and reported as not told."""
+    fake = FakeIntervals()
+    token = fake.oauth.issue_token(AROHA[0])
+    fake.faults.hang(seconds=5, path="/disconnect-app")
+    http = httpx.AsyncClient(transport=httpx.ASGITransport(app=fake.app))
+    async with IntervalsClient("http://fake/api/v1", http=http) as client:
+        outcome = await disconnect_upstream(
+            client, BearerToken(token), AROHA[0], give_up_after=0.05
+        )
+        assert outcome is UpstreamDisconnect.NOT_TOLD
+        done = await disconnect_upstream(client, BearerToken(token), AROHA[0])
+        assert done is UpstreamDisconnect.DISCONNECTED
+        gone = await disconnect_upstream(client, BearerToken(token), AROHA[0])
+        assert gone is UpstreamDisconnect.ALREADY_ENDED  # the token no longer works
+    await http.aclose()
