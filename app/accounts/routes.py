@@ -204,7 +204,8 @@ def _to_signin(next_path: str) -> RedirectResponse:
 
 @router.get("/signin")
 async def signin_form(request: Request, next: str = "", done: str = "") -> Response:
-    """The sign-in form: athlete id (optional) and Intervals.icu API key."""
+    """The sign-in page: the API-key form (athlete id optional) and/or "Continue with
+    Intervals.icu", as ``GATEWAY_SIGNIN_METHODS`` allows."""
     notice = _notice(services(request).settings, done)
     return _signin_page(request, safe_next_path(next), notice=notice)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from app.accounts.club import make_club_admin
 from app.db.engine import transaction
@@ -129,8 +130,8 @@ async def test_every_page_in_oauth_only_mode_never_mentions_api_keys(
             ("unknown client", await gw.browser.get("/authorize", params={"client_id": "x"}))
         )
         async with transaction(services_of(gw.app).sessions) as db:
-            stored = (await db.scalars(Credential.__table__.select())).all()
-        assert len(stored) == 1  # the refused key was never checked nor stored
+            stored = (await db.scalars(select(Credential.kind))).all()
+        assert stored == ["oauth_token"]  # the refused key was never checked nor stored
     for path, response in pages:
         assert_no_api_key_words(path, response)
 
