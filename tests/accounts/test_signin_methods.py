@@ -4,11 +4,14 @@ API keys; `api_key` mode hides "Continue with Intervals.icu"; `both` offers both
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from pathlib import Path
 
 import httpx
 import pytest
+from mcp import Client, StdioServerParameters
 from sqlalchemy import select
 
 from app.accounts.club import make_club_admin
@@ -18,6 +21,8 @@ from app.services import services_of
 from app.settings import Settings
 from tests.accounts.harness import AROHA, CSRF_INPUT, Gateway, gateway_settings, running_gateway
 from tests.accounts.upstream_signin import continue_with_intervals
+from tests.fake_intervals import FakeIntervals
+from tests.fake_intervals.server import FakeServer
 from tests.support.gateway import CLAUDE_CALLBACK, pkce_pair
 
 MENTIONS_API_KEYS = re.compile(r"api[\s_-]*key", re.IGNORECASE)
@@ -172,3 +177,28 @@ async def test_oauth_only_sign_in_page_offers_intervals_links_policy_and_terms(
         assert (await gw.browser.get("/privacy")).headers["location"] == (
             "https://club.example/privacy"
         )
+
+
+@pytest.mark.slow
+async def test_stdio_keeps_its_api_key_in_an_oauth_only_environment(tmp_path: Path) -> None:
+    """`intervals-gateway stdio` is one athlete's own process: GATEWAY_SIGNIN_METHODS=oauth
+    (set for the hosted gateway) does not change it; it still reads INTERVALS_API_KEY."""
+    fake = FakeIntervals()
+    with FakeServer(fake) as server:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "INTERVALS_API_KEY": AROHA[1],
+            "INTERVALS_API_BASE_URL": server.api_base_url,
+            "GATEWAY_DATA_DIR": str(tmp_path / "var"),
+            "GATEWAY_DATABASE_URL": "postgresql://nowhere.invalid/none",  # never touched
+            "GATEWAY_SIGNIN_METHODS": "oauth",
+            "GATEWAY_INTERVALS_OAUTH_CLIENT_ID": "fake-client-id",
+            "GATEWAY_INTERVALS_OAUTH_CLIENT_SECRET": "fake-client-secret",
+        }
+        params = StdioServerParameters(
+            command=sys.executable, args=["-m", "app.cli", "stdio"], env=env, cwd=str(tmp_path)
+        )
+        async with Client(params, mode="legacy") as client:
+            result = await client.call_tool("get_athlete_profile", {})
+    assert result.is_error is False, result
+    assert all(r.auth == "basic" for r in fake.requests)
