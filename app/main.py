@@ -19,7 +19,7 @@ from app.oauth.routes import install_oauth
 from app.observe import current_observer
 from app.services import HttpClientFactory, open_services
 from app.settings import Settings
-from app.web import health, home
+from app.web import health, home, legal
 from app.web.body_limit import BodyLimit
 from app.web.metrics import install_metrics
 from app.web.security import PageSecurityHeaders
@@ -88,6 +88,7 @@ def create_app(
     # Routers, one per concern (accounts pages, OAuth endpoints, MCP) are included here.
     app.include_router(health.router)
     app.include_router(home.router)
+    app.include_router(legal.router)
     install_accounts(app)
     install_oauth(app, settings, frozenset(spec.scope for spec in served_specs(settings)))
     mount_mcp(app, settings)

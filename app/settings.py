@@ -215,6 +215,22 @@ class Settings(BaseSettings):
         max_length=100,
         description="Who runs this gateway (club, team or person), shown on the sign-in page.",
     )
+    signin_methods: Literal["both", "oauth", "api_key"] = Field(
+        "both",
+        description="How athletes sign in: 'both' (Intervals.icu OAuth and a personal API key), "
+        "'oauth' (Intervals.icu OAuth only; no page mentions API keys: the app directories' "
+        "requirement) or 'api_key' (personal API key only).",
+    )
+    privacy_policy_url: str = Field(
+        "",
+        description="https URL of the operator's privacy policy: linked on the sign-in and "
+        "consent pages, served at /privacy and in the OAuth metadata (empty: /privacy is 404).",
+    )
+    terms_url: str = Field(
+        "",
+        description="https URL of the operator's terms of service: linked like the privacy "
+        "policy, served at /terms (empty: /terms is 404).",
+    )
     intervals_oauth_client_id: str = Field(
         "", description="Intervals.icu OAuth app client id; enables 'Continue with Intervals.icu'."
     )
@@ -459,6 +475,19 @@ class Settings(BaseSettings):
             raise ValueError("must not contain a query or fragment")
         return value.rstrip("/")
 
+    @field_validator("privacy_policy_url", "terms_url")
+    @classmethod
+    def _https_document_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError(f"{value[:100]!r} is not an https:// URL")
+        if any(ch.isspace() or ord(ch) < 0x20 for ch in value) or parts.username is not None:
+            raise ValueError("must be a plain https:// URL (no spaces, no user name)")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _database_url(cls, value: str) -> str:
@@ -563,6 +592,19 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _oauth_signin_needs_the_intervals_app(self) -> Settings:
+        """OAuth-only sign-in without a registered Intervals.icu app would lock everyone out."""
+        if self.signin_methods == "oauth" and not (
+            self.intervals_oauth_client_id and self.intervals_oauth_client_secret
+        ):
+            raise ValueError(
+                "GATEWAY_SIGNIN_METHODS=oauth needs the Intervals.icu OAuth app: set "
+                "GATEWAY_INTERVALS_OAUTH_CLIENT_ID and GATEWAY_INTERVALS_OAUTH_CLIENT_SECRET "
+                "(docs/deploy.md, directory deployment)"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _athlete_share_fits_the_pool(self) -> Settings:
         if self.upstream_per_athlete_concurrency * 4 > self.upstream_max_connections:
             raise ValueError(
@@ -570,6 +612,18 @@ class Settings(BaseSettings):
                 "GATEWAY_UPSTREAM_MAX_CONNECTIONS (so stalled athletes leave room for others)"
             )
         return self
+
+    @property
+    def api_key_signin(self) -> bool:
+        """Whether athletes may sign in (and replace their credential) with an API key."""
+        return self.signin_methods != "oauth"
+
+    @property
+    def oauth_signin(self) -> bool:
+        """Whether 'Continue with Intervals.icu' is offered (also needs the app configured)."""
+        return self.signin_methods != "api_key" and bool(
+            self.intervals_oauth_client_id and self.intervals_oauth_client_secret
+        )
 
     @property
     def issuer(self) -> str:

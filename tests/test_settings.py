@@ -162,3 +162,48 @@ def test_guardrails_warn_by_default_and_the_operator_can_make_them_refuse(
         load_settings()
     assert str(error.value).startswith("GATEWAY_GUARDRAILS_REFUSE: ")
     assert "unknown guardrail 'ramp'" in str(error.value)
+
+
+def test_signin_methods_default_to_both_and_oauth_only_needs_the_intervals_app(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = load_settings()
+    assert settings.signin_methods == "both"
+    assert settings.api_key_signin and not settings.oauth_signin  # no Intervals.icu app set
+    monkeypatch.setenv("GATEWAY_SIGNIN_METHODS", "oauth")
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert str(error.value).startswith(
+        "GATEWAY_SIGNIN_METHODS=oauth needs the Intervals.icu OAuth app: set "
+        "GATEWAY_INTERVALS_OAUTH_CLIENT_ID and GATEWAY_INTERVALS_OAUTH_CLIENT_SECRET"
+    )
+    monkeypatch.setenv("GATEWAY_INTERVALS_OAUTH_CLIENT_ID", "app-id")
+    with pytest.raises(SettingsError, match="GATEWAY_INTERVALS_OAUTH_CLIENT_SECRET"):
+        load_settings()  # the id alone is not enough
+    monkeypatch.setenv("GATEWAY_INTERVALS_OAUTH_CLIENT_SECRET", "app-secret")
+    oauth_only = load_settings()
+    assert oauth_only.oauth_signin and not oauth_only.api_key_signin
+    monkeypatch.setenv("GATEWAY_SIGNIN_METHODS", "api_key")
+    key_only = load_settings()
+    assert key_only.api_key_signin and not key_only.oauth_signin  # the app is set but unused
+    monkeypatch.setenv("GATEWAY_SIGNIN_METHODS", "passwords")
+    with pytest.raises(SettingsError, match="GATEWAY_SIGNIN_METHODS: Input should be 'both'"):
+        load_settings()
+
+
+@pytest.mark.parametrize("name", ["GATEWAY_PRIVACY_POLICY_URL", "GATEWAY_TERMS_URL"])
+@pytest.mark.parametrize(
+    "value",
+    ["http://club.example/privacy", "club.example/privacy", "https://", "javascript:alert(1)"],
+)
+def test_privacy_and_terms_urls_must_be_https(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as error:
+        load_settings()
+    assert str(error.value).startswith(f"{name}: ")
+    assert "is not an https:// URL" in str(error.value)
+    monkeypatch.setenv(name, " https://club.example/legal/privacy.html ")
+    field = name.removeprefix("GATEWAY_").lower()
+    assert getattr(load_settings(), field) == "https://club.example/legal/privacy.html"

@@ -24,6 +24,7 @@ from app.accounts.service import (
     credential_row,
     delete_account,
     disconnect_app,
+    forget_intervals_connection,
     store_credential,
     upsert_athlete,
 )
@@ -52,21 +53,30 @@ from app.accounts.signin import (
     safe_next_path,
     verify_api_key,
 )
-from app.accounts.upstream import AthleteProfile, ProfileLookup, profile_lookup
+from app.accounts.upstream import (
+    AthleteProfile,
+    ProfileLookup,
+    UpstreamDisconnect,
+    disconnect_upstream,
+    profile_lookup,
+)
 from app.coach.store import share_with_coach, stop_sharing
 from app.db.access_log import MODES, OUTCOMES, AccessFilter, access_csv, access_rows
 from app.db.engine import checkpoint_sqlite_wal, transaction
 from app.db.models import Athlete, utcnow
+from app.db.models import Credential as CredentialRow
 from app.intervals.credentials import BearerToken
 from app.intervals.errors import AccessDenied, CredentialRejected, IntervalsError
 from app.mcp.tools.context import zone_or_utc
 from app.services import services
 from app.settings import Settings
-from app.vault.store import KIND_API_KEY, KIND_OAUTH_TOKEN
+from app.vault.crypto import VaultError
+from app.vault.store import KIND_API_KEY, KIND_OAUTH_TOKEN, SealedCredential, unseal
 from app.web.body_limit import read_small_form
 from app.web.client_address import client_limiter_key
 from app.web.cookies import cookie_policy
 from app.web.csrf import CSRF_FIELD, csrf_token, csrf_valid, remember_csrf_token
+from app.web.legal import legal_links
 from app.web.templates import templates
 from app.writes.account import undo_batch
 from app.writes.display import JournalRow, journal_row, recent_changes
@@ -79,6 +89,14 @@ NOTICES = {
     "signed-out": "You are signed out.",
     "invited": "You have an invitation to this gateway's club: sign in to use it.",
 }
+API_KEY_NOTICES = frozenset({"key"})
+
+
+def _notice(settings: Settings, done: str) -> str:
+    """The notice a ``?done=`` names; in OAuth-only mode none that speaks of API keys."""
+    if done in API_KEY_NOTICES and not settings.api_key_signin:
+        return ""
+    return NOTICES.get(done, "")
 
 
 def install_accounts(app: FastAPI) -> None:
@@ -113,8 +131,14 @@ def _render(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    policy = cookie_policy(services(request).settings)
-    context = {"csrf_field": CSRF_FIELD, "csrf_token": csrf_token(request, policy), **context}
+    settings = services(request).settings
+    policy = cookie_policy(settings)
+    context = {
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": csrf_token(request, policy),
+        **_signin_methods(settings),
+        **context,
+    }
     response = templates.TemplateResponse(
         request, template, context, status_code=status_code, headers=headers
     )
@@ -158,7 +182,7 @@ def _signin_page(
         "error": error,
         "notice": notice,
         "athlete_id": athlete_id,
-        "oauth_enabled": upstream_oauth.upstream_oauth_config(settings) is not None,
+        **legal_links(settings),
     }
     return _render(request, "signin.html", context, status_code, headers)
 
@@ -180,13 +204,17 @@ def _to_signin(next_path: str) -> RedirectResponse:
 
 @router.get("/signin")
 async def signin_form(request: Request, next: str = "", done: str = "") -> Response:
-    """The sign-in form: athlete id (optional) and Intervals.icu API key."""
-    return _signin_page(request, safe_next_path(next), notice=NOTICES.get(done, ""))
+    """The sign-in page: the API-key form (athlete id optional) and/or "Continue with
+    Intervals.icu", as ``GATEWAY_SIGNIN_METHODS`` allows."""
+    notice = _notice(services(request).settings, done)
+    return _signin_page(request, safe_next_path(next), notice=notice)
 
 
 @router.post("/signin")
 async def signin_submit(request: Request) -> Response:
     """Check the pair with Intervals.icu, then create/update the account and a session."""
+    if not services(request).settings.api_key_signin:
+        return _oauth_only(request)
     form = await _form(request)
     next_path = safe_next_path(form.get("next"))
     typed_id = form.get("athlete_id", "").strip()[:40]
@@ -223,6 +251,18 @@ async def signin_submit(request: Request) -> Response:
     await limiters.release(address)
     return await _complete_signin(
         request, verified.profile, KIND_API_KEY, verified.secret, None, next_path
+    )
+
+
+def _oauth_only(request: Request) -> Response:
+    """``GATEWAY_SIGNIN_METHODS=oauth``: the form posts of the other sign-in method are gone
+    (404), with a page that points to the one way in."""
+    return _message(
+        request,
+        "Sign in with Intervals.icu",
+        "This gateway connects to Intervals.icu only through Intervals.icu's own sign-in: "
+        "use Continue with Intervals.icu on the sign-in page.",
+        404,
     )
 
 
@@ -419,7 +459,16 @@ async def account_page(
         if athlete is None:
             return _to_signin("/account")
         context = await _account_context(db, athlete, wanted)
-    return _render(request, "account.html", {**context, "notice": NOTICES.get(done, "")})
+    notice = _notice(services(request).settings, done)
+    return _render(request, "account.html", {**context, "notice": notice})
+
+
+def _signin_methods(settings: Settings) -> dict[str, bool]:
+    """Which ways of connecting the account page offers (``GATEWAY_SIGNIN_METHODS``)."""
+    return {
+        "api_key_enabled": settings.api_key_signin,
+        "oauth_enabled": upstream_oauth.upstream_oauth_config(settings) is not None,
+    }
 
 
 @router.get("/account/access.csv")
@@ -545,6 +594,8 @@ async def stop_sharing_page(request: Request, coach_id: str) -> Response:
 async def replace_key(request: Request) -> Response:
     """Replace the stored API key with a new one owned by this athlete (``GET /athlete/0``);
     the athlete's other browser sessions end."""
+    if not services(request).settings.api_key_signin:
+        return _oauth_only(request)
     form = await _form(request)
     if not _csrf_ok(request, form):
         return _csrf_failed(request)
@@ -602,6 +653,111 @@ async def revoke_app(request: Request, grant_id: int) -> Response:
     return RedirectResponse("/account?done=revoked", status_code=303)
 
 
+# -- disconnect Intervals.icu --------------------------------------------------------------------
+
+DISCONNECT_PATH = "/account/disconnect-intervals"
+
+DISCONNECTED_WORDS = {
+    UpstreamDisconnect.DISCONNECTED: "Intervals.icu confirmed that the gateway's access to your "
+    "account has ended.",
+    UpstreamDisconnect.ALREADY_ENDED: "Intervals.icu had already ended the gateway's access.",
+    UpstreamDisconnect.NOT_TOLD: "Intervals.icu did not confirm (it could not be reached or "
+    "refused), so it may still list this gateway among your connected apps: remove it there "
+    "(Intervals.icu, Settings). The gateway no longer holds anything it could use on your "
+    "behalf.",
+    UpstreamDisconnect.NOTHING_UPSTREAM: "Your personal key itself stays valid on Intervals.icu "
+    "until you generate a new one there (Settings, Developer Settings).",
+}
+
+
+@router.get(DISCONNECT_PATH)
+async def disconnect_intervals_confirmation(request: Request) -> Response:
+    """Ask for confirmation before withdrawing the gateway's Intervals.icu access, naming the
+    applications that lose access."""
+    async with transaction(services(request).sessions) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return _to_signin(DISCONNECT_PATH)
+        context = {
+            "athlete": athlete,
+            "credential": await credential_row(db, athlete.id),
+            "apps": await connected_apps(db, athlete.id),
+            "error": "",
+        }
+    return _render(request, "account_disconnect.html", context)
+
+
+@router.post(DISCONNECT_PATH)
+async def disconnect_intervals(request: Request) -> Response:
+    """Withdraw the gateway's access to Intervals.icu: tell Intervals.icu
+    (``DELETE /api/v1/disconnect-app`` with the athlete's token), then, whatever it answered,
+    delete the stored credential, end every application's access and every browser session
+    (service.forget_intervals_connection). The page says what Intervals.icu answered."""
+    form = await _form(request)
+    if not _csrf_ok(request, form):
+        return _csrf_failed(request)
+    svc = services(request)
+    async with transaction(svc.sessions) as db:
+        athlete = await current_athlete(request, db)
+        if athlete is None:
+            return _to_signin(DISCONNECT_PATH)
+        row = await credential_row(db, athlete.id)
+        if form.get("confirm") != "yes":
+            context = {
+                "athlete": athlete,
+                "credential": row,
+                "apps": await connected_apps(db, athlete.id),
+                "error": "Tick the box to confirm.",
+            }
+            return _render(request, "account_disconnect.html", context, 400)
+        athlete_pk, intervals_id = athlete.id, athlete.intervals_id
+        sealed = None if row is None else _sealed(row, athlete_pk)
+    told = await _withdraw_upstream(request, sealed, intervals_id)
+    async with transaction(svc.sessions) as db:
+        ended = await forget_intervals_connection(db, athlete_pk)
+    await checkpoint_sqlite_wal(svc.engine)  # no ciphertext left in the WAL
+    apps = f"{ended} application{'' if ended == 1 else 's'}"
+    response = _message(
+        request,
+        "Intervals.icu disconnected",
+        f"The gateway deleted its access to your Intervals.icu account and disconnected {apps}; "
+        f"you are signed out.{told} Your data on Intervals.icu is not touched. Sign in again at "
+        "any time to reconnect.",
+        200,
+    )
+    clear_session_cookie(response, svc.settings)
+    return response
+
+
+def _sealed(row: CredentialRow, athlete_pk: int) -> SealedCredential:
+    return SealedCredential(
+        athlete_pk=athlete_pk,
+        kind=row.kind,
+        key_id=row.key_id,
+        ciphertext=row.ciphertext,
+        rejected=row.rejected_at is not None,
+        upstream_scope=row.upstream_scope,
+    )
+
+
+async def _withdraw_upstream(
+    request: Request, sealed: SealedCredential | None, intervals_id: str
+) -> str:
+    """Ask Intervals.icu to end the app's access with the stored credential; returns the
+    sentence (with a leading space) that tells the athlete how that went, "" when nothing was
+    stored. A credential that no longer decrypts cannot be used to tell Intervals.icu."""
+    if sealed is None:
+        return ""
+    svc = services(request)
+    try:
+        credential = unseal(svc.vault, sealed)
+    except VaultError:
+        outcome = UpstreamDisconnect.NOT_TOLD
+    else:
+        outcome = await disconnect_upstream(svc.intervals, credential, rate_key=intervals_id)
+    return f" {DISCONNECTED_WORDS[outcome]}"
+
+
 @router.get("/account/delete")
 async def delete_confirmation(request: Request) -> Response:
     """Ask for confirmation before deleting the account."""
@@ -625,13 +781,18 @@ async def delete_submit(request: Request) -> Response:
         if form.get("confirm") != "yes":
             context = {"athlete": athlete, "error": "Tick the box to confirm."}
             return _render(request, "account_delete.html", context, 400)
-        await delete_account(db, athlete.id)
+        athlete_pk, intervals_id = athlete.id, athlete.intervals_id
+        row = await credential_row(db, athlete_pk)
+        sealed = None if row is None else _sealed(row, athlete_pk)
+    told = await _withdraw_upstream(request, sealed, intervals_id)  # the OAuth access ends too
+    async with transaction(services(request).sessions) as db:
+        await delete_account(db, athlete_pk)
     await checkpoint_sqlite_wal(services(request).engine)  # no ciphertext left in the WAL
     response = _message(
         request,
         "Account deleted",
         "Your account, your stored Intervals.icu credential and every connected application "
-        "were deleted. You can sign in again at any time as a new account.",
+        f"were deleted.{told} You can sign in again at any time as a new account.",
         200,
     )
     clear_session_cookie(response, services(request).settings)

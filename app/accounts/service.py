@@ -111,6 +111,18 @@ async def disconnect_app(db: AsyncSession, athlete_pk: int, grant_id: int) -> bo
     return await revoke_grant(db, grant_id, athlete_pk)
 
 
+async def forget_intervals_connection(db: AsyncSession, athlete_pk: int) -> int:
+    """The athlete withdrew the gateway's Intervals.icu access: delete the stored credential,
+    end every application's grant and tokens (app/db/revocation.py, so caches hooked there
+    forget them too) and every browser session. The account itself (its change journal,
+    access log and sharing) stays. Returns the number of applications disconnected."""
+    await db.execute(delete(Credential).where(Credential.athlete_id == athlete_pk))
+    ended = await revoke_athlete_tokens(db, athlete_pk)
+    await end_athlete_sessions(db, athlete_pk)
+    await db.flush()
+    return ended
+
+
 async def credential_row(db: AsyncSession, athlete_pk: int) -> Credential | None:
     """The athlete's credential row (metadata only; the ciphertext stays sealed)."""
     result = await db.execute(select(Credential).where(Credential.athlete_id == athlete_pk))

@@ -1,15 +1,20 @@
 """The one place where account code calls Intervals.icu: reading the athlete profile that proves
-a credential works (``GET /api/v1/athlete/{id}``, id ``0`` = the credential's owner)."""
+a credential works (``GET /api/v1/athlete/{id}``, id ``0`` = the credential's owner), and
+withdrawing the gateway's OAuth access (``DELETE /api/v1/disconnect-app``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import Enum
 
 from app.intervals.client import IntervalsClient
-from app.intervals.credentials import Credential
+from app.intervals.credentials import BearerToken, Credential
+from app.intervals.errors import CredentialRejected, IntervalsError
 
 DEFAULT_TIMEZONE = "UTC"
+DISCONNECT_TIMEOUT_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -41,3 +46,46 @@ def profile_lookup(client: IntervalsClient) -> ProfileLookup:
         )
 
     return lookup
+
+
+class UpstreamDisconnect(Enum):
+    """What Intervals.icu said when the gateway withdrew its access for an athlete."""
+
+    DISCONNECTED = "disconnected"
+    """Intervals.icu ended the app's access (``DELETE /disconnect-app`` answered 2xx)."""
+    ALREADY_ENDED = "already_ended"
+    """Intervals.icu no longer accepted the token: the access had already ended there."""
+    NOT_TOLD = "not_told"
+    """Intervals.icu could not be reached or refused: its side may still list the gateway."""
+    NOTHING_UPSTREAM = "nothing_upstream"
+    """The stored credential is a personal key: there is no app access to withdraw."""
+
+
+async def disconnect_upstream(
+    client: IntervalsClient,
+    credential: Credential,
+    rate_key: str,
+    give_up_after: float = DISCONNECT_TIMEOUT_SECONDS,
+) -> UpstreamDisconnect:
+    """``DELETE /api/v1/disconnect-app`` with the athlete's bearer token (intervals-api.md §3.3,
+    §3.7: "Revocation by app"), which ends this app's access for the token's athlete.
+    A personal API key has no app access to end (only the athlete can regenerate it).
+    The athlete waits on the page for the answer: past ``give_up_after`` seconds (retries
+    included) Intervals.icu counts as not told."""
+    if not isinstance(credential, BearerToken):
+        return UpstreamDisconnect.NOTHING_UPSTREAM
+    try:
+        async with asyncio.timeout(give_up_after):
+            await client.request(
+                "DELETE",
+                "/disconnect-app",
+                credential=credential,
+                rate_key=rate_key,
+                what="the gateway's access to your account",
+                forbidden="credential",
+            )
+    except CredentialRejected:
+        return UpstreamDisconnect.ALREADY_ENDED
+    except (IntervalsError, TimeoutError):
+        return UpstreamDisconnect.NOT_TOLD
+    return UpstreamDisconnect.DISCONNECTED

@@ -64,8 +64,9 @@ class UpstreamToken:
 
 
 def upstream_oauth_config(settings: Settings) -> UpstreamOAuthConfig | None:
-    """The Intervals.icu OAuth app, or None when the deployment has not configured one."""
-    if not (settings.intervals_oauth_client_id and settings.intervals_oauth_client_secret):
+    """The Intervals.icu OAuth app, or None when the deployment has not configured one (or
+    signs in with API keys only, ``GATEWAY_SIGNIN_METHODS=api_key``)."""
+    if not settings.oauth_signin:
         return None
     return UpstreamOAuthConfig(
         client_id=settings.intervals_oauth_client_id,

@@ -28,6 +28,8 @@ class ScopeChoice:
     name: str
     description: str
     ticked: bool = True
+    reaches: tuple[str, ...] = ()
+    """The data categories the scope reaches, in plain words (scopes.DATA_CATEGORIES)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,12 @@ def consent_view(
         redirect_host=display_host(request.redirect_uri),
         redirect_uri=request.redirect_uri,
         scopes=[
-            ScopeChoice(s, scopes.DESCRIPTIONS[s], in_use is None or s in in_use)
+            ScopeChoice(
+                s,
+                scopes.DESCRIPTIONS[s],
+                in_use is None or s in in_use,
+                scopes.DATA_CATEGORIES.get(s, ()),
+            )
             for s in request.scopes
         ],
         params=request.params,

@@ -39,19 +39,28 @@ def authorization_server_metadata(settings: Settings) -> dict[str, Any]:
         "authorization_response_iss_parameter_supported": True,
         "client_id_metadata_document_supported": True,
     }
+    if settings.privacy_policy_url:  # RFC 8414 §2: "op_policy_uri"
+        document["op_policy_uri"] = settings.privacy_policy_url
+    if settings.terms_url:  # RFC 8414 §2: "op_tos_uri"
+        document["op_tos_uri"] = settings.terms_url
     return document
 
 
 def protected_resource_metadata(settings: Settings, resource: str | None = None) -> dict[str, Any]:
     """RFC 9728 §2 document for the MCP endpoint (``resource`` one of :func:`resource_aliases`,
     default the canonical ``{base}/mcp``)."""
-    return {
+    document: dict[str, Any] = {
         "resource": resource or settings.mcp_resource,
         "authorization_servers": [settings.issuer],
         "scopes_supported": list(scopes.SUPPORTED),
         "bearer_methods_supported": ["header"],
         "resource_name": "Intervals.icu MCP gateway",
     }
+    if settings.privacy_policy_url:  # RFC 9728 §2: "resource_policy_uri"
+        document["resource_policy_uri"] = settings.privacy_policy_url
+    if settings.terms_url:  # RFC 9728 §2: "resource_tos_uri"
+        document["resource_tos_uri"] = settings.terms_url
+    return document
 
 
 def protected_resource_metadata_url(settings: Settings) -> str:

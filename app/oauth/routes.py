@@ -53,6 +53,7 @@ from app.web.body_limit import FORM_TYPE, FormRejected, media_type, read_small_f
 from app.web.client_address import client_limiter_key
 from app.web.cookies import cookie_policy
 from app.web.csrf import csrf_token, csrf_valid, remember_csrf_token
+from app.web.legal import legal_links
 from app.web.signed_in import current_athlete, request_clock
 from app.web.templates import templates
 
@@ -190,6 +191,7 @@ def render_consent(
             "client_id": auth.client.client_id,
             "athlete_name": athlete.name or athlete.intervals_id,
             "csrf_token": csrf_token(request, policy),
+            **legal_links(services(request).settings),
         },
     )
     remember_csrf_token(request, response, policy)

@@ -18,6 +18,28 @@ DESCRIPTIONS: dict[str, str] = {
     "entries.",
 }
 
+DATA_CATEGORIES: dict[str, tuple[str, ...]] = {
+    READ: (
+        "Activities: your rides, runs and swims with their routes, heart rate, power, pace and "
+        "other recordings, intervals, notes and comments.",
+        "Wellness (health data): weight, resting heart rate, HRV, sleep, and how you felt "
+        "(soreness, fatigue, stress, mood).",
+        "Fitness: your fitness, fatigue and form, and training load.",
+        "Calendar: planned workouts, races, notes and training plans, and your workout library.",
+        "Settings: your profile (name, time zone), sport settings such as FTP, thresholds and "
+        "zones, and gear.",
+    ),
+    WRITE: (
+        "Calendar: create, move, change and delete planned workouts, races and notes.",
+        "Workout library: create and change workouts and folders.",
+        "Wellness: add or change daily entries such as weight, HRV and sleep.",
+        "Activities: change an activity's name, type, description and similar details.",
+        "Settings: change sport settings such as FTP, thresholds and zones.",
+    ),
+}
+"""Per scope, in plain words, the Intervals.icu data it reaches (shown on the consent page:
+health data named as such, for the app directories' health-data rules)."""
+
 
 def parse_scope(value: str | None) -> list[str]:
     """Split a space-delimited scope string (RFC 6749 §3.3) into unique tokens, order kept."""

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
 from app.services import Services, services
+from app.web.legal import legal_links
 from app.web.templates import templates
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
@@ -27,6 +28,8 @@ async def home(request: Request, svc: Annotated[Services, Depends(services)]) ->
         "mcp_url": settings.mcp_resource,
         "signin_url": "/signin?" + urlencode({"next": "/account"}),
         "docs_url": settings.docs_url,
+        "api_key_enabled": settings.api_key_signin,
+        **legal_links(settings),
     }
     return templates.TemplateResponse(request, "home.html", context)
 

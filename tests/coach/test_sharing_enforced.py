@@ -83,3 +83,33 @@ async def test_a_roster_triage_is_in_the_log_of_each_athlete_it_read(
     by_athlete = {r.athlete_id: (r.actor_id, r.tool) for r in logged}
     assert by_athlete[coach.athlete_pk] == (coach.athlete_pk, "get_roster_triage")
     assert len(by_athlete) == 2, "the coach's own log and Sam's (Lena has no account here)"
+
+
+async def test_disconnecting_intervals_ends_the_coachs_access_at_once(
+    tmp_path: Path, database_url: str
+) -> None:
+    """A coach's tools reach Sam's data with Sam's stored credential: when Sam disconnects
+    Intervals.icu, the coach's next call is refused, naming why, before any request upstream."""
+    with running_gateway(tmp_path, database_url, fake=fake()) as gw:
+        gw.pin(MOMENT)
+        coach = await gw.seed(COACH)
+        async with httpx.AsyncClient(base_url=gw.url) as sam:
+            await post_form(
+                sam, "/signin", {"athlete_id": "", "api_key": SAM.api_key, "next": "/account"}
+            )
+            await post_form(sam, "/account/sharing", {"coach_id": COACH.id})
+            async with mcp_client(gw.mcp_url, coach.token) as client:
+                before = await client.call_tool("get_athlete_profile", {"athlete": "Sam"})
+                page = await sam.get("/account/disconnect-intervals")
+                match = CSRF.search(page.text)
+                assert match
+                done = await sam.post(
+                    "/account/disconnect-intervals",
+                    data={"csrf_token": match.group(1), "confirm": "yes"},
+                )
+                assert done.status_code == 200 and "Intervals.icu disconnected" in done.text
+                upstream_before = len(gw.fake.requests)
+                after = await client.call_tool("get_athlete_profile", {"athlete": "Sam"})
+                assert len(gw.fake.requests) == upstream_before
+    assert not before.is_error and "Sam Rivera" in text_of(before)
+    assert after.is_error and "must sign in to the gateway again" in text_of(after)

@@ -30,10 +30,17 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="answer 429 above this many requests per second, like upstream",
     )
+    parser.add_argument(
+        "--consent-page",
+        action="store_true",
+        help="show Intervals.icu's OAuth consent form (athlete, scopes to untick) instead of "
+        "approving at once",
+    )
     args = parser.parse_args(argv)
 
     fake = FakeIntervals(seed=args.seed, today=args.today)
     fake.faults.delay(args.latency)
+    fake.oauth.consent_page = args.consent_page
     if args.limit_per_second:
         fake.faults.enforce_limit(args.limit_per_second, retry_after=1)
     base = f"http://{args.host}:{args.port}"

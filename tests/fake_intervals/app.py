@@ -140,6 +140,7 @@ class OAuthState:
     clients: dict[str, str] = field(default_factory=lambda: dict([DEFAULT_OAUTH_CLIENT]))
     default_athlete: str = DEMO_ATHLETES[0].id
     grant_scope: str | None = None  # override: simulate the user unticking scopes
+    consent_page: bool = False  # show Intervals.icu's consent form (athlete, scope checkboxes)
     codes: dict[str, tuple[str, str, str, datetime]] = field(default_factory=dict)
     tokens: dict[str, Caller] = field(default_factory=dict)
 
@@ -157,6 +158,17 @@ class OAuthState:
         token = secrets.token_hex(16)
         self.tokens[token] = Caller(athlete, "bearer", parse_scope(scope), client_id)
         return token
+
+    def apply_latest_consent(self, athlete: str, client_id: str, scope: str) -> None:
+        """The athlete's latest consent to an app sets the scopes of every token that app holds
+        for them (intervals-api.md §3.7)."""
+        for caller in self.tokens.values():
+            if caller.athlete == athlete and caller.client_id == client_id:
+                caller.scopes = parse_scope(scope)
+
+    def tokens_of(self, athlete: str) -> list[Caller]:
+        """The live tokens issued for ``athlete`` (any app)."""
+        return [caller for caller in self.tokens.values() if caller.athlete == athlete]
 
 
 def parse_scope(scope: str) -> dict[str, str]:

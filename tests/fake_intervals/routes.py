@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import re
 import secrets
 from datetime import date, datetime, timedelta
@@ -912,6 +913,34 @@ def register(fake: FakeIntervals) -> None:
         )
         if not scope:
             return HTMLResponse("<h1>No valid scope requested</h1>", 400)
+        if oauth.consent_page:
+            return consent_form(client_id, redirect_uri, q.get("state"), athlete, scope)
+        code = secrets.token_hex(16)
+        oauth.codes[code] = (athlete, client_id, format_scope(scope), ctx.fake.now())
+        return RedirectResponse(redirect_uri + sep + urlencode({"code": code, **state}), 302)
+
+    @r("POST", "/oauth/authorize", scope=None, athlete=None)
+    async def authorize_decision(ctx: Ctx) -> Response:
+        """The consent form's answer: the athlete (the fake's stand-in for being logged in to
+        Intervals.icu) and the scopes left ticked; none ticked or Cancel declines."""
+        form: dict[str, list[str]] = {}
+        raw = ctx.body.decode() if isinstance(ctx.body, bytes) else ""
+        for key, value in parse_qsl(raw, keep_blank_values=True):
+            form.setdefault(key, []).append(value)
+        oauth = ctx.fake.oauth
+        client_id = (form.get("client_id") or [""])[0]
+        redirect_uri = (form.get("redirect_uri") or [""])[0]
+        if client_id not in oauth.clients or not redirect_uri:
+            return HTMLResponse("<h1>Unknown application</h1>", 400)
+        sep = "&" if "?" in redirect_uri else "?"
+        state = {"state": form["state"][0]} if form.get("state") else {}
+        athlete = (form.get("athlete") or [oauth.default_athlete])[0]
+        if athlete not in ctx.fake.athletes:
+            return HTMLResponse("<h1>Unknown test athlete</h1>", 400)
+        scope = parse_scope(",".join(form.get("scope", [])))
+        if (form.get("decision") or [""])[0] != "authorize" or not scope:
+            answer = {"error": "access_denied", **state}
+            return RedirectResponse(redirect_uri + sep + urlencode(answer), 302)
         code = secrets.token_hex(16)
         oauth.codes[code] = (athlete, client_id, format_scope(scope), ctx.fake.now())
         return RedirectResponse(redirect_uri + sep + urlencode({"code": code, **state}), 302)
@@ -928,6 +957,7 @@ def register(fake: FakeIntervals) -> None:
             return JSONResponse({"status": 400, "error": "Invalid code"}, 400)
         athlete, _, scope, _ = grant
         access = oauth.issue_token(athlete, scope, client_id)
+        oauth.apply_latest_consent(athlete, client_id, scope)
         return JSONResponse(
             {
                 "token_type": "Bearer",
@@ -939,6 +969,39 @@ def register(fake: FakeIntervals) -> None:
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+def consent_form(
+    client_id: str, redirect_uri: str, state: str | None, athlete: str, scope: dict[str, str]
+) -> HTMLResponse:
+    """Intervals.icu's consent dialog as the fake shows it: who signs in (a text field, the
+    fake's stand-in for an Intervals.icu login) and one ticked checkbox per requested scope,
+    which the athlete may untick (intervals-api.md §3.3)."""
+    hidden = {"client_id": client_id, "redirect_uri": redirect_uri}
+    if state is not None:
+        hidden["state"] = state
+    fields = "".join(
+        f'<input type="hidden" name="{name}" value="{html.escape(value)}">'
+        for name, value in hidden.items()
+    )
+    boxes = "".join(
+        f'<label><input type="checkbox" name="scope" value="{area}:{level}" checked> '
+        f"{area}:{level}</label><br>"
+        for area, level in scope.items()
+    )
+    page = (
+        "<!doctype html><html><head><title>Intervals.icu (fake): authorize</title></head><body>"
+        "<h1>Intervals.icu (fake): authorize an application</h1>"
+        '<form method="post" action="/oauth/authorize">'
+        f"{fields}"
+        '<label for="athlete">Signed in as athlete</label> '
+        f'<input type="text" id="athlete" name="athlete" value="{html.escape(athlete)}"><br>'
+        f"<p>The application asks for:</p>{boxes}"
+        '<button type="submit" name="decision" value="authorize">Authorize</button> '
+        '<button type="submit" name="decision" value="cancel">Cancel</button>'
+        "</form></body></html>"
+    )
+    return HTMLResponse(page)
 
 
 def _day(value: str | None, name: str) -> date | None:
