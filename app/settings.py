@@ -384,6 +384,14 @@ class Settings(BaseSettings):
         description="How long an analyzed activity's streams, intervals, curves, best efforts "
         "and histograms stay cached (dropped at once when that activity changes).",
     )
+    answer_cache_webhook_ttl_seconds: float = Field(
+        900.0,
+        gt=0,
+        le=86_400,
+        description="With Intervals.icu webhooks configured: how long cached activities, "
+        "wellness, fitness, calendar and sport settings are served (webhooks invalidate them "
+        "at once); the library and the profile keep GATEWAY_ANSWER_CACHE_TTL_SECONDS.",
+    )
     answer_cache_memory_mb: int = Field(
         64, ge=1, description="Megabytes of answers the in-memory cache keeps per process."
     )

@@ -17,9 +17,11 @@ credential:
   :meth:`AnswerCache.invalidate` (webhooks, the gateway's own writes) replaces the generation,
   so every entry of that area is unreachable at once, on every instance, without scanning.
 - **Lifetimes**: ``GATEWAY_ANSWER_CACHE_TTL_SECONDS`` for everything (the fallback when no
-  webhook says what changed), ``GATEWAY_ANSWER_CACHE_ANALYZED_TTL_SECONDS`` for an analyzed
-  activity's streams, intervals, curves, best efforts and histograms, which do not change once
-  analyzed (only that activity's own invalidation drops them).
+  webhook says what changed); with webhooks configured, ``GATEWAY_ANSWER_CACHE_WEBHOOK_TTL_SECONDS``
+  for the areas webhooks report (:data:`WEBHOOK_AREAS`);
+  ``GATEWAY_ANSWER_CACHE_ANALYZED_TTL_SECONDS`` for an analyzed activity's streams, intervals,
+  curves, best efforts and histograms, which do not change once analyzed (only that
+  activity's own invalidation drops them).
 - **Stores**: :class:`MemoryStore` (one process, bounded in bytes, oldest first out) or
   :class:`RedisStore` (shared by every instance; values sealed with AES-GCM under the vault's
   key ring, bound to their key, so Redis never holds readable health data). A store that fails
@@ -109,6 +111,14 @@ _ATHLETE_SECTIONS: tuple[tuple[str, tuple[Area, ...]], ...] = (
     ("custom-item", (Area.SETTINGS, Area.PROFILE)),
 )
 """``/athlete/{id}/<section>`` -> its areas (first matching prefix wins)."""
+
+WEBHOOK_AREAS = frozenset(
+    {Area.ACTIVITIES, Area.WELLNESS, Area.FITNESS, Area.CALENDAR, Area.SETTINGS}
+)
+"""The areas Intervals.icu webhooks report changes in (``ACTIVITY_*``, ``WELLNESS_UPDATED``,
+``FITNESS_UPDATED``, ``CALENDAR_UPDATED``, ``SPORT_SETTINGS_UPDATED``; intervals-api.md
+§3.7): with webhooks on, their entries may live longer. The library and the profile have no
+webhook and keep the fallback TTL."""
 
 _WRITE_ALSO: dict[Area, tuple[Area, ...]] = {
     Area.ACTIVITIES: (Area.FITNESS, Area.WELLNESS),  # load feeds CTL/ATL, kept on wellness days
@@ -393,11 +403,23 @@ class AnswerCache:
     analyzed_ttl: float = 86_400.0
     now: Callable[[], datetime] = utc_now
     backend: str = "memory"
+    webhook_ttl: float | None = None
+    """With Intervals.icu webhooks configured: the lifetime of entries whose areas all are in
+    :data:`WEBHOOK_AREAS` (a webhook invalidates them at once); None: webhooks are off."""
 
     @property
     def generation_ttl(self) -> float:
         """How long a generation lives: at least as long as any entry under it."""
-        return max(self.ttl, self.analyzed_ttl)
+        return max(self.ttl, self.analyzed_ttl, self.webhook_ttl or 0.0)
+
+    def ttl_of(self, areas: RequestAreas, *, analyzed: bool) -> float:
+        """How long an answer is kept: an analyzed activity's details the long TTL; with
+        webhooks on, answers in areas webhooks report the webhook TTL; else the fallback."""
+        if areas.detail and analyzed:
+            return self.analyzed_ttl
+        if self.webhook_ttl is not None and set(areas.areas) <= WEBHOOK_AREAS:
+            return self.webhook_ttl
+        return self.ttl
 
     async def lookup(
         self, athlete_id: str, identity: str, path: str, params: Mapping[str, Any] | None
@@ -430,7 +452,7 @@ class AnswerCache:
         """Store a fresh answer under ``key``; returns its fetch time. Activity details of an
         analyzed activity are kept for the long TTL."""
         fetched = self.now()
-        ttl = self.analyzed_ttl if areas.detail and analyzed else self.ttl
+        ttl = self.ttl_of(areas, analyzed=analyzed)
         value = json.dumps({"t": fetched.timestamp(), "d": data}, separators=(",", ":"))
         try:
             await self.store.put(key, value.encode(), ttl)
@@ -527,4 +549,11 @@ def answer_cache_from_settings(
         analyzed_ttl=settings.answer_cache_analyzed_ttl_seconds,
         now=now,
         backend=mode,
+        webhook_ttl=settings.answer_cache_webhook_ttl_seconds if webhooks_on(settings) else None,
     )
+
+
+def webhooks_on(settings: Settings) -> bool:
+    """Whether Intervals.icu webhooks reach this gateway (the webhook secret is set: the
+    webhook endpoint of issue 21 is served only then)."""
+    return bool(getattr(settings, "intervals_webhook_secret", ""))

@@ -165,3 +165,30 @@ async def test_another_credential_of_the_same_athlete_has_its_own_entries() -> N
     bench.credential = ApiKey(AUCKLAND.api_key)
     await bench.call("get_wellness_data", {})
     assert upstream(bench, "/wellness") == 2  # the key's own entry is still there
+
+
+async def test_with_webhooks_reported_areas_live_longer_the_library_does_not() -> None:
+    bench = cached_bench()
+    assert bench.answers is not None
+    bench.answers.webhook_ttl = 900.0
+    await bench.call("get_wellness_data", {})
+    await bench.call("get_workout_library", {})
+    bench.moment = NOON + timedelta(seconds=TTL + 1)
+    await bench.call("get_wellness_data", {})
+    await bench.call("get_workout_library", {})
+    assert upstream(bench, "/wellness") == 1  # a WELLNESS_UPDATED webhook would drop it
+    assert upstream(bench, "/folders") == 2  # no webhook reports library changes
+    bench.moment = NOON + timedelta(seconds=901)
+    await bench.call("get_wellness_data", {})
+    assert upstream(bench, "/wellness") == 2
+
+
+def test_webhooks_count_as_on_only_with_the_webhook_secret(tmp_path: Any) -> None:
+    from app.intervals.answer_cache import answer_cache_from_settings
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, answer_cache="memory")
+    cache = answer_cache_from_settings(settings, now=lambda: NOON, redis=None, sealer=None)
+    assert cache is not None and cache.webhook_ttl is None and cache.ttl == 60.0
+    off = make_settings(tmp_path, answer_cache="off")
+    assert answer_cache_from_settings(off, now=lambda: NOON, redis=None, sealer=None) is None
