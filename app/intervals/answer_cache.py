@@ -54,17 +54,22 @@ if TYPE_CHECKING:
     from app.settings import Settings
 
 __all__ = [
+    "WEBHOOK_AREAS",
     "AnswerCache",
     "CachedAnswer",
     "FetchLedger",
     "MemoryStore",
     "RedisStore",
+    "RequestAreas",
     "Sealer",
     "Store",
     "answer_cache_from_settings",
     "areas_of",
     "fetch_ledger",
     "read_identity",
+    "recording_fetches",
+    "webhooks_on",
+    "written_areas",
 ]
 
 log = logging.getLogger(__name__)
@@ -276,10 +281,14 @@ def _fresh_generation() -> str:
     return secrets.token_hex(8)
 
 
+ENTRY_OVERHEAD = 200
+"""Bytes an in-memory entry costs besides its key and value (dict slot, tuple, float)."""
+
+
 @dataclass
 class MemoryStore:
-    """One process's entries, at most ``max_bytes`` of values (oldest written first out);
-    generations live as long as the longest entry could."""
+    """One process's entries, at most ``max_bytes`` of keys, values and overhead (oldest
+    written first out); generations live as long as the longest entry could."""
 
     clock: Callable[[], float]
     max_bytes: int = 64 * 1024 * 1024
@@ -297,13 +306,14 @@ class MemoryStore:
         return entry[1]
 
     async def put(self, key: str, value: bytes, ttl: float) -> None:
-        if len(value) > self.max_bytes:
+        cost = _cost(key, value)
+        if cost > self.max_bytes:
             return
         self._drop(key)
-        while self._entries and self._bytes + len(value) > self.max_bytes:
+        while self._entries and self._bytes + cost > self.max_bytes:
             self._drop(next(iter(self._entries)))
         self._entries[key] = (self.clock() + ttl, value)
-        self._bytes += len(value)
+        self._bytes += cost
 
     async def generations(self, names: list[str], ttl: float) -> list[str]:
         now = self.clock()
@@ -325,12 +335,16 @@ class MemoryStore:
     def _drop(self, key: str) -> None:
         entry = self._entries.pop(key, None)
         if entry is not None:
-            self._bytes -= len(entry[1])
+            self._bytes -= _cost(key, entry[1])
 
     def _sweep_generations(self, now: float) -> None:
         if len(self._generations) > 100_000:
             for name in [n for n, (until, _) in self._generations.items() if until <= now]:
                 del self._generations[name]
+
+
+def _cost(key: str, value: bytes) -> int:
+    return len(key) + len(value) + ENTRY_OVERHEAD
 
 
 class Sealer(Protocol):

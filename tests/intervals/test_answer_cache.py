@@ -192,3 +192,40 @@ def test_webhooks_count_as_on_only_with_the_webhook_secret(tmp_path: Any) -> Non
     assert cache is not None and cache.webhook_ttl is None and cache.ttl == 60.0
     off = make_settings(tmp_path, answer_cache="off")
     assert answer_cache_from_settings(off, now=lambda: NOON, redis=None, sealer=None) is None
+
+
+async def test_the_memory_store_stays_within_its_bound_oldest_out() -> None:
+    store = MemoryStore(clock=lambda: 0.0, max_bytes=2_000)  # three entries of ~500 bytes
+    for n in range(5):
+        await store.put(f"k{n}", b"x" * 300, ttl=60)
+    assert await store.get("k0") is None and await store.get("k1") is None
+    assert all([await store.get(f"k{n}") == b"x" * 300 for n in (2, 3, 4)])
+    await store.put("huge", b"x" * 2_000, ttl=60)  # larger than the whole store: not kept
+    assert await store.get("huge") is None and await store.get("k4") is not None
+
+
+class PlainSealer:
+    def seal(self, plaintext: bytes, bound_to: str) -> bytes:
+        return plaintext
+
+    def open(self, sealed: bytes, bound_to: str) -> bytes | None:
+        return sealed
+
+
+async def test_a_redis_that_does_not_answer_sends_calls_upstream_and_fails_none() -> None:
+    from redis.asyncio import Redis
+
+    from app.intervals.answer_cache import RedisStore
+    from app.redis_state import RedisState
+
+    dead = RedisState(Redis.from_url("redis://127.0.0.1:1/0", socket_timeout=0.2), "gw-dead:")
+    bench = cached_bench()
+    bench.answers = AnswerCache(RedisStore(dead, PlainSealer()), now=lambda: bench.moment)
+    try:
+        first = await bench.call("get_wellness_data", {})
+        second = await bench.call("get_wellness_data", {})
+        await bench.answers.invalidate(AUCKLAND.id, [Area.WELLNESS])  # logged, not raised
+    finally:
+        await dead.aclose()
+    assert not first.is_error and not second.is_error
+    assert upstream(bench, "/wellness") == 2

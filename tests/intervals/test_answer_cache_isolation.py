@@ -186,24 +186,26 @@ async def test_a_write_and_its_undo_through_the_gateway_are_seen_at_once(
 async def test_the_invalidator_a_webhook_calls_drops_what_changed_upstream(
     tmp_path: Path, database_url: str, cache_backend: dict[str, Any]
 ) -> None:
+    args = {"start_date": "2026-07-29", "end_date": "2026-08-12"}
     with cached_gateway(tmp_path, database_url, cache_backend) as gw:
-        lena = await gw.seed(LENA)
-        first = await ask(
-            gw, lena.token, "get_events", {"start_date": "2026-07-29", "end_date": "2026-08-12"}
-        )
-        assert first.structured_content["count"] > 0
         services = services_of(gw.app)
         assert services.freshness is services.intervals.answers
+        lena, coach = await gw.seed(LENA), await gw.seed(COACH)
+        first = await ask(gw, lena.token, "get_events", args)
+        by_coach = await ask(gw, coach.token, "get_events", {**args, "athlete": "lena"})
+        assert first.structured_content["count"] > 0
+        assert by_coach.structured_content["count"] == first.structured_content["count"]
         gw.fake.athletes[LENA.id].events.clear()  # changed upstream, e.g. in the web app
         gw.advance(5)
-        args = {"start_date": "2026-07-29", "end_date": "2026-08-12"}
         stale = await ask(gw, lena.token, "get_events", args)
         assert stale.structured_content["as_of"] == "2026-07-29T10:00:00Z"
         async with invalidator_of(gw) as freshness:
             await freshness.invalidate(LENA.id, [Area.CALENDAR])  # what a webhook does
         fresh = await ask(gw, lena.token, "get_events", args)
-        assert "as_of" not in fresh.structured_content
-        assert fresh.structured_content["count"] == 0
+        coach_fresh = await ask(gw, coach.token, "get_events", {**args, "athlete": "lena"})
+        for answer in (fresh, coach_fresh):  # the athlete's entries and the coach's about her
+            assert "as_of" not in answer.structured_content
+            assert answer.structured_content["count"] == 0
 
 
 async def test_redis_holds_no_readable_health_data_and_no_credential(
