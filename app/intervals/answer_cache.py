@@ -174,7 +174,10 @@ def areas_of(path: str) -> RequestAreas | None:
 
 
 def written_areas(path: str) -> RequestAreas | None:
-    """What a write to ``path`` changes: its own areas and those derived from them."""
+    """What a write to ``path`` changes: its own areas and those derived from them. Revoking
+    the gateway's Intervals.icu access (``DELETE /disconnect-app``) forgets everything."""
+    if path.strip("/") == "disconnect-app":
+        return RequestAreas(tuple(Area))
     found = areas_of(path)
     if found is None:
         parts = path.strip("/").split("/")
@@ -478,9 +481,13 @@ class AnswerCache:
         self, athlete_id: str, areas: Iterable[Area], *, activity_ids: Iterable[str] = ()
     ) -> None:
         """Forget ``athlete_id``'s answers in ``areas`` and everything cached about the named
-        activities (app/intervals/freshness.py :class:`Invalidator`)."""
-        names = [_area_generation(athlete_id, Area(area)) for area in areas]
+        activities (app/intervals/freshness.py :class:`Invalidator`); every area at once
+        (``list(Area)``) forgets all of the athlete's answers, long-lived details included."""
+        areas = {Area(area) for area in areas}
+        names = [_area_generation(athlete_id, area) for area in sorted(areas)]
         names += [_activity_generation(athlete_id, str(aid)) for aid in activity_ids]
+        if areas == set(Area):  # everything: the long-lived activity details too
+            names.append(_athlete_generation(athlete_id))
         if not names:
             return
         try:
@@ -488,6 +495,10 @@ class AnswerCache:
         except SharedStateUnavailable as error:
             # entries live at most the TTL: say so loudly, the data may be stale until then
             log.error("answer cache not invalidated (%s)", type(error).__name__)
+
+
+def _athlete_generation(athlete_id: str) -> str:
+    return f"{bare_athlete(athlete_id)}:all"
 
 
 def _area_generation(athlete_id: str, area: Area) -> str:
@@ -502,7 +513,9 @@ def _generation_names(athlete_id: str, areas: RequestAreas) -> list[str]:
     """The generations an entry depends on. An activity's details depend on that activity
     only (a new upload does not drop another activity's streams); everything else on its
     areas, and on its activity when it names one."""
-    names = [] if areas.detail else [_area_generation(athlete_id, a) for a in areas.areas]
+    names = [_athlete_generation(athlete_id)]
+    if not areas.detail:
+        names += [_area_generation(athlete_id, a) for a in areas.areas]
     if areas.activity_id is not None:
         names.append(_activity_generation(athlete_id, areas.activity_id))
     return names

@@ -229,3 +229,17 @@ async def test_a_redis_that_does_not_answer_sends_calls_upstream_and_fails_none(
         await dead.aclose()
     assert not first.is_error and not second.is_error
     assert upstream(bench, "/wellness") == 2
+
+
+async def test_every_area_at_once_forgets_the_long_lived_details_too() -> None:
+    bench = cached_bench()
+    ride = newest(bench.fake, AUCKLAND.id, "Ride", "VirtualRide")
+    args = {"activity_id": ride["id"], "points": 10}
+    await bench.call("get_activity_streams", args)
+    assert bench.answers is not None
+    await bench.answers.invalidate(AUCKLAND.id, [a for a in Area if a is not Area.LIBRARY])
+    await bench.call("get_activity_streams", args)
+    assert upstream(bench, "/streams.json") == 1  # details hang on their activity only
+    await bench.answers.invalidate(AUCKLAND.id, list(Area))  # e.g. access revoked
+    await bench.call("get_activity_streams", args)
+    assert upstream(bench, "/streams.json") == 2
