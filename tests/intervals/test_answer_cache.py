@@ -243,3 +243,40 @@ async def test_every_area_at_once_forgets_the_long_lived_details_too() -> None:
     await bench.answers.invalidate(AUCKLAND.id, list(Area))  # e.g. access revoked
     await bench.call("get_activity_streams", args)
     assert upstream(bench, "/streams.json") == 2
+
+
+def test_every_request_the_session_sends_maps_to_the_areas_it_reads_or_changes() -> None:
+    """Registry-driven over tests/intervals/test_endpoints.py: a GET the cache cannot place is
+    never cached (only these on purpose), and every write names what it changes, so none
+    leaves a stale answer behind."""
+    from app.intervals.answer_cache import areas_of, written_areas
+    from tests.fake_intervals import FakeIntervals
+    from tests.intervals.conftest import TODAY
+    from tests.intervals.test_endpoints import CASES
+
+    fake = FakeIntervals(today=TODAY)
+    not_cached = set()
+    for _name, _call, method, path, _query, _body in CASES:
+        where = (path(fake) if callable(path) else path).removeprefix("/api/v1")
+        if method == "GET":
+            if areas_of(where) is None:
+                not_cached.add(where.split("/")[-1] if "messages" in where else where)
+        else:
+            assert written_areas(where) is not None, f"{method} {where} invalidates nothing"
+    assert not_cached == {"/athletes", "messages"}
+    wellness = written_areas("/athlete/i1/wellness/2026-07-01")
+    assert wellness is not None and {Area.WELLNESS, Area.FITNESS} <= set(wellness.areas)
+    activity = written_areas("/activity/i55")
+    assert activity is not None and activity.activity_id == "i55"
+    assert Area.FITNESS in activity.areas
+
+
+def test_a_redis_cache_without_the_redis_shared_state_is_refused_at_startup(
+    tmp_path: Any,
+) -> None:
+    from pydantic import ValidationError
+
+    from tests.conftest import make_settings
+
+    with pytest.raises(ValidationError, match="GATEWAY_ANSWER_CACHE=redis needs"):
+        make_settings(tmp_path, answer_cache="redis")
