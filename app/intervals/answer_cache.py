@@ -64,6 +64,7 @@ __all__ = [
     "Sealer",
     "Store",
     "answer_cache_from_settings",
+    "answer_cache_worker_env",
     "areas_of",
     "fetch_ledger",
     "read_identity",
@@ -584,3 +585,18 @@ def webhooks_on(settings: Settings) -> bool:
     """Whether Intervals.icu webhooks reach this gateway (the webhook secret is set: the
     webhook endpoint of issue 21 is served only then)."""
     return bool(getattr(settings, "intervals_webhook_secret", ""))
+
+
+def answer_cache_worker_env(settings: Settings, workers: int) -> dict[str, str]:
+    """Settings overrides for ``serve --workers N``: in-memory caches are per process, and a
+    write or webhook reaches one worker only, so the others would serve what it invalidated.
+    ``auto`` without Redis therefore turns the cache off there (a change is seen at once); an
+    explicit ``memory`` is kept as asked (docs/operations.md says what it costs)."""
+    if workers <= 1 or settings.answer_cache != "auto" or settings.shared_state_backend == "redis":
+        return {}
+    log.warning(
+        "answer cache off: %d workers without GATEWAY_SHARED_STATE_BACKEND=redis would each "
+        "keep their own, and a write or webhook would reach one of them only",
+        workers,
+    )
+    return {"GATEWAY_ANSWER_CACHE": "off"}

@@ -280,3 +280,20 @@ def test_a_redis_cache_without_the_redis_shared_state_is_refused_at_startup(
 
     with pytest.raises(ValidationError, match="GATEWAY_ANSWER_CACHE=redis needs"):
         make_settings(tmp_path, answer_cache="redis")
+
+
+def test_several_workers_without_redis_turn_auto_off(tmp_path: Any) -> None:
+    """A write or webhook reaches one worker only: per-process caches in the others would
+    serve what it invalidated (app/cli.py ``serve --workers``)."""
+    from app.intervals.answer_cache import answer_cache_worker_env
+    from tests.conftest import make_settings
+
+    auto = make_settings(tmp_path, answer_cache="auto")
+    assert answer_cache_worker_env(auto, 1) == {}
+    assert answer_cache_worker_env(auto, 4) == {"GATEWAY_ANSWER_CACHE": "off"}
+    shared = make_settings(
+        tmp_path, answer_cache="auto", shared_state_backend="redis", redis_url="redis://r:6379/0"
+    )
+    assert answer_cache_worker_env(shared, 4) == {}  # one cache in Redis for all of them
+    chosen = make_settings(tmp_path, answer_cache="memory")
+    assert answer_cache_worker_env(chosen, 4) == {}  # asked for explicitly: kept
