@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from app.clock import utc_now
 from app.intervals.credentials import BearerToken, Credential
 from app.intervals.freshness import Area
+from app.observe import observer
 from app.redis_state import RedisState, SharedStateUnavailable
 
 if TYPE_CHECKING:
@@ -456,15 +457,11 @@ class AnswerCache:
             raw = await self.store.get(key)
         except SharedStateUnavailable as error:
             log.warning("answer cache unavailable (%s); asking Intervals.icu", type(error).__name__)
+            observer().answer_cache_lookup("error")
             return None, None, areas
-        if raw is None:
-            return None, key, areas
-        try:
-            stored = json.loads(raw)
-            when = datetime.fromtimestamp(float(stored["t"]), UTC)
-        except (ValueError, KeyError, TypeError):
-            return None, key, areas
-        return CachedAnswer(stored["d"], when), key, areas
+        found = _decoded(raw)
+        observer().answer_cache_lookup("miss" if found is None else "hit")
+        return found, key, areas
 
     async def keep(self, key: str, areas: RequestAreas, data: Any, *, analyzed: bool) -> datetime:
         """Store a fresh answer under ``key``; returns its fetch time. Activity details of an
@@ -496,6 +493,18 @@ class AnswerCache:
         except SharedStateUnavailable as error:
             # entries live at most the TTL: say so loudly, the data may be stale until then
             log.error("answer cache not invalidated (%s)", type(error).__name__)
+
+
+def _decoded(raw: bytes | None) -> CachedAnswer | None:
+    """A stored entry (``{"t": fetched at, POSIX seconds, "d": the JSON}``), None if absent
+    or unreadable."""
+    if raw is None:
+        return None
+    try:
+        stored = json.loads(raw)
+        return CachedAnswer(stored["d"], datetime.fromtimestamp(float(stored["t"]), UTC))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _athlete_generation(athlete_id: str) -> str:

@@ -297,3 +297,23 @@ def test_several_workers_without_redis_turn_auto_off(tmp_path: Any) -> None:
     assert answer_cache_worker_env(shared, 4) == {}  # one cache in Redis for all of them
     chosen = make_settings(tmp_path, answer_cache="memory")
     assert answer_cache_worker_env(chosen, 4) == {}  # asked for explicitly: kept
+
+
+async def test_lookups_are_counted_for_the_metrics_page() -> None:
+    from app.observe import current_observer
+    from app.web.metrics import PrometheusObserver
+
+    metrics = PrometheusObserver()
+    token = current_observer.set(metrics)
+    try:
+        bench = cached_bench()
+        await bench.call("get_wellness_data", {})
+        await bench.call("get_wellness_data", {})
+    finally:
+        current_observer.reset(token)
+
+    def count(result: str) -> float | None:
+        name = "gateway_answer_cache_lookups_total"
+        return metrics.registry.get_sample_value(name, {"result": result})
+
+    assert (count("miss"), count("hit")) == (1.0, 1.0)
