@@ -135,7 +135,6 @@ def answer_result(
         structured = {key: value for key, value in structured.items() if key not in series}
     if about is not None:
         meta["athlete"] = about
-    if about is not None:
         text = f"About {about}:\n{text}"
     return CallToolResult(
         content=[TextContent(type="text", text=text)],
