@@ -23,6 +23,7 @@ from app.db.models import Athlete
 from app.intervals.answer_cache import answer_cache_from_settings
 from app.intervals.freshness import Area, Invalidator
 from app.keyring import resolve_key_ring
+from app.mcp.tools.catalog._activity import latest_ride
 from app.redis_state import RedisState
 from app.services import VaultSealer, services_of
 from app.vault.crypto import Vault
@@ -125,6 +126,14 @@ async def test_two_athletes_and_a_coach_never_share_cached_answers(
         assert again.structured_content["as_of"] == "2026-07-29T10:00:10Z"
         assert coach_again.structured_content["as_of"] == "2026-07-29T10:00:20Z"
         assert coach_again.content[0].text.startswith("About Lena Vogel (i100002):")
+
+        ride = latest_ride(gw.fake, LENA.id)  # GET /activity/{id}: no athlete in the path
+        await ask(gw, lena.token, "get_activity_details", {"activity_id": ride})
+        async with mcp_client(gw.mcp_url, aroha.token) as client:
+            foreign = await client.call_tool("get_activity_details", {"activity_id": ride})
+        assert foreign.is_error and "Lena" not in foreign.content[0].text
+        asked = [r.athlete for r in gw.fake.requests.matching("GET", f"/activity/{ride}")]
+        assert asked == [LENA.id, AROHA.id]  # Aroha's call went upstream with her own key
 
 
 async def test_a_narrower_upstream_grant_never_reads_what_the_key_cached(
