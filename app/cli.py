@@ -36,6 +36,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run the HTTP service (applies migrations first unless GATEWAY_AUTO_MIGRATE=false)."""
     import uvicorn
 
+    from app.intervals.answer_cache import answer_cache_worker_env
     from app.main import create_app
 
     settings = prepare_to_serve(settings, args)
@@ -44,6 +45,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     target: Any = "app.asgi:app_from_environment" if args.workers > 1 else create_app(settings)
     os.environ.update(worker_budget_env(settings, args.workers))
     os.environ.update(worker_metrics_env(settings, args.workers))
+    os.environ.update(answer_cache_worker_env(settings, args.workers))
     uvicorn.run(
         target,
         factory=args.workers > 1,

@@ -121,6 +121,9 @@ def gateway(
         "GATEWAY_UPSTREAM_BURST": "1000000",
         "GATEWAY_UPSTREAM_PER_ATHLETE_CONCURRENCY": "1000",
         "GATEWAY_OAUTH_PURGE_INTERVAL_SECONDS": "0",
+        # the gateway's own cost over each upstream request: repeated questions must reach
+        # the fake (the answer cache's effect is a benchmark of its own)
+        "GATEWAY_ANSWER_CACHE": "off",
     }
     args = [
         str(Path(sys.executable).parent / "intervals-gateway"),

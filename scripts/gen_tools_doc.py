@@ -114,6 +114,10 @@ An answer larger than the gateway's budget (`GATEWAY_ANSWER_MAX_TEXT_CHARS`,
 `GATEWAY_ANSWER_MAX_STRUCTURED_CHARS`) is cut, never silently: it says first what was kept and
 how to get the rest, and `truncated` holds the same note.
 
+An answer built from Intervals.icu data the gateway had cached (`GATEWAY_ANSWER_CACHE`,
+docs/operations.md) ends with `as of <UTC time>` and holds the same time in `as_of`: when the
+oldest answer it used was fetched. Without `as_of`, everything was read during the call.
+
 Tools belong to toolsets; `GATEWAY_TOOLSETS` chooses which are served (docs/configuration.md),
 and a client only sees the tools its token's scopes allow.
 

@@ -85,6 +85,13 @@ class PrometheusObserver:
             ["result"],
             registry=r,
         )
+        self.answer_cache = Counter(
+            "gateway_answer_cache_lookups",
+            "Answer cache lookups of Intervals.icu GET requests by result (hit, miss, error: "
+            "the cache store did not answer and the request went upstream).",
+            ["result"],
+            registry=r,
+        )
         self.oauth = Counter(
             "gateway_oauth_events",
             "OAuth events: registration, grant (code exchanged), refresh, code_replay, "
@@ -109,6 +116,9 @@ class PrometheusObserver:
 
     def oauth_event(self, event: str) -> None:
         self.oauth.labels(event).inc()
+
+    def answer_cache_lookup(self, result: str) -> None:
+        self.answer_cache.labels(result).inc()
 
 
 class StateCollector(Collector):

@@ -62,7 +62,9 @@ async def test_wellness_over_http_in_both_eras(tmp_path: Path, database_url: str
                 "get_wellness_data", {"start_date": "2026-07-25", "end_date": "2026-07-27"}
             )
             bad = await client.call_tool("get_wellness_data", {"start_date": "2026-7-25"})
-    assert [r.query for r in fake.requests] == [{"oldest": "2026-07-25", "newest": "2026-07-27"}]
+    assert [{k: v for k, v in r.query.items() if k != "fields"} for r in fake.requests] == [
+        {"oldest": "2026-07-25", "newest": "2026-07-27"}
+    ]  # fields: tests/mcp/tools/test_upstream_fields.py
     answer = result.structured_content
     assert answer is not None and no_nulls(answer)
     assert [d["date"] for d in answer["days"]] == ["2026-07-25", "2026-07-26", "2026-07-27"]

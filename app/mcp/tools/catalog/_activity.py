@@ -63,6 +63,45 @@ def local_iso(activity: Activity) -> str:
     return activity.start_date_local.replace(tzinfo=None).isoformat()
 
 
+SUMMARY_READS = (
+    "name",
+    "type",
+    "distance",
+    "moving_time",
+    "total_elevation_gain",
+    "icu_training_load",
+    "average_heartrate",
+    "icu_average_watts",
+    "average_speed",
+    "note",
+)
+"""The :class:`Activity` attributes :meth:`ActivitySummary.summary_fields` reads (besides
+``id`` and ``start_date_local``, always sent); ``note`` is a Strava stub's ``_note``."""
+DETAIL_READS = (
+    *SUMMARY_READS,
+    "elapsed_time",
+    "max_heartrate",
+    "average_cadence",
+    "icu_weighted_avg_watts",
+    "icu_ftp",
+    "icu_intensity",
+    "calories",
+    "icu_ctl",
+    "icu_atl",
+    "icu_rpe",
+    "feel",
+    "trainer",
+    "commute",
+    "race",
+    "source",
+    "description",
+    "tags",
+    "interval_summary",
+    "paired_event_id",
+)
+"""What :meth:`ActivityDetail.from_upstream` reads."""
+
+
 class ActivitySummary(Answer):
     """One activity's summary fields."""
 

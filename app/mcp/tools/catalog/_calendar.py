@@ -138,7 +138,9 @@ async def load_findings(
         return []
     yesterday, week_ago = today - timedelta(days=1), added.day - timedelta(days=7)
     async with upstream_errors("your fitness"):
-        days = await ctx.api.list_wellness(min(week_ago, yesterday), yesterday)
+        days = await ctx.api.list_wellness(
+            min(week_ago, yesterday), yesterday, fields=["ctl", "atl"]
+        )
         planned = await ctx.api.list_events(today, added.day)
     known = {w.id: (w.ctl, w.atl) for w in days if w.ctl is not None and w.atl is not None}
     if yesterday not in known:
@@ -209,7 +211,9 @@ async def paired_findings(ctx: AthleteContext, event: Event) -> list[Finding]:
     """Deleting an event an activity of its day is paired with (``paired_event_id``)."""
     day = event.start_date_local.date()
     async with upstream_errors("the activities of that day"):
-        activities = await ctx.api.list_activities(day, day + timedelta(days=1))
+        activities = await ctx.api.list_activities(
+            day, day + timedelta(days=1), fields=["paired_event_id", "name"]
+        )
     found = rules.paired_event(
         event.id,
         [(a.id, a.paired_event_id, a.name or "activity") for a in activities],

@@ -1,6 +1,6 @@
-"""``get_activities``: ``GET /athlete/{id}/activities`` (``oldest``, ``newest``, ``limit``;
-newest first; intervals-api.md §2.2). Only activities starting on one of the window's local
-days are kept, whatever upstream sends."""
+"""``get_activities``: ``GET /athlete/{id}/activities`` (``oldest``, ``newest``, ``limit``,
+``fields`` = what the summary or detail reads; newest first; intervals-api.md §2.2). Only
+activities starting on one of the window's local days are kept, whatever upstream sends."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from app.intervals.models import Activity
 from app.mcp.tools.catalog._activity import (
+    DETAIL_READS,
+    SUMMARY_READS,
     ActivityDetail,
     ActivitySummary,
     Detail,
     pace_units_for,
 )
+from app.mcp.tools.catalog._fields import upstream_fields
 from app.mcp.tools.kit import AthleteContext, IsoDate, WindowAnswer, legends, scale_lines, tool
 from app.mcp.tools.kit import upstream_errors as upstream
 
@@ -59,8 +63,11 @@ async def get_activities(
 ) -> ActivityList:
     """Activities between two dates (default: last 30 days), newest first."""
     window = ctx.window(start_date, end_date, days_back=DEFAULT_DAYS_BACK, max_days=MAX_WINDOW_DAYS)
+    fields = upstream_fields(Activity, *(DETAIL_READS if detail else SUMMARY_READS))
     async with upstream("activities"):
-        found = await ctx.api.list_activities(window.oldest, window.last_second, limit=limit)
+        found = await ctx.api.list_activities(
+            window.oldest, window.last_second, limit=limit, fields=fields
+        )
     kept = [a for a in found if window.contains(a.start_date_local)][:limit]
     pace = await pace_units_for(ctx, [a.type for a in kept])
     shape = ActivityDetail if detail else ActivitySummary

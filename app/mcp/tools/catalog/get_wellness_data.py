@@ -1,10 +1,12 @@
 """``get_wellness_data``: ``GET /athlete/{id}/wellness`` with ``oldest`` / ``newest`` local
-days, both inclusive (intervals-api.md §2.4). Wellness is camelCase upstream; answers use named
-units, and every subjective scale states which end is good (app/mcp/tools/scales.py)."""
+days, both inclusive, and ``fields`` = what the answer reads (intervals-api.md §2.4). Wellness
+is camelCase upstream; answers use named units, and every subjective scale states which end is
+good (app/mcp/tools/scales.py)."""
 
 from __future__ import annotations
 
 from app.intervals.models import Wellness
+from app.mcp.tools.catalog._fields import upstream_fields
 from app.mcp.tools.kit import (
     Answer,
     AthleteContext,
@@ -21,6 +23,42 @@ from app.mcp.tools.kit import (
     whole,
 )
 
+SUMMARY_READS = (
+    "ctl",
+    "atl",
+    "ramp_rate",
+    "weight",
+    "resting_hr",
+    "hrv",
+    "sleep_secs",
+    "sleep_score",
+    "sleep_quality",
+    "readiness",
+    "soreness",
+    "fatigue",
+    "stress",
+    "mood",
+    "motivation",
+    "injury",
+    "steps",
+    "comments",
+)
+"""The :class:`Wellness` attributes :meth:`WellnessDay.summary_fields` reads (``id`` is always
+sent)."""
+DETAIL_READS = (
+    *SUMMARY_READS,
+    "hrv_sdnn",
+    "avg_sleeping_hr",
+    "spo2",
+    "systolic",
+    "diastolic",
+    "body_fat",
+    "vo2max",
+    "respiration",
+    "kcal_consumed",
+    "menstrual_phase",
+)
+"""What :meth:`WellnessDayDetail.from_upstream` reads."""
 DEFAULT_DAYS_BACK = 6
 MAX_WINDOW_DAYS = 92
 SCALED = ("sleep_quality", "soreness", "fatigue", "stress", "mood", "motivation", "injury")
@@ -187,8 +225,9 @@ async def get_wellness_data(
 ) -> WellnessList:
     """Daily fitness, fatigue, form, weight, resting HR, HRV, sleep, mood; default last 7 days."""
     window = ctx.window(start_date, end_date, days_back=DEFAULT_DAYS_BACK, max_days=MAX_WINDOW_DAYS)
+    fields = upstream_fields(Wellness, *(DETAIL_READS if detail else SUMMARY_READS))
     async with upstream_errors("wellness data"):
-        records = await ctx.api.list_wellness(window.oldest, window.newest)
+        records = await ctx.api.list_wellness(window.oldest, window.newest, fields=fields)
     in_window = sorted(
         (r for r in records if window.oldest <= r.id <= window.newest), key=lambda r: r.id
     )
