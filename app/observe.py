@@ -34,6 +34,8 @@ class Observer(Protocol):
 
     def oauth_event(self, event: str) -> None: ...
 
+    def webhook_event(self, outcome: str) -> None: ...
+
 
 class NullObserver:
     """Drops every event (no metrics configured, or code running outside an app)."""
@@ -51,6 +53,9 @@ class NullObserver:
         return None
 
     def oauth_event(self, event: str) -> None:
+        return None
+
+    def webhook_event(self, outcome: str) -> None:
         return None
 
 

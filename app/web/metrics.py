@@ -92,6 +92,14 @@ class PrometheusObserver:
             ["event"],
             registry=r,
         )
+        self.webhooks = Counter(
+            "gateway_webhook_events",
+            "Intervals.icu webhook events by outcome: received (secret right, queued), "
+            "duplicate (dropped), ignored (athlete unknown here), processed (cache told); "
+            "refused (wrong secret) and malformed count deliveries.",
+            ["outcome"],
+            registry=r,
+        )
 
     def http_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
@@ -109,6 +117,9 @@ class PrometheusObserver:
 
     def oauth_event(self, event: str) -> None:
         self.oauth.labels(event).inc()
+
+    def webhook_event(self, outcome: str) -> None:
+        self.webhooks.labels(outcome).inc()
 
 
 class StateCollector(Collector):
