@@ -11,7 +11,7 @@ import dataclasses
 import json
 import os
 import secrets
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -29,28 +29,12 @@ from app.intervals.webhooks import (
 from app.settings import Settings
 from app.web.body_limit import WEBHOOK_BODY_LIMIT
 from app.web.webhooks import SeenInMemory, WebhookWorker
+from tests.support.freshness import RecordingFreshness
 from tests.support.gateway import Gateway, gateway_settings, in_process_gateway
 
 SECRET = "whsec-" + "x" * 24
 ATHLETE = "i100001"
 URL = "/webhooks/intervals"
-
-
-class RecordingFreshness:
-    """Records each invalidation; ``hold`` makes processing wait until the test releases it."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[str, frozenset[Area], tuple[str, ...]]] = []
-        self.hold: asyncio.Event | None = None
-        self.started = asyncio.Event()
-
-    async def invalidate(
-        self, athlete_id: str, areas: Iterable[Area], *, activity_ids: Iterable[str] = ()
-    ) -> None:
-        self.started.set()
-        if self.hold is not None:
-            await self.hold.wait()
-        self.calls.append((athlete_id, frozenset(areas), tuple(activity_ids)))
 
 
 def event(
