@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
 from app.intervals.freshness import Area
 from app.intervals.webhooks import (
@@ -26,9 +27,10 @@ from app.intervals.webhooks import (
     parse_delivery,
     secret_matches,
 )
+from app.redis_state import RedisState
 from app.settings import Settings
 from app.web.body_limit import WEBHOOK_BODY_LIMIT
-from app.web.webhooks import SeenInMemory, WebhookWorker
+from app.web.webhooks import SeenInMemory, SeenInRedis, WebhookWorker
 from tests.support.freshness import RecordingFreshness
 from tests.support.gateway import Gateway, gateway_settings, in_process_gateway
 
@@ -272,3 +274,25 @@ async def test_two_instances_on_redis_drop_each_others_duplicates(
         assert (await post(two, body)).status_code == 200
         await worker_of(two).drained()
     assert len(recorders[0].calls) == 1 and recorders[1].calls == []
+
+
+async def test_a_full_queue_refuses_the_whole_delivery(webhook_settings: Settings) -> None:
+    """Past the queue's bound nothing of the delivery is queued: 503, Intervals.icu retries."""
+    async with hooked_gateway(webhook_settings) as (gateway, _recorder):
+        small = WebhookWorker(worker_of(gateway).services, SeenInMemory(), asyncio.Queue(2))
+        gateway.app.state.webhooks = small  # a queue no worker empties
+        assert (await post(gateway, delivery(event()))).status_code == 200
+        three = delivery(*(event(timestamp=f"t{n}") for n in range(3)))
+        response = await post(gateway, three)
+        assert response.status_code == 503
+        assert small.queue.qsize() == 1
+
+
+async def test_dedup_on_an_unreachable_redis_lets_the_event_through() -> None:
+    """Forgetting a cached answer twice is harmless; missing a change is not."""
+    client = Redis.from_url("redis://127.0.0.1:1/0", socket_timeout=0.2, socket_connect_timeout=0.2)
+    seen = SeenInRedis(RedisState(client, "t:"))
+    try:
+        assert await seen.first_time("k") and await seen.first_time("k")
+    finally:
+        await client.aclose()
