@@ -26,12 +26,13 @@ from app.attempts import AttemptCounter, attempt_counter
 from app.clock import Clock
 from app.coach.roster import RosterCache
 from app.db.engine import make_async_engine, make_sessionmaker
+from app.intervals.answer_cache import answer_cache_from_settings
 from app.intervals.client import IntervalsClient
 from app.intervals.freshness import Invalidator, NoFreshness
 from app.keyring import resolve_key_ring
 from app.redis_state import RedisState
 from app.settings import Settings
-from app.vault.crypto import Vault
+from app.vault.crypto import Vault, VaultError
 
 HttpClientFactory = Callable[[], httpx.AsyncClient]
 """Builds the httpx client for requests to Intervals.icu (tests: one over the fake's ASGI app)."""
@@ -117,6 +118,26 @@ class Services:
     the coach's entry (app/coach/store.py ``share_with_coach(..., cache=svc.rosters)``)."""
 
 
+@dataclass(frozen=True)
+class VaultSealer:
+    """Seals cached answers kept in Redis with the vault's key ring (AES-256-GCM), bound to
+    their entry key: Redis holds no readable health data, and a value copied to another key
+    does not open (app/intervals/answer_cache.py)."""
+
+    vault: Vault
+
+    def seal(self, plaintext: bytes, bound_to: str) -> bytes:
+        key_id, blob = self.vault.encrypt(plaintext.decode(), 0, f"answer:{bound_to}")
+        return key_id.encode() + b"\n" + blob
+
+    def open(self, sealed: bytes, bound_to: str) -> bytes | None:
+        key_id, _, blob = sealed.partition(b"\n")
+        try:
+            return self.vault.decrypt(key_id.decode(), blob, 0, f"answer:{bound_to}").encode()
+        except (VaultError, UnicodeDecodeError):
+            return None
+
+
 @asynccontextmanager
 async def open_services(
     settings: Settings,
@@ -132,6 +153,11 @@ async def open_services(
     redis = RedisState.from_settings(settings) if settings.shared_state_backend == "redis" else None
     http = http_client_factory() if http_client_factory is not None else None
     intervals = IntervalsClient.from_settings(settings, http=http, redis=redis)
+    answers = answer_cache_from_settings(
+        settings, now=clock.now, redis=redis, sealer=VaultSealer(vault)
+    )
+    intervals.answers = answers
+    freshness: Invalidator = answers if answers is not None else NoFreshness()
     try:
         yield Services(
             settings=settings,
@@ -144,6 +170,7 @@ async def open_services(
             schema_head=schema_head,
             http_client_factory=http_client_factory,
             redis=redis,
+            freshness=freshness,
         )
     finally:
         await intervals.aclose()

@@ -371,6 +371,28 @@ class Settings(BaseSettings):
         description="Connect and command timeout toward Redis; past it the gateway degrades "
         "(docs/operations.md).",
     )
+    answer_cache: Literal["auto", "memory", "redis", "off"] = Field(
+        "auto",
+        description="The per-athlete cache of Intervals.icu answers: 'auto' (Redis with "
+        "GATEWAY_SHARED_STATE_BACKEND=redis, else memory), 'memory', 'redis' or 'off'.",
+    )
+    answer_cache_ttl_seconds: float = Field(
+        60.0,
+        gt=0,
+        le=86_400,
+        description="How long a cached answer is served when no webhook or write has "
+        "invalidated it.",
+    )
+    answer_cache_analyzed_ttl_seconds: float = Field(
+        86_400.0,
+        gt=0,
+        le=30 * 86_400,
+        description="How long an analyzed activity's streams, intervals, curves, best efforts "
+        "and histograms stay cached (dropped at once when that activity changes).",
+    )
+    answer_cache_memory_mb: int = Field(
+        64, ge=1, description="Megabytes of answers the in-memory cache keeps per process."
+    )
     upstream_connect_timeout_seconds: float = Field(
         5.0, gt=0, description="Connect timeout for Intervals.icu requests."
     )
@@ -566,6 +588,15 @@ class Settings(BaseSettings):
                     "GATEWAY_SHARED_STATE_BACKEND=redis needs GATEWAY_REDIS_URL "
                     "(redis://, rediss:// or unix://)"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _redis_answer_cache_needs_redis(self) -> Settings:
+        if self.answer_cache == "redis" and self.shared_state_backend != "redis":
+            raise ValueError(
+                "GATEWAY_ANSWER_CACHE=redis needs GATEWAY_SHARED_STATE_BACKEND=redis "
+                "(use 'auto' to follow the shared-state backend)"
+            )
         return self
 
     @model_validator(mode="after")

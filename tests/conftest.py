@@ -37,6 +37,9 @@ def make_settings(tmp_path: Path, database_url: str = "", **overrides: object) -
         "database_url": database_url,
         "encryption_keys": "",
         "base_url": "http://127.0.0.1:8000",
+        # tests mutate the fake Intervals.icu and expect the next call to see it: the answer
+        # cache is opted into by the tests about it (tests/intervals/test_answer_cache*.py)
+        "answer_cache": "off",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -39,6 +39,7 @@ from app.observe import observer
 from app.redis_state import RedisState
 
 if TYPE_CHECKING:
+    from app.intervals.answer_cache import AnswerCache
     from app.intervals.session import AthleteSession
     from app.settings import Settings
 
@@ -151,6 +152,9 @@ class IntervalsClient:
         self._clock = clock
         self._sleep = sleep
         self._jitter = jitter
+        self.answers: AnswerCache | None = None
+        """The per-athlete answer cache the sessions use (app/intervals/answer_cache.py), set
+        by open_services; None caches nothing."""
         self._owns_http = http is None
         self._http = http or httpx.AsyncClient(
             timeout=self.timeouts.httpx_timeout(),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from app.intervals import ids
+from app.intervals.answer_cache import FetchLedger, fetch_ledger, read_identity, written_areas
 from app.intervals.credentials import Credential
 from app.intervals.errors import MissingPermission, UnexpectedPayload
 from app.intervals.models import (
@@ -153,6 +154,25 @@ class AthleteSession:
         json: Any = None,
         forbidden: ForbiddenMeaning | None = None,
     ) -> Any:
+        """One upstream request. A GET may be answered from the answer cache and is noted in
+        the tool call's fetch ledger ("as of"); any other method invalidates the areas it
+        changes for this athlete, even when it failed (it may have been applied)."""
+        if method == "GET":
+            return await self._get(path, what, params, forbidden)
+        try:
+            return await self._send(method, path, what, params, json, forbidden)
+        finally:
+            await self._forget_written(path)
+
+    async def _send(
+        self,
+        method: Method,
+        path: str,
+        what: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        forbidden: ForbiddenMeaning | None,
+    ) -> Any:
         return await self._client.request(
             method,
             path,
@@ -163,6 +183,60 @@ class AthleteSession:
             what=what,
             forbidden=forbidden or self._athlete_forbidden,
         )
+
+    @property
+    def _cached_athlete(self) -> str | None:
+        """The real id of the athlete whose data this session reads (None: unknown, so
+        nothing is cached or invalidated)."""
+        return self.athlete_id if self.athlete_id != "0" else self.owner_id
+
+    async def _get(
+        self,
+        path: str,
+        what: str,
+        params: Mapping[str, Any] | None,
+        forbidden: ForbiddenMeaning | None,
+    ) -> Any:
+        """``GET path``: from the answer cache when it holds it for this athlete and this
+        credential (app/intervals/answer_cache.py), else from Intervals.icu (then kept)."""
+        from app.intervals.client import _known_to_lack, missing_permission, scope_area
+
+        ledger = fetch_ledger()
+        cache, athlete = self._client.answers, self._cached_athlete
+        if cache is None or athlete is None:
+            return self._noted(
+                ledger, await self._send("GET", path, what, params, None, forbidden), None
+            )
+        area = scope_area(path)
+        if _known_to_lack(self._credential, area, write=False):
+            raise missing_permission(area, what)  # before the cache: never served without scope
+        identity = read_identity(self._credential, self.owner_id)
+        hit, key, areas = await cache.lookup(athlete, identity, path, params)
+        if hit is not None:
+            return self._noted(ledger, hit.data, hit.fetched_at)
+        data = await self._send("GET", path, what, params, None, forbidden)
+        if key is None or areas is None:
+            return self._noted(ledger, data, None)
+        self._noted(ledger, data, None)
+        analyzed = _analyzed(data) or (ledger is not None and areas.activity_id in ledger.analyzed)
+        await cache.keep(key, areas, data, analyzed=analyzed)
+        return data
+
+    @staticmethod
+    def _noted(ledger: FetchLedger | None, data: Any, when: datetime | None) -> Any:
+        if ledger is not None:
+            ledger.fetched(when)
+            ledger.saw(data)
+        return data
+
+    async def _forget_written(self, path: str) -> None:
+        """Invalidate what a write to ``path`` changes for this athlete, at once."""
+        cache, athlete = self._client.answers, self._cached_athlete
+        changed = written_areas(path)
+        if cache is None or athlete is None or changed is None:
+            return
+        activities = [changed.activity_id] if changed.activity_id else []
+        await cache.invalidate(athlete, changed.areas, activity_ids=activities)
 
     # -- athlete ----------------------------------------------------------------------------
 
@@ -867,6 +941,11 @@ class AthleteSession:
         await self._call(
             "DELETE", "/disconnect-app", what="the app connection", forbidden="credential"
         )
+
+
+def _analyzed(data: Any) -> bool:
+    """Whether an answer says its activity is analyzed (``IntervalsDTO.analyzed``)."""
+    return isinstance(data, dict) and bool(data.get("analyzed"))
 
 
 def _positive(value: int | None, name: str) -> int | None:

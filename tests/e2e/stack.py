@@ -98,6 +98,7 @@ def gateway_env(
         "GATEWAY_INTERVALS_API_BASE_URL": fake_api,
         "GATEWAY_LOG_LEVEL": "WARNING",
         "GATEWAY_OAUTH_REGISTER_PER_ADDRESS_PER_HOUR": "10000",
+        "GATEWAY_ANSWER_CACHE": "off",  # tests change the fake and expect fresh answers
         **(extra or {}),
     }
 

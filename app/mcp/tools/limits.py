@@ -65,8 +65,9 @@ def optional_type(annotation: Any) -> Any:
 
 @cache
 def published_answer(model: type[Answer], optional: tuple[str, ...] = ()) -> type[Answer]:
-    """``model`` with the optional ``truncated`` note the guard may add: what the SDK publishes
-    as ``outputSchema`` and validates ``structuredContent`` against. The fields named in
+    """``model`` with the optional ``truncated`` note the guard may add and the ``as_of`` time
+    of every answer drawn from Intervals.icu (app/mcp/tools/registry.py): what the SDK
+    publishes as ``outputSchema`` and validates ``structuredContent`` against. The fields named in
     ``optional`` (a view's series, sent to a client drawing the view in ``_meta`` only) are
     published as optional, so both the whole and the compact answer satisfy the schema."""
     relaxed: dict[str, Any] = {
@@ -79,6 +80,7 @@ def published_answer(model: type[Answer], optional: tuple[str, ...] = ()) -> typ
         __base__=model,
         __module__=model.__module__,
         truncated=(str | None, None),
+        as_of=(str | None, None),
         **relaxed,
     )
     return published

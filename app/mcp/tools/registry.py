@@ -20,6 +20,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp_types import CallToolResult, TextContent
 from pydantic import ValidationError
 
+from app.intervals.answer_cache import recording_fetches
 from app.mcp.tools import catalog
 from app.mcp.tools.answers import Answer
 from app.mcp.tools.context import AthleteContext, AthleteProvider, CallRecorder, ToolCall
@@ -111,21 +112,31 @@ def answer_result(
     limits: AnswerLimits | None = None,
     about: str | None = None,
     series: tuple[str, ...] = (),
+    as_of: str | None = None,
 ) -> CallToolResult:
     """``structuredContent`` without nulls plus the answer's compact text, both held to
     ``limits`` (app/mcp/tools/limits.py: cut, and saying so, when larger). ``about`` (a coach
     acting for a roster athlete) opens the text and is in ``_meta.athlete``. For a client
     drawing the tool's view (MCP Apps), the whole answer is in ``_meta`` and ``series`` (its
-    heavy fields) are left out of ``structuredContent``, which the host may show the model."""
+    heavy fields) are left out of ``structuredContent``, which the host may show the model.
+    ``as_of`` (set when an Intervals.icu answer used came from the answer cache: when the
+    oldest was fetched, UTC) closes the text and is ``structuredContent.as_of``; without it
+    every answer used was fetched during the call. One place for every tool, no token spent
+    on live answers."""
     fitted = fit(answer, limits or AnswerLimits())
     structured = fitted.structured
+    text = fitted.text
+    if as_of is not None:
+        structured = {**structured, "as_of": as_of}
+        text = f"{text}\nas of {as_of}"
     meta: dict[str, Any] = {}
     if view_data_wanted.get():  # the full series, for the view only (MCP Apps "_meta")
         meta[VIEW_DATA_KEY] = answer.model_dump(mode="json", exclude_none=True)
         structured = {key: value for key, value in structured.items() if key not in series}
     if about is not None:
         meta["athlete"] = about
-    text = fitted.text if about is None else f"About {about}:\n{fitted.text}"
+    if about is not None:
+        text = f"About {about}:\n{text}"
     return CallToolResult(
         content=[TextContent(type="text", text=text)],
         structured_content=structured,
@@ -163,8 +174,9 @@ async def run_tool(
     try:
         async with provider.open() as context:
             acting, reached = context.athlete_id, context.reached
-            answer = shared_view(await spec.function(context, **arguments), context)
-        result = answer_result(answer, limits, context.about, series)
+            with recording_fetches(context.now) as fetches:
+                answer = shared_view(await spec.function(context, **arguments), context)
+        result = answer_result(answer, limits, context.about, series, fetches.as_of())
         outcome = "ok"
         observer().tool_call(spec.name, "ok")
         return result

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from app.coach.roster import Roster, RosterEntry
+from app.intervals.answer_cache import AnswerCache
 from app.intervals.client import IntervalsClient, RetryPolicy
 from app.intervals.credentials import ApiKey, Credential
 from app.intervals.session import AthleteSession
@@ -99,6 +100,8 @@ class ToolBench:
     """The upstream credential (default: the athlete's API key)."""
     roster: Roster | None = None
     """A coach's roster (:func:`coach_bench`): coach tools listed, a squad in the context."""
+    answers: AnswerCache | None = None
+    """The answer cache the calls share (tests/intervals/test_answer_cache.py); None: off."""
 
     @asynccontextmanager
     async def open(self) -> AsyncIterator[AthleteContext]:
@@ -111,6 +114,7 @@ class ToolBench:
                 retry=RetryPolicy(max_attempts=self.max_attempts),
                 sleep=_no_wait,
             )
+            client.answers = self.answers
             session = client.session(
                 self.credential or ApiKey(self.athlete.api_key),
                 self.athlete.id,

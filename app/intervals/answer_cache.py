@@ -1,0 +1,530 @@
+"""The per-athlete cache of Intervals.icu GET answers, and what tells the tools how fresh an
+answer is ("as of").
+
+Intervals.icu has no ETag / If-Modified-Since support (intervals-api.md §3.7), so a repeated
+question costs a full upstream request unless the gateway keeps the answer. This module keeps
+the raw JSON of GET answers (before model validation) for one athlete, read with one
+credential:
+
+- **Key**: the athlete whose data it is, a digest of the acting identity (the credential's
+  owner, a SHA-256 digest of the credential itself and its granted OAuth scope) and the request
+  (method, path, parameters). A coach reading a roster athlete with the coach's own key, the
+  athlete with their own token, and a token without the WELLNESS scope all get separate
+  entries. No credential ever appears in a key: only the digest does.
+- **Areas**: every cached request belongs to one or more :class:`~app.intervals.freshness.Area`
+  of its athlete (and, under ``/activity/{id}``, to that activity). Each (athlete, area) and
+  (athlete, activity) has a *generation*, a random token that is part of the entry key:
+  :meth:`AnswerCache.invalidate` (webhooks, the gateway's own writes) replaces the generation,
+  so every entry of that area is unreachable at once, on every instance, without scanning.
+- **Lifetimes**: ``GATEWAY_ANSWER_CACHE_TTL_SECONDS`` for everything (the fallback when no
+  webhook says what changed), ``GATEWAY_ANSWER_CACHE_ANALYZED_TTL_SECONDS`` for an analyzed
+  activity's streams, intervals, curves, best efforts and histograms, which do not change once
+  analyzed (only that activity's own invalidation drops them).
+- **Stores**: :class:`MemoryStore` (one process, bounded in bytes, oldest first out) or
+  :class:`RedisStore` (shared by every instance; values sealed with AES-GCM under the vault's
+  key ring, bound to their key, so Redis never holds readable health data). A store that fails
+  (Redis down) makes the call go upstream; it never fails the call.
+
+:class:`FetchLedger` records, for one tool call, when each upstream answer it used was fetched
+(now for a fresh request, the entry's time for a cached one): the tool answer's ``as_of``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from app.clock import utc_now
+from app.intervals.credentials import BearerToken, Credential
+from app.intervals.freshness import Area
+from app.redis_state import RedisState, SharedStateUnavailable
+
+if TYPE_CHECKING:
+    from app.settings import Settings
+
+__all__ = [
+    "AnswerCache",
+    "CachedAnswer",
+    "FetchLedger",
+    "MemoryStore",
+    "RedisStore",
+    "Sealer",
+    "Store",
+    "answer_cache_from_settings",
+    "areas_of",
+    "fetch_ledger",
+    "read_identity",
+]
+
+log = logging.getLogger(__name__)
+
+CacheMode = Literal["auto", "memory", "redis", "off"]
+
+ACTIVITY_DETAILS = frozenset(
+    {
+        "intervals",
+        "streams",
+        "best-efforts",
+        "power-curve",
+        "power-curves",
+        "pace-curve",
+        "hr-curve",
+        "power-vs-hr",
+        "power-histogram",
+        "hr-histogram",
+        "pace-histogram",
+        "gap-histogram",
+        "time-at-hr",
+    }
+)
+"""Sections under ``/activity/{id}/`` computed from the recording: fixed once analyzed."""
+
+_ATHLETE_SECTIONS: tuple[tuple[str, tuple[Area, ...]], ...] = (
+    ("athlete-summary", (Area.FITNESS, Area.ACTIVITIES)),
+    ("activity-tags", (Area.ACTIVITIES,)),
+    ("activities", (Area.ACTIVITIES,)),
+    ("activity-", (Area.ACTIVITIES,)),  # activity-power-curves, activity-hr-curves ...
+    ("power-curves", (Area.ACTIVITIES,)),
+    ("hr-curves", (Area.ACTIVITIES,)),
+    ("pace-curves", (Area.ACTIVITIES,)),
+    ("power-hr-curve", (Area.ACTIVITIES,)),
+    ("mmp-model", (Area.ACTIVITIES, Area.SETTINGS)),
+    ("wellness", (Area.WELLNESS, Area.FITNESS)),
+    ("events", (Area.CALENDAR,)),
+    ("duplicate-events", (Area.CALENDAR,)),
+    ("folders", (Area.LIBRARY,)),
+    ("workouts", (Area.LIBRARY,)),
+    ("training-plan", (Area.LIBRARY, Area.CALENDAR)),
+    ("sport-settings", (Area.SETTINGS, Area.PROFILE)),
+    ("gear", (Area.SETTINGS,)),
+    ("custom-item", (Area.SETTINGS, Area.PROFILE)),
+)
+"""``/athlete/{id}/<section>`` -> its areas (first matching prefix wins)."""
+
+_WRITE_ALSO: dict[Area, tuple[Area, ...]] = {
+    Area.ACTIVITIES: (Area.FITNESS, Area.WELLNESS),  # load feeds CTL/ATL, kept on wellness days
+    Area.CALENDAR: (),
+    Area.WELLNESS: (Area.FITNESS,),
+    Area.SETTINGS: (Area.PROFILE,),
+    Area.PROFILE: (Area.SETTINGS,),
+    Area.LIBRARY: (),
+    Area.FITNESS: (),
+}
+"""A write in one area changes what is derived from it in others."""
+
+
+@dataclass(frozen=True)
+class RequestAreas:
+    """What a request reads or changes: the athlete's areas, the one activity it is about
+    (under ``/activity/{id}``), and whether it is an activity detail (long-lived once
+    analyzed)."""
+
+    areas: tuple[Area, ...]
+    activity_id: str | None = None
+    detail: bool = False
+
+
+def areas_of(path: str) -> RequestAreas | None:
+    """The areas of an Intervals.icu path (under ``/api/v1``), None when unknown (never
+    cached). ``/activity/{id}/messages`` are comments, which change without any webhook: not
+    cached either."""
+    parts = path.strip("/").split("/")
+    if parts[0] == "activity" and len(parts) >= 2:
+        if len(parts) == 2:
+            return RequestAreas((Area.ACTIVITIES,), parts[1])
+        section = parts[2].split(".")[0]
+        if section == "messages":
+            return None
+        return RequestAreas((Area.ACTIVITIES,), parts[1], detail=section in ACTIVITY_DETAILS)
+    if parts[0] != "athlete" or len(parts) < 2:
+        return None
+    if len(parts) == 2:
+        return RequestAreas((Area.PROFILE, Area.SETTINGS))
+    section = parts[2].split(".")[0]
+    for prefix, areas in _ATHLETE_SECTIONS:
+        if section.startswith(prefix):
+            if section.startswith("events") and len(parts) >= 5 and parts[4] == "mark-done":
+                return RequestAreas((Area.CALENDAR, Area.ACTIVITIES))
+            return RequestAreas(areas)
+    return None
+
+
+def written_areas(path: str) -> RequestAreas | None:
+    """What a write to ``path`` changes: its own areas and those derived from them."""
+    found = areas_of(path)
+    if found is None:
+        parts = path.strip("/").split("/")
+        if parts[0] == "activity" and len(parts) >= 2:  # e.g. a comment: the activity only
+            return RequestAreas((Area.ACTIVITIES,), parts[1])
+        return None
+    areas = list(found.areas)
+    for area in found.areas:
+        areas += [extra for extra in _WRITE_ALSO[area] if extra not in areas]
+    return RequestAreas(tuple(areas), found.activity_id)
+
+
+def read_identity(credential: Credential, owner_id: str | None) -> str:
+    """Who reads: the credential's owner (when known), a SHA-256 digest of the credential (its
+    ``Authorization`` header, never stored) and, for an OAuth token, its granted scope. Two
+    callers share cached answers only when all three agree."""
+    secret_digest = hashlib.sha256(credential.authorization_header().encode()).hexdigest()
+    scope = credential.scope if isinstance(credential, BearerToken) else None
+    return f"{owner_id or '-'}|{credential.kind}|{secret_digest}|{scope or '*'}"
+
+
+def bare_athlete(athlete_id: str) -> str:
+    """``i100002`` and ``100002`` name the same athlete in keys."""
+    return athlete_id.removeprefix("i")
+
+
+# -- "as of" ------------------------------------------------------------------------------
+
+
+@dataclass
+class FetchLedger:
+    """One tool call's record of its upstream answers: the oldest fetch time (``as_of``) and
+    the activities seen analyzed (whose details may be kept longer)."""
+
+    now: Callable[[], datetime] = utc_now
+    oldest: datetime | None = None
+    analyzed: set[str] = field(default_factory=set)
+    started: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.now()
+
+    def fetched(self, when: datetime | None = None) -> None:
+        """An upstream answer was used, fetched at ``when`` (None: just now)."""
+        moment = when or self.now()
+        if self.oldest is None or moment < self.oldest:
+            self.oldest = moment
+
+    def saw(self, data: Any) -> None:
+        """Note the activities in an answer (one, or a list) that Intervals.icu has analyzed."""
+        for item in data if isinstance(data, list) else [data]:
+            if isinstance(item, dict) and item.get("analyzed") and item.get("id") is not None:
+                self.analyzed.add(str(item["id"]))
+
+    def as_of(self) -> str | None:
+        """When the oldest answer used was fetched, as UTC ISO 8601 to the second
+        (``2026-11-30T07:20:15Z``), if that was before the call began (it came from the
+        cache); None when every answer was fetched during the call (the data is live)."""
+        if self.oldest is None or self.oldest >= self.started:
+            return None
+        return self.oldest.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_ledger: ContextVar[FetchLedger | None] = ContextVar("fetch_ledger", default=None)
+
+
+def fetch_ledger() -> FetchLedger | None:
+    """The ledger of the tool call running in this context, if any."""
+    return _ledger.get()
+
+
+@contextmanager
+def recording_fetches(now: Callable[[], datetime] = utc_now) -> Iterator[FetchLedger]:
+    """Record the upstream answers used inside the block (one tool call)."""
+    ledger = FetchLedger(now=now)
+    token = _ledger.set(ledger)
+    try:
+        yield ledger
+    finally:
+        _ledger.reset(token)
+
+
+# -- stores -------------------------------------------------------------------------------
+
+
+class Store(Protocol):
+    """Where entries and generations live. Every method may raise what
+    :data:`SharedStateUnavailable` names; the cache then goes upstream."""
+
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def put(self, key: str, value: bytes, ttl: float) -> None: ...
+
+    async def generations(self, names: list[str], ttl: float) -> list[str]:
+        """The current generation of each name, creating a fresh one where none is set."""
+        ...
+
+    async def renew(self, names: list[str], ttl: float) -> None:
+        """Give each name a fresh generation (what was cached under the old one is gone)."""
+        ...
+
+
+def _fresh_generation() -> str:
+    return secrets.token_hex(8)
+
+
+@dataclass
+class MemoryStore:
+    """One process's entries, at most ``max_bytes`` of values (oldest written first out);
+    generations live as long as the longest entry could."""
+
+    clock: Callable[[], float]
+    max_bytes: int = 64 * 1024 * 1024
+    _entries: OrderedDict[str, tuple[float, bytes]] = field(default_factory=OrderedDict)
+    _generations: dict[str, tuple[float, str]] = field(default_factory=dict)
+    _bytes: int = 0
+
+    async def get(self, key: str) -> bytes | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= self.clock():
+            self._drop(key)
+            return None
+        return entry[1]
+
+    async def put(self, key: str, value: bytes, ttl: float) -> None:
+        if len(value) > self.max_bytes:
+            return
+        self._drop(key)
+        while self._entries and self._bytes + len(value) > self.max_bytes:
+            self._drop(next(iter(self._entries)))
+        self._entries[key] = (self.clock() + ttl, value)
+        self._bytes += len(value)
+
+    async def generations(self, names: list[str], ttl: float) -> list[str]:
+        now = self.clock()
+        found = []
+        for name in names:
+            current = self._generations.get(name)
+            if current is None or current[0] <= now:
+                self._sweep_generations(now)
+                current = (now + ttl, _fresh_generation())
+                self._generations[name] = current
+            found.append(current[1])
+        return found
+
+    async def renew(self, names: list[str], ttl: float) -> None:
+        now = self.clock()
+        for name in names:
+            self._generations[name] = (now + ttl, _fresh_generation())
+
+    def _drop(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry[1])
+
+    def _sweep_generations(self, now: float) -> None:
+        if len(self._generations) > 100_000:
+            for name in [n for n, (until, _) in self._generations.items() if until <= now]:
+                del self._generations[name]
+
+
+class Sealer(Protocol):
+    """Authenticated encryption of a cached value bound to its key (the vault's key ring)."""
+
+    def seal(self, plaintext: bytes, bound_to: str) -> bytes: ...
+
+    def open(self, sealed: bytes, bound_to: str) -> bytes | None:
+        """The plaintext, or None when it cannot be authenticated (other key, other entry)."""
+        ...
+
+
+@dataclass
+class RedisStore:
+    """Entries and generations in Redis under ``<prefix>answers:``, each with its TTL; values
+    sealed (see :class:`Sealer`)."""
+
+    redis: RedisState
+    sealer: Sealer
+
+    async def get(self, key: str) -> bytes | None:
+        sealed: bytes | str | None = await self.redis.client.get(self.redis.key("answers", key))
+        if sealed is None:
+            return None
+        return self.sealer.open(sealed if isinstance(sealed, bytes) else sealed.encode(), key)
+
+    async def put(self, key: str, value: bytes, ttl: float) -> None:
+        sealed = self.sealer.seal(value, key)
+        await self.redis.client.set(self.redis.key("answers", key), sealed, px=_ms(ttl))
+
+    async def generations(self, names: list[str], ttl: float) -> list[str]:
+        keys = [self.redis.key("answers", "gen", name) for name in names]
+        found: list[Any] = await self.redis.client.mget(keys)
+        result = []
+        for key, value in zip(keys, found, strict=True):
+            if value is None:
+                await self.redis.client.set(key, _fresh_generation(), px=_ms(ttl), nx=True)
+                value = await self.redis.client.get(key)
+            result.append(value.decode() if isinstance(value, bytes) else str(value))
+        return result
+
+    async def renew(self, names: list[str], ttl: float) -> None:
+        async with self.redis.client.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.set(self.redis.key("answers", "gen", name), _fresh_generation(), px=_ms(ttl))
+            await pipe.execute()
+
+
+def _ms(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+# -- the cache ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    """An upstream answer as used: its JSON and when it was fetched."""
+
+    data: Any
+    fetched_at: datetime
+
+
+@dataclass
+class AnswerCache:
+    """The :class:`~app.intervals.freshness.Invalidator` of a gateway that caches answers."""
+
+    store: Store
+    ttl: float = 60.0
+    analyzed_ttl: float = 86_400.0
+    now: Callable[[], datetime] = utc_now
+    backend: str = "memory"
+
+    @property
+    def generation_ttl(self) -> float:
+        """How long a generation lives: at least as long as any entry under it."""
+        return max(self.ttl, self.analyzed_ttl)
+
+    async def lookup(
+        self, athlete_id: str, identity: str, path: str, params: Mapping[str, Any] | None
+    ) -> tuple[CachedAnswer | None, str | None, RequestAreas | None]:
+        """The cached answer of ``GET path`` for ``athlete_id`` read by ``identity`` (None on a
+        miss), the entry key to store a fresh answer under (None: not cacheable), and the
+        request's areas."""
+        areas = areas_of(path)
+        if areas is None:
+            return None, None, None
+        try:
+            generations = await self.store.generations(
+                _generation_names(athlete_id, areas), self.generation_ttl
+            )
+            key = _entry_key(athlete_id, identity, path, params, generations)
+            raw = await self.store.get(key)
+        except SharedStateUnavailable as error:
+            log.warning("answer cache unavailable (%s); asking Intervals.icu", type(error).__name__)
+            return None, None, areas
+        if raw is None:
+            return None, key, areas
+        try:
+            stored = json.loads(raw)
+            when = datetime.fromtimestamp(float(stored["t"]), UTC)
+        except (ValueError, KeyError, TypeError):
+            return None, key, areas
+        return CachedAnswer(stored["d"], when), key, areas
+
+    async def keep(self, key: str, areas: RequestAreas, data: Any, *, analyzed: bool) -> datetime:
+        """Store a fresh answer under ``key``; returns its fetch time. Activity details of an
+        analyzed activity are kept for the long TTL."""
+        fetched = self.now()
+        ttl = self.analyzed_ttl if areas.detail and analyzed else self.ttl
+        value = json.dumps({"t": fetched.timestamp(), "d": data}, separators=(",", ":"))
+        try:
+            await self.store.put(key, value.encode(), ttl)
+        except SharedStateUnavailable as error:
+            log.warning("answer not cached (%s)", type(error).__name__)
+        return fetched
+
+    async def invalidate(
+        self, athlete_id: str, areas: Iterable[Area], *, activity_ids: Iterable[str] = ()
+    ) -> None:
+        """Forget ``athlete_id``'s answers in ``areas`` and everything cached about the named
+        activities (app/intervals/freshness.py :class:`Invalidator`)."""
+        names = [_area_generation(athlete_id, Area(area)) for area in areas]
+        names += [_activity_generation(athlete_id, str(aid)) for aid in activity_ids]
+        if not names:
+            return
+        try:
+            await self.store.renew(names, self.generation_ttl)
+        except SharedStateUnavailable as error:
+            # entries live at most the TTL: say so loudly, the data may be stale until then
+            log.error("answer cache not invalidated (%s)", type(error).__name__)
+
+
+def _area_generation(athlete_id: str, area: Area) -> str:
+    return f"{bare_athlete(athlete_id)}:{area.value}"
+
+
+def _activity_generation(athlete_id: str, activity_id: str) -> str:
+    return f"{bare_athlete(athlete_id)}:activity:{activity_id}"
+
+
+def _generation_names(athlete_id: str, areas: RequestAreas) -> list[str]:
+    """The generations an entry depends on. An activity's details depend on that activity
+    only (a new upload does not drop another activity's streams); everything else on its
+    areas, and on its activity when it names one."""
+    names = [] if areas.detail else [_area_generation(athlete_id, a) for a in areas.areas]
+    if areas.activity_id is not None:
+        names.append(_activity_generation(athlete_id, areas.activity_id))
+    return names
+
+
+def _entry_key(
+    athlete_id: str,
+    identity: str,
+    path: str,
+    params: Mapping[str, Any] | None,
+    generations: list[str],
+) -> str:
+    """``<athlete>:<sha256 of identity, request and generations>``: no credential, no query."""
+    request = json.dumps(
+        [identity, "GET", path, _canonical(params), generations], separators=(",", ":")
+    )
+    return f"{bare_athlete(athlete_id)}:{hashlib.sha256(request.encode()).hexdigest()}"
+
+
+def _canonical(params: Mapping[str, Any] | None) -> list[list[str]]:
+    out = []
+    for name, value in sorted((params or {}).items()):
+        if value is None:
+            continue
+        if isinstance(value, list | tuple | set | frozenset):
+            value = ",".join(str(v) for v in value)
+        out.append([name, str(value)])
+    return out
+
+
+def answer_cache_from_settings(
+    settings: Settings,
+    *,
+    now: Callable[[], datetime],
+    redis: RedisState | None,
+    sealer: Sealer | None,
+) -> AnswerCache | None:
+    """The cache ``GATEWAY_ANSWER_CACHE`` asks for (``auto``: Redis with the Redis shared
+    state, else memory), or None when off."""
+    mode: CacheMode = settings.answer_cache
+    if mode == "off":
+        return None
+    if mode == "auto":
+        mode = "redis" if redis is not None else "memory"
+    store: Store
+    if mode == "redis":
+        if redis is None or sealer is None:
+            raise ValueError("GATEWAY_ANSWER_CACHE=redis needs GATEWAY_SHARED_STATE_BACKEND=redis")
+        store = RedisStore(redis, sealer)
+    else:
+        store = MemoryStore(
+            clock=lambda: now().timestamp(),
+            max_bytes=settings.answer_cache_memory_mb * 1024 * 1024,
+        )
+    return AnswerCache(
+        store,
+        ttl=settings.answer_cache_ttl_seconds,
+        analyzed_ttl=settings.answer_cache_analyzed_ttl_seconds,
+        now=now,
+        backend=mode,
+    )
