@@ -11,12 +11,13 @@ from bench.club_day import END, MODES, START, markdown, run_day, write_section
 TINY = 2
 
 
-async def test_with_webhooks_an_upload_shows_in_the_next_answer() -> None:
-    webhooks = next(mode for mode in MODES if mode.webhooks)
-    result = await run_day(webhooks, TINY)
-    assert result.errors == 0 and result.calls > 0
-    assert result.staleness_s == [0.0] * min(club_day.STALENESS_SAMPLE, TINY - 1)
-    assert result.phases["07:30 ChatGPT: 3 morning questions"] > 0
+async def test_with_webhooks_repeats_are_cached_and_an_upload_shows_in_the_next_answer() -> None:
+    no_cache, webhooks = MODES[0], next(mode for mode in MODES if mode.webhooks)
+    uncached, hooked = await run_day(no_cache, TINY), await run_day(webhooks, TINY)
+    assert uncached.errors == hooked.errors == 0 and uncached.calls == hooked.calls > 0
+    repeat = "07:40 Claude: the same 3"
+    assert uncached.phases[repeat] > 0 and hooked.phases[repeat] == 0
+    assert hooked.staleness_s == [0.0] * min(club_day.STALENESS_SAMPLE, TINY - 1)
 
 
 def test_the_section_replaces_itself_between_its_markers(tmp_path: Path) -> None:

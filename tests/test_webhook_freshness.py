@@ -6,6 +6,8 @@ fake Intervals.icu sending its webhooks; time moves on the test's clock."""
 from __future__ import annotations
 
 import json
+import os
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from app.web.webhooks import WebhookWorker
 from tests.fake_intervals import DEMO_ATHLETES
@@ -114,3 +117,41 @@ async def test_without_webhooks_an_upload_shows_after_the_ttl(
         assert new not in await ask(gateway, token, "get_activities", limit=3)
         gateway.advance(2)
         assert new in await ask(gateway, token, "get_activities", limit=3)  # bounded by the TTL
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="TEST_REDIS_URL not set; run under scripts/with-redis.sh")
+async def test_a_webhook_to_one_instance_refreshes_every_instance_on_redis(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Two instances share the answer cache in Redis; Intervals.icu's webhook reaches one."""
+    settings = gateway_settings(
+        tmp_path,
+        database_url,
+        answer_cache="redis",
+        answer_cache_ttl_seconds=3600,
+        intervals_webhook_secret=SECRET,
+        shared_state_backend="redis",
+        redis_url=REDIS_URL,
+        redis_key_prefix=f"t{secrets.token_hex(4)}:",
+    )
+    async with (
+        in_process_gateway(settings) as one,
+        in_process_gateway(settings, fake=one.fake, time=one.time) as two,
+    ):
+        token = (await one.seed(ATHLETE)).token
+        app = one.app
+        one.fake.webhooks.configure(
+            f"{settings.base_url}/webhooks/intervals",
+            SECRET,
+            client=lambda: httpx.AsyncClient(transport=httpx.ASGITransport(app=app)),
+        )
+        await ask(two, token, "get_activities", limit=3)
+        reads = upstream_reads(two, "/activities")
+        await ask(two, token, "get_activities", limit=3)
+        assert upstream_reads(two, "/activities") == reads  # cached, in Redis
+        new = one.fake.upload_activity(ATHLETE.id, name="Lunch ride")
+        await settle(one)  # the webhook went to instance one
+        assert new in await ask(two, token, "get_activities", limit=3)
