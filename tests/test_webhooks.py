@@ -30,7 +30,13 @@ from app.intervals.webhooks import (
 from app.redis_state import RedisState
 from app.settings import Settings
 from app.web.body_limit import WEBHOOK_BODY_LIMIT
-from app.web.webhooks import SeenInMemory, SeenInRedis, WebhookWorker
+from app.web.webhooks import (
+    REFUSAL_WINDOW_SECONDS,
+    REFUSALS_PER_ADDRESS,
+    SeenInMemory,
+    SeenInRedis,
+    WebhookWorker,
+)
 from tests.support.freshness import RecordingFreshness
 from tests.support.gateway import Gateway, gateway_settings, in_process_gateway
 
@@ -296,3 +302,21 @@ async def test_dedup_on_an_unreachable_redis_lets_the_event_through() -> None:
         assert await seen.first_time("k") and await seen.first_time("k")
     finally:
         await client.aclose()
+
+
+async def test_an_address_guessing_the_secret_is_stopped_before_its_body_is_read(
+    webhook_settings: Settings,
+) -> None:
+    async with hooked_gateway(webhook_settings) as (gateway, recorder):
+        for n in range(REFUSALS_PER_ADDRESS):
+            response = await post(gateway, delivery(event(), secret=f"guess-{n}"))
+            assert response.status_code == 403
+        response = await post(gateway, delivery(event()))  # even the right secret, now
+        assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
+        other = gateway.new_browser("198.51.100.77")
+        async with other:
+            assert (await other.post(URL, json=delivery(event()))).status_code == 200
+        await worker_of(gateway).drained()
+        assert len(recorder.calls) == 1
+        gateway.advance(REFUSAL_WINDOW_SECONDS + 1)
+        assert (await post(gateway, delivery(event(timestamp="later")))).status_code == 200

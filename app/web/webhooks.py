@@ -29,6 +29,7 @@ from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 from sqlalchemy import select
 
+from app.attempts import AttemptCounter, attempt_counter
 from app.db.models import Athlete
 from app.intervals.webhooks import (
     MalformedDelivery,
@@ -42,6 +43,7 @@ from app.observe import observer
 from app.redis_state import RedisState
 from app.services import Services, services_of
 from app.web.body_limit import WEBHOOK_PATH
+from app.web.client_address import client_limiter_key
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,10 @@ QUEUE_SIZE = 10_000
 """Events waiting for processing; past it a delivery gets 503 and Intervals.icu retries."""
 WORKERS = 4
 """Events processed at once (each does one database read and one invalidation)."""
+REFUSALS_PER_ADDRESS = 20
+REFUSAL_WINDOW_SECONDS = 900.0
+"""Deliveries with a wrong secret one client address may send in the window; past it the
+address gets 429 before its body is read (someone guessing the secret)."""
 
 router = APIRouter()
 
@@ -118,6 +124,8 @@ class WebhookWorker:
     services: Services
     seen: SeenEvents
     queue: asyncio.Queue[WebhookEvent]
+    refusals: AttemptCounter | None = None
+    """Wrong-secret deliveries per client address (None: not limited)."""
 
     def offer(self, events: tuple[WebhookEvent, ...]) -> bool:
         """Queue a delivery's events; False (nothing queued) when they do not all fit."""
@@ -173,7 +181,16 @@ async def run_webhooks(app: FastAPI, services: Services) -> AsyncIterator[None]:
     if not services.settings.intervals_webhook_secret:
         yield
         return
-    worker = WebhookWorker(services, seen_events_for(services), asyncio.Queue(QUEUE_SIZE))
+    refusals = attempt_counter(
+        services.settings,
+        REFUSALS_PER_ADDRESS,
+        REFUSAL_WINDOW_SECONDS,
+        services.clock.seconds,
+        redis=services.redis,
+        name="webhook-refused",
+        protects_accounts=False,
+    )
+    worker = WebhookWorker(services, seen_events_for(services), asyncio.Queue(QUEUE_SIZE), refusals)
     tasks = [asyncio.create_task(worker.run()) for _ in range(WORKERS)]
     app.state.webhooks = worker
     try:
@@ -191,13 +208,20 @@ def _answer(status: int, message: str) -> JSONResponse:
 
 @router.post(WEBHOOK_PATH, include_in_schema=False)
 async def intervals_webhook(request: Request) -> JSONResponse:
-    """Receive one delivery: 404 when webhooks are off, 400 for a body that is not a
-    delivery, 403 for a wrong secret, 503 when the queue is full, else 200 at once."""
+    """Receive one delivery: 404 when webhooks are off, 429 for an address that sent too
+    many wrong secrets, 400 for a body that is not a delivery, 403 for a wrong secret, 503
+    when the queue is full, else 200 at once."""
     svc = services_of(request.app)
     expected = svc.settings.intervals_webhook_secret
     worker: WebhookWorker | None = getattr(request.app.state, "webhooks", None)
     if not expected or worker is None:
         return JSONResponse({"detail": "Not Found"}, 404)
+    address = client_limiter_key(request)
+    wait = await worker.refusals.retry_after(address) if worker.refusals else None
+    if wait is not None:
+        response = _answer(429, "too many deliveries with a wrong secret")
+        response.headers["retry-after"] = str(wait)
+        return response
     try:
         delivery = parse_delivery(await request.body())
     except MalformedDelivery as error:
@@ -206,6 +230,8 @@ async def intervals_webhook(request: Request) -> JSONResponse:
     if not secret_matches(delivery.secret, expected):
         observer().webhook_event("refused")
         log.warning("webhook: delivery refused, wrong secret")
+        if worker.refusals is not None:
+            await worker.refusals.record(address)
         return _answer(403, "wrong webhook secret")
     for _ in delivery.events:
         observer().webhook_event("received")
