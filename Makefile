@@ -9,7 +9,7 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c const
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench demo lock clean
+.PHONY: run test lint typecheck pytest bench bench-club-day demo lock clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ demo: $(STAMP)
 bench: $(STAMP)
 	scripts/with-postgres.sh $(BIN)/python -m bench.run --db both $(BENCH_ARGS)
 	$(BIN)/python -m bench.questions
+
+# A scripted day of a 100-athlete club: upstream requests with and without the answer cache,
+# staleness with and without webhooks (the "Club day" section of docs/benchmarks.md).
+bench-club-day: $(STAMP)
+	$(BIN)/python -m bench.club_day
 
 # Re-resolve the pinned versions after changing dependencies in pyproject.toml.
 lock:

@@ -284,7 +284,7 @@ def describe_settings(settings: Settings) -> list[str]:
         value = getattr(settings, name)
         if name in secret_fields:
             shown = "(set)" if value else "(not set: development key under data_dir is used)"
-        elif name == "intervals_oauth_client_secret":
+        elif name in ("intervals_oauth_client_secret", "intervals_webhook_secret"):
             shown = "(set)" if value else "(not set)"
         elif name == "database_url" and not value:
             shown = f"(embedded SQLite: {settings.sqlalchemy_url.database})"

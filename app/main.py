@@ -19,7 +19,7 @@ from app.oauth.routes import install_oauth
 from app.observe import current_observer
 from app.services import HttpClientFactory, open_services
 from app.settings import Settings
-from app.web import health, home, legal
+from app.web import health, home, legal, webhooks
 from app.web.body_limit import BodyLimit
 from app.web.metrics import install_metrics
 from app.web.security import PageSecurityHeaders
@@ -66,7 +66,7 @@ def create_app(
             app.state.oauth.documents.shared = services.redis
             purge_task = start_purge_task(services.sessions, settings, services.redis)
             try:
-                async with run_mcp(app, services):
+                async with run_mcp(app, services), webhooks.run_webhooks(app, services):
                     yield
             finally:
                 if purge_task is not None:
@@ -89,6 +89,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(home.router)
     app.include_router(legal.router)
+    app.include_router(webhooks.router)
     install_accounts(app)
     install_oauth(app, settings, frozenset(spec.scope for spec in served_specs(settings)))
     mount_mcp(app, settings)

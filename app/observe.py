@@ -35,6 +35,7 @@ class Observer(Protocol):
     def oauth_event(self, event: str) -> None: ...
 
     def answer_cache_lookup(self, result: str) -> None: ...
+    def webhook_event(self, outcome: str) -> None: ...
 
 
 class NullObserver:
@@ -56,6 +57,9 @@ class NullObserver:
         return None
 
     def answer_cache_lookup(self, result: str) -> None:
+        return None
+
+    def webhook_event(self, outcome: str) -> None:
         return None
 
 

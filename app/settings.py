@@ -237,6 +237,12 @@ class Settings(BaseSettings):
     intervals_oauth_client_secret: str = Field(
         "", repr=False, description="Intervals.icu OAuth app client secret."
     )
+    intervals_webhook_secret: str = Field(
+        "",
+        repr=False,
+        description="The webhook secret of the Intervals.icu OAuth app ('Manage App'); turns on "
+        "POST /webhooks/intervals (docs/webhooks.md). Unset: that path answers 404.",
+    )
     intervals_oauth_authorize_url: str = Field(
         "https://intervals.icu/oauth/authorize",
         description="Intervals.icu OAuth authorization endpoint.",

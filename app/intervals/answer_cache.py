@@ -592,8 +592,8 @@ def answer_cache_from_settings(
 
 def webhooks_on(settings: Settings) -> bool:
     """Whether Intervals.icu webhooks reach this gateway (the webhook secret is set: the
-    webhook endpoint of issue 21 is served only then)."""
-    return bool(getattr(settings, "intervals_webhook_secret", ""))
+    webhook endpoint, app/web/webhooks.py, is served only then)."""
+    return bool(settings.intervals_webhook_secret)
 
 
 def answer_cache_worker_env(settings: Settings, workers: int) -> dict[str, str]:

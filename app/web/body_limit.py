@@ -33,6 +33,7 @@ MCP_BODY_LIMIT = 4 * KIB * KIB  # JSON-RPC batches; read only after the bearer c
 REGISTER_BODY_LIMIT = 32 * KIB  # RFC 7591 metadata: 10 redirect URIs of 2000 chars + fields
 FORM_BODY_LIMIT = 16 * KIB  # /token, /revoke, /signin, /signout, /account/* forms
 DEFAULT_BODY_LIMIT = 64 * KIB  # everything else, e.g. the consent form POST /authorize
+WEBHOOK_BODY_LIMIT = 1024 * KIB  # Intervals.icu webhooks: CALENDAR_UPDATED carries event lists
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_FORM_FIELDS = 50
@@ -40,6 +41,7 @@ MAX_FORM_FIELD_BYTES = 8 * KIB
 
 _MCP_PATHS = frozenset({"/mcp", "/sse"})
 _FORM_PATHS = frozenset({"/token", "/revoke", "/signin", "/signout"})
+WEBHOOK_PATH = "/webhooks/intervals"  # app/web/webhooks.py
 
 
 def body_limit_for(path: str, has_bearer: bool = False) -> int:
@@ -48,6 +50,8 @@ def body_limit_for(path: str, has_bearer: bool = False) -> int:
         return MCP_BODY_LIMIT if has_bearer else DEFAULT_BODY_LIMIT
     if path == "/register":
         return REGISTER_BODY_LIMIT
+    if path == WEBHOOK_PATH:
+        return WEBHOOK_BODY_LIMIT
     if path in _FORM_PATHS or path.startswith("/account/"):
         return FORM_BODY_LIMIT
     return DEFAULT_BODY_LIMIT

@@ -99,6 +99,14 @@ class PrometheusObserver:
             ["event"],
             registry=r,
         )
+        self.webhooks = Counter(
+            "gateway_webhook_events",
+            "Intervals.icu webhook events by outcome: received (secret right, queued), "
+            "duplicate (dropped), ignored (athlete unknown here), processed (cache told); "
+            "refused (wrong secret) and malformed count deliveries.",
+            ["outcome"],
+            registry=r,
+        )
 
     def http_request(self, method: str, route: str, status: int, seconds: float) -> None:
         self.requests.labels(method, route, str(status)).inc()
@@ -119,6 +127,9 @@ class PrometheusObserver:
 
     def answer_cache_lookup(self, result: str) -> None:
         self.answer_cache.labels(result).inc()
+
+    def webhook_event(self, outcome: str) -> None:
+        self.webhooks.labels(outcome).inc()
 
 
 class StateCollector(Collector):

@@ -36,6 +36,15 @@ def main(argv: list[str] | None = None) -> None:
         help="show Intervals.icu's OAuth consent form (athlete, scopes to untick) instead of "
         "approving at once",
     )
+    parser.add_argument(
+        "--webhook-url",
+        default=None,
+        help="POST OAuth-app webhooks here when data changes, e.g. "
+        "http://127.0.0.1:8000/webhooks/intervals (docs/webhooks.md)",
+    )
+    parser.add_argument(
+        "--webhook-secret", default="", help="the secret sent with each webhook delivery"
+    )
     args = parser.parse_args(argv)
 
     fake = FakeIntervals(seed=args.seed, today=args.today)
@@ -43,6 +52,8 @@ def main(argv: list[str] | None = None) -> None:
     fake.oauth.consent_page = args.consent_page
     if args.limit_per_second:
         fake.faults.enforce_limit(args.limit_per_second, retry_after=1)
+    if args.webhook_url:
+        fake.webhooks.configure(args.webhook_url, args.webhook_secret)
     base = f"http://{args.host}:{args.port}"
     print(f"Fake Intervals.icu API at {base}/api/v1  (data anchored to {fake.today})")
     print(f"Set GATEWAY_INTERVALS_API_BASE_URL={base}/api/v1")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import copy
 import csv
 import io
 import json
@@ -41,10 +42,12 @@ from tests.fake_intervals.data import (
     Ids,
     Segment,
     generate,
+    stamp,
     streams_for,
 )
 from tests.fake_intervals.data import _athlete as generate_one
 from tests.fake_intervals.faults import AuthKind, Faults, RecordedRequest, RequestLog
+from tests.fake_intervals.webhooks import FakeWebhooks, api_write_event
 
 API = "/api/v1"
 SCOPE_AREAS = ("ACTIVITY", "WELLNESS", "CALENDAR", "LIBRARY", "SETTINGS", "CHATS")
@@ -225,6 +228,7 @@ class FakeIntervals:
         self.requests = RequestLog()
         self.faults = Faults(clock=clock)
         self.oauth = OAuthState()
+        self.webhooks = FakeWebhooks(now=self.now)
         self.routes: list[Route] = []
         self._stream_cache: dict[str, dict[str, list[Any]]] = {}
         _register_routes(self)
@@ -275,6 +279,44 @@ class FakeIntervals:
             self.coaching.setdefault(coach, set()).add(athlete.id)
             added.append(athlete.id)
         return added
+
+    def upload_activity(self, athlete: str, name: str = "Lunch Ride", load: int = 80) -> str:
+        """A device sync: a new activity (a copy of the athlete's latest, started now) is
+        uploaded, then analyzed; each step queues its webhook (``ACTIVITY_UPLOADED``, then
+        ``ACTIVITY_ANALYZED`` and ``FITNESS_UPDATED``). Returns the activity id."""
+        data = self.athletes[athlete]
+        latest = max(
+            (a for a in data.activities.values() if a.get("source") != "STRAVA"),
+            key=lambda a: a["start_date_local"],
+        )
+        aid = f"i{self.ids.next('activity', 7)}"
+        started = self.local_now(athlete).replace(microsecond=0)
+        activity = {
+            **copy.deepcopy(latest),
+            "id": aid,
+            "name": name,
+            "start_date_local": started.replace(tzinfo=None).isoformat(),
+            "start_date": started.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z",
+            "icu_training_load": load,
+            "analyzed": None,
+        }
+        data.activities[aid] = activity
+        self.webhooks.emit(athlete, "ACTIVITY_UPLOADED", activity={"id": aid, "name": name})
+        activity["analyzed"] = stamp(self.now())
+        self.webhooks.emit(athlete, "ACTIVITY_ANALYZED", activity={"id": aid, "name": name})
+        self.webhooks.emit(athlete, "FITNESS_UPDATED")
+        return aid
+
+    def sync_wellness(self, athlete: str, day: date, **values: Any) -> dict[str, Any]:
+        """A device sync of one day's wellness (``restingHR=48``, ``hrv=70`` ...): the record
+        changes and ``WELLNESS_UPDATED`` is queued."""
+        record = self.athletes[athlete].wellness.setdefault(
+            day.isoformat(), {"id": day.isoformat()}
+        )
+        record.update(values)
+        record["updated"] = stamp(self.now())
+        self.webhooks.emit(athlete, "WELLNESS_UPDATED", date=day.isoformat())
+        return record
 
     def athlete_of_activity(self, activity_id: str) -> str | None:
         for aid, data in self.athletes.items():
@@ -343,8 +385,11 @@ class FakeIntervals:
             at=self.clock(),
         )
         self.requests.add(record)
+        queued = len(self.webhooks.pending)
         response = await self._respond(request, method, path, body, raw, caller, auth_error)
         record.status = response.status_code
+        if len(self.webhooks.pending) > queued:  # this write's webhook, sent once it is made
+            await self.webhooks.deliver()
         return response
 
     async def _respond(
@@ -407,6 +452,9 @@ class FakeIntervals:
             if route.athlete_param:
                 ctx.athlete = self._resolve_athlete(caller, params[route.athlete_param])
             result = route.handler(ctx)
+            change = api_write_event(route.scope, method, params, result)
+            if change is not None and ctx.athlete is not None:
+                self.webhooks.emit(ctx.athlete, change[0], **change[1])
             if isinstance(result, Response):
                 return result
             if ctx.ext == ".csv" and isinstance(result, list):
