@@ -34,6 +34,10 @@ class Observer(Protocol):
 
     def oauth_event(self, event: str) -> None: ...
 
+    def token_cache_lookup(self, result: str) -> None: ...
+
+    def token_cache_invalidation(self, origin: str) -> None: ...
+
 
 class NullObserver:
     """Drops every event (no metrics configured, or code running outside an app)."""
@@ -51,6 +55,12 @@ class NullObserver:
         return None
 
     def oauth_event(self, event: str) -> None:
+        return None
+
+    def token_cache_lookup(self, result: str) -> None:
+        return None
+
+    def token_cache_invalidation(self, origin: str) -> None:
         return None
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import math
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, cast
 
 from redis.asyncio import Redis
@@ -188,13 +188,19 @@ class RedisState:
     async def publish(self, channel: str, message: str) -> None:
         await self.client.publish(self.key("channel", channel), message)
 
-    async def listen(self, channel: str) -> AsyncIterator[str]:
-        """Messages published on ``channel`` by any instance, as they come."""
+    async def listen(
+        self, channel: str, subscribed: Callable[[], None] | None = None
+    ) -> AsyncIterator[str]:
+        """Messages published on ``channel`` by any instance, as they come. ``subscribed`` is
+        called each time Redis confirms the subscription (first, and after a reconnection:
+        messages published in between were missed)."""
         pubsub = self.client.pubsub()
         await pubsub.subscribe(self.key("channel", channel))
         try:
             async for message in pubsub.listen():
-                if message.get("type") == "message":
+                if message.get("type") == "subscribe" and subscribed is not None:
+                    subscribed()
+                elif message.get("type") == "message":
                     data = message["data"]
                     yield data.decode() if isinstance(data, bytes) else str(data)
         finally:

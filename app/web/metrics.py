@@ -80,9 +80,16 @@ class PrometheusObserver:
         )
         self.token_cache = Counter(
             "gateway_token_cache_lookups",
-            "Verified-token cache lookups by result (hit, miss). The gateway has no token "
-            "cache yet: every bearer check reads the database, so no sample is reported.",
+            "Verified-token cache lookups by result (hit: no database read, miss).",
             ["result"],
+            registry=r,
+        )
+        self.token_cache_invalidations = Counter(
+            "gateway_token_cache_invalidations",
+            "Revocation notices applied to the verified-token cache by origin (local: this "
+            "process; remote: another instance, through Redis; reconnect: emptied after "
+            "subscribing again).",
+            ["origin"],
             registry=r,
         )
         self.oauth = Counter(
@@ -109,6 +116,12 @@ class PrometheusObserver:
 
     def oauth_event(self, event: str) -> None:
         self.oauth.labels(event).inc()
+
+    def token_cache_lookup(self, result: str) -> None:
+        self.token_cache.labels(result).inc()
+
+    def token_cache_invalidation(self, origin: str) -> None:
+        self.token_cache_invalidations.labels(origin).inc()
 
 
 class StateCollector(Collector):

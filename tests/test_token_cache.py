@@ -1,0 +1,229 @@
+"""The verified-token cache (app/db/token_cache.py) and how revocations reach it: bounded,
+short-lived, never past the token's expiry, forgotten by athlete or grant once a revocation
+commits (never when it rolls back), and distrusted while another instance's notices could be
+missed (Redis down), then emptied on resubscribing.
+
+The Redis tests need scripts/with-redis.sh (TEST_REDIS_URL, TEST_REDIS_CTL); they skip without
+it, and fail under E2E_REQUIRED=1. The two-process proof of every revocation path is
+tests/scale/test_token_revocation.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from app.db.revocation import attach_revocation_sink, forget_verified
+from app.db.token_cache import (
+    EVERYTHING,
+    CollectedRevocations,
+    Revocations,
+    TokenCache,
+    athlete_scope,
+    grant_scope,
+    parse_notice,
+)
+from app.redis_state import RedisState
+from tests.conftest import make_settings
+
+
+class Seconds:
+    """A virtual clock in POSIX seconds."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def cached(
+    cache: TokenCache[object], digest: str, athlete: int, grant: int, expires: float
+) -> None:
+    cache.put(
+        digest,
+        f"caller of {digest}",
+        athlete_pk=athlete,
+        grant_id=grant,
+        expires=expires,
+        generation=cache.generation,
+    )
+
+
+def test_an_entry_lasts_the_cache_seconds_and_never_past_the_tokens_expiry() -> None:
+    clock = Seconds()
+    cache: TokenCache[object] = TokenCache(seconds=30, size=100, clock=clock)
+    cached(cache, "long", 1, 1, expires=clock.now + 3600)
+    cached(cache, "short", 2, 2, expires=clock.now + 5)
+    clock.now += 4.9
+    assert cache.get("long") == "caller of long"
+    assert cache.get("short") == "caller of short"
+    clock.now += 0.1  # the token expires: so does its entry
+    assert cache.get("short") is None
+    clock.now += 25
+    assert cache.get("long") is None  # 30 s after it was verified
+
+
+def test_the_cache_holds_at_most_its_size_dropping_the_least_recently_used() -> None:
+    clock = Seconds()
+    cache: TokenCache[object] = TokenCache(seconds=30, size=2, clock=clock)
+    cached(cache, "a", 1, 1, clock.now + 60)
+    cached(cache, "b", 2, 2, clock.now + 60)
+    assert cache.get("a") is not None
+    cached(cache, "c", 3, 3, clock.now + 60)
+    assert len(cache) == 2
+    assert cache.get("b") is None
+    assert cache.get("a") is not None and cache.get("c") is not None
+
+
+def test_forgetting_an_athlete_or_a_grant_drops_theirs_only() -> None:
+    clock = Seconds()
+    cache: TokenCache[object] = TokenCache(seconds=30, size=100, clock=clock)
+    cached(cache, "t1", athlete=1, grant=10, expires=clock.now + 60)
+    cached(cache, "t2", athlete=1, grant=11, expires=clock.now + 60)
+    cached(cache, "t3", athlete=2, grant=20, expires=clock.now + 60)
+    cache.forget([grant_scope(10)], "local")
+    assert cache.get("t1") is None and cache.get("t2") is not None
+    cache.forget([athlete_scope(1)], "local")
+    assert cache.get("t2") is None and cache.get("t3") is not None
+    cache.forget([EVERYTHING], "local")
+    assert len(cache) == 0
+
+
+def test_a_verification_read_before_a_revocation_is_not_kept_after_it() -> None:
+    clock = Seconds()
+    cache: TokenCache[object] = TokenCache(seconds=30, size=100, clock=clock)
+    read_at = cache.generation  # the lookup starts; the database still says "valid"
+    cache.forget([grant_scope(10)], "remote")  # the revocation commits meanwhile
+    cache.put("t1", "stale", athlete_pk=1, grant_id=10, expires=clock.now + 60, generation=read_at)
+    assert cache.get("t1") is None
+
+
+def test_an_untrusted_cache_answers_nothing_and_keeps_nothing() -> None:
+    clock = Seconds()
+    cache: TokenCache[object] = TokenCache(seconds=30, size=100, clock=clock)
+    cached(cache, "t1", 1, 1, clock.now + 60)
+    cache.trusted = False
+    assert cache.get("t1") is None
+    cached(cache, "t2", 2, 2, clock.now + 60)
+    cache.trusted = True
+    assert cache.get("t2") is None
+
+
+def test_notices_name_athletes_and_grants_and_anything_else_forgets_everything() -> None:
+    assert parse_notice("athlete:3 grant:7") == {"athlete:3", "grant:7"}
+    assert parse_notice("all") == {EVERYTHING}
+    assert parse_notice("athlete:x") == {EVERYTHING}
+    assert parse_notice("token:abc") == {EVERYTHING}
+    assert parse_notice("") == {EVERYTHING}
+
+
+async def test_a_revocation_reaches_the_sink_when_it_commits_and_not_when_it_rolls_back(
+    tmp_path: Path,
+) -> None:
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    sessions = async_sessionmaker(engine)
+    sink = CollectedRevocations()
+    attach_revocation_sink(sessions, sink)
+    try:
+        async with sessions() as db, db.begin():
+            forget_verified(db, athlete_pk=4)
+            assert sink.scopes == set()  # not before the commit
+        assert sink.scopes == {"athlete:4"}
+        with pytest.raises(RuntimeError):
+            async with sessions() as db, db.begin():
+                forget_verified(db, grant_id=9)
+                raise RuntimeError("the transaction fails")
+        async with sessions() as db, db.begin():
+            forget_verified(db, grant_id=5, everywhere=False)  # bookkeeping: this process only
+        assert sink.scopes == {"athlete:4"}
+    finally:
+        await engine.dispose()
+
+
+async def test_a_committed_revocation_empties_this_processes_cache_at_once(
+    tmp_path: Path,
+) -> None:
+    clock = Seconds()
+    cache: TokenCache[object] = TokenCache(seconds=30, size=100, clock=clock)
+    cached(cache, "t1", athlete=4, grant=1, expires=clock.now + 60)
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    sessions = async_sessionmaker(engine)
+    attach_revocation_sink(sessions, Revocations(cache, None))
+    try:
+        async with sessions() as db, db.begin():
+            forget_verified(db, athlete_pk=4)
+        assert cache.get("t1") is None
+    finally:
+        await engine.dispose()
+
+
+# -- Redis: notices between instances, outage and resubscription ---------------------------
+
+
+def redis_env() -> tuple[str, str]:
+    url, ctl = os.environ.get("TEST_REDIS_URL", ""), os.environ.get("TEST_REDIS_CTL", "")
+    if not url or not ctl:
+        reason = "TEST_REDIS_URL / TEST_REDIS_CTL not set; run under scripts/with-redis.sh"
+        if os.environ.get("E2E_REQUIRED") == "1":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    return url, ctl
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Poll ``condition()`` on the event loop until true, failing after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+async def test_notices_cross_instances_and_an_outage_distrusts_then_empties_the_cache(
+    tmp_path: Path,
+) -> None:
+    url, ctl = redis_env()
+    settings = make_settings(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'gw.db'}",
+        shared_state_backend="redis",
+        redis_url=url,
+        redis_key_prefix=f"gw-test-{uuid.uuid4().hex[:12]}:",
+    )
+    clock = Seconds()
+    first_redis, second_redis = (
+        RedisState.from_settings(settings),
+        RedisState.from_settings(settings),
+    )
+    cache: TokenCache[object] = TokenCache(seconds=30, size=100, clock=clock)
+    first = Revocations(None, first_redis)
+    second = Revocations(cache, second_redis)
+    assert cache.trusted is False  # not subscribed yet: nothing is trusted
+    following = second.start_following()
+    try:
+        await until(lambda: cache.trusted)
+        cached(cache, "t1", athlete=4, grant=1, expires=clock.now + 60)
+        cached(cache, "t2", athlete=5, grant=2, expires=clock.now + 60)
+        first.ended(frozenset({athlete_scope(4)}))
+        await until(lambda: cache.get("t1") is None)
+        assert cache.get("t2") is not None
+
+        await asyncio.to_thread(subprocess.run, [ctl, "stop"], check=True)
+        await until(lambda: not cache.trusted)
+        assert cache.get("t2") is None  # bypassed while notices could be missed
+        await asyncio.to_thread(subprocess.run, [ctl, "start"], check=True)
+        await until(lambda: cache.trusted, seconds=20)
+        assert len(cache) == 0  # emptied on resubscribing: notices sent meanwhile were lost
+    finally:
+        assert following is not None
+        following.cancel()
+        await first_redis.aclose()
+        await second_redis.aclose()
