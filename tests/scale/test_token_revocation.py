@@ -280,6 +280,22 @@ def account_deleted(pair: Pair, athlete: Seeded) -> None:
         browser.close()
 
 
+def club_admin_removes_the_member(pair: Pair, athlete: Seeded) -> None:
+    """A club admin (made with the CLI) removes the member on instance 1's /club page."""
+    admin = DEMO_ATHLETES[5]
+    pair.cli("club", "admin", "add", admin.id)
+    browser = Browser(pair.bases[0], admin.id, admin.api_key)
+    try:
+        browser._sign_in(browser.http.get("/signin?next=/club").text)
+        page = browser.http.get("/club")
+        assert page.status_code == 200, page.text
+        form = {"csrf_token": CSRF.findall(page.text)[0], "target": athlete.intervals_id}
+        response = browser.http.post("/club/remove", data=form)
+        assert "was removed from the club" in response.text, response.text
+    finally:
+        browser.close()
+
+
 def cli_disables_the_athlete(pair: Pair, athlete: Seeded) -> None:
     pair.cli("athletes", "disable", athlete.intervals_id)
 
@@ -307,6 +323,7 @@ PATHS = {
     "upstream 401": Path_(upstream_rejects_the_key, demo=1, wrong_key=True),
     "account page: disconnect app": Path_(account_disconnects_the_app, demo=2, sign_in_first=True),
     "account page: delete account": Path_(account_deleted, demo=3, sign_in_first=True),
+    "club admin removes the member": Path_(club_admin_removes_the_member),
     "CLI: athlete disabled": Path_(cli_disables_the_athlete),
     "CLI: athlete deleted": Path_(cli_deletes_the_athlete),
     "CLI: client removed": Path_(cli_removes_the_client),
