@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import time
 import uuid
@@ -31,7 +32,7 @@ from app.db.token_cache import (
     grant_scope,
     parse_notice,
 )
-from app.redis_state import RedisState
+from app.redis_state import LISTEN_SILENCE_SECONDS, RedisState
 from tests.conftest import make_settings
 
 
@@ -227,3 +228,36 @@ async def test_notices_cross_instances_and_an_outage_distrusts_then_empties_the_
         following.cancel()
         await first_redis.aclose()
         await second_redis.aclose()
+
+
+async def test_a_redis_that_stops_answering_without_closing_is_noticed(tmp_path: Path) -> None:
+    """A frozen Redis (the connection stays open, nothing answers: a silent network partition)
+    is taken as lost after LISTEN_SILENCE_SECONDS; the cache is distrusted, then emptied and
+    trusted again once Redis answers."""
+    url, _ctl = redis_env()
+    settings = make_settings(
+        tmp_path,
+        f"sqlite:///{tmp_path / 'gw.db'}",
+        shared_state_backend="redis",
+        redis_url=url,
+        redis_key_prefix=f"gw-test-{uuid.uuid4().hex[:12]}:",
+    )
+    clock = Seconds()
+    redis = RedisState.from_settings(settings)
+    pid = int((await redis.client.info("server"))["process_id"])
+    cache: TokenCache[object] = TokenCache(seconds=30, size=100, clock=clock)
+    following = Revocations(cache, redis).start_following()
+    try:
+        await until(lambda: cache.trusted)
+        cached(cache, "t1", athlete=4, grant=1, expires=clock.now + 60)
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            await until(lambda: not cache.trusted, seconds=LISTEN_SILENCE_SECONDS + 3)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        await until(lambda: cache.trusted, seconds=20)
+        assert len(cache) == 0
+    finally:
+        assert following is not None
+        following.cancel()
+        await redis.aclose()
