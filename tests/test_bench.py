@@ -104,3 +104,29 @@ async def test_growth_probe_times_the_production_path_verify_then_unseal(tmp_pat
                 await resolution(token)
     finally:
         event.remove(Engine, "before_cursor_execute", record)
+
+
+def test_the_growth_section_of_each_database_is_replaced_in_place() -> None:
+    document = (
+        "# Benchmarks\n\n## sqlite\n\nThroughput: 1.\n\n"
+        "Token verification + credential resolution as the database grows (athletes = tokens):"
+        "\n\n| rows | median µs | p95 µs |\n|---:|---:|---:|\n| 100 | 1 | 2 |\n\n"
+        "Ratio largest/smallest: 1.0\n\nAnswer sizes: 3\n\n## postgresql\n\nThroughput: 2.\n"
+    )
+    data = {
+        str(size): {
+            "seed_s": 0.1,
+            "cache_off": {"median_us": 800.0, "p95_us": 900.0},
+            "cache_on": {"median_us": 6.0, "p95_us": 7.0},
+        }
+        for size in (100, 1_000_000)
+    }
+    data["ratio_largest_smallest"] = {"cache_off": 1.0, "cache_on": 1.0}  # type: ignore[assignment]
+    lines = "\n".join(resolve.growth_lines("sqlite", data)) + "\n"
+    once = resolve.replace_section(document, "sqlite", lines)
+    twice = resolve.replace_section(once, "sqlite", lines)
+    assert once == twice  # replaced, not appended
+    assert "| rows | median" not in once and "| 1000000 | 800.0 | 900.0 | 6.0 | 7.0 |" in once
+    assert once.index("| 1000000") < once.index("Answer sizes: 3") < once.index("## postgresql")
+    both = resolve.replace_section(once, "postgresql", lines.replace("(sqlite", "(postgresql"))
+    assert both.index("## postgresql") < both.index("(postgresql;")
