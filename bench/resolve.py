@@ -191,8 +191,9 @@ async def resolution_costs(
     """
     out: dict[str, Any] = {}
     samples: dict[tuple[int, str], list[str]] = {}
+    urls = {size: database_url_for(f"growth{size}") for size in sizes}  # each call: a new one
     for size in sizes:
-        tokens, seconds = await seed_database(database_url_for(f"growth{size}"), size)
+        tokens, seconds = await seed_database(urls[size], size)
         rng = random.Random(size)
         out[str(size)] = {"probes": probes, "seed_s": round(seconds, 1)}
         for mode in MODES:
@@ -201,7 +202,7 @@ async def resolution_costs(
     async with AsyncExitStack() as stack:
         resolvers: dict[tuple[int, str], Resolve] = {}
         for size, mode in samples:
-            settings = bench_settings(database_url_for(f"growth{size}"), MODES[mode])
+            settings = bench_settings(urls[size], MODES[mode])
             resolvers[(size, mode)] = await stack.enter_async_context(production_resolver(settings))
         for key, resolve in resolvers.items():  # warm: connections, statements, token cache
             for token in dict.fromkeys(samples[key]):

@@ -20,8 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from app.db.models import Athlete
 from app.db.revocation import attach_revocation_sink, forget_verified
 from app.db.token_cache import (
     EVERYTHING,
@@ -34,6 +37,10 @@ from app.db.token_cache import (
 )
 from app.redis_state import LISTEN_SILENCE_SECONDS, RedisState
 from tests.conftest import make_settings
+from tests.mcp.support import AUCKLAND, BERLIN, Gateway, live_gateway
+from tests.mcp.support import gateway_settings as mcp_gateway_settings
+from tests.mcp.test_auth import post, request, run_sql
+from tests.support.live import free_port
 
 
 class Seconds:
@@ -261,3 +268,51 @@ async def test_a_redis_that_stops_answering_without_closing_is_noticed(tmp_path:
         assert following is not None
         following.cancel()
         await redis.aclose()
+
+
+# -- one gateway (the full app), cache turned on with the memory backend -----------------------
+
+
+async def test_a_cached_token_revoked_through_the_gateway_is_refused_at_once_and_an_out_of_band_change_within_the_cache_seconds(  # noqa: E501
+    tmp_path: Path, database_url: str
+) -> None:
+    port = free_port()
+    settings = mcp_gateway_settings(tmp_path, database_url, port, token_cache_seconds=30)
+    with live_gateway(settings, port) as gw:
+        revoked = await gw.seed(AUCKLAND)
+        changed = await gw.seed(BERLIN, client_id="other-client")
+        for caller in (revoked, changed):
+            assert await tokens_read(gw, caller.token) == 1
+            # the call recorded the grant's first use: the cached copy is refreshed once
+            assert await tokens_read(gw, caller.token) == 1
+            assert await tokens_read(gw, caller.token) == 0  # answered by the cache
+
+        response = await request(
+            "POST",
+            f"{gw.base}/revoke",
+            data={"token": revoked.token, "client_id": "test-client"},
+        )
+        assert response.status_code == 200
+        assert (await post(gw.mcp_url, revoked.token)).status_code == 401  # at once
+
+        # a change made behind the gateway's back (SQL by hand) is seen when the entry expires
+        await run_sql(settings, update(Athlete).values(disabled_at=gw.now))
+        assert (await post(gw.mcp_url, changed.token)).status_code == 200
+        gw.advance(30)
+        assert (await post(gw.mcp_url, changed.token)).status_code == 401
+
+
+async def tokens_read(gw: Gateway, token: str) -> int:
+    """How many times the database was asked for the token's row during one MCP request."""
+    statements: list[str] = []
+
+    def record(_c: object, _cur: object, statement: str, *_: object) -> None:
+        if "FROM tokens JOIN grants" in statement:
+            statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        assert (await post(gw.mcp_url, token)).status_code == 200
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    return len(statements)
