@@ -266,7 +266,8 @@ def growth_lines(kind: str, growth: dict[str, Any]) -> list[str]:
         ],
         "",
         f"Ratio largest/smallest: {off} with the cache off (the database path; {verdict}: flat "
-        f"means <= {FLAT}), {on} with the cache on.",
+        f"means <= {FLAT}), {on} with the cache on."
+        + (f" Measured {growth['measured']}." if "measured" in growth else ""),
     ]
 
 
@@ -316,6 +317,7 @@ def update_docs(results: dict[str, dict[str, Any]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench import report
     from bench.run import databases
 
     parser = argparse.ArgumentParser(prog="python -m bench.resolve")
@@ -333,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
             databases(kind, Path(tmp)) as dbs,
         ):
             results[kind] = asyncio.run(growth(dbs, sizes, args.probes))
+        stamp = report.header()
+        results[kind]["measured"] = f"{stamp['date']}, commit `{stamp['commit']}`"
         update_docs({kind: results[kind]})
     for kind, data in results.items():
         print("\n".join(growth_lines(kind, data)))
