@@ -106,6 +106,16 @@ def test_forgetting_an_athlete_or_a_grant_drops_theirs_only() -> None:
     assert len(cache) == 0
 
 
+def test_forgetting_stays_exact_after_many_evictions() -> None:
+    clock = Seconds()
+    cache: TokenCache[object] = TokenCache(seconds=30, size=2, clock=clock)
+    for n in range(10):  # the LRU keeps the last two; the scope index is rebuilt on the way
+        cached(cache, f"t{n}", athlete=n, grant=100 + n, expires=clock.now + 60)
+    cache.forget([athlete_scope(3)], "local")  # long evicted: nothing to do
+    cache.forget([grant_scope(109)], "local")
+    assert cache.get("t9") is None and cache.get("t8") == "caller of t8"
+
+
 def test_a_verification_read_before_a_revocation_is_not_kept_after_it() -> None:
     clock = Seconds()
     cache: TokenCache[object] = TokenCache(seconds=30, size=100, clock=clock)

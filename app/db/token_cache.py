@@ -60,13 +60,6 @@ class _Entry(Generic[V]):
     expires: float
     """The token's own expiry, POSIX seconds on the cache's clock."""
 
-    def matches(self, scopes: frozenset[str]) -> bool:
-        return (
-            EVERYTHING in scopes
-            or athlete_scope(self.athlete_pk) in scopes
-            or grant_scope(self.grant_id) in scopes
-        )
-
 
 class TokenCache(Generic[V]):
     """Verified tokens by digest: bounded, short-lived, forgotten by athlete, grant or all.
@@ -79,9 +72,14 @@ class TokenCache(Generic[V]):
         self.generation = 0
         self.trusted = True
         """False while notices from other instances may be missed: the cache is bypassed."""
+        self.size = max(1, size)
         self._entries: TLRUCache[str, _Entry[V]] = TLRUCache(
-            maxsize=max(1, size), ttu=self._until, timer=clock
+            maxsize=self.size, ttu=self._until, timer=clock
         )
+        self._digests: dict[str, set[str]] = {}
+        """Digests by scope (``athlete:<id>``, ``grant:<id>``), so forgetting one is not a scan.
+        Entries the LRU evicted or expired may linger here until the next :meth:`_reindex`."""
+        self._indexed = 0
 
     def _until(self, _digest: str, entry: _Entry[V], now: float) -> float:
         return min(now + self.seconds, entry.expires)
@@ -111,6 +109,19 @@ class TokenCache(Generic[V]):
         if not self.trusted or generation != self.generation:
             return
         self._entries[digest] = _Entry(value, athlete_pk, grant_id, expires)
+        for scope in (athlete_scope(athlete_pk), grant_scope(grant_id)):
+            self._digests.setdefault(scope, set()).add(digest)
+        self._indexed += 1
+        if self._indexed > 2 * self.size:
+            self._reindex()
+
+    def _reindex(self) -> None:
+        """Rebuild the scope index from the live entries (amortised: once per ``size`` puts)."""
+        self._digests = {}
+        for digest, entry in list(self._entries.items()):
+            for scope in (athlete_scope(entry.athlete_pk), grant_scope(entry.grant_id)):
+                self._digests.setdefault(scope, set()).add(digest)
+        self._indexed = len(self._entries)
 
     def forget(self, scopes: Iterable[str], origin: str) -> None:
         """Drop every entry of the named athletes, grants, or all of them."""
@@ -118,10 +129,12 @@ class TokenCache(Generic[V]):
         self.generation += 1
         if EVERYTHING in wanted:
             self._entries.clear()
+            self._digests = {}
+            self._indexed = 0
         else:
-            stale = [key for key, entry in list(self._entries.items()) if entry.matches(wanted)]
-            for key in stale:
-                self._entries.pop(key, None)
+            for scope in wanted:
+                for digest in self._digests.pop(scope, ()):
+                    self._entries.pop(digest, None)
         observer().token_cache_invalidation(origin)
 
 
