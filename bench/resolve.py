@@ -44,7 +44,7 @@ ACTIVE = 100
 probed with the same working set and only the rows around it grow."""
 SIZES = (100, 10_000, 100_000, 1_000_000)
 QUICK_SIZES = (100, 1_000)
-ROUNDS = 10
+ROUNDS = 40
 MODES = {"cache_off": 0.0, "cache_on": 30.0}
 """GATEWAY_TOKEN_CACHE_SECONDS of each mode."""
 FLAT = 1.2
