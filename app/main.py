@@ -65,12 +65,15 @@ def create_app(
             observing = current_observer.set(app.state.observer)
             app.state.oauth.documents.shared = services.redis
             purge_task = start_purge_task(services.sessions, settings, services.redis)
+            following = services.revocations.start_following()  # other instances' revocations
             try:
                 async with run_mcp(app, services), webhooks.run_webhooks(app, services):
                     yield
             finally:
                 if purge_task is not None:
                     purge_task.cancel()
+                if following is not None:
+                    following.cancel()
                 del app.state.services
                 current_observer.reset(observing)
 

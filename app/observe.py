@@ -37,6 +37,10 @@ class Observer(Protocol):
     def answer_cache_lookup(self, result: str) -> None: ...
     def webhook_event(self, outcome: str) -> None: ...
 
+    def token_cache_lookup(self, result: str) -> None: ...
+
+    def token_cache_invalidation(self, origin: str) -> None: ...
+
 
 class NullObserver:
     """Drops every event (no metrics configured, or code running outside an app)."""
@@ -60,6 +64,12 @@ class NullObserver:
         return None
 
     def webhook_event(self, outcome: str) -> None:
+        return None
+
+    def token_cache_lookup(self, result: str) -> None:
+        return None
+
+    def token_cache_invalidation(self, origin: str) -> None:
         return None
 
 

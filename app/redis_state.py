@@ -19,10 +19,11 @@ process's own state) and pick Redis up again by themselves on the next call.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, cast
 
 from redis.asyncio import Redis
@@ -40,6 +41,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+LISTEN_SILENCE_SECONDS = 3.0
+"""A pub/sub connection on which Redis answered nothing (not even a ping) for this long is
+taken as lost."""
 
 SharedStateUnavailable = (RedisError, OSError, TimeoutError)
 """What a Redis call raises when Redis is down, slow or refusing."""
@@ -188,13 +193,33 @@ class RedisState:
     async def publish(self, channel: str, message: str) -> None:
         await self.client.publish(self.key("channel", channel), message)
 
-    async def listen(self, channel: str) -> AsyncIterator[str]:
-        """Messages published on ``channel`` by any instance, as they come."""
+    async def listen(
+        self,
+        channel: str,
+        subscribed: Callable[[], None] | None = None,
+        silence_seconds: float = LISTEN_SILENCE_SECONDS,
+    ) -> AsyncIterator[str]:
+        """Messages published on ``channel`` by any instance, as they come. ``subscribed`` is
+        called each time Redis confirms the subscription (first, and after a reconnection:
+        messages published in between were missed). A quiet channel is pinged every second;
+        when Redis has said nothing for ``silence_seconds`` (a connection that died without
+        closing) this raises ``ConnectionError`` instead of waiting forever."""
         pubsub = self.client.pubsub()
         await pubsub.subscribe(self.key("channel", channel))
+        clock = asyncio.get_running_loop().time
+        heard = clock()
         try:
-            async for message in pubsub.listen():
-                if message.get("type") == "message":
+            while True:
+                message = await pubsub.get_message(timeout=1.0)
+                if message is None:
+                    if clock() - heard > silence_seconds:
+                        raise ConnectionError("Redis did not answer on the pub/sub connection")
+                    await pubsub.ping()
+                    continue
+                heard = clock()
+                if message.get("type") == "subscribe" and subscribed is not None:
+                    subscribed()
+                elif message.get("type") == "message":
                     data = message["data"]
                     yield data.decode() if isinstance(data, bytes) else str(data)
         finally:

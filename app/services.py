@@ -26,6 +26,8 @@ from app.attempts import AttemptCounter, attempt_counter
 from app.clock import Clock
 from app.coach.roster import RosterCache
 from app.db.engine import make_async_engine, make_sessionmaker
+from app.db.revocation import attach_revocation_sink
+from app.db.token_cache import Revocations, TokenCache
 from app.intervals.answer_cache import answer_cache_from_settings
 from app.intervals.client import IntervalsClient
 from app.intervals.freshness import Invalidator, NoFreshness
@@ -113,6 +115,11 @@ class Services:
     freshness: Invalidator = field(default_factory=NoFreshness)
     """Forgets an athlete's cached upstream answers when their data changes (webhooks, writes):
     app/intervals/freshness.py."""
+    tokens: TokenCache[object] | None = None
+    """Verified access tokens (app/db/token_cache.py); None when GATEWAY_TOKEN_CACHE_SECONDS
+    comes to 0."""
+    revocations: Revocations = field(default_factory=lambda: Revocations(None, None))
+    """Hands committed revocations to ``tokens`` and, with Redis, to the other instances."""
     rosters: RosterCache = field(default_factory=RosterCache)
     """Coaches' rosters, cached briefly (app/coach/roster.py); a sharing change invalidates
     the coach's entry (app/coach/store.py ``share_with_coach(..., cache=svc.rosters)``)."""
@@ -158,12 +165,16 @@ async def open_services(
     )
     intervals.answers = answers
     freshness: Invalidator = answers if answers is not None else NoFreshness()
+    tokens = token_cache(settings, clock)
+    revocations = Revocations(tokens, redis)
+    sessions = make_sessionmaker(engine)
+    attach_revocation_sink(sessions, revocations)
     try:
         yield Services(
             settings=settings,
             clock=clock,
             engine=engine,
-            sessions=make_sessionmaker(engine),
+            sessions=sessions,
             vault=vault,
             intervals=intervals,
             limiters=Limiters.from_settings(settings, clock, redis),
@@ -171,6 +182,8 @@ async def open_services(
             http_client_factory=http_client_factory,
             redis=redis,
             freshness=freshness,
+            tokens=tokens,
+            revocations=revocations,
         )
     finally:
         await intervals.aclose()
@@ -179,6 +192,14 @@ async def open_services(
         await engine.dispose()
         if redis is not None:
             await redis.aclose()
+
+
+def token_cache(settings: Settings, clock: Clock) -> TokenCache[object] | None:
+    """The verified-token cache the settings ask for, on the app's clock (None when off)."""
+    seconds = settings.token_cache_ttl
+    if seconds <= 0:
+        return None
+    return TokenCache(seconds=seconds, size=settings.token_cache_size, clock=clock.seconds)
 
 
 def services(connection: HTTPConnection) -> Services:

@@ -381,6 +381,17 @@ class Settings(BaseSettings):
         description="Prefix of every Redis key the gateway writes; instances sharing one "
         "egress address (one Intervals.icu budget) use the same prefix.",
     )
+    token_cache_seconds: float | None = Field(
+        None,
+        ge=0,
+        description="How long a verified access token is trusted without reading the database "
+        "again (0 = never cached). Unset: 30 with GATEWAY_SHARED_STATE_BACKEND=redis "
+        "(revocations reach every instance within a second), 0 with 'memory' (a separate "
+        "process such as the operator CLI could not reach the cache).",
+    )
+    token_cache_size: int = Field(
+        10_000, ge=1, description="Verified access tokens the cache holds at most (LRU)."
+    )
     redis_timeout_seconds: float = Field(
         0.5,
         gt=0,
@@ -674,6 +685,14 @@ class Settings(BaseSettings):
     def issuer(self) -> str:
         """The one OAuth issuer string (RFC 8414 §2, RFC 9207): the base URL, no trailing slash."""
         return self.base_url
+
+    @property
+    def token_cache_ttl(self) -> float:
+        """Seconds a verified token stays cached: GATEWAY_TOKEN_CACHE_SECONDS, or the default
+        of the shared-state backend (docs/operations.md, "Verified-token cache")."""
+        if self.token_cache_seconds is not None:
+            return self.token_cache_seconds
+        return 30.0 if self.shared_state_backend == "redis" else 0.0
 
     @property
     def mcp_resource(self) -> str:

@@ -30,6 +30,7 @@ import httpx
 
 from bench import report
 from bench.load import closed_loop
+from bench.resolve import growth_lines
 from bench.seed import SeedAthlete, seed
 from bench.stats import summarize
 from tests.support.processes import cpu_seconds, free_port, python_module, rss_bytes, running
@@ -270,15 +271,11 @@ def rss_sampler(pid: int) -> Iterator[list[int]]:
 
 
 async def growth(database_url_for: Any, sizes: tuple[int, ...], probes: int) -> dict[str, Any]:
-    """Cost of token verification + credential resolution as the database grows."""
-    from bench.resolve import resolution_cost
+    """Cost of token verification + credential resolution as the database grows, cache off
+    and on (bench/resolve.py)."""
+    from bench import resolve
 
-    out: dict[str, Any] = {}
-    for size in sizes:
-        out[str(size)] = await resolution_cost(database_url_for(f"growth{size}"), size, probes)
-    small, large = out[str(sizes[0])]["median_us"], out[str(sizes[-1])]["median_us"]
-    out["ratio_largest_smallest"] = round(large / small, 3) if small else None
-    return out
+    return await resolve.growth(database_url_for, sizes, probes)
 
 
 # -- orchestration -----------------------------------------------------------------------
@@ -376,7 +373,9 @@ async def run_database(kind: str, quick: bool) -> dict[str, Any]:
                     requests,
                     full=latency == 0,
                 )
-        sizes = (100, 1_000) if quick else (100, 10_000, 100_000)
+        from bench.resolve import QUICK_SIZES, SIZES
+
+        sizes = QUICK_SIZES if quick else SIZES
         out["growth"] = await growth(dbs, sizes, probes=300 if quick else 2000)
     return out
 
@@ -418,7 +417,7 @@ def evaluate_goals(results: dict[str, Any]) -> list[report.Goal]:
         at32 = run["upstream_0ms"]["overhead"]["32"]
         p50, p99 = at32["overhead_p50_ms"], at32["overhead_p99_ms"]
         tput = run["upstream_0ms"]["throughput_1_worker"]
-        ratio = run["growth"]["ratio_largest_smallest"] or float("inf")
+        ratio = run["growth"]["ratio_largest_smallest"]["cache_off"] or float("inf")
         idle = run["upstream_0ms"]["rss_idle_mb"]
         goals += [
             report.Goal(
@@ -474,14 +473,8 @@ def render(results: dict[str, Any], goals: list[report.Goal]) -> str:
             f"Memory (RSS): {fast['rss_idle_mb']} MB idle, {fast['rss_under_load_mb']} MB peak "
             "under the load runs (up to 128 clients).",
             "",
-            "Token verification + credential resolution as the database grows (athletes = tokens):",
-            "",
-            "| rows | median µs | p95 µs |",
-            "|---:|---:|---:|",
         ]
-        growth_rows = {k: v for k, v in run["growth"].items() if k.isdigit()}
-        lines += [f"| {k} | {v['median_us']} | {v['p95_us']} |" for k, v in growth_rows.items()]
-        lines += ["", f"Ratio largest/smallest: {run['growth']['ratio_largest_smallest']}"]
+        lines += growth_lines(kind, run["growth"])
         lines += _sizes_table(fast["answer_sizes"])
     return "\n".join(lines)
 

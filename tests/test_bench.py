@@ -7,16 +7,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Engine
 
-from app.db.engine import make_async_engine, make_sessionmaker, transaction
-from app.db.migrations import upgrade_to_head
-from app.settings import EncryptionKey, Settings, parse_key_ring
-from app.vault.crypto import Vault, VaultError
+from app.settings import encode_key
+from app.vault.crypto import VaultError
+from bench import resolve
 from bench.load import closed_loop
-from bench.resolve import RESOURCE, _resolver, resolution_cost
-from bench.run import BENCH_KEY
-from bench.seed import SeedAthlete, seed
 from bench.stats import percentile, summarize
 
 
@@ -46,47 +43,90 @@ async def test_closed_loop_runs_every_client_and_counts_failures() -> None:
 
 
 @pytest.mark.parametrize("size", [3, 30])
-async def test_growth_probe_resolves_seeded_tokens_through_the_real_verifier(
-    tmp_path: Path, size: int
+async def test_growth_probe_resolves_seeded_tokens_cache_off_and_on(
+    tmp_path: Path, size: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cost = await resolution_cost(f"sqlite:///{tmp_path / 'g.db'}", size, probes=20)
+    monkeypatch.setattr(resolve, "ACTIVE", 5)  # 30 rows: 5 real, 25 written by the database
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    cost = await resolve.resolution_cost(url, size, probes=20)
     assert cost["probes"] == 20
-    assert 0 < cost["median_us"] <= cost["p95_us"]
+    for mode in ("cache_off", "cache_on"):
+        assert 0 < cost[mode]["median_us"] <= cost[mode]["p95_us"]
+    engine = create_engine(url)
+    try:
+        with engine.connect() as db:
+            counts = [
+                db.scalar(text(f"SELECT count(*) FROM {table}"))
+                for table in ("athletes", "credentials", "grants", "tokens")
+            ]
+            distinct = db.scalar(text("SELECT count(DISTINCT token_hash) FROM tokens"))
+    finally:
+        engine.dispose()
+    assert counts == [size] * 4 and distinct == size
 
 
 async def test_growth_probe_times_the_production_path_verify_then_unseal(tmp_path: Path) -> None:
-    """The probe verifies the token (one query) and decrypts the sealed credential it returned,
-    as app/mcp/caller.py does: no second query, a wrong vault key fails it, a refused token
-    fails it."""
-    settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        database_url=f"sqlite:///{tmp_path / 'p.db'}",
-        encryption_keys=BENCH_KEY,
-    )
-    upgrade_to_head(settings)
-    vault = Vault(parse_key_ring(BENCH_KEY))
-    engine = make_async_engine(settings)
+    """The probe runs McpRuntime.verify (what the bearer middleware calls) and decrypts the
+    sealed credential it returned, as app/mcp/caller.py does: one query with the cache off,
+    none for a cached token; a wrong vault key fails it, a refused token fails it."""
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    (token,), _seconds = await resolve.seed_database(url, 1)
+    statements: list[str] = []
+
+    def record(_c: object, _cur: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    def queries() -> list[str]:  # SQLite's explicit BEGIN/ROLLBACK are not queries
+        found = [s for s in statements if s.split()[0].upper() not in ("BEGIN", "ROLLBACK")]
+        statements.clear()
+        return found
+
+    event.listen(Engine, "before_cursor_execute", record)
     try:
-        sessions = make_sessionmaker(engine)
-        async with transaction(sessions) as db:
-            athlete = SeedAthlete("i900001", "Athlete", "UTC", "key-00000001")
-            (token,) = (await seed(db, vault, [athlete], RESOURCE)).tokens
-        statements: list[str] = []
-        event.listen(
-            engine.sync_engine,
-            "before_cursor_execute",
-            lambda _c, _cur, statement, *_: statements.append(statement),
+        async with resolve.production_resolver(resolve.bench_settings(url, 0)) as resolution:
+            queries()
+            await resolution(token)
+            assert len(queries()) == 1
+            await resolution(token)
+            assert len(queries()) == 1  # every request reads the database
+            with pytest.raises(RuntimeError, match="refused"):
+                await resolution("gwa_not-a-token")
+        async with resolve.production_resolver(resolve.bench_settings(url, 30)) as resolution:
+            await resolution(token)
+            queries()
+            await resolution(token)
+            assert queries() == []  # answered by the verified-token cache
+        wrong = resolve.bench_settings(url, 0).model_copy(
+            update={"encryption_keys": encode_key("bench", b"x" * 32)}
         )
-        await _resolver(settings, sessions, vault)(token)
-        # one query, as on every MCP request (SQLite's explicit BEGIN/ROLLBACK are not queries)
-        queries = [
-            s for s in statements if s.split()[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK")
-        ]
-        assert len(queries) == 1, statements
-        other_key = Vault([EncryptionKey("bench", b"x" * 32)])
-        with pytest.raises(VaultError):
-            await _resolver(settings, sessions, other_key)(token)
-        with pytest.raises(RuntimeError, match="refused"):
-            await _resolver(settings, sessions, vault)("gwa_not-a-token")
+        async with resolve.production_resolver(wrong) as resolution:
+            with pytest.raises(VaultError):
+                await resolution(token)
     finally:
-        await engine.dispose()
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+def test_the_growth_section_of_each_database_is_replaced_in_place() -> None:
+    document = (
+        "# Benchmarks\n\n## sqlite\n\nThroughput: 1.\n\n"
+        "Token verification + credential resolution as the database grows (athletes = tokens):"
+        "\n\n| rows | median µs | p95 µs |\n|---:|---:|---:|\n| 100 | 1 | 2 |\n\n"
+        "Ratio largest/smallest: 1.0\n\nAnswer sizes: 3\n\n## postgresql\n\nThroughput: 2.\n"
+    )
+    data = {
+        str(size): {
+            "seed_s": 0.1,
+            "cache_off": {"median_us": 800.0, "p95_us": 900.0},
+            "cache_on": {"median_us": 6.0, "p95_us": 7.0},
+        }
+        for size in (100, 1_000_000)
+    }
+    data["ratio_largest_smallest"] = {"cache_off": 1.0, "cache_on": 1.0}  # type: ignore[assignment]
+    lines = "\n".join(resolve.growth_lines("sqlite", data)) + "\n"
+    once = resolve.replace_section(document, "sqlite", lines)
+    twice = resolve.replace_section(once, "sqlite", lines)
+    assert once == twice  # replaced, not appended
+    assert "| rows | median" not in once and "| 1000000 | 800.0 | 900.0 | 6.0 | 7.0 |" in once
+    assert once.index("| 1000000") < once.index("Answer sizes: 3") < once.index("## postgresql")
+    both = resolve.replace_section(once, "postgresql", lines.replace("(sqlite", "(postgresql"))
+    assert both.index("## postgresql") < both.index("(postgresql;")

@@ -200,7 +200,7 @@ def test_metrics_count_requests_tools_upstream_budget_and_oauth_events(
         "refresh_reuse": 1,
         "revocation": 1,
     }
-    # no token cache yet: the metric is declared, and no lookup is claimed
+    # the token cache is off with the memory backend: the metric is declared, no lookup claimed
     assert not [key for key in found if key[0] == "gateway_token_cache_lookups_total"]
 
 

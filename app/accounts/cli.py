@@ -32,6 +32,8 @@ from app.accounts.service import (
 from app.cli_text import terminal_safe
 from app.db.engine import make_async_engine, make_sessionmaker, transaction
 from app.db.models import Athlete, BrowserSession, Credential, utcnow
+from app.db.revocation import attach_revocation_sink
+from app.db.token_cache import CollectedRevocations, announce_from_cli
 from app.intervals.ids import InvalidId
 from app.keyring import new_key_entry, resolve_key_ring
 from app.settings import Settings
@@ -124,10 +126,15 @@ def _with_sessions(
 ) -> T:
     async def run() -> T:
         engine = make_async_engine(settings)
+        ended = CollectedRevocations()
+        sessions = make_sessionmaker(engine)
+        attach_revocation_sink(sessions, ended)
         try:
-            return await work(make_sessionmaker(engine))
+            result = await work(sessions)
         finally:
             await engine.dispose()
+        await announce_from_cli(settings, ended)  # the serving instances' token caches
+        return result
 
     return asyncio.run(run())
 

@@ -15,7 +15,7 @@ from app.accounts.policy import find_athlete
 from app.accounts.sessions import end_athlete_sessions
 from app.accounts.upstream import AthleteProfile
 from app.db.models import Athlete, Credential, Grant, OAuthClient
-from app.db.revocation import revoke_athlete_tokens, revoke_grant
+from app.db.revocation import forget_verified, revoke_athlete_tokens, revoke_grant
 from app.vault.crypto import Vault, VaultError
 from app.vault.store import save_credential
 
@@ -32,6 +32,7 @@ async def upsert_athlete(db: AsyncSession, profile: AthleteProfile, now: datetim
     athlete.last_signin_at = now
     athlete.updated_at = now
     await db.flush()
+    forget_verified(db, athlete_pk=athlete.id)  # cached callers carry the time zone and role
     return athlete
 
 
@@ -150,6 +151,7 @@ async def delete_account(db: AsyncSession, athlete_pk: int) -> bool:
     """Delete the athlete and, by database cascade, their credential, browser sessions,
     grants, authorization codes and tokens. Signing in again later creates a new account."""
     result = await db.execute(delete(Athlete).where(Athlete.id == athlete_pk))
+    forget_verified(db, athlete_pk=athlete_pk)
     return bool(getattr(result, "rowcount", 0))
 
 

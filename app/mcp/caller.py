@@ -27,7 +27,7 @@ from app.db.availability import DatabaseUnavailable, is_unavailable
 from app.db.availability import describe_failure as describe
 from app.db.engine import transaction
 from app.db.models import Grant, utcnow
-from app.db.revocation import revoke_athlete_tokens
+from app.db.revocation import forget_verified, revoke_athlete_tokens
 from app.intervals.client import IntervalsClient
 from app.mcp.coach import CallerSquad, CoachAccess, CoachWrites
 from app.mcp.identity import Caller, acting_athlete, current_caller, current_outcome
@@ -278,3 +278,4 @@ class CallerSessions:
 async def _touch_grant(db: AsyncSession, grant_id: int, now: datetime) -> None:
     """Record when the grant was last used (shown on the account page)."""
     await db.execute(update(Grant).where(Grant.id == grant_id).values(last_used_at=now))
+    forget_verified(db, grant_id=grant_id, everywhere=False)  # the cached caller shows it

@@ -41,6 +41,7 @@ from starlette.types import ASGIApp
 from app import __version__
 from app.clock import utc_now
 from app.coach.roster import Roster
+from app.db.token_cache import TokenCache
 from app.mcp.apps import (
     RememberApps,
     advertised_extensions,
@@ -54,7 +55,6 @@ from app.mcp.auth import (
     BearerGuard,
     allowed_hosts_and_origins,
     cors_origin_regex,
-    verify_access_token,
 )
 from app.mcp.caller import CallerSessions
 from app.mcp.era import EraGuard
@@ -83,6 +83,7 @@ from app.mcp.tools.registry import (
 )
 from app.mcp.tools.spec import TOOLSETS, ToolSpec
 from app.mcp.views.tools import APP_ONLY, app_only_specs
+from app.oauth.resource import resolve_bearer
 from app.services import Services
 from app.settings import Settings, SettingsError
 
@@ -361,6 +362,7 @@ class McpRuntime:
     server: GatewayServer | None = None
     callers: CallerSessions | None = None
     clock: Clock = field(default=utc_now)
+    tokens: TokenCache[object] | None = None
 
     def open(self) -> AbstractAsyncContextManager[AthleteContext]:
         """The :class:`AthleteProvider` of the HTTP transports."""
@@ -381,19 +383,23 @@ class McpRuntime:
         return await self.callers.roster_of(caller)
 
     async def verify(self, token: str) -> Caller | None:
-        """Bearer verification against the database, on the app's clock."""
+        """Bearer verification (verified-token cache, else the database), on the app's clock."""
         if self.callers is None:
             return None
-        async with self.callers.sessions() as db:
-            return await verify_access_token(
-                db, token, resource=self.settings.mcp_resource, now=self.clock()
-            )
+        return await resolve_bearer(
+            self.callers.sessions,
+            token,
+            resource=self.settings.mcp_resource,
+            now=self.clock(),
+            cache=self.tokens,
+        )
 
     @asynccontextmanager
     async def started(self, services: Services) -> AsyncIterator[None]:
         """Bind to the app's services and run the SDK's session manager."""
         assert self.server is not None
         self.clock = services.clock.now
+        self.tokens = services.tokens
         self.callers = CallerSessions(
             sessions=services.sessions,
             keyring=services.vault,

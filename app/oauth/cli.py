@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.cli_text import terminal_safe
 from app.db.engine import make_async_engine, make_sessionmaker, make_sync_engine
+from app.db.revocation import sink_info
+from app.db.token_cache import CollectedRevocations, announce_from_cli
 from app.oauth import operator_clients as ops
 from app.oauth import scopes
 from app.oauth.metadata import AUTH_METHODS
@@ -22,15 +24,20 @@ EXIT_USAGE = 1
 
 
 def _in_session(settings: Settings, work: Callable[[Session], int]) -> int:
+    """Run ``work`` in one transaction; then tell the serving instances' token caches what it
+    ended (app/db/token_cache.py)."""
     engine = make_sync_engine(settings)
+    ended = CollectedRevocations()
     try:
-        with Session(engine) as db, db.begin():
-            return work(db)
+        with Session(engine, info=sink_info(ended)) as db, db.begin():
+            status = work(db)
     except ops.ClientCommandError as error:
         print(f"intervals-gateway: {error}", file=sys.stderr)
         return EXIT_USAGE
     finally:
         engine.dispose()
+    asyncio.run(announce_from_cli(settings, ended))
+    return status
 
 
 def _supplied_secret(args: argparse.Namespace) -> str | None:

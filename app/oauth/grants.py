@@ -25,6 +25,9 @@ from app.db.revocation import (
     end_grant as end_grant,
 )
 from app.db.revocation import (
+    forget_verified as forget_verified,
+)
+from app.db.revocation import (
     revoke_athlete_tokens as revoke_athlete_tokens,
 )
 from app.db.revocation import (
@@ -96,6 +99,7 @@ async def swap_grant(db: AsyncSession, grant: Grant) -> Grant:
         )
         db.add(grant)
         await db.flush()
+    forget_verified(db, athlete_pk=grant.athlete_id)  # the replaced grant's tokens are gone
     return grant
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import AuthorizationCode, Grant, OAuthClient, utcnow
+from app.db.revocation import forget_verified
 from app.oauth import scopes
 from app.oauth.client_documents import is_client_document_id
 from app.oauth.clients import CONFIDENTIAL_METHODS, OPERATOR
@@ -151,9 +152,11 @@ def rotate_secret(db: Session, client_id: str, supplied_secret: str | None = Non
 def remove_client(db: Session, client_id: str) -> int:
     """Delete a client with its grants and tokens; returns the number of grants removed."""
     client = get_client(db, client_id)
-    grants = db.scalar(select(func.count()).select_from(Grant).where(Grant.client_pk == client.id))
+    grant_ids = db.scalars(select(Grant.id).where(Grant.client_pk == client.id)).all()
     db.execute(delete(OAuthClient).where(OAuthClient.id == client.id))
-    return int(grants or 0)
+    for grant_id in grant_ids:
+        forget_verified(db, grant_id=grant_id)
+    return len(grant_ids)
 
 
 def _editable_operator_client(db: Session, client_id: str) -> OAuthClient:

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.models import Athlete, Credential, Grant, OAuthClient, Token
+from app.db.token_cache import TokenCache
 from app.oauth.scopes import parse_scope
 from app.oauth.tokens import ACCESS, hash_token
 from app.vault.store import SealedCredential
@@ -39,12 +40,58 @@ class Caller:
 async def verify_access_token(
     db: AsyncSession, token: str, *, resource: str, now: datetime
 ) -> Caller | None:
-    """The caller an access token stands for, or None if it must be refused.
+    """The caller an access token stands for, or None if it must be refused (read from the
+    database; :func:`resolve_bearer` is what the MCP endpoints run, with the cache)."""
+    found = await _lookup(db, hash_token(token), resource=resource, now=now)
+    return None if found is None else found[0]
+
+
+async def resolve_bearer(
+    sessions: async_sessionmaker[AsyncSession],
+    token: str,
+    *,
+    resource: str,
+    now: datetime,
+    cache: TokenCache[object] | None,
+) -> Caller | None:
+    """What every MCP request runs (app/mcp/server.py ``McpRuntime.verify``): the caller of
+    a bearer token from the verified-token cache, else from one database lookup (then kept,
+    unless a revocation was noticed meanwhile). RFC 6750 §2.1 / RFC 8707 rules as
+    :func:`verify_access_token`; the credential stays sealed either way."""
+    digest = hash_token(token)
+    generation = 0
+    if cache is not None:
+        cached = cache.get(digest)
+        if isinstance(cached, Caller):
+            return cached
+        generation = cache.generation
+    async with sessions() as db:
+        found = await _lookup(db, digest, resource=resource, now=now)
+    if found is None:
+        return None
+    caller, expires_at = found
+    if cache is not None:
+        cache.put(
+            digest,
+            caller,
+            athlete_pk=caller.athlete_pk,
+            grant_id=caller.grant_id,
+            expires=expires_at.timestamp(),
+            generation=generation,
+        )
+    return caller
+
+
+async def _lookup(
+    db: AsyncSession, digest: str, *, resource: str, now: datetime
+) -> tuple[Caller, datetime] | None:
+    """The caller a token digest stands for and the token's expiry, or None if refused.
 
     Refused: unknown hash, not an access token, expired, revoked, issued for another resource,
     grant revoked, athlete disabled. One indexed lookup that reads only the columns it needs
-    (no ORM objects): this runs on every MCP request. It also reads the athlete's credential,
-    still encrypted, so a tool call needs no second database round trip to resolve it.
+    (no ORM objects): this runs on every MCP request the cache does not answer. It also reads
+    the athlete's credential, still encrypted, so a tool call needs no second database round
+    trip to resolve it.
     """
     row = (
         await db.execute(
@@ -72,7 +119,7 @@ async def verify_access_token(
             .join(Athlete, Grant.athlete_id == Athlete.id)
             .join(OAuthClient, Grant.client_pk == OAuthClient.id)
             .outerjoin(Credential, Credential.athlete_id == Athlete.id)
-            .where(Token.token_hash == hash_token(token), Token.kind == ACCESS)
+            .where(Token.token_hash == digest, Token.kind == ACCESS)
         )
     ).first()
     if row is None or row.revoked_at is not None or row.expires_at <= now:
@@ -91,7 +138,7 @@ async def verify_access_token(
             rejected=row.credential_rejected_at is not None,
             upstream_scope=row.upstream_scope,
         )
-    return Caller(
+    caller = Caller(
         athlete_pk=row.athlete_pk,
         intervals_id=row.intervals_id,
         timezone=row.timezone,
@@ -102,3 +149,4 @@ async def verify_access_token(
         credential=sealed,
         coaches=bool(row.coaches),
     )
+    return caller, row.expires_at

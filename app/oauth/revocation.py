@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import Grant, OAuthClient, Token
-from app.oauth.grants import end_grant
+from app.oauth.grants import end_grant, forget_verified
 from app.oauth.tokens import REFRESH, hash_token
 
 
@@ -28,4 +28,5 @@ async def revoke_token(db: AsyncSession, client: OAuthClient, value: str, now: d
         await end_grant(db, grant.id, now)
     elif token.revoked_at is None:
         token.revoked_at = now
+        forget_verified(db, grant_id=grant.id)
     await db.flush()

@@ -20,7 +20,7 @@ from app.db.models import Athlete, AuthorizationCode, Grant, OAuthClient, Token
 from app.oauth import scopes
 from app.oauth.authorize import resource_matches
 from app.oauth.errors import OAuthError, invalid_grant, invalid_request
-from app.oauth.grants import end_grant
+from app.oauth.grants import end_grant, forget_verified
 from app.oauth.metadata import resource_aliases
 from app.oauth.pkce import verifier_matches
 from app.oauth.tokens import REFRESH, IssuedTokens, hash_token, issue_tokens
@@ -145,6 +145,7 @@ async def _grace_allows(db: AsyncSession, token: Token, now: datetime) -> bool:
         .where(Token.parent_id == token.id, Token.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    forget_verified(db, grant_id=token.grant_id)
     return True
 
 

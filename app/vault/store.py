@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.db.engine import transaction
 from app.db.models import Credential, utcnow
+from app.db.revocation import forget_verified
 from app.intervals.credentials import ApiKey, BearerToken
 from app.settings import EncryptionKey
 from app.vault.crypto import Vault, VaultError
@@ -92,6 +93,7 @@ async def save_credential(
     row.rejected_at = None
     row.rejected_reason = None
     await db.flush()
+    forget_verified(db, athlete_pk=athlete_pk)  # a cached caller holds the old sealed secret
     return row
 
 
@@ -102,6 +104,7 @@ async def mark_credential_rejected(db: AsyncSession, athlete_pk: int, reason: st
         .where(Credential.athlete_id == athlete_pk)
         .values(rejected_at=utcnow(), rejected_reason=reason[:REASON_MAX])
     )
+    forget_verified(db, athlete_pk=athlete_pk)
 
 
 async def mark_credential_verified(db: AsyncSession, athlete_pk: int) -> None:
@@ -191,5 +194,6 @@ async def _rotate_one(
     )
     if getattr(result, "rowcount", 1) == 1:
         report.rotated += 1
+        forget_verified(db, athlete_pk=row.athlete_id)
     else:
         report.changed_meanwhile += 1

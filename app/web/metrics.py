@@ -80,8 +80,7 @@ class PrometheusObserver:
         )
         self.token_cache = Counter(
             "gateway_token_cache_lookups",
-            "Verified-token cache lookups by result (hit, miss). The gateway has no token "
-            "cache yet: every bearer check reads the database, so no sample is reported.",
+            "Verified-token cache lookups by result (hit: no database read, miss).",
             ["result"],
             registry=r,
         )
@@ -90,6 +89,14 @@ class PrometheusObserver:
             "Answer cache lookups of Intervals.icu GET requests by result (hit, miss, error: "
             "the cache store did not answer and the request went upstream).",
             ["result"],
+            registry=r,
+        )
+        self.token_cache_invalidations = Counter(
+            "gateway_token_cache_invalidations",
+            "Revocation notices applied to the verified-token cache by origin (local: this "
+            "process; remote: another instance, through Redis; reconnect: emptied after "
+            "subscribing again).",
+            ["origin"],
             registry=r,
         )
         self.oauth = Counter(
@@ -130,6 +137,12 @@ class PrometheusObserver:
 
     def webhook_event(self, outcome: str) -> None:
         self.webhooks.labels(outcome).inc()
+
+    def token_cache_lookup(self, result: str) -> None:
+        self.token_cache.labels(result).inc()
+
+    def token_cache_invalidation(self, origin: str) -> None:
+        self.token_cache_invalidations.labels(origin).inc()
 
 
 class StateCollector(Collector):

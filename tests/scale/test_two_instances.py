@@ -39,6 +39,14 @@ def scale(tmp_path: Path) -> Iterator[Topology]:
         yield running
 
 
+@pytest.fixture
+def uncached(tmp_path: Path) -> Iterator[Topology]:
+    """The topology with the verified-token cache off: every request reads the database (a
+    cached token is answered without it, so a database outage would not show)."""
+    with topology(tmp_path, GATEWAY_TOKEN_CACHE_SECONDS="0") as running:
+        yield running
+
+
 def issue(scale: Topology, name: str) -> dict[str, str]:
     """Register a public client and let an athlete approve it, all through the proxy (so the
     requests land on both instances): the token response, with the client id added."""
@@ -116,7 +124,8 @@ def test_one_instance_killed_mid_load_loses_no_grant_and_the_proxy_keeps_serving
     assert refreshed.status_code == 200, refreshed.text  # the grant survived the lost instance
 
 
-def test_postgres_and_redis_restarts_mid_load_are_ridden_out(scale: Topology) -> None:
+def test_postgres_and_redis_restarts_mid_load_are_ridden_out(uncached: Topology) -> None:
+    scale = uncached
     access = issue(scale, "Scale client")["access_token"]
     with Load(scale.mcp_url, access) as load:
         time.sleep(0.5)
