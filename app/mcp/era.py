@@ -23,6 +23,9 @@ from mcp_types.jsonrpc import HEADER_MISMATCH
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+_META_MARKER = b"protocolVersion"
+"""Every body carrying the envelope key contains this (a JSON escape of its "/" included)."""
+
 MISMATCH_MESSAGE = (
     f"{MCP_PROTOCOL_VERSION_HEADER} header does not match the request envelope's protocol version"
 )
@@ -36,6 +39,8 @@ def mismatch(headers: Mapping[str, str], body: bytes) -> tuple[Any, str] | None:
     header = headers.get(MCP_PROTOCOL_VERSION_HEADER)
     if header is not None and header not in HANDSHAKE_PROTOCOL_VERSIONS:
         return None
+    if _META_MARKER not in body:
+        return None  # no envelope: nothing to parse (the common, hot case)
     try:
         message = json.loads(body)
     except (ValueError, RecursionError):
@@ -50,15 +55,18 @@ def mismatch(headers: Mapping[str, str], body: bytes) -> tuple[Any, str] | None:
 
 
 class EraGuard:
-    """ASGI middleware: POSTs refused by :func:`mismatch` get the JSON-RPC error -32020 with
-    HTTP 400; everything else passes with its body replayed. Sits behind the bearer guard,
-    which already bounded the body."""
+    """ASGI middleware: POSTs to the streamable HTTP endpoint ``path`` refused by
+    :func:`mismatch` get the JSON-RPC error -32020 with HTTP 400; everything else passes with
+    its body replayed. The legacy SSE transport (2024-11-05, ``/messages/``) has no header rule:
+    a client probing the modern era there gets the server's JSON-RPC answer on its stream and
+    falls back. Sits behind the bearer guard, which already bounded the body."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, path: str) -> None:
         self.app = app
+        self.path = path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
             await self.app(scope, receive, send)
             return
         body = await _whole_body(receive)

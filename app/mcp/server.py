@@ -435,7 +435,7 @@ def edge_app(runtime: McpRuntime, server: GatewayServer, specs: Sequence[ToolSpe
     )
     inner = Starlette(routes=[*streamable.routes, *sse_routes(server, security)])
     guarded = BearerGuard(
-        EraGuard(RememberApps(inner)),
+        EraGuard(RememberApps(inner), MCP_PATH),
         base_url=settings.base_url,
         verify=runtime.verify,
         tool_scopes=tool_scopes(specs),

@@ -153,7 +153,9 @@ async def test_a_narrower_upstream_grant_never_reads_what_the_key_cached(
                 await save_credential(db, ring, pk, "oauth_token", token, upstream_scope=scope)
         finally:
             await engine.dispose()
-        gw.advance(5)
+        # Written beside the gateway, as another process would: no revocation notice, so a
+        # verified-token cache (on with Redis) keeps the old caller until its seconds pass.
+        gw.advance(gw.settings.token_cache_ttl + 1)
         async with mcp_client(gw.mcp_url, lena.token) as client:
             refused = await client.call_tool("get_wellness_data", {})
         assert refused.is_error and "WELLNESS" in refused.content[0].text
