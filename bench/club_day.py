@@ -41,8 +41,6 @@ from typing import Any
 import httpx
 
 from app.db.migrations import upgrade_to_head
-from app.mcp.tools.catalog.get_roster_triage import ROWS
-from app.mcp.tools.context import PACE_UNITS
 from app.settings import Settings
 from tests.conftest import make_settings
 from tests.fake_intervals import DEMO_ATHLETES, FakeIntervals
@@ -186,18 +184,10 @@ class Club:
         self.gateway.advance(seconds)
 
 
-def forget_process_caches() -> None:
-    """Each run starts cold: the tools' process-wide caches (pace units, triage rows) would
-    otherwise carry one run's answers into the next."""
-    PACE_UNITS._entries.clear()
-    ROWS._entries.clear()
-
-
 @asynccontextmanager
 async def club(mode: Mode, size: int, work: Path) -> AsyncIterator[Club]:
     settings = settings_for(mode, work)
     upgrade_to_head(settings)
-    forget_process_caches()
     time = TestTime(now=DAY)
     fake = FakeIntervals(seed=42, now=lambda: time.now)
     athletes = fake.add_squad(COACH.id, size, history_days=50)
