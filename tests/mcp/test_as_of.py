@@ -57,3 +57,19 @@ async def test_every_answer_read_from_intervals_says_as_of_when(spec: ToolSpec) 
     assert again.as_of == iso(NOW), f"{spec.name}: served from the cache, as of the first call"
     assert again.cached, f"{spec.name}: the text says the data is cached, and since when"
     assert again.text.endswith(f"\nas of {iso(NOW)} (cached)")
+
+
+async def test_a_confirmed_write_answers_as_of_the_write() -> None:
+    """The preview reads the calendar (as of the preview); the applied write's answer says
+    as of when too: the write's own time, or the time of an older cached read it used (then
+    its text says so)."""
+    spec = next(s for s in SPECS if s.name == "create_event")
+    bench = bench_for(spec)
+    arguments = spec.example_arguments(bench.fake, BERLIN.id)
+    preview = await bench.call(spec.name, arguments)
+    assert not preview.is_error and preview.structured is not None, preview.text
+    bench.moment = NOW + timedelta(minutes=1)
+    applied = await bench.call(spec.name, {**arguments, "confirm": preview.structured["confirm"]})
+    assert not applied.is_error, applied.text
+    assert applied.as_of in (iso(NOW), iso(bench.moment))
+    assert applied.cached == (applied.as_of != iso(bench.moment))
