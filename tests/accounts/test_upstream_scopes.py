@@ -153,3 +153,6 @@ async def test_oauth_only_a_revoked_grant_is_answered_without_a_word_about_api_k
         assert refused.status_code == 401  # the AI client is sent to sign in again
         challenge = refused.headers["www-authenticate"]
         assert "sign in again" in challenge and "key" not in challenge.lower()
+        # a transport that already started its answer shows the tool's own text instead:
+        # this gateway's tool calls are set to word it without keys too
+        assert gw.app.state.mcp.callers.api_key_signin is False
