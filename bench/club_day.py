@@ -41,8 +41,6 @@ from typing import Any
 import httpx
 
 from app.db.migrations import upgrade_to_head
-from app.mcp.tools.catalog.get_roster_triage import ROWS
-from app.mcp.tools.context import PACE_UNITS
 from app.settings import Settings
 from tests.conftest import make_settings
 from tests.fake_intervals import DEMO_ATHLETES, FakeIntervals
@@ -186,18 +184,10 @@ class Club:
         self.gateway.advance(seconds)
 
 
-def forget_process_caches() -> None:
-    """Each run starts cold: the tools' process-wide caches (pace units, triage rows) would
-    otherwise carry one run's answers into the next."""
-    PACE_UNITS._entries.clear()
-    ROWS._entries.clear()
-
-
 @asynccontextmanager
 async def club(mode: Mode, size: int, work: Path) -> AsyncIterator[Club]:
     settings = settings_for(mode, work)
     upgrade_to_head(settings)
-    forget_process_caches()
     time = TestTime(now=DAY)
     fake = FakeIntervals(seed=42, now=lambda: time.now)
     athletes = fake.add_squad(COACH.id, size, history_days=50)
@@ -359,14 +349,17 @@ def reading(results: list[DayResult]) -> list[str]:
     short, long = by_key.get("ttl"), by_key.get("long-ttl")
     words = [
         f"Reading: with webhooks the cache saved {saved} of {base.upstream} upstream requests "
-        f"({100 * saved / base.upstream:.0f} %: every repeated question) and every update was "
+        f"({100 * saved / base.upstream:.0f} %: every repeated question, the triage's pages "
+        "and the pace units' profile reads, which only the answer cache keeps) and every "
+        "update was "
         f"in the very next answer (staleness {max(hooked.staleness_s, default=0):g} s)."
     ]
     if short is not None and long is not None:
         words.append(
             f"Without webhooks the TTL is the trade-off: {SHORT_TTL:g} s saved "
-            f"{base.upstream - short.upstream} requests here (Claude's repeat came ten minutes "
-            f"after ChatGPT's) with answers up to {max(short.staleness_s, default=0):g} s "
+            f"{base.upstream - short.upstream} requests here (within one call's pages and "
+            "minutes; Claude's repeat came ten minutes after ChatGPT's) with answers up to "
+            f"{max(short.staleness_s, default=0):g} s "
             f"stale; {LONG_TTL:g} s saved as much as webhooks but answers were up to "
             f"{max(long.staleness_s, default=0):g} s stale."
         )

@@ -114,9 +114,11 @@ An answer larger than the gateway's budget (`GATEWAY_ANSWER_MAX_TEXT_CHARS`,
 `GATEWAY_ANSWER_MAX_STRUCTURED_CHARS`) is cut, never silently: it says first what was kept and
 how to get the rest, and `truncated` holds the same note.
 
-An answer built from Intervals.icu data the gateway had cached (`GATEWAY_ANSWER_CACHE`,
-docs/operations.md) ends with `as of <UTC time>` and holds the same time in `as_of`: when the
-oldest answer it used was fetched. Without `as_of`, everything was read during the call.
+Every answer built from Intervals.icu data says how fresh it is: `as_of` holds the UTC time
+the oldest upstream answer it used was fetched (the call's own time when everything was read
+live). Only an answer drawn from data the gateway had cached (`GATEWAY_ANSWER_CACHE`,
+docs/operations.md) spends a text line on it, ending with `as of <UTC time> (cached)`; a live
+answer's text says nothing more. An answer that read nothing from Intervals.icu has no `as_of`.
 
 Tools belong to toolsets; `GATEWAY_TOOLSETS` chooses which are served (docs/configuration.md),
 and a client only sees the tools its token's scopes allow.

@@ -23,6 +23,7 @@ from tests.support.gateway import Gateway, gateway_settings, in_process_gateway
 
 SECRET = "freshness-webhook-secret-0123456789"
 ATHLETE = DEMO_ATHLETES[0]
+COACH = next(a for a in DEMO_ATHLETES if a.coached)
 TTL = 120.0
 MCP_HEADERS = {
     "Content-Type": "application/json",
@@ -103,6 +104,25 @@ async def test_a_wellness_sync_is_in_the_very_next_answer_with_webhooks(
         gateway.fake.sync_wellness(ATHLETE.id, date.fromisoformat(today), restingHR=39)
         await settle(gateway)
         assert '"resting_hr_bpm": 39' in await ask(gateway, token, "get_wellness_day", date=today)
+
+
+async def test_the_roster_triage_shows_a_wellness_sync_at_once_with_webhooks(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The coach's triage reads through the same answer cache, so the athlete's webhook
+    refreshes it too (no triage rows kept apart from the cache)."""
+    async with cached_gateway(tmp_path, database_url, webhooks=True) as (gateway, _token):
+        coach = await gateway.seed(COACH)
+        assert ATHLETE.id in COACH.coached
+        before = json.loads(await ask(gateway, coach.token, "get_roster_triage"))
+        row = next(r for r in before["rows"] if ATHLETE.id in r["athlete"])
+        today = gateway.fake.local_now(ATHLETE.id).date()
+        gateway.fake.sync_wellness(ATHLETE.id, today, hrv=12)  # a very bad night
+        await settle(gateway)
+        after = json.loads(await ask(gateway, coach.token, "get_roster_triage"))
+        fresh = next(r for r in after["rows"] if ATHLETE.id in r["athlete"])
+        assert fresh["hrv_vs_baseline_pct"] != row.get("hrv_vs_baseline_pct")
+        assert fresh["hrv_vs_baseline_pct"] < -50
 
 
 async def test_without_webhooks_an_upload_shows_after_the_ttl(

@@ -29,16 +29,18 @@ from app.accounts.service import (
     enable_athlete,
     list_athletes,
 )
+from app.accounts.upstream import UpstreamDisconnect, disconnect_upstream
 from app.cli_text import terminal_safe
 from app.db.engine import make_async_engine, make_sessionmaker, transaction
 from app.db.models import Athlete, BrowserSession, Credential, utcnow
 from app.db.revocation import attach_revocation_sink
 from app.db.token_cache import CollectedRevocations, announce_from_cli
+from app.intervals.client import IntervalsClient
 from app.intervals.ids import InvalidId
 from app.keyring import new_key_entry, resolve_key_ring
 from app.settings import Settings
-from app.vault.crypto import Vault
-from app.vault.store import RotationReport, rotate_credentials
+from app.vault.crypto import Vault, VaultError
+from app.vault.store import RotationReport, SealedCredential, rotate_credentials, unseal
 
 T = TypeVar("T")
 EXIT_OK = 0
@@ -256,19 +258,59 @@ def cmd_athletes_enable(settings: Settings, args: argparse.Namespace) -> int:
     return _on_athlete(settings, args.athlete, enable)
 
 
+UPSTREAM_OUTCOME = {
+    UpstreamDisconnect.DISCONNECTED: "Intervals.icu confirmed the gateway's OAuth access ended",
+    UpstreamDisconnect.ALREADY_ENDED: "Intervals.icu had already ended the gateway's OAuth access",
+    UpstreamDisconnect.NOT_TOLD: "Intervals.icu did not confirm (unreachable or refused): the "
+    "athlete may still see this gateway among their connected apps there",
+    UpstreamDisconnect.NOTHING_UPSTREAM: "a personal API key: no app access to withdraw upstream",
+}
+"""What ``athletes delete`` reports of Intervals.icu's answer (operator wording)."""
+
+
 def cmd_athletes_delete(settings: Settings, args: argparse.Namespace) -> int:
+    """Delete the account like the account page does: first tell Intervals.icu to end the
+    gateway's OAuth access (``DELETE /api/v1/disconnect-app`` with the stored token), then,
+    whatever it answered, remove everything locally; print both outcomes."""
     if not args.yes:
         print("refusing to delete without --yes (this removes the credential, grants and tokens)")
         return EXIT_NOT_DONE
 
     async def delete(db: AsyncSession, athlete: Athlete) -> str:
+        told = await _withdraw_upstream(settings, db, athlete)
         await delete_account(db, athlete.id)
-        return f"deleted {athlete.intervals_id} with its credential, sessions, grants and tokens"
+        done = f"deleted {athlete.intervals_id} with its credential, sessions, grants and tokens"
+        return done if told is None else f"{done}; {UPSTREAM_OUTCOME[told]}"
 
     status = _on_athlete(settings, args.athlete, delete)
     if status == EXIT_OK:
         _checkpoint_wal(settings)  # no ciphertext of the deleted account left in the WAL
     return status
+
+
+async def _withdraw_upstream(
+    settings: Settings, db: AsyncSession, athlete: Athlete
+) -> UpstreamDisconnect | None:
+    """Ask Intervals.icu to end the gateway's access with the athlete's stored credential
+    (app/accounts/upstream.py); None when nothing is stored. A credential that no longer
+    decrypts cannot be used to tell Intervals.icu."""
+    row = await credential_row(db, athlete.id)
+    if row is None:
+        return None
+    sealed = SealedCredential(
+        athlete_pk=athlete.id,
+        kind=row.kind,
+        key_id=row.key_id,
+        ciphertext=row.ciphertext,
+        rejected=row.rejected_at is not None,
+        upstream_scope=row.upstream_scope,
+    )
+    try:
+        credential = unseal(resolve_key_ring(settings), sealed)
+    except VaultError:
+        return UpstreamDisconnect.NOT_TOLD
+    async with IntervalsClient.from_settings(settings) as client:
+        return await disconnect_upstream(client, credential, rate_key=athlete.intervals_id)
 
 
 def _checkpoint_wal(settings: Settings) -> None:

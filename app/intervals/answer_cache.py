@@ -236,11 +236,15 @@ class FetchLedger:
 
     def as_of(self) -> str | None:
         """When the oldest answer used was fetched, as UTC ISO 8601 to the second
-        (``2026-11-30T07:20:15Z``), if that was before the call began (it came from the
-        cache); None when every answer was fetched during the call (the data is live)."""
-        if self.oldest is None or self.oldest >= self.started:
+        (``2026-11-30T07:20:15Z``): the call's own time when every answer was fetched during
+        the call (live data); None when the call read nothing from Intervals.icu."""
+        if self.oldest is None:
             return None
         return self.oldest.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def cached(self) -> bool:
+        """Whether an answer used came from the answer cache (fetched before the call began)."""
+        return self.oldest is not None and self.oldest < self.started
 
 
 _ledger: ContextVar[FetchLedger | None] = ContextVar("fetch_ledger", default=None)

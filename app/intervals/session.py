@@ -156,13 +156,18 @@ class AthleteSession:
     ) -> Any:
         """One upstream request. A GET may be answered from the answer cache and is noted in
         the tool call's fetch ledger ("as of"); any other method invalidates the areas it
-        changes for this athlete, even when it failed (it may have been applied)."""
+        changes for this athlete, even when it failed (it may have been applied); what it answers
+        is noted in the ledger as fetched now."""
         if method == "GET":
             return await self._get(path, what, params, forbidden)
         try:
-            return await self._send(method, path, what, params, json, forbidden)
+            data = await self._send(method, path, what, params, json, forbidden)
         finally:
             await self._forget_written(path)
+        ledger = fetch_ledger()
+        if ledger is not None and data:
+            ledger.fetched()  # what a write answered is Intervals.icu's data as of now
+        return data
 
     async def _send(
         self,

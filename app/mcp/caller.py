@@ -44,6 +44,7 @@ from app.mcp.tools.errors import (
     ReauthRequired,
     ToolFailure,
     UpstreamSlow,
+    offering_api_keys,
 )
 from app.settings import EncryptionKey
 from app.training.guardrails import Limits
@@ -76,6 +77,9 @@ class CallerSessions:
     """How long a write preview's confirmation handle stays valid (app/writes)."""
     guardrails: Limits = field(default_factory=Limits)
     """The write guardrails' thresholds and refusals (GATEWAY_GUARDRAIL*)."""
+    api_key_signin: bool = True
+    """Whether athletes may connect with an API key (``Settings.api_key_signin``); False in
+    OAuth-only mode, where no answer mentions API keys."""
 
     rosters: RosterCache = field(default_factory=RosterCache)
     """The app's roster cache (``Services.rosters``)."""
@@ -98,7 +102,8 @@ class CallerSessions:
         try:
             async with asyncio.timeout(self.call_timeout):
                 context, own_credential = await self._context(caller, credential)
-                yield context
+                with offering_api_keys(self.api_key_signin):
+                    yield context
         except TimeoutError:
             log.info("tool call of athlete row %s hit the time limit", caller.athlete_pk)
             raise UpstreamSlow() from None
@@ -109,7 +114,7 @@ class CallerSessions:
                     "the gateway again."
                 ) from None
             await self._require_reauth(caller, REJECTED_REASON, mark=True)
-            raise ReauthRequired() from None
+            raise ReauthRequired(self.api_key_signin) from None
 
     async def record_call(self, call: ToolCall) -> None:
         """Write the access-log row of a finished call (app/db/access_log.py) for the acting
@@ -215,7 +220,7 @@ class CallerSessions:
         sealed = caller.credential
         if sealed is None or sealed.rejected:
             await self._require_reauth(caller, REJECTED_REASON, mark=False)
-            raise ReauthRequired()
+            raise ReauthRequired(self.api_key_signin)
         try:
             credential = unseal(self.keyring, sealed)
         except VaultError as error:

@@ -409,6 +409,7 @@ class McpRuntime:
             confirm_ttl=timedelta(seconds=self.settings.write_confirm_ttl_seconds),
             guardrails=self.settings.guardrail_limits,
             rosters=services.rosters,
+            api_key_signin=self.settings.api_key_signin,
         )
         try:
             async with self.server.session_manager.run():

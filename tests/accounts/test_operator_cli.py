@@ -15,8 +15,11 @@ from app.db.engine import make_sync_engine
 from app.db.models import Athlete, Credential, Grant, Token
 from app.settings import EncryptionKey, Settings, encode_key
 from app.vault.crypto import Vault
+from app.vault.store import KIND_OAUTH_TOKEN
 from tests.accounts.seed import owned_row_counts, seed_athlete
 from tests.conftest import make_settings
+from tests.fake_intervals import FakeIntervals
+from tests.support.live import free_port, live_server
 
 OLD = EncryptionKey("old", secrets.token_bytes(32))
 NEW = EncryptionKey("new", secrets.token_bytes(32))
@@ -100,6 +103,63 @@ def test_delete_needs_confirmation_then_removes_every_owned_row(
     assert run(settings, "athletes", "delete", "i100001", "--yes") == 0
     assert set(owned_row_counts(engine, pk).values()) == {0}
     assert set(owned_row_counts(engine, other).values()) == {1, 2}  # untouched neighbour
+
+
+def with_oauth_token(engine: Engine, pk: int, token: str, scope: str = "ACTIVITY:READ") -> None:
+    """Replace the seeded athlete's stored key by an Intervals.icu OAuth token."""
+    key_id, blob = Vault([OLD]).encrypt(token, pk, KIND_OAUTH_TOKEN)
+    with Session(engine) as db, db.begin():
+        row = db.scalars(select(Credential).where(Credential.athlete_id == pk)).one()
+        row.kind, row.key_id, row.ciphertext, row.upstream_scope = (
+            KIND_OAUTH_TOKEN,
+            key_id,
+            blob,
+            scope,
+        )
+
+
+def test_delete_withdraws_the_oauth_access_on_intervals_like_the_account_page(
+    settings: Settings, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeIntervals()
+    pk = seed_athlete(engine, Vault([OLD]), "i100001", "k")
+    with_oauth_token(engine, pk, fake.oauth.issue_token("i100001"))
+    assert len(fake.oauth.tokens_of("i100001")) == 1
+    with live_server(fake.app, interface="asgi3", lifespan="off") as url:
+        upstream = settings.model_copy(update={"intervals_api_base_url": f"{url}/api/v1"})
+        assert run(upstream, "athletes", "delete", "i100001", "--yes") == 0
+    out = capsys.readouterr().out
+    assert fake.oauth.tokens_of("i100001") == []  # Intervals.icu no longer lists the gateway
+    assert len(fake.requests.matching("DELETE", "/disconnect-app")) == 1
+    assert "deleted i100001" in out and "Intervals.icu confirmed" in out
+    assert set(owned_row_counts(engine, pk).values()) == {0}
+
+
+def test_delete_removes_the_account_even_when_intervals_cannot_be_told(
+    settings: Settings, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pk = seed_athlete(engine, Vault([OLD]), "i100001", "k")
+    with_oauth_token(engine, pk, "token-of-aroha")
+    unreachable = settings.model_copy(
+        update={
+            "intervals_api_base_url": f"http://127.0.0.1:{free_port()}/api/v1",
+            "upstream_total_timeout_seconds": 2.0,
+        }
+    )
+    assert run(unreachable, "athletes", "delete", "i100001", "--yes") == 0
+    out = capsys.readouterr().out
+    assert "deleted i100001" in out and "did not confirm" in out
+    assert "token-of-aroha" not in out
+    assert set(owned_row_counts(engine, pk).values()) == {0}
+
+
+def test_delete_of_a_key_account_asks_intervals_nothing(
+    settings: Settings, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pk = seed_athlete(engine, Vault([OLD]), "i100001", "k")
+    assert run(settings, "athletes", "delete", "i100001", "--yes") == 0
+    assert "no app access to withdraw" in capsys.readouterr().out
+    assert set(owned_row_counts(engine, pk).values()) == {0}
 
 
 def test_allowlist_add_list_remove(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:

@@ -137,3 +137,22 @@ async def test_a_tool_names_the_permission_the_athlete_left_out_on_intervals(
         assert not activities.get("isError"), activities
         assert (await tool_call(gw, token, "get_athlete_profile")).status_code == 200
         assert len(gw.fake.oauth.tokens_of(AROHA[0])) == 1  # still connected, nothing revoked
+
+
+async def test_oauth_only_a_revoked_grant_is_answered_without_a_word_about_api_keys(
+    settings: Settings,
+) -> None:
+    """GATEWAY_SIGNIN_METHODS=oauth: the athlete can only come back through Intervals.icu,
+    so the tool answer says so and never asks for a key (stdio keeps its key wording)."""
+    async with running_gateway(settings) as gw:
+        await sign_in_keeping(gw, REQUESTED.split(","))
+        token = await connect_ai_client(gw, "Claude", CLAUDE_CALLBACK)
+        gw.fake.oauth.tokens.clear()  # the athlete disconnected the app on Intervals.icu
+
+        refused = await tool_call(gw, token, "get_activities")
+        assert refused.status_code == 401  # the AI client is sent to sign in again
+        challenge = refused.headers["www-authenticate"]
+        assert "sign in again" in challenge and "key" not in challenge.lower()
+        # a transport that already started its answer shows the tool's own text instead:
+        # this gateway's tool calls are set to word it without keys too
+        assert gw.app.state.mcp.callers.api_key_signin is False

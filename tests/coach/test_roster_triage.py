@@ -15,11 +15,12 @@ import httpx
 from app.coach.policy import EVERYTHING_SHARED, SharingPolicy
 from app.coach.roster import Roster, RosterEntry
 from app.intervals import RateBudget
+from app.intervals.answer_cache import AnswerCache, MemoryStore
 from app.intervals.client import IntervalsClient, RetryPolicy
 from app.intervals.credentials import ApiKey
 from app.intervals.session import AthleteSession
 from app.mcp.server import build_server
-from app.mcp.tools.context import AthleteContext, PaceUnitsCache
+from app.mcp.tools.context import AthleteContext
 from tests.fake_intervals.app import FakeIntervals
 from tests.fake_intervals.data import DEMO_ATHLETES
 from tests.intervals.conftest import VirtualTime
@@ -62,7 +63,6 @@ class CoachBench:
             athlete,
             ZoneInfo(COACH.timezone if entry is None else entry.timezone),
             lambda: MOMENT,
-            PaceUnitsCache(),
             about=None if entry is None else entry.label,
             sharing=EVERYTHING_SHARED if entry is None else entry.policy,
             squad=Squad(self.client, self.roster) if entry is None else None,
@@ -79,7 +79,8 @@ def squad_of(fake: FakeIntervals, size: int) -> Roster:
 
 
 def client_on(fake: FakeIntervals, budget: RateBudget, vt: VirtualTime) -> IntervalsClient:
-    return IntervalsClient(
+    """A client with the gateway's per-athlete answer cache (in memory, at :data:`MOMENT`)."""
+    client = IntervalsClient(
         BASE,
         http=httpx.AsyncClient(transport=httpx.ASGITransport(app=fake.app)),
         budget=budget,
@@ -87,6 +88,10 @@ def client_on(fake: FakeIntervals, budget: RateBudget, vt: VirtualTime) -> Inter
         clock=vt.clock,
         sleep=vt.sleep,
     )
+    client.answers = AnswerCache(
+        MemoryStore(clock=MOMENT.timestamp), ttl=60.0, analyzed_ttl=86_400.0, now=lambda: MOMENT
+    )
+    return client
 
 
 async def call(bench: CoachBench, name: str, arguments: dict[str, Any]) -> Any:
@@ -119,7 +124,7 @@ async def test_a_50_athlete_squad_is_triaged_within_the_shared_budget() -> None:
     assert budget.usage[COACH.id].refused == 0, "no request waited past the budget's max wait"
     assert vt.now - start < 25, "within one tool call's time limit"
     assert not second.is_error and len(second.structured_content["rows"]) == 10
-    assert len(fake.requests) == asked, "paging asks Intervals.icu nothing more"
+    assert len(fake.requests) == asked, "paging: the answer cache holds every athlete's reads"
     assert first.content[0].text.startswith("Roster triage: 50 athletes, page 1 of 3")
 
 

@@ -44,10 +44,6 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def without_as_of(structured: dict[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (structured or {}).items() if k != "as_of"}
-
-
 async def test_a_repeated_question_is_answered_without_asking_intervals_again() -> None:
     bench = cached_bench()
     first = await bench.call("get_wellness_data", {})
@@ -56,10 +52,11 @@ async def test_a_repeated_question_is_answered_without_asking_intervals_again() 
     bench.moment = NOON + timedelta(seconds=30)
     second = await bench.call("get_wellness_data", {})
     assert len(bench.fake.requests) == asked  # nothing went upstream
-    assert without_as_of(second.structured) == first.structured
-    assert "as_of" not in (first.structured or {})  # live: nothing to say
-    assert (second.structured or {})["as_of"] == iso(NOON)
-    assert second.text.endswith(f"\nas of {iso(NOON)}")
+    assert second.structured == first.structured
+    assert first.as_of == iso(NOON) and not first.cached  # live: the text says nothing
+    assert "as of" not in first.text
+    assert second.as_of == iso(NOON) and second.cached
+    assert second.text.endswith(f"\nas of {iso(NOON)} (cached)")
 
 
 async def test_without_a_cache_every_call_asks_intervals() -> None:
@@ -79,7 +76,7 @@ async def test_the_fallback_ttl_expires_on_the_clock() -> None:
     bench.moment = NOON + timedelta(seconds=TTL + 1)
     late = await bench.call("get_wellness_data", {})
     assert upstream(bench, "/wellness") == 2
-    assert "as_of" not in (late.structured or {})
+    assert late.as_of == iso(NOON + timedelta(seconds=TTL + 1)) and not late.cached
 
 
 async def test_a_write_through_the_gateway_drops_the_cached_area_at_once() -> None:
@@ -92,7 +89,7 @@ async def test_a_write_through_the_gateway_drops_the_cached_area_at_once() -> No
     bench.moment = NOON + timedelta(seconds=5)
     after = await bench.call("get_wellness_day", {"date": day})
     assert upstream(bench, f"/wellness/{day}") == 2
-    assert "61.3" in after.text and "as_of" not in (after.structured or {})
+    assert "61.3" in after.text and not after.cached
 
 
 async def test_the_invalidator_drops_only_the_named_athlete_and_areas() -> None:
@@ -120,8 +117,8 @@ async def test_an_analyzed_activitys_streams_are_kept_for_a_day_the_activity_bri
     later = await bench.call("get_activity_streams", args)
     assert upstream(bench, "/streams.json") == 1  # kept: analyzed data does not change
     assert upstream(bench, f"/activity/{ride['id']}") == 3  # the activity itself: short TTL
-    assert without_as_of(later.structured) == first.structured
-    assert (later.structured or {})["as_of"] == iso(NOON)  # the oldest answer used
+    assert later.structured == first.structured
+    assert later.as_of == iso(NOON) and later.cached  # the oldest answer used
     assert bench.answers is not None
     await bench.answers.invalidate(AUCKLAND.id, [Area.ACTIVITIES])  # e.g. another upload
     await bench.call("get_activity_streams", args)

@@ -95,6 +95,13 @@ def wellness_requests(gw: Gateway, athlete: str) -> int:
     return len([r for r in gw.fake.requests.matching("GET", "/wellness") if athlete in r.path])
 
 
+def cached(result: Any) -> bool:
+    """Whether the answer's text says it came from the answer cache (``as of T (cached)``;
+    a live answer's text says nothing, its ``as_of`` is the call's time)."""
+    as_of = (result.structured_content or {}).get("as_of")
+    return as_of is not None and result.content[0].text.endswith(f"as of {as_of} (cached)")
+
+
 async def ask(gw: Gateway, token: str, tool: str, arguments: dict[str, Any]) -> Any:
     async with mcp_client(gw.mcp_url, token) as client:
         result = await client.call_tool(tool, arguments)
@@ -112,19 +119,20 @@ async def test_two_athletes_and_a_coach_never_share_cached_answers(
         other = await ask(gw, aroha.token, "get_athlete_profile", {})
         assert "Lena" in own.content[0].text and "Aroha" in other.content[0].text
         assert "Lena" not in other.content[0].text
-        assert "as_of" not in (other.structured_content or {})  # not served from Lena's entry
+        assert not cached(other)  # not served from Lena's entry
 
         await ask(gw, lena.token, "get_wellness_data", {})
         gw.advance(10)
         by_coach = await ask(gw, coach.token, "get_wellness_data", {"athlete": "lena"})
         assert wellness_requests(gw, LENA.id) == 2  # the coach's key: an entry of its own
-        assert "as_of" not in (by_coach.structured_content or {})
+        assert not cached(by_coach)
         gw.advance(10)
         again = await ask(gw, lena.token, "get_wellness_data", {})
         coach_again = await ask(gw, coach.token, "get_wellness_data", {"athlete": "lena"})
         assert wellness_requests(gw, LENA.id) == 2  # each served from its own entry
-        assert again.structured_content["as_of"] == "2026-07-29T10:00:10Z"
+        assert again.structured_content["as_of"] == "2026-07-29T10:00:10Z" and cached(again)
         assert coach_again.structured_content["as_of"] == "2026-07-29T10:00:20Z"
+        assert cached(coach_again)
         assert coach_again.content[0].text.startswith("About Lena Vogel (i100002):")
 
         ride = latest_ride(gw.fake, LENA.id)  # GET /activity/{id}: no athlete in the path
@@ -188,10 +196,10 @@ async def test_a_write_and_its_undo_through_the_gateway_are_seen_at_once(
                 client, "update_sport_settings", {"sport": "Ride", "ftp": before + 7}
             )
             after = await client.call_tool("get_sport_settings", {})
-            assert ftp_of(after) == before + 7 and "as_of" not in after.structured_content
+            assert ftp_of(after) == before + 7 and not cached(after)
             await confirmed(client, "undo_changes", {"batch_id": change["batch_id"]})
             undone = await client.call_tool("get_sport_settings", {})
-        assert ftp_of(undone) == before and "as_of" not in undone.structured_content
+        assert ftp_of(undone) == before and not cached(undone)
 
 
 async def test_the_invalidator_a_webhook_calls_drops_what_changed_upstream(
@@ -209,13 +217,13 @@ async def test_the_invalidator_a_webhook_calls_drops_what_changed_upstream(
         gw.fake.athletes[LENA.id].events.clear()  # changed upstream, e.g. in the web app
         gw.advance(5)
         stale = await ask(gw, lena.token, "get_events", args)
-        assert stale.structured_content["as_of"] == "2026-07-29T10:00:00Z"
+        assert stale.structured_content["as_of"] == "2026-07-29T10:00:00Z" and cached(stale)
         async with invalidator_of(gw) as freshness:
             await freshness.invalidate(LENA.id, [Area.CALENDAR])  # what a webhook does
         fresh = await ask(gw, lena.token, "get_events", args)
         coach_fresh = await ask(gw, coach.token, "get_events", {**args, "athlete": "lena"})
         for answer in (fresh, coach_fresh):  # the athlete's entries and the coach's about her
-            assert "as_of" not in answer.structured_content
+            assert not cached(answer)
             assert answer.structured_content["count"] == 0
 
 

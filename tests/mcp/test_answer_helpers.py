@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from pydantic import BaseModel, Field, ValidationError
 
 from app.mcp.tools.arguments import arguments_message
-from app.mcp.tools.context import PaceUnitsCache
 from app.mcp.tools.scales import SCALES, describe
 from app.mcp.tools.units import PaceUnits, with_unit
 
@@ -78,14 +75,3 @@ def test_argument_errors_become_one_plain_message_without_values() -> None:
     with pytest.raises(ValidationError) as missing:
         Arguments.model_validate({})
     assert arguments_message(missing.value.errors(), SCHEMA) == "start_date is required."
-
-
-def test_the_pace_units_cache_expires_and_stays_bounded() -> None:
-    cache = PaceUnitsCache(ttl=timedelta(hours=1), max_entries=2)
-    now = datetime(2026, 11, 30, tzinfo=UTC)
-    cache.put("i1", PaceUnits(run="MINS_MILE"), now)
-    assert cache.get("i1", now + timedelta(minutes=59)) == PaceUnits(run="MINS_MILE")
-    assert cache.get("i1", now + timedelta(hours=1)) is None
-    cache.put("i2", PaceUnits(), now)
-    cache.put("i3", PaceUnits(), now)
-    assert cache.get("i1", now) is None and cache.get("i3", now) is not None

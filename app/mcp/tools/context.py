@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -47,33 +47,6 @@ def zone_or_utc(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-@dataclass
-class PaceUnitsCache:
-    """Each athlete's pace units for ``ttl``, so list tools do not read the profile on every
-    call (units change rarely; a stale entry only affects how pace is written). Process-local
-    and bounded; the oldest entry goes first when full."""
-
-    ttl: timedelta = timedelta(hours=1)
-    max_entries: int = 10_000
-    _entries: dict[str, tuple[datetime, PaceUnits]] = field(default_factory=dict, repr=False)
-
-    def get(self, athlete_id: str, now: datetime) -> PaceUnits | None:
-        entry = self._entries.get(athlete_id)
-        if entry is None or now - entry[0] >= self.ttl:
-            return None
-        return entry[1]
-
-    def put(self, athlete_id: str, units: PaceUnits, now: datetime) -> None:
-        self._entries.pop(athlete_id, None)
-        while len(self._entries) >= self.max_entries:
-            del self._entries[next(iter(self._entries))]
-        self._entries[athlete_id] = (now, units)
-
-
-PACE_UNITS = PaceUnitsCache()
-"""The process's cache, shared by every context unless a provider passes its own."""
-
-
 @dataclass(frozen=True)
 class AthleteContext:
     """One tool call's view: whose data (the acting athlete), in which timezone, at what time."""
@@ -82,9 +55,6 @@ class AthleteContext:
     athlete_id: str
     timezone: ZoneInfo
     now: Clock = field(default=utc_now)
-    units_cache: PaceUnitsCache = field(
-        default_factory=lambda: PACE_UNITS, repr=False, compare=False
-    )
     writes: WriteStore | None = field(default=None, repr=False, compare=False)
     """The caller's confirmation handles and journal (app/writes); None: writes unavailable."""
     guardrails: Limits = field(default_factory=Limits, repr=False, compare=False)
@@ -130,18 +100,13 @@ class AthleteContext:
             raise not_found(what)
 
     async def pace_units(self) -> PaceUnits:
-        """The athlete's pace units, from ``GET /athlete/{id}`` (cached, see
-        :class:`PaceUnitsCache`)."""
-        now = self.now()
-        cached = self.units_cache.get(self.athlete_id, now)
-        if cached is not None:
-            return cached
+        """The athlete's pace units, from ``GET /athlete/{id}``. Kept only by the answer cache
+        (app/intervals/answer_cache.py), so a sport-settings webhook or a write through the
+        gateway changes them at once, like every other answer."""
         async with upstream_errors("your athlete profile"):
             profile = await self.api.get_athlete()
         sports = [(s.types, s.pace_units) for s in profile.sport_settings]
-        units = PaceUnits.from_profile(profile.measurement_preference, sports)
-        self.units_cache.put(self.athlete_id, units, now)
-        return units
+        return PaceUnits.from_profile(profile.measurement_preference, sports)
 
 
 class Squad(Protocol):

@@ -7,8 +7,9 @@ never a stack trace, never upstream text that could carry a credential.
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 
 from app.intervals import errors as upstream
 from app.intervals.ids import InvalidId
@@ -18,14 +19,40 @@ class ToolFailure(Exception):
     """A tool call failed in a way the user can act on; ``str()`` is the whole message."""
 
 
-class ReauthRequired(ToolFailure):
-    """The caller's Intervals.icu credential no longer works: they must sign in again."""
+API_KEYS_OFFERED: ContextVar[bool] = ContextVar("api_keys_offered", default=True)
+"""Whether the gateway serving this call lets athletes connect with an API key
+(``GATEWAY_SIGNIN_METHODS`` is not ``oauth``; stdio always uses a key). In OAuth-only mode no
+tool answer may tell the user to paste a key: they reconnect with Intervals.icu instead."""
 
-    def __init__(self) -> None:
+OAUTH_REAUTH = (
+    "Intervals.icu no longer accepts this app's access to your account (it was disconnected "
+    "or has expired). Reconnect this app to the gateway (sign in again) and continue with "
+    "Intervals.icu to allow access again."
+)
+
+
+class ReauthRequired(ToolFailure):
+    """The caller's Intervals.icu credential no longer works: they must sign in again. With
+    ``api_keys`` False (OAuth-only sign-in) the message names Intervals.icu sign-in only."""
+
+    def __init__(self, api_keys: bool = True) -> None:
         super().__init__(
             "Intervals.icu rejected the stored API key or token. Reconnect this app to the gateway "
             "(sign in again); the sign-in page will ask for a new key."
+            if api_keys
+            else OAUTH_REAUTH
         )
+
+
+@contextmanager
+def offering_api_keys(offered: bool) -> Iterator[None]:
+    """Within the block, tool answers suggest API keys only if ``offered``
+    (:data:`API_KEYS_OFFERED`)."""
+    token = API_KEYS_OFFERED.set(offered)
+    try:
+        yield
+    finally:
+        API_KEYS_OFFERED.reset(token)
 
 
 class UpstreamSlow(ToolFailure):
@@ -70,7 +97,7 @@ def describe(error: Exception, what: str) -> ToolFailure:
     if isinstance(error, upstream.NotFound):
         return not_found(what)
     if isinstance(error, upstream.MissingPermission):
-        return ToolFailure(error.message)
+        return ToolFailure(permission_message(error, what))
     if isinstance(error, upstream.AccessDenied):
         return ToolFailure(
             f"Your athlete has no access to {what} on Intervals.icu (it belongs to someone else "
@@ -97,6 +124,18 @@ def describe(error: Exception, what: str) -> ToolFailure:
     if isinstance(error, InvalidId | ValueError):
         return ToolFailure(str(error)[:300])
     return ToolFailure(f"Could not get {what}; try again.")
+
+
+def permission_message(error: upstream.MissingPermission, what: str) -> str:
+    """What the athlete can do about a missing permission. A permission the gateway cannot
+    name (no OAuth scope area known) suggests an API key, unless the gateway offers none
+    (OAuth-only sign-in): then reconnecting with Intervals.icu is the only way."""
+    if error.area is None and not API_KEYS_OFFERED.get():
+        return (
+            f"Your Intervals.icu connection is not allowed to access {what}. Reconnect with "
+            "Intervals.icu and allow the requested access."
+        )
+    return error.message
 
 
 @asynccontextmanager

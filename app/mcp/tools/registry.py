@@ -113,22 +113,26 @@ def answer_result(
     about: str | None = None,
     series: tuple[str, ...] = (),
     as_of: str | None = None,
+    cached: bool = False,
 ) -> CallToolResult:
     """``structuredContent`` without nulls plus the answer's compact text, both held to
     ``limits`` (app/mcp/tools/limits.py: cut, and saying so, when larger). ``about`` (a coach
     acting for a roster athlete) opens the text and is in ``_meta.athlete``. For a client
     drawing the tool's view (MCP Apps), the whole answer is in ``_meta`` and ``series`` (its
     heavy fields) are left out of ``structuredContent``, which the host may show the model.
-    ``as_of`` (set when an Intervals.icu answer used came from the answer cache: when the
-    oldest was fetched, UTC) closes the text and is ``structuredContent.as_of``; without it
-    every answer used was fetched during the call. One place for every tool, no token spent
-    on live answers."""
+    ``as_of`` (when the oldest Intervals.icu answer used was fetched, UTC; the call's time
+    for live data; None when the tool read nothing upstream) is ``structuredContent.as_of``.
+    Only a ``cached`` answer (one drawn from the answer cache) spends text on it: a closing
+    ``as of <time> (cached)`` line; a live answer's text says nothing, so "live" and "cached
+    at T" differ in the text a model reads at no cost to live answers. One place for every
+    tool."""
     fitted = fit(answer, limits or AnswerLimits())
     structured = fitted.structured
     text = fitted.text
     if as_of is not None:
         structured = {**structured, "as_of": as_of}
-        text = f"{text}\nas of {as_of}"
+        if cached:
+            text = f"{text}\nas of {as_of} (cached)"
     meta: dict[str, Any] = {}
     if view_data_wanted.get():  # the full series, for the view only (MCP Apps "_meta")
         meta[VIEW_DATA_KEY] = answer.model_dump(mode="json", exclude_none=True)
@@ -175,7 +179,9 @@ async def run_tool(
             acting, reached = context.athlete_id, context.reached
             with recording_fetches(context.now) as fetches:
                 answer = shared_view(await spec.function(context, **arguments), context)
-        result = answer_result(answer, limits, context.about, series, fetches.as_of())
+        result = answer_result(
+            answer, limits, context.about, series, fetches.as_of(), fetches.cached()
+        )
         outcome = "ok"
         observer().tool_call(spec.name, "ok")
         return result

@@ -26,7 +26,7 @@ from app.intervals.client import IntervalsClient, RetryPolicy
 from app.intervals.credentials import ApiKey, Credential
 from app.intervals.session import AthleteSession
 from app.mcp.server import build_server
-from app.mcp.tools.context import AthleteContext, PaceUnitsCache
+from app.mcp.tools.context import AthleteContext
 from app.mcp.tools.spec import ToolSpec
 from app.training.guardrails import Limits
 from app.writes.memory import MemoryJournal
@@ -80,6 +80,28 @@ class Answer:
     is_error: bool
     text: str
     structured: dict[str, Any] | None
+    """``structuredContent`` without ``as_of`` (kept apart so answers compare exactly)."""
+    as_of: str | None = None
+    """``structuredContent.as_of``: when the oldest Intervals.icu data used was fetched."""
+
+    @property
+    def cached(self) -> bool:
+        """Whether the text says the answer came from the answer cache."""
+        return self.text.endswith(f"\nas of {self.as_of} (cached)")
+
+
+def without_as_of(structured: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``structuredContent`` without the ``as_of`` every answer read from Intervals.icu
+    carries (it names the call's time), for comparing answers exactly."""
+    if structured is None:
+        return None
+    return {key: value for key, value in structured.items() if key != "as_of"}
+
+
+def answer_of(is_error: bool, text: str, structured: dict[str, Any] | None) -> Answer:
+    """A result as tests compare it: ``as_of`` split off the structured content."""
+    as_of = None if structured is None else structured.get("as_of")
+    return Answer(is_error, text, without_as_of(structured), as_of)
 
 
 @dataclass
@@ -92,7 +114,6 @@ class ToolBench:
     specs: Sequence[ToolSpec] | None = None
     scopes: Collection[str] | None = None
     max_attempts: int = 4
-    units_cache: PaceUnitsCache = field(default_factory=PaceUnitsCache)
     journal: MemoryJournal = field(default_factory=MemoryJournal)
     grant_id: int = 1
     guardrails: Limits = field(default_factory=Limits)
@@ -125,7 +146,6 @@ class ToolBench:
                 self.athlete.id,
                 ZoneInfo(self.athlete.timezone),
                 lambda: self.moment,
-                self.units_cache,
                 self.journal.store_for(self.athlete.id, self.grant_id, "test-client"),
                 self.guardrails,
                 squad=None if self.roster is None else BenchSquad(client, self),
@@ -138,7 +158,7 @@ class ToolBench:
         finally:
             _BENCH.reset(token)
         text = result.content[0].text if result.content else ""
-        return Answer(bool(result.is_error), text, result.structured_content)
+        return answer_of(bool(result.is_error), text, result.structured_content)
 
     async def listed(self) -> list[dict[str, Any]]:
         token = _BENCH.set(self)

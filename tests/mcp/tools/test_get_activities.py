@@ -6,6 +6,8 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
+from app.intervals.answer_cache import AnswerCache, MemoryStore
+from app.intervals.webhooks import AREAS_BY_TYPE
 from tests.fake_intervals.data import DemoAthlete
 from tests.mcp.tools.harness import (
     AUCKLAND,
@@ -188,16 +190,24 @@ async def test_upstream_failures_are_short_tool_errors(
     assert len(result.text) < 300
 
 
-async def test_the_profile_is_read_once_for_pace_units_then_cached() -> None:
+async def test_pace_units_follow_the_answer_caches_freshness() -> None:
+    """The profile read for pace units is kept by the answer cache only: a repeat asks
+    nothing, and a sport-settings change (its webhook, or a write) is seen at once."""
     athlete = next(a for a in (AUCKLAND, BERLIN, LOS_ANGELES) if "Run" in a.sports)
     moment = datetime(2026, 7, 29, 12, tzinfo=UTC)
     bench = ToolBench(fake_at(moment), athlete, moment)
+    bench.answers = AnswerCache(
+        MemoryStore(clock=lambda: bench.moment.timestamp()),
+        ttl=3_600.0,
+        analyzed_ttl=86_400.0,
+        now=lambda: bench.moment,
+    )
     window = {"start_date": "2026-07-01", "end_date": "2026-07-28", "limit": 50}
     first = await bench.call("get_activities", window)
     second = await bench.call("get_activities", window)
     profile = f"/api/v1/athlete/{athlete.id}"
     assert [r.path for r in bench.fake.requests].count(profile) == 1
     assert first.structured == second.structured
-    bench.moment = moment + timedelta(hours=1)  # the cache keeps units for an hour
+    await bench.answers.invalidate(athlete.id, AREAS_BY_TYPE["SPORT_SETTINGS_UPDATED"])
     await bench.call("get_activities", window)
     assert [r.path for r in bench.fake.requests].count(profile) == 2

@@ -2,15 +2,16 @@
 needs attention (app/coach/triage.py has the signals and their points; docs/clubs.md
 "Roster triage"). Two upstream reads per athlete (``GET /athlete/{id}/wellness``, ``GET
 /athlete/{id}/events``), at most :data:`PARALLEL` athletes at a time, all drawn under the
-coach's own share of the gateway's rate budget; the rows are kept for :data:`ROWS_TTL` so
-paging through a large squad asks Intervals.icu nothing more. Each row is filtered by that
-athlete's sharing policy, like every answer about them."""
+coach's own share of the gateway's rate budget. The reads go through the per-athlete answer
+cache (app/intervals/answer_cache.py), so paging through a large squad asks Intervals.icu
+nothing more while the cache holds them, and an athlete's webhook or a write through the
+gateway refreshes their row at once (no rows are kept apart from that cache). Each row is
+filtered by that athlete's sharing policy, like every answer about them."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from pydantic import Field
@@ -31,7 +32,6 @@ PARALLEL = 4
 """Athletes read at once (each read is two sequential requests)."""
 MAX_SQUAD = 100
 """Athletes triaged in one call (200 upstream requests at most)."""
-ROWS_TTL = timedelta(minutes=5)
 MAX_PAGE_SIZE = 50
 
 
@@ -79,30 +79,6 @@ class RosterTriage(Answer):
         return "\n".join([head, *(row.line() for row in self.rows)])
 
 
-@dataclass
-class RowsCache:
-    """Each coach's triage rows for :data:`ROWS_TTL` (process-local, bounded)."""
-
-    max_entries: int = 1_000
-    _entries: dict[tuple[str, date, tuple[str, ...]], tuple[datetime, list[TriageRow]]] = field(
-        default_factory=dict
-    )
-
-    def get(self, key: tuple[str, date, tuple[str, ...]], now: datetime) -> list[TriageRow] | None:
-        entry = self._entries.get(key)
-        return None if entry is None or now - entry[0] >= ROWS_TTL else entry[1]
-
-    def put(
-        self, key: tuple[str, date, tuple[str, ...]], rows: list[TriageRow], now: datetime
-    ) -> None:
-        while len(self._entries) >= self.max_entries:
-            del self._entries[next(iter(self._entries))]
-        self._entries[key] = (now, rows)
-
-
-ROWS = RowsCache()
-
-
 @tool(
     title="Roster triage",
     toolset="coach",
@@ -129,21 +105,17 @@ async def get_roster_triage(
     if squad is None or not members:
         raise ToolFailure("Nobody shares their data with you, so there is no roster.")
     members = members[:MAX_SQUAD]
-    now, today = ctx.now(), ctx.today()
-    key = (ctx.athlete_id, today, tuple(m.intervals_id for m in members))
-    rows = ROWS.get(key, now)
-    if rows is None:
-        gate = asyncio.Semaphore(PARALLEL)
+    now = ctx.now()
+    gate = asyncio.Semaphore(PARALLEL)
 
-        async def one(entry: RosterEntry) -> TriageRow:
-            async with gate:
-                return await _row(ctx, entry, now)
+    async def one(entry: RosterEntry) -> TriageRow:
+        async with gate:
+            return await _row(ctx, entry, now)
 
-        rows = sorted(
-            await asyncio.gather(*(one(m) for m in members)),
-            key=lambda r: (-r.score, r.athlete.casefold()),
-        )
-        ROWS.put(key, rows, now)
+    rows = sorted(
+        await asyncio.gather(*(one(m) for m in members)),
+        key=lambda r: (-r.score, r.athlete.casefold()),
+    )
     pages = max(1, -(-len(rows) // page_size))
     if page > pages:
         raise ToolFailure(f"page {page} is past the last page ({pages}).")
