@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import AccessRecord, Athlete, OAuthClient, utcnow
@@ -60,6 +60,34 @@ async def record_access(
             athlete_id=subject,
             actor_id=actor_pk,
             actor_name=actor if actor_pk != subject else "you",
+            client_id=client_id,
+            tool=tool,
+            categories=",".join(categories),
+            mode=mode,
+            outcome=outcome,
+            at=utcnow(),
+        )
+    )
+
+
+async def record_own_access(
+    db: AsyncSession,
+    *,
+    athlete_pk: int,
+    client_id: str,
+    tool: str,
+    categories: Sequence[str],
+    mode: str,
+    outcome: str,
+) -> None:
+    """Add the row of one finished tool call the athlete made on their own data: the caller's
+    row is known from their verified token, so no lookup and no ORM object are needed (one
+    INSERT; the hot path of every tool call, issue 20)."""
+    await db.execute(
+        insert(AccessRecord).values(
+            athlete_id=athlete_pk,
+            actor_id=athlete_pk,
+            actor_name="you",
             client_id=client_id,
             tool=tool,
             categories=",".join(categories),

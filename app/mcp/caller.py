@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import utc_now
 from app.coach.roster import NotOnRoster, Roster, RosterCache
-from app.db.access_log import record_access
+from app.db.access_log import record_access, record_own_access
 from app.db.availability import DatabaseUnavailable, is_unavailable
 from app.db.availability import describe_failure as describe
 from app.db.engine import transaction
@@ -128,6 +128,17 @@ class CallerSessions:
         try:
             async with transaction(self.sessions) as db:
                 for athlete in athletes:
+                    if athlete == caller.intervals_id:
+                        await record_own_access(
+                            db,
+                            athlete_pk=caller.athlete_pk,
+                            client_id=caller.client_id,
+                            tool=call.tool,
+                            categories=call.categories,
+                            mode=call.mode,
+                            outcome=call.outcome,
+                        )
+                        continue
                     await record_access(
                         db,
                         acting=athlete,
