@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import pstats
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,6 +46,29 @@ def sampled(pid: int, out: Path | None) -> Iterator[None]:
         process.wait(timeout=60)
 
 
+@contextmanager
+def profiled(pid: int, out: Path | None) -> Iterator[None]:
+    """cProfile in the gateway (bench/profiled.py) while the block runs."""
+    if out is None:
+        yield
+        return
+    out.unlink(missing_ok=True)
+    os.kill(pid, signal.SIGUSR1)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGUSR2)
+        for _ in range(100):
+            if out.exists():
+                break
+            time.sleep(0.1)
+
+
+def function_calls(stats_file: Path) -> int:
+    """Python function calls recorded in a cProfile stats file (primitive and recursive)."""
+    return int(pstats.Stats(str(stats_file)).total_calls)  # type: ignore[attr-defined]
+
+
 async def measure(
     calls: int, clients: int, profile: Path | None = None, spy: Path | None = None
 ) -> dict[str, float]:
@@ -58,9 +84,14 @@ async def measure(
             ):
                 stack = Stack(base, upstream_url, pid, tokens, athletes)
                 await overhead(stack, (clients,), calls)  # warm-up: imports, pools, caches
-                with sampled(pid, spy):
+                with sampled(pid, spy), profiled(pid, profile):
                     result = (await overhead(stack, (clients,), calls))[str(clients)]
+    measured_calls = clients * (max(1, calls // clients) + 2)  # closed_loop's warm-up too
+    extra = {}
+    if profile is not None:
+        extra["python_function_calls_per_call"] = round(function_calls(profile) / measured_calls)
     return {
+        **extra,
         "gateway_cpu_ms_per_call": result["gateway_cpu_ms_per_call"],
         "overhead_p50_ms": result["overhead_p50_ms"],
         "overhead_p99_ms": result["overhead_p99_ms"],
