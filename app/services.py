@@ -25,7 +25,7 @@ from starlette.requests import HTTPConnection
 from app.attempts import AttemptCounter, attempt_counter
 from app.clock import Clock
 from app.coach.roster import RosterCache
-from app.db.engine import make_async_engine, make_sessionmaker
+from app.db.engine import dispose_engine, make_async_engine, make_sessionmaker
 from app.intervals.client import IntervalsClient
 from app.intervals.freshness import Invalidator, NoFreshness
 from app.keyring import resolve_key_ring
@@ -149,7 +149,7 @@ async def open_services(
         await intervals.aclose()
         if http is not None:
             await http.aclose()
-        await engine.dispose()
+        await dispose_engine(engine)
         if redis is not None:
             await redis.aclose()
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import Insert, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import AccessRecord, Athlete, OAuthClient, utcnow
@@ -80,21 +80,42 @@ async def record_own_access(
     mode: str,
     outcome: str,
 ) -> None:
-    """Add the row of one finished tool call the athlete made on their own data: the caller's
-    row is known from their verified token, so no lookup and no ORM object are needed (one
-    INSERT; the hot path of every tool call, issue 20)."""
+    """Add the row of one finished tool call the athlete made on their own data
+    (:func:`own_access_row`) in the unit of work ``db``."""
     await db.execute(
-        insert(AccessRecord).values(
-            athlete_id=athlete_pk,
-            actor_id=athlete_pk,
-            actor_name="you",
+        own_access_row(
+            athlete_pk=athlete_pk,
             client_id=client_id,
             tool=tool,
-            categories=",".join(categories),
+            categories=categories,
             mode=mode,
             outcome=outcome,
-            at=utcnow(),
         )
+    )
+
+
+def own_access_row(
+    *,
+    athlete_pk: int,
+    client_id: str,
+    tool: str,
+    categories: Sequence[str],
+    mode: str,
+    outcome: str,
+) -> Insert:
+    """The INSERT of one finished tool call an athlete made on their own data. Their row is
+    known from the verified token, so it needs no lookup (the hot path of every tool call,
+    issue 20); the row is the one :func:`record_access` writes for such a call."""
+    return insert(AccessRecord).values(
+        athlete_id=athlete_pk,
+        actor_id=athlete_pk,
+        actor_name="you",
+        client_id=client_id,
+        tool=tool,
+        categories=",".join(categories),
+        mode=mode,
+        outcome=outcome,
+        at=utcnow(),
     )
 
 
