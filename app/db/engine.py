@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -189,26 +189,41 @@ class LoopSqliteWriter:
         _listen_sqlite(self._engine, url, busy_timeout_ms=0)
         event.listen(self._engine, "connect", _sqlite_explicit_begin)
         event.listen(self._engine, "begin", _sqlite_begin)
+        self._connection: Connection | None = None
 
-    def try_execute(self, statement: Executable) -> bool:
-        """Run ``statement`` in its own ``BEGIN IMMEDIATE`` unit and commit: True when written,
-        False (nothing written) when the write lock is taken right now. Other database errors
-        propagate (SQLAlchemy's)."""
+    def try_execute(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Run ``statement`` (with ``parameters``) in its own ``BEGIN IMMEDIATE`` unit and
+        commit: True when written, False (nothing written) when the write lock is taken right
+        now. Other database errors propagate (SQLAlchemy's)."""
         queue = _write_locks.get(self._queue)
         if queue is not None and queue.lock.locked():
             return False
+        connection = self._open()
         try:
-            with self._engine.connect() as connection:
-                connection.execution_options(**{IMMEDIATE: True})
-                with connection.begin():
-                    connection.execute(statement)
+            with connection.begin():
+                connection.execute(statement, parameters)
         except OperationalError as error:
             if is_sqlite_busy(error):
                 return False
+            self.dispose()
+            raise
+        except Exception:
+            self.dispose()  # a fresh connection next time
             raise
         return True
 
+    def _open(self) -> Connection:
+        """The writer's one connection, kept open between writes (checked out once)."""
+        if self._connection is None:
+            self._connection = self._engine.connect().execution_options(**{IMMEDIATE: True})
+        return self._connection
+
     def dispose(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
         self._engine.dispose()
 
 

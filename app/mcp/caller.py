@@ -22,7 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import utc_now
 from app.coach.roster import NotOnRoster, Roster, RosterCache
-from app.db.access_log import own_access_row, record_access, record_own_access
+from app.db.access_log import (
+    OWN_ACCESS_INSERT,
+    own_access_values,
+    record_access,
+    record_own_access,
+)
 from app.db.availability import DatabaseUnavailable, is_unavailable
 from app.db.availability import describe_failure as describe
 from app.db.engine import loop_writer, transaction
@@ -167,7 +172,7 @@ class CallerSessions:
         writer = loop_writer(self.sessions)
         if writer is None:
             return False
-        row = own_access_row(
+        row = own_access_values(
             athlete_pk=caller.athlete_pk,
             client_id=caller.client_id,
             tool=call.tool,
@@ -176,7 +181,7 @@ class CallerSessions:
             outcome=call.outcome,
         )
         try:
-            return writer.try_execute(row)
+            return writer.try_execute(OWN_ACCESS_INSERT, row)
         except SQLAlchemyError:
             return False
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Insert, func, select
+from sqlalchemy import func, select
 
-from app.db.access_log import access_rows, own_access_row
+from app.db.access_log import OWN_ACCESS_INSERT, access_rows, own_access_values
 from app.db.engine import (
     _write_locks,
     dispose_engine,
@@ -23,8 +24,8 @@ from app.db.models import AccessRecord, Athlete
 from tests.conftest import make_settings
 
 
-def a_row(athlete_pk: int) -> Insert:
-    return own_access_row(
+def a_row(athlete_pk: int) -> dict[str, Any]:
+    return own_access_values(
         athlete_pk=athlete_pk,
         client_id="claude-desktop",
         tool="get_activities",
@@ -48,7 +49,7 @@ async def test_own_row_is_written_at_once_and_reads_like_any_other(
         async with transaction(sessions) as db:
             athlete = Athlete(intervals_id="i900001", name="Aroha")
             db.add(athlete)
-        assert writer.try_execute(a_row(athlete.id))
+        assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
         async with sessions() as db:
             (row,) = await access_rows(db, athlete.id)
         assert (row.by, row.tool, row.categories, row.mode, row.outcome) == (
@@ -81,7 +82,7 @@ async def test_a_taken_write_lock_is_never_waited_for_on_the_loop(tmp_path: Path
         other = sqlite3.connect(database, isolation_level=None)  # another process, say
         other.execute("BEGIN IMMEDIATE")
         try:
-            assert not writer.try_execute(a_row(athlete.id))
+            assert not writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
         finally:
             other.execute("ROLLBACK")
             other.close()
@@ -89,13 +90,13 @@ async def test_a_taken_write_lock_is_never_waited_for_on_the_loop(tmp_path: Path
         queue = _write_locks[engine.sync_engine].lock  # this process's queued writer
         await queue.acquire()
         try:
-            assert not writer.try_execute(a_row(athlete.id))
+            assert not writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
         finally:
             queue.release()
 
         async with sessions() as db:
             count = await db.scalar(select(func.count()).select_from(AccessRecord))
         assert count == 0  # refused attempts wrote nothing
-        assert writer.try_execute(a_row(athlete.id))
+        assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
     finally:
         await dispose_engine(engine)
