@@ -361,10 +361,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.soak:
-        results = report.read_json()
-        if "runs" not in results:
+        if "runs" not in report.read_json():
             raise SystemExit("run the benchmark once before the soak (docs/benchmarks.json)")
-        results["soak"] = {"date": report.header()["date"], **asyncio.run(soak(args.soak))}
+        soaked = {"date": report.header()["date"], **asyncio.run(soak(args.soak))}
+        results = {**report.read_json(), "soak": soaked}  # read after: a full run may end first
     else:
         kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
         results = {**report.header(), "runs": {}}
