@@ -25,7 +25,7 @@ from starlette.requests import HTTPConnection
 from app.attempts import AttemptCounter, attempt_counter
 from app.clock import Clock
 from app.coach.roster import RosterCache
-from app.db.engine import make_async_engine, make_sessionmaker
+from app.db.engine import dispose_engine, make_async_engine, make_sessionmaker
 from app.db.revocation import attach_revocation_sink
 from app.db.token_cache import Revocations, TokenCache
 from app.intervals.answer_cache import answer_cache_from_settings
@@ -189,7 +189,7 @@ async def open_services(
         await intervals.aclose()
         if http is not None:
             await http.aclose()
-        await engine.dispose()
+        await dispose_engine(engine)
         if redis is not None:
             await redis.aclose()
 

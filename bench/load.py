@@ -60,3 +60,27 @@ async def closed_loop(
         await asyncio.gather(*tasks)
         result.wall_s = time.perf_counter() - began
     return result
+
+
+async def for_duration(call: Call, clients: int, seconds: float) -> LoadResult:
+    """Run `clients` concurrent loops of `call` until `seconds` have passed (a soak run)."""
+    result = LoadResult()
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    began = time.perf_counter()
+    deadline = began + seconds
+    async with httpx.AsyncClient(limits=limits, timeout=120) as http:
+
+        async def one_client(index: int) -> None:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                try:
+                    await call(http, index)
+                except Exception as error:  # counted; the run goes on
+                    result.errors += 1
+                    result.first_error = result.first_error or repr(error)[:300]
+                    continue
+                result.latencies_s.append(time.perf_counter() - started)
+
+        await asyncio.gather(*(one_client(i) for i in range(clients)))
+    result.wall_s = time.perf_counter() - began
+    return result

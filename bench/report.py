@@ -77,15 +77,25 @@ def header() -> dict[str, Any]:
     }
 
 
-KEPT_KEYS = ("questions",)
-"""Keys of docs/benchmarks.json that other runners write (bench/questions.py): kept."""
+KEPT_KEYS = ("questions", "soak")
+"""Keys of docs/benchmarks.json that other runners write (bench/questions.py, the soak of
+``bench.run --soak``): kept."""
 
 
-def write_json(results: dict[str, Any]) -> None:
-    if RESULTS_JSON.exists():
-        previous = json.loads(RESULTS_JSON.read_text())
-        results = {**{k: previous[k] for k in KEPT_KEYS if k in previous}, **results}
+def read_json() -> dict[str, Any]:
+    """The results written last (empty when there are none)."""
+    if not RESULTS_JSON.exists():
+        return {}
+    previous: dict[str, Any] = json.loads(RESULTS_JSON.read_text())
+    return previous
+
+
+def write_json(results: dict[str, Any]) -> dict[str, Any]:
+    """Write ``results`` with the kept keys of the previous file; return what was written."""
+    previous = read_json()
+    results = {**{k: previous[k] for k in KEPT_KEYS if k in previous}, **results}
     RESULTS_JSON.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    return results
 
 
 def keep_profile_notes() -> str:

@@ -130,3 +130,26 @@ def test_the_growth_section_of_each_database_is_replaced_in_place() -> None:
     assert once.index("| 1000000") < once.index("Answer sizes: 3") < once.index("## postgresql")
     both = resolve.replace_section(once, "postgresql", lines.replace("(sqlite", "(postgresql"))
     assert both.index("## postgresql") < both.index("(postgresql;")
+
+
+def test_soak_growth_ignores_the_warm_up_and_catches_a_leak() -> None:
+    from bench.soak import growth, slope_mb_per_min
+
+    flat = [(5.0 * i, 120.0 if i < 3 else 140.0 + (i % 2) * 0.5) for i in range(120)]
+    steady = growth(flat)
+    assert steady["growth_mb"] <= 1 and abs(steady["slope_mb_per_min"]) < 0.1
+    leaking = [(5.0 * i, 140.0 + 0.1 * i) for i in range(120)]  # 1.2 MB a minute
+    leak = growth(leaking)
+    assert leak["growth_mb"] > 5
+    assert round(slope_mb_per_min(leaking), 2) == 1.2
+
+
+async def test_for_duration_stops_calling_when_time_is_up() -> None:
+    from bench.load import for_duration
+
+    async def call(_http: httpx.AsyncClient, _index: int) -> None:
+        await asyncio.sleep(0)
+
+    result = await for_duration(call, clients=3, seconds=0.05)
+    assert len(result.latencies_s) >= 3 and result.errors == 0
+    assert 0.05 <= result.wall_s < 5

@@ -13,6 +13,7 @@ import logging
 import math
 import random
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -359,13 +360,12 @@ class IntervalsClient:
         """One attempt; reports its status (or timeout / unreachable) and time to the observer
         (app/observe.py), never the URL or the credential."""
         headers = {"Authorization": credential.authorization_header()}
+        target = with_query(url, query)
         started = time.perf_counter()
         outcome = "unreachable"
         try:
             async with asyncio.timeout(self.timeouts.total):
-                response = await self._http.request(
-                    method, url, params=query or None, json=json, headers=headers
-                )
+                response = await self._http.request(method, target, json=json, headers=headers)
             outcome = str(response.status_code)
             return response
         except (httpx.TimeoutException, TimeoutError):
@@ -391,6 +391,13 @@ def _encode_params(
             text = str(value)
         encoded.append((key, text))
     return encoded
+
+
+def with_query(url: str, query: list[tuple[str, str | int | float | bool | None]]) -> str:
+    """``url`` with ``query`` form-encoded onto it: the same bytes httpx sends for
+    ``params=query``, built with one ``urlencode`` instead of httpx's parse-and-merge of the
+    parameters, a sixth of its CPU per request (bench/upstream_clients.py, issue 20)."""
+    return f"{url}?{urllib.parse.urlencode(query)}" if query else url
 
 
 def _decode(response: httpx.Response, target: _Target) -> Any:

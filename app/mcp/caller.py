@@ -22,10 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.clock import utc_now
 from app.coach.roster import NotOnRoster, Roster, RosterCache
-from app.db.access_log import record_access
+from app.db.access_log import (
+    OWN_ACCESS_INSERT,
+    own_access_values,
+    record_access,
+    record_own_access,
+)
 from app.db.availability import DatabaseUnavailable, is_unavailable
 from app.db.availability import describe_failure as describe
-from app.db.engine import transaction
+from app.db.engine import loop_writer, transaction
 from app.db.models import Grant, utcnow
 from app.db.revocation import forget_verified, revoke_athlete_tokens
 from app.intervals.client import IntervalsClient
@@ -130,9 +135,22 @@ class CallerSessions:
         athletes += [other for other in call.also_for if other not in athletes]
         if not athletes:
             return  # refused before reaching the named athlete: nobody's data was touched
+        if athletes == [caller.intervals_id] and self._record_own_at_once(caller, call):
+            return
         try:
             async with transaction(self.sessions) as db:
                 for athlete in athletes:
+                    if athlete == caller.intervals_id:
+                        await record_own_access(
+                            db,
+                            athlete_pk=caller.athlete_pk,
+                            client_id=caller.client_id,
+                            tool=call.tool,
+                            categories=call.categories,
+                            mode=call.mode,
+                            outcome=call.outcome,
+                        )
+                        continue
                     await record_access(
                         db,
                         acting=athlete,
@@ -150,6 +168,27 @@ class CallerSessions:
                 caller.athlete_pk,
                 describe(error),
             )
+
+    def _record_own_at_once(self, caller: Caller, call: ToolCall) -> bool:
+        """The access-log row of a call on the caller's own data, written at once on the event
+        loop when SQLite's write lock is free (app/db/engine.py ``LoopSqliteWriter``): True when
+        written. False (PostgreSQL, the lock taken, any database error) sends the row the
+        ordinary way, which waits its turn and logs a failure."""
+        writer = loop_writer(self.sessions)
+        if writer is None:
+            return False
+        row = own_access_values(
+            athlete_pk=caller.athlete_pk,
+            client_id=caller.client_id,
+            tool=call.tool,
+            categories=call.categories,
+            mode=call.mode,
+            outcome=call.outcome,
+        )
+        try:
+            return writer.try_execute(OWN_ACCESS_INSERT, row)
+        except SQLAlchemyError:
+            return False
 
     async def _context(
         self, caller: Caller, credential: UpstreamCredential

@@ -1,0 +1,118 @@
+"""One tool call's gateway cost, quickly: ``get_activities(limit=10)`` at one client against a
+0 ms fake Intervals.icu, through the real gateway process (SQLite).
+
+    python -m bench.hotpath [--calls 1000] [--clients 1] [--profile out.prof] [--spy out.txt]
+
+Prints gateway CPU ms per call and the added latency (p50 / p99) over the direct upstream
+request. ``--profile`` runs the gateway under cProfile and writes its stats when it stops
+(for "Where the time goes" in docs/benchmarks.md); ``--spy`` samples the gateway's CPU with
+py-spy (``pip install py-spy``) during the measured calls and writes folded stacks. The full
+benchmark is ``bench.run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import pstats
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from bench.run import Stack, gateway, overhead, prepare, upstream
+from tests.support.processes import free_port
+
+
+@contextmanager
+def sampled(pid: int, out: Path | None) -> Iterator[None]:
+    """py-spy samples of the process's on-CPU stacks while the block runs (folded text)."""
+    if out is None:
+        yield
+        return
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    args = [spy, "record", "--pid", str(pid), "--rate", "1000", "--nonblocking"]
+    process = subprocess.Popen([*args, "--format", "raw", "--output", str(out)])
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+
+
+@contextmanager
+def profiled(pid: int, out: Path | None) -> Iterator[None]:
+    """cProfile in the gateway (bench/profiled.py) while the block runs."""
+    if out is None:
+        yield
+        return
+    out.unlink(missing_ok=True)
+    os.kill(pid, signal.SIGUSR1)
+    try:
+        yield
+    finally:
+        os.kill(pid, signal.SIGUSR2)
+        for _ in range(100):
+            if out.exists():
+                break
+            time.sleep(0.1)
+
+
+def function_calls(stats_file: Path) -> int:
+    """Python function calls recorded in a cProfile stats file (primitive and recursive)."""
+    return int(pstats.Stats(str(stats_file)).total_calls)  # type: ignore[attr-defined]
+
+
+async def measure(
+    calls: int, clients: int, profile: Path | None = None, spy: Path | None = None
+) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="gw-hot-") as tmp:
+        logs = Path(tmp)
+        database_url = f"sqlite:///{logs / 'hot.db'}"
+        with upstream(0, logs) as upstream_url:
+            port = free_port()
+            tokens, athletes = await prepare(database_url, f"http://127.0.0.1:{port}/mcp")
+            with gateway(port, database_url, upstream_url, 1, logs, profile=profile) as (
+                base,
+                pid,
+            ):
+                stack = Stack(base, upstream_url, pid, tokens, athletes)
+                await overhead(stack, (clients,), calls)  # warm-up: imports, pools, caches
+                with sampled(pid, spy), profiled(pid, profile):
+                    result = (await overhead(stack, (clients,), calls))[str(clients)]
+    measured_calls = clients * (max(1, calls // clients) + 2)  # closed_loop's warm-up too
+    extra = {}
+    if profile is not None:
+        extra["python_function_calls_per_call"] = round(function_calls(profile) / measured_calls)
+    return {
+        **extra,
+        "gateway_cpu_ms_per_call": result["gateway_cpu_ms_per_call"],
+        "overhead_p50_ms": result["overhead_p50_ms"],
+        "overhead_p99_ms": result["overhead_p99_ms"],
+        "gateway_p50_ms": result["gateway"]["p50_ms"],
+        "direct_p50_ms": result["direct"]["p50_ms"],
+        "calls_per_s": result["gateway_calls_per_s"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.hotpath")
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=1)
+    parser.add_argument("--profile", type=Path, default=None, help="cProfile stats file")
+    parser.add_argument("--spy", type=Path, default=None, help="py-spy folded stacks file")
+    args = parser.parse_args(argv)
+    result = asyncio.run(measure(args.calls, args.clients, args.profile, args.spy))
+    for key, value in result.items():
+        print(f"{key}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The access-log row of a call on the caller's own data is written straight on the event loop
+when SQLite's write lock is free (app/db/engine.py ``LoopSqliteWriter``, issue 20), and never
+waits there: with the lock taken, nothing is written on that path and the caller's ordinary
+queued unit of work writes the row instead."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app.db.access_log import OWN_ACCESS_INSERT, access_rows, own_access_values
+from app.db.engine import (
+    _write_locks,
+    dispose_engine,
+    loop_writer,
+    make_async_engine,
+    make_sessionmaker,
+    transaction,
+)
+from app.db.models import AccessRecord, Athlete
+from tests.conftest import make_settings
+
+
+def a_row(athlete_pk: int) -> dict[str, Any]:
+    return own_access_values(
+        athlete_pk=athlete_pk,
+        client_id="claude-desktop",
+        tool="get_activities",
+        categories=("activities",),
+        mode="read",
+        outcome="ok",
+    )
+
+
+async def test_own_row_is_written_at_once_and_reads_like_any_other(
+    tmp_path: Path, database_url: str
+) -> None:
+    engine = make_async_engine(make_settings(tmp_path, database_url))
+    sessions = make_sessionmaker(engine)
+    try:
+        writer = loop_writer(sessions)
+        if engine.dialect.name != "sqlite":
+            assert writer is None  # PostgreSQL: the ordinary unit of work only
+            return
+        assert writer is not None and loop_writer(sessions) is writer  # one per engine
+        async with transaction(sessions) as db:
+            athlete = Athlete(intervals_id="i900001", name="Aroha")
+            db.add(athlete)
+        assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
+        async with sessions() as db:
+            (row,) = await access_rows(db, athlete.id)
+        assert (row.by, row.tool, row.categories, row.mode, row.outcome) == (
+            "you",
+            "get_activities",
+            "activities",
+            "read",
+            "ok",
+        )
+        assert row.at.tzinfo is not None  # stored as every other UTC time is
+    finally:
+        await dispose_engine(engine)
+
+
+async def test_a_taken_write_lock_is_never_waited_for_on_the_loop(tmp_path: Path) -> None:
+    database = tmp_path / "gateway.db"
+    settings = make_settings(tmp_path, f"sqlite:///{database}")
+    from app.db.migrations import upgrade_to_head
+
+    upgrade_to_head(settings)
+    engine = make_async_engine(settings)
+    sessions = make_sessionmaker(engine)
+    try:
+        async with transaction(sessions) as db:
+            athlete = Athlete(intervals_id="i900002", name="Lena")
+            db.add(athlete)
+        writer = loop_writer(sessions)
+        assert writer is not None
+
+        other = sqlite3.connect(database, isolation_level=None)  # another process, say
+        other.execute("BEGIN IMMEDIATE")
+        try:
+            assert not writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+
+        queue = _write_locks[engine.sync_engine].lock  # this process's queued writer
+        await queue.acquire()
+        try:
+            assert not writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
+        finally:
+            queue.release()
+
+        async with sessions() as db:
+            count = await db.scalar(select(func.count()).select_from(AccessRecord))
+        assert count == 0  # refused attempts wrote nothing
+        assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
+    finally:
+        await dispose_engine(engine)
