@@ -38,6 +38,7 @@ from app.db.token_cache import CollectedRevocations, announce_from_cli
 from app.intervals.client import IntervalsClient
 from app.intervals.ids import InvalidId
 from app.keyring import new_key_entry, resolve_key_ring
+from app.redis_state import RedisState
 from app.settings import Settings
 from app.vault.crypto import Vault, VaultError
 from app.vault.store import RotationReport, SealedCredential, rotate_credentials, unseal
@@ -309,8 +310,13 @@ async def _withdraw_upstream(
         credential = unseal(resolve_key_ring(settings), sealed)
     except VaultError:
         return UpstreamDisconnect.NOT_TOLD
-    async with IntervalsClient.from_settings(settings) as client:
-        return await disconnect_upstream(client, credential, rate_key=athlete.intervals_id)
+    redis = RedisState.from_settings(settings) if settings.shared_state_backend == "redis" else None
+    try:  # the upstream budget is the one the serving instances share (Redis) when they do
+        async with IntervalsClient.from_settings(settings, redis=redis) as client:
+            return await disconnect_upstream(client, credential, rate_key=athlete.intervals_id)
+    finally:
+        if redis is not None:
+            await redis.aclose()
 
 
 def _checkpoint_wal(settings: Settings) -> None:
