@@ -1,13 +1,15 @@
 """One tool call's gateway cost, quickly: ``get_activities(limit=10)`` at one client against a
 0 ms fake Intervals.icu, through the real gateway process (SQLite).
 
-    python -m bench.hotpath [--calls 1000] [--clients 1] [--profile out.prof] [--spy out.txt]
+    python -m bench.hotpath [--calls 1000] [--clients 1] [--era 2025-11-25|2026-07-28]
+                            [--profile out.prof] [--spy out.txt]
 
-Prints gateway CPU ms per call and the added latency (p50 / p99) over the direct upstream
-request. ``--profile`` runs the gateway under cProfile and writes its stats when it stops
-(for "Where the time goes" in docs/benchmarks.md); ``--spy`` samples the gateway's CPU with
-py-spy (``pip install py-spy``) during the measured calls and writes folded stacks. The full
-benchmark is ``bench.run``.
+``--era`` picks the protocol era of the MCP requests (default: both, one after the other,
+through the same gateway). Prints, per era, gateway CPU ms per call and the added
+latency (p50 / p99) over the direct upstream request. ``--profile`` runs the gateway under
+cProfile and writes its stats when it stops (for "Where the time goes" in
+docs/benchmarks.md); ``--spy`` samples the gateway's CPU with py-spy (``pip install py-spy``)
+during the measured calls and writes folded stacks. The full benchmark is ``bench.run``.
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from bench.run import Stack, gateway, overhead, prepare, upstream
+from bench.run import ERAS, Stack, gateway, overhead, prepare, upstream
 from tests.support.processes import free_port
 
 
@@ -70,8 +73,13 @@ def function_calls(stats_file: Path) -> int:
 
 
 async def measure(
-    calls: int, clients: int, profile: Path | None = None, spy: Path | None = None
-) -> dict[str, float]:
+    calls: int,
+    clients: int,
+    profile: Path | None = None,
+    spy: Path | None = None,
+    eras: tuple[str, ...] = ERAS,
+) -> dict[str, dict[str, float]]:
+    """The measured figures per protocol era (profiles cover the last era measured)."""
     with tempfile.TemporaryDirectory(prefix="gw-hot-") as tmp:
         logs = Path(tmp)
         database_url = f"sqlite:///{logs / 'hot.db'}"
@@ -83,15 +91,25 @@ async def measure(
                 pid,
             ):
                 stack = Stack(base, upstream_url, pid, tokens, athletes)
-                await overhead(stack, (clients,), calls)  # warm-up: imports, pools, caches
-                with sampled(pid, spy), profiled(pid, profile):
-                    result = (await overhead(stack, (clients,), calls))[str(clients)]
-    measured_calls = clients * (max(1, calls // clients) + 2)  # closed_loop's warm-up too
-    extra = {}
+                results = {}
+                for era in eras:
+                    await overhead(stack, (clients,), calls, era)  # warm-up: pools, caches
+                    last = era == eras[-1]
+                    with (
+                        sampled(pid, spy if last else None),
+                        profiled(pid, profile if last else None),
+                    ):
+                        measured = await overhead(stack, (clients,), calls, era)
+                    results[era] = figures(measured[str(clients)])
     if profile is not None:
-        extra["python_function_calls_per_call"] = round(function_calls(profile) / measured_calls)
+        measured_calls = clients * (max(1, calls // clients) + 2)  # closed_loop's warm-up too
+        per_call = round(function_calls(profile) / measured_calls)
+        results[eras[-1]]["python_function_calls_per_call"] = per_call
+    return results
+
+
+def figures(result: dict[str, Any]) -> dict[str, float]:
     return {
-        **extra,
         "gateway_cpu_ms_per_call": result["gateway_cpu_ms_per_call"],
         "overhead_p50_ms": result["overhead_p50_ms"],
         "overhead_p99_ms": result["overhead_p99_ms"],
@@ -105,12 +123,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.hotpath")
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=1)
+    parser.add_argument("--era", choices=ERAS, default=None, help="one protocol era only")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile stats file")
     parser.add_argument("--spy", type=Path, default=None, help="py-spy folded stacks file")
     args = parser.parse_args(argv)
-    result = asyncio.run(measure(args.calls, args.clients, args.profile, args.spy))
-    for key, value in result.items():
-        print(f"{key}: {value}")
+    eras = (args.era,) if args.era else ERAS
+    results = asyncio.run(measure(args.calls, args.clients, args.profile, args.spy, eras))
+    for era, result in results.items():
+        print(f"protocol {era}:")
+        for key, value in result.items():
+            print(f"  {key}: {value}")
     return 0
 
 

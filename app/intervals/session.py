@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from app.intervals import ids
 from app.intervals.answer_cache import FetchLedger, fetch_ledger, read_identity, written_areas
@@ -68,11 +69,23 @@ def _one(model: type[M], data: Any, what: str) -> M:
         raise _unexpected(exc, what) from None
 
 
+@cache
+def _list_of(model: type[M]) -> TypeAdapter[list[M]]:
+    """One validator for a whole list of ``model`` (built once per model)."""
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
 def _many(model: type[M], data: Any, what: str) -> list[M]:
+    """The items of a list payload as ``model``s, validated in one pass; a bad item is
+    reported as before (the first failing item's first problem)."""
     if data is None:
         return []
     if not isinstance(data, list):
         raise UnexpectedPayload(f"Intervals.icu sent {what} that is not a list.")
+    try:
+        return _list_of(model).validate_python(data)
+    except ValidationError:
+        pass
     try:
         return [model.model_validate(item) for item in data]
     except ValidationError as exc:

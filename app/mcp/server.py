@@ -452,7 +452,9 @@ def edge_app(runtime: McpRuntime, server: GatewayServer, specs: Sequence[ToolSpe
 
 def mount_mcp(app: FastAPI, settings: Settings) -> McpRuntime:
     """Add ``/mcp``, ``/sse`` and ``/messages/`` to the app; enter :func:`run_mcp` in its
-    lifespan. Exact routes, no catch-all mount, so the order of routers does not matter."""
+    lifespan. Exact routes, no catch-all mount, so the order of routers does not matter for
+    what answers; they go first because the router tries routes in order and ``/mcp`` is the
+    hot path (every tool call skips matching the pages' and OAuth's routes)."""
     runtime = McpRuntime(settings)
     specs = with_app_only(served_specs(settings))
     limits = AnswerLimits.from_settings(settings)
@@ -460,15 +462,11 @@ def mount_mcp(app: FastAPI, settings: Settings) -> McpRuntime:
         runtime, specs, scopes=bearer_scopes, limits=limits, roster=runtime.caller_roster
     )
     edge = edge_app(runtime, runtime.server, specs)
-    app.router.routes.extend(
-        [
-            Route(MCP_PATH, endpoint=edge, include_in_schema=False),
-            Route(SSE_PATH, endpoint=edge, methods=["GET", "OPTIONS"], include_in_schema=False),
-            Route(
-                MESSAGES_PATH, endpoint=edge, methods=["POST", "OPTIONS"], include_in_schema=False
-            ),
-        ]
-    )
+    app.router.routes[:0] = [
+        Route(MCP_PATH, endpoint=edge, include_in_schema=False),
+        Route(SSE_PATH, endpoint=edge, methods=["GET", "OPTIONS"], include_in_schema=False),
+        Route(MESSAGES_PATH, endpoint=edge, methods=["POST", "OPTIONS"], include_in_schema=False),
+    ]
     app.state.mcp = runtime
     return runtime
 

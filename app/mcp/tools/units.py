@@ -10,6 +10,7 @@ units (intervals-api.md §3.6: speeds are m/s; a sport's ``pace_units`` is ``MIN
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 Number = float | int
 
@@ -46,6 +47,12 @@ def number(value: Number) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+@cache
+def unit_of(field: str) -> str:
+    """The unit a field's name ends in (``avg_power_w`` -> ``W``), looked up once per name."""
+    return next((u for suffix, u in SUFFIXES if field.endswith(suffix)), "")
+
+
 def with_unit(field: str, value: object, label: str = "") -> str | None:
     """``avg_power_w=202, "avg"`` -> ``202 W avg``; ``moving_time_s`` -> ``1:10:00``;
     ``distance_m`` -> kilometres. None (or a non-number) gives None."""
@@ -56,8 +63,7 @@ def with_unit(field: str, value: object, label: str = "") -> str | None:
     elif field.endswith("_s"):
         text = duration(value) or ""
     else:
-        unit = next((u for suffix, u in SUFFIXES if field.endswith(suffix)), "")
-        text = f"{number(value)} {unit}".rstrip()
+        text = f"{number(value)} {unit_of(field)}".rstrip()
     return f"{text} {label}".rstrip()
 
 
