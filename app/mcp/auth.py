@@ -124,7 +124,7 @@ def _is_protected(path: str) -> bool:
     return path in PROTECTED_PATHS[:2] or path.startswith(PROTECTED_PATHS[2])
 
 
-async def _read_body(receive: Receive) -> bytes | None:
+async def read_body(receive: Receive) -> bytes | None:
     """The whole request body, or None when it exceeds MAX_BODY_BYTES."""
     chunks: list[bytes] = []
     size = 0
@@ -142,7 +142,7 @@ async def _read_body(receive: Receive) -> bytes | None:
     return b"".join(chunks)
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
+def replay_body(body: bytes, receive: Receive) -> Receive:
     sent = False
 
     async def replay() -> Message:
@@ -221,11 +221,11 @@ class BearerGuard:
             await self._refuse(send, 401, value)
             return
         if scope["method"] == "POST":
-            body = await _read_body(receive)
+            body = await read_body(receive)
             if body is None:
                 await self._refuse(send, 413, None)
                 return
-            receive = _replay(body, receive)
+            receive = replay_body(body, receive)
             try:
                 tools = called_tools(body)
             except UnreadableJson:
