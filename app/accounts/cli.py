@@ -29,7 +29,7 @@ from app.accounts.service import (
     enable_athlete,
     list_athletes,
 )
-from app.accounts.upstream import UpstreamDisconnect, disconnect_upstream
+from app.accounts.upstream import UpstreamDisconnect, withdraw_stored_access
 from app.cli_text import terminal_safe
 from app.db.engine import make_async_engine, make_sessionmaker, transaction
 from app.db.models import Athlete, BrowserSession, Credential, utcnow
@@ -40,8 +40,8 @@ from app.intervals.ids import InvalidId
 from app.keyring import new_key_entry, resolve_key_ring
 from app.redis_state import RedisState
 from app.settings import Settings
-from app.vault.crypto import Vault, VaultError
-from app.vault.store import RotationReport, SealedCredential, rotate_credentials, unseal
+from app.vault.crypto import Vault
+from app.vault.store import RotationReport, SealedCredential, rotate_credentials
 
 T = TypeVar("T")
 EXIT_OK = 0
@@ -293,27 +293,19 @@ async def _withdraw_upstream(
     settings: Settings, db: AsyncSession, athlete: Athlete
 ) -> UpstreamDisconnect | None:
     """Ask Intervals.icu to end the gateway's access with the athlete's stored credential
-    (app/accounts/upstream.py); None when nothing is stored. A credential that no longer
-    decrypts cannot be used to tell Intervals.icu."""
+    (app/accounts/upstream.py); None when nothing is stored."""
     row = await credential_row(db, athlete.id)
     if row is None:
         return None
-    sealed = SealedCredential(
-        athlete_pk=athlete.id,
-        kind=row.kind,
-        key_id=row.key_id,
-        ciphertext=row.ciphertext,
-        rejected=row.rejected_at is not None,
-        upstream_scope=row.upstream_scope,
-    )
-    try:
-        credential = unseal(resolve_key_ring(settings), sealed)
-    except VaultError:
-        return UpstreamDisconnect.NOT_TOLD
     redis = RedisState.from_settings(settings) if settings.shared_state_backend == "redis" else None
     try:  # the upstream budget is the one the serving instances share (Redis) when they do
         async with IntervalsClient.from_settings(settings, redis=redis) as client:
-            return await disconnect_upstream(client, credential, rate_key=athlete.intervals_id)
+            return await withdraw_stored_access(
+                client,
+                resolve_key_ring(settings),
+                SealedCredential.of_row(row),
+                rate_key=athlete.intervals_id,
+            )
     finally:
         if redis is not None:
             await redis.aclose()

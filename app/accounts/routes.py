@@ -57,21 +57,19 @@ from app.accounts.upstream import (
     AthleteProfile,
     ProfileLookup,
     UpstreamDisconnect,
-    disconnect_upstream,
     profile_lookup,
+    withdraw_stored_access,
 )
 from app.coach.store import share_with_coach, stop_sharing
 from app.db.access_log import MODES, OUTCOMES, AccessFilter, access_csv, access_rows
 from app.db.engine import checkpoint_sqlite_wal, transaction
 from app.db.models import Athlete, utcnow
-from app.db.models import Credential as CredentialRow
 from app.intervals.credentials import BearerToken
 from app.intervals.errors import AccessDenied, CredentialRejected, IntervalsError
 from app.mcp.tools.context import zone_or_utc
 from app.services import services
 from app.settings import Settings
-from app.vault.crypto import VaultError
-from app.vault.store import KIND_API_KEY, KIND_OAUTH_TOKEN, SealedCredential, unseal
+from app.vault.store import KIND_API_KEY, KIND_OAUTH_TOKEN, SealedCredential
 from app.web.body_limit import read_small_form
 from app.web.client_address import client_limiter_key
 from app.web.cookies import cookie_policy
@@ -711,7 +709,7 @@ async def disconnect_intervals(request: Request) -> Response:
             }
             return _render(request, "account_disconnect.html", context, 400)
         athlete_pk, intervals_id = athlete.id, athlete.intervals_id
-        sealed = None if row is None else _sealed(row, athlete_pk)
+        sealed = None if row is None else SealedCredential.of_row(row)
     told = await _withdraw_upstream(request, sealed, intervals_id)
     async with transaction(svc.sessions) as db:
         ended = await forget_intervals_connection(db, athlete_pk)
@@ -729,33 +727,15 @@ async def disconnect_intervals(request: Request) -> Response:
     return response
 
 
-def _sealed(row: CredentialRow, athlete_pk: int) -> SealedCredential:
-    return SealedCredential(
-        athlete_pk=athlete_pk,
-        kind=row.kind,
-        key_id=row.key_id,
-        ciphertext=row.ciphertext,
-        rejected=row.rejected_at is not None,
-        upstream_scope=row.upstream_scope,
-    )
-
-
 async def _withdraw_upstream(
     request: Request, sealed: SealedCredential | None, intervals_id: str
 ) -> str:
     """Ask Intervals.icu to end the app's access with the stored credential; returns the
     sentence (with a leading space) that tells the athlete how that went, "" when nothing was
-    stored. A credential that no longer decrypts cannot be used to tell Intervals.icu."""
-    if sealed is None:
-        return ""
+    stored."""
     svc = services(request)
-    try:
-        credential = unseal(svc.vault, sealed)
-    except VaultError:
-        outcome = UpstreamDisconnect.NOT_TOLD
-    else:
-        outcome = await disconnect_upstream(svc.intervals, credential, rate_key=intervals_id)
-    return f" {DISCONNECTED_WORDS[outcome]}"
+    outcome = await withdraw_stored_access(svc.intervals, svc.vault, sealed, intervals_id)
+    return "" if outcome is None else f" {DISCONNECTED_WORDS[outcome]}"
 
 
 @router.get("/account/delete")
@@ -783,7 +763,7 @@ async def delete_submit(request: Request) -> Response:
             return _render(request, "account_delete.html", context, 400)
         athlete_pk, intervals_id = athlete.id, athlete.intervals_id
         row = await credential_row(db, athlete_pk)
-        sealed = None if row is None else _sealed(row, athlete_pk)
+        sealed = None if row is None else SealedCredential.of_row(row)
     told = await _withdraw_upstream(request, sealed, intervals_id)  # the OAuth access ends too
     async with transaction(services(request).sessions) as db:
         await delete_account(db, athlete_pk)

@@ -5,13 +5,16 @@ withdrawing the gateway's OAuth access (``DELETE /api/v1/disconnect-app``)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
 from app.intervals.client import IntervalsClient
 from app.intervals.credentials import BearerToken, Credential
 from app.intervals.errors import CredentialRejected, IntervalsError
+from app.settings import EncryptionKey
+from app.vault.crypto import Vault, VaultError
+from app.vault.store import SealedCredential, unseal
 
 DEFAULT_TIMEZONE = "UTC"
 DISCONNECT_TIMEOUT_SECONDS = 10.0
@@ -89,3 +92,20 @@ async def disconnect_upstream(
     except (IntervalsError, TimeoutError):
         return UpstreamDisconnect.NOT_TOLD
     return UpstreamDisconnect.DISCONNECTED
+
+
+async def withdraw_stored_access(
+    client: IntervalsClient,
+    keyring: Vault | Sequence[EncryptionKey],
+    sealed: SealedCredential | None,
+    rate_key: str,
+) -> UpstreamDisconnect | None:
+    """:func:`disconnect_upstream` with the athlete's stored credential; None when nothing is
+    stored. A credential that no longer decrypts cannot be used to tell Intervals.icu."""
+    if sealed is None:
+        return None
+    try:
+        credential = unseal(keyring, sealed)
+    except VaultError:
+        return UpstreamDisconnect.NOT_TOLD
+    return await disconnect_upstream(client, credential, rate_key=rate_key)

@@ -118,16 +118,8 @@ class CoachAccess:
             )
         if row is None or row.rejected_at is not None:
             raise ToolFailure(f"{entry.label} must sign in to the gateway again.")
-        sealed = SealedCredential(
-            athlete_pk=row.athlete_id,
-            kind=row.kind,
-            key_id=row.key_id,
-            ciphertext=row.ciphertext,
-            rejected=False,
-            upstream_scope=row.upstream_scope,
-        )
         try:
-            return unseal(self.keyring, sealed)
+            return unseal(self.keyring, SealedCredential.of_row(row))
         except VaultError:
             log.error("credential of athlete row %s cannot be decrypted", entry.athlete_pk)
             raise ToolFailure(f"{entry.label}'s data cannot be read right now.") from None

@@ -41,6 +41,18 @@ class SealedCredential:
     rejected: bool
     upstream_scope: str | None = None
 
+    @classmethod
+    def of_row(cls, row: Credential) -> SealedCredential:
+        """The ``credentials`` row as read, still encrypted."""
+        return cls(
+            athlete_pk=row.athlete_id,
+            kind=row.kind,
+            key_id=row.key_id,
+            ciphertext=row.ciphertext,
+            rejected=row.rejected_at is not None,
+            upstream_scope=row.upstream_scope,
+        )
+
 
 def unseal(
     keyring: Vault | Sequence[EncryptionKey], sealed: SealedCredential

@@ -37,14 +37,7 @@ async def sealed_credential(db: AsyncSession, athlete_pk: int) -> SealedCredenti
     row = await db.scalar(select(Credential).where(Credential.athlete_id == athlete_pk))
     if row is None or row.rejected_at is not None:
         return None
-    return SealedCredential(
-        athlete_pk=athlete_pk,
-        kind=row.kind,
-        key_id=row.key_id,
-        ciphertext=row.ciphertext,
-        rejected=False,
-        upstream_scope=row.upstream_scope,
-    )
+    return SealedCredential.of_row(row)
 
 
 async def undo_batch(
