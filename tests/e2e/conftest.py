@@ -4,14 +4,18 @@ trusting the test CA for CIMD fetches on loopback: test mode only)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser
 from starlette.applications import Starlette
 from starlette.routing import Route
 
 from tests.e2e.athlete import Athlete
+from tests.e2e.browser import ClientCallback, chromium, client_callback
+from tests.e2e.requirements import require_chromium
 from tests.e2e.stack import Stack, fake_intervals, gateway
 from tests.fake_intervals.data import DEMO_ATHLETES, DemoAthlete
 from tests.oauth.documents import DocumentHost
@@ -78,3 +82,26 @@ def make_athlete(stack: Stack) -> Iterator[Callable[[str], Athlete]]:
     yield make
     for person in made:
         person.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium for one test module (the browser flows)."""
+    require_chromium()
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def callback() -> Iterator[ClientCallback]:
+    """A loopback page standing in for an AI client's OAuth callback."""
+    with client_callback() as running:
+        yield running
+
+
+@pytest.fixture
+def shots(tmp_path: Path) -> Path:
+    """Where the browser flows save screenshots (``E2E_SCREENSHOTS``, else a temp dir)."""
+    target = Path(os.environ.get("E2E_SCREENSHOTS") or tmp_path)
+    target.mkdir(parents=True, exist_ok=True)
+    return target

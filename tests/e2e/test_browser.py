@@ -6,7 +6,6 @@ docs), else a temporary folder."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,9 +13,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.browser import PHONE, ClientCallback, chromium, client_callback
+from tests.e2e.browser import PHONE, ClientCallback
 from tests.e2e.oauth_flow import authorize_url, pkce_pair, register_public_client
-from tests.e2e.requirements import require_chromium
 from tests.e2e.sdk_client import bearer_status
 from tests.e2e.stack import Stack
 from tests.fake_intervals.data import DEMO_ATHLETES
@@ -26,31 +24,11 @@ APP = "Training Coach App"
 PLANNER = "Race Planner"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with chromium() as launched:
-        yield launched
-
-
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="en-GB")
     yield context.new_page()
     context.close()
-
-
-@pytest.fixture
-def callback() -> Iterator[ClientCallback]:
-    with client_callback() as running:
-        yield running
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    target = Path(os.environ.get("E2E_SCREENSHOTS") or tmp_path)
-    target.mkdir(parents=True, exist_ok=True)
-    return target
 
 
 def open_authorization(page: Page, stack: Stack, client_id: str, callback: str) -> tuple[str, str]:

@@ -6,7 +6,6 @@ refresh docs/clubs.md), else a temporary folder. Its own gateway, with the allow
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,8 +16,6 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from app.db.models import AccessRecord, Athlete, OAuthClient
-from tests.e2e.browser import chromium
-from tests.e2e.requirements import require_chromium
 from tests.e2e.stack import Stack, gateway
 from tests.fake_intervals.data import DEMO_ATHLETES
 
@@ -27,25 +24,11 @@ COACH = "i100004"
 WIDE = {"width": 1100, "height": 900}
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with chromium() as launched:
-        yield launched
-
-
 @pytest.fixture
 def club_stack(fake_api: str, e2e_dir: Path) -> Iterator[Stack]:
     extra = {"GATEWAY_ACCESS_POLICY": "allowlist"}
     with gateway(fake_api, e2e_dir / "club-gateway", extra_env=extra) as running:
         yield running
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    target = Path(os.environ.get("E2E_SCREENSHOTS") or tmp_path)
-    target.mkdir(parents=True, exist_ok=True)
-    return target
 
 
 def new_page(browser: Browser) -> Page:

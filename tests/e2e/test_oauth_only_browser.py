@@ -10,7 +10,6 @@ Intervals.icu consent, still one upstream token and one stored credential."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,9 +21,8 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from app.db.models import Credential
-from tests.e2e.browser import PHONE, ClientCallback, chromium, client_callback
+from tests.e2e.browser import PHONE, ClientCallback
 from tests.e2e.oauth_flow import authorize_url, pkce_pair, register_public_client
-from tests.e2e.requirements import require_chromium
 from tests.e2e.stack import Stack, gateway
 from tests.fake_intervals import DEFAULT_OAUTH_CLIENT, FakeIntervals
 from tests.fake_intervals.data import DEMO_ATHLETES
@@ -37,13 +35,6 @@ MCP_HEADERS = {
     "Accept": "application/json, text/event-stream",
     "MCP-Protocol-Version": "2025-11-25",
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with chromium() as launched:
-        yield launched
 
 
 @pytest.fixture
@@ -68,19 +59,6 @@ def directory_stack(fake: FakeServer, e2e_dir: Path) -> Iterator[Stack]:
     }
     with gateway(fake.api_base_url, e2e_dir / "oauth-only-gateway", extra_env=extra) as running:
         yield running
-
-
-@pytest.fixture
-def callback() -> Iterator[ClientCallback]:
-    with client_callback() as running:
-        yield running
-
-
-@pytest.fixture
-def shots(tmp_path: Path) -> Path:
-    target = Path(os.environ.get("E2E_SCREENSHOTS") or tmp_path)
-    target.mkdir(parents=True, exist_ok=True)
-    return target
 
 
 def discover_and_register(stack: Stack, name: str, callback: ClientCallback) -> str:

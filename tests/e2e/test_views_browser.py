@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,8 +21,7 @@ from playwright.sync_api import Browser, FrameLocator, Page
 
 from app.mcp.tools.registry import discover
 from app.mcp.views import VIEWS
-from tests.e2e.browser import PHONE, chromium
-from tests.e2e.requirements import require_chromium
+from tests.e2e.browser import PHONE
 from tests.fake_intervals.app import FakeIntervals
 from tests.fake_intervals.data import DEMO_ATHLETES
 from tests.mcp.support import BERLIN, running_gateway
@@ -90,13 +88,6 @@ def results(
         gw.pin(MOMENT)
         with ThreadPoolExecutor(1) as pool:  # a thread of its own: this one runs a loop
             return pool.submit(anyio.run, fetch_results, gw, fake).result()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    require_chromium()
-    with chromium() as launched:
-        yield launched
 
 
 def html_of(name: str) -> str:
