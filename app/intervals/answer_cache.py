@@ -33,7 +33,6 @@ credential:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import secrets
@@ -46,6 +45,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from app.clock import utc_now
+from app.digests import sha256_hex
 from app.intervals.credentials import BearerToken, Credential
 from app.intervals.freshness import Area
 from app.observe import observer
@@ -196,7 +196,7 @@ def read_identity(credential: Credential, owner_id: str | None) -> str:
     """Who reads: the credential's owner (when known), a SHA-256 digest of the credential (its
     ``Authorization`` header, never stored) and, for an OAuth token, its granted scope. Two
     callers share cached answers only when all three agree."""
-    secret_digest = hashlib.sha256(credential.authorization_header().encode()).hexdigest()
+    secret_digest = sha256_hex(credential.authorization_header())
     scope = credential.scope if isinstance(credential, BearerToken) else None
     return f"{owner_id or '-'}|{credential.kind}|{secret_digest}|{scope or '*'}"
 
@@ -546,7 +546,7 @@ def _entry_key(
     request = json.dumps(
         [identity, "GET", path, _canonical(params), generations], separators=(",", ":")
     )
-    return f"{bare_athlete(athlete_id)}:{hashlib.sha256(request.encode()).hexdigest()}"
+    return f"{bare_athlete(athlete_id)}:{sha256_hex(request)}"
 
 
 def _canonical(params: Mapping[str, Any] | None) -> list[list[str]]:

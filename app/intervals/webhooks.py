@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from app.digests import sha256_hex
 from app.intervals.freshness import Area
 
 __all__ = [
@@ -84,7 +85,7 @@ class WebhookEvent:
             [self.athlete_id, self.type, self.timestamp, sorted(self.object_ids)],
             separators=(",", ":"),
         )
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return sha256_hex(canonical)
 
 
 @dataclass(frozen=True)
