@@ -1,5 +1,6 @@
-"""The process-wide Intervals.icu client: one pooled ``httpx.AsyncClient``, the shared rate
-budget, retries with backoff, and error mapping. Credentials are passed per call and turned into
+"""The process-wide Intervals.icu client: one pooled connection to Intervals.icu (a
+:class:`~app.intervals.transport.Transport`, aiohttp or httpx), the shared rate budget, retries
+with backoff, and error mapping. Credentials are passed per call and turned into
 an ``Authorization`` header per request; nothing secret is stored on the client or logged.
 
 Get a per-athlete view with :meth:`IntervalsClient.session`; tools receive that session.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import json as jsonlib
 import logging
 import math
 import random
@@ -36,6 +38,18 @@ from app.intervals.errors import (
     ValidationFailed,
 )
 from app.intervals.ratelimit import Budget, Clock, RateBudget, Sleep, budget_from_settings
+from app.intervals.transport import (
+    KEEPALIVE_SECONDS,
+    USER_AGENT,
+    AiohttpTransport,
+    HttpxTransport,
+    Timeouts,
+    Transport,
+    TransportFailure,
+    TransportResponse,
+    TransportTimeout,
+    UpstreamClient,
+)
 from app.observe import observer
 from app.redis_state import RedisState
 
@@ -44,33 +58,24 @@ if TYPE_CHECKING:
     from app.intervals.session import AthleteSession
     from app.settings import Settings
 
-__all__ = ["DEFAULT_BASE_URL", "IntervalsClient", "RetryPolicy", "Timeouts", "parse_retry_after"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "KEEPALIVE_SECONDS",
+    "USER_AGENT",
+    "IntervalsClient",
+    "RetryPolicy",
+    "Timeouts",
+    "parse_retry_after",
+]
 
 DEFAULT_BASE_URL = "https://intervals.icu/api/v1"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-KEEPALIVE_SECONDS = 4.0
-USER_AGENT = "intervals-gateway/0.1 (+https://github.com/intervals-gateway)"
 
 Method = Literal["GET", "POST", "PUT", "DELETE"]
 ForbiddenMeaning = Literal["credential", "athlete", "object"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Per-attempt limits in seconds: TCP/TLS connect, each socket read, the whole attempt, and
-    the wait for a free pooled connection (far shorter than a read: when other athletes' slow
-    requests hold the pool, fail fast rather than queue behind them)."""
-
-    connect: float = 5.0
-    read: float = 30.0
-    total: float = 45.0
-    pool: float = 2.0
-
-    def httpx_timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(connect=self.connect, read=self.read, write=self.read, pool=self.pool)
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,9 @@ class _Target:
 
 class IntervalsClient:
     """One per process. Construct with the base URL (or :meth:`from_settings`), optionally an
-    ``httpx.AsyncClient`` (tests inject one with ``httpx.ASGITransport``) and a budget."""
+    ``httpx.AsyncClient`` (tests inject one with ``httpx.ASGITransport``) and a budget. Without
+    one it sends with ``upstream_client``: httpx (the default here) or aiohttp (the production
+    default, ``GATEWAY_UPSTREAM_CLIENT``)."""
 
     def __init__(
         self,
@@ -145,6 +152,7 @@ class IntervalsClient:
         sleep: Sleep = asyncio.sleep,
         jitter: Callable[[], float] = random.random,
         max_connections: int = 100,
+        upstream_client: UpstreamClient = "httpx",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeouts = timeouts or Timeouts()
@@ -156,19 +164,18 @@ class IntervalsClient:
         self.answers: AnswerCache | None = None
         """The per-athlete answer cache the sessions use (app/intervals/answer_cache.py), set
         by open_services; None caches nothing."""
-        self._owns_http = http is None
-        self._http = http or httpx.AsyncClient(
-            timeout=self.timeouts.httpx_timeout(),
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=min(20, max_connections),
-                # drop idle connections before a server with a 5 s keep-alive (uvicorn's default)
-                # closes them, so no request is sent on a connection being closed
-                keepalive_expiry=KEEPALIVE_SECONDS,
-            ),
-            headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-            follow_redirects=False,
-        )
+        self.transport: Transport
+        self._http: httpx.AsyncClient | None = None
+        if http is None and upstream_client == "aiohttp":
+            self.transport = AiohttpTransport(
+                timeouts=self.timeouts, max_connections=max_connections
+            )
+        else:
+            over_httpx = HttpxTransport(
+                http, timeouts=self.timeouts, max_connections=max_connections
+            )
+            self._http = over_httpx.http
+            self.transport = over_httpx
 
     @classmethod
     def from_settings(
@@ -191,11 +198,11 @@ class IntervalsClient:
             budget=budget_from_settings(settings, redis),
             timeouts=timeouts,
             max_connections=settings.upstream_max_connections,
+            upstream_client=settings.upstream_client,
         )
 
     async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
+        await self.transport.aclose()  # an injected httpx client stays open: its owner closes it
 
     async def __aenter__(self) -> IntervalsClient:
         return self
@@ -257,17 +264,16 @@ class IntervalsClient:
                     response = await self._send(method, url, query, json, credential)
             except RateLimited:
                 raise  # the shared budget already made the caller wait
-            except (httpx.TimeoutException, TimeoutError) as exc:
-                error: IntervalsError = UpstreamTimeout(
-                    f"Intervals.icu did not answer in time ({type(exc).__name__}); "
-                    "try again in a moment."
-                )
-            except httpx.TransportError as exc:
+            except TransportTimeout as exc:
+                error: IntervalsError = _timed_out(exc.kind)
+            except TimeoutError as exc:  # the attempt's total limit
+                error = _timed_out(type(exc).__name__)
+            except TransportFailure as exc:
                 error = UpstreamUnavailable(
-                    f"Could not reach Intervals.icu ({type(exc).__name__}); try again in a moment."
+                    f"Could not reach Intervals.icu ({exc.kind}); try again in a moment."
                 )
             else:
-                status = response.status_code
+                status = response.status
                 log.debug("intervals %s %s -> %s (attempt %d)", method, path, status, attempt)
                 if 200 <= status < 300:
                     return _decode(response, target)
@@ -345,9 +351,9 @@ class IntervalsClient:
                 response = await self._send(
                     "GET", f"{self.base_url}/athlete/0", [], None, credential
                 )
-        except (IntervalsError, httpx.HTTPError, TimeoutError):
+        except (IntervalsError, TransportFailure, TimeoutError):
             return None
-        return response.status_code if response.status_code < 500 else None
+        return response.status if response.status < 500 else None
 
     async def _send(
         self,
@@ -356,7 +362,7 @@ class IntervalsClient:
         query: list[tuple[str, str | int | float | bool | None]],
         json: Any,
         credential: Credential,
-    ) -> httpx.Response:
+    ) -> TransportResponse:
         """One attempt; reports its status (or timeout / unreachable) and time to the observer
         (app/observe.py), never the URL or the credential."""
         headers = {"Authorization": credential.authorization_header()}
@@ -365,10 +371,10 @@ class IntervalsClient:
         outcome = "unreachable"
         try:
             async with asyncio.timeout(self.timeouts.total):
-                response = await self._http.request(method, target, json=json, headers=headers)
-            outcome = str(response.status_code)
+                response = await self.transport.send(method, target, headers, json)
+            outcome = str(response.status)
             return response
-        except (httpx.TimeoutException, TimeoutError):
+        except (TransportTimeout, TimeoutError):
             outcome = "timeout"
             raise
         finally:
@@ -400,23 +406,29 @@ def with_query(url: str, query: list[tuple[str, str | int | float | bool | None]
     return f"{url}?{urllib.parse.urlencode(query)}" if query else url
 
 
-def _decode(response: httpx.Response, target: _Target) -> Any:
-    if not response.content:
+def _timed_out(kind: str) -> UpstreamTimeout:
+    return UpstreamTimeout(f"Intervals.icu did not answer in time ({kind}); try again in a moment.")
+
+
+def _decode(response: TransportResponse, target: _Target) -> Any:
+    """The JSON body (RFC 8259; UTF-8, -16 or -32 detected as ``json.loads`` does), or None
+    for an empty one."""
+    if not response.body:
         return None
     try:
-        return response.json()
+        return jsonlib.loads(response.body)
     except ValueError:
         raise UnexpectedPayload(
             f"Intervals.icu sent a response for {target.description} that is not valid JSON.",
-            status=response.status_code,
+            status=response.status,
         ) from None
 
 
-def _upstream_message(response: httpx.Response) -> str | None:
+def _upstream_message(response: TransportResponse) -> str | None:
     try:
-        body = response.json()
+        body = jsonlib.loads(response.body)
     except ValueError:
-        text = response.text.strip()
+        text = _text(response).strip()
         return text[:200] or None
     if isinstance(body, dict):
         message = body.get("error") or body.get("message")
@@ -424,6 +436,24 @@ def _upstream_message(response: httpx.Response) -> str | None:
     if isinstance(body, list) and body and isinstance(body[0], dict):
         message = body[0].get("error")
         return str(message)[:300] if message else None
+    return None
+
+
+def _text(response: TransportResponse) -> str:
+    """The body as text in the charset its ``Content-Type`` names (else UTF-8), undecodable
+    bytes replaced, as httpx's ``Response.text``."""
+    charset = _charset(response.headers.get("Content-Type", "")) or "utf-8"
+    try:
+        return response.body.decode(charset, errors="replace")
+    except LookupError:  # a charset Python does not know
+        return response.body.decode("utf-8", errors="replace")
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"') or None
     return None
 
 
@@ -499,9 +529,9 @@ def _credential_rejected(status: int, upstream: str | None) -> CredentialRejecte
     )
 
 
-def _map_error(response: httpx.Response, target: _Target) -> IntervalsError:
+def _map_error(response: TransportResponse, target: _Target) -> IntervalsError:
     """The error for a non-2xx answer; a 403 is refined by ``_explain_forbidden``."""
-    status = response.status_code
+    status = response.status
     upstream = _upstream_message(response)
     what = target.description
     if status == 401:
