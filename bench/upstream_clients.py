@@ -1,5 +1,6 @@
-"""The upstream HTTP client's own cost per request, side by side: httpx as the gateway
-configures it (app/intervals/client.py), httpx with the query string built once, and aiohttp.
+"""The upstream HTTP client's own cost per request, side by side: the gateway's two transports
+(app/intervals/transport.py, aiohttp and httpx, as ``GATEWAY_UPSTREAM_CLIENT`` picks them),
+httpx configured by hand, with the query string built once, and a plain aiohttp session.
 
     python -m bench.upstream_clients [--requests 3000]
 
@@ -7,8 +8,7 @@ Each client sends the same ``GET /athlete/{id}/activities`` (10 activities, ~15 
 Intervals.icu (its own process, 0 ms latency) one after another over a kept-alive connection;
 the figure is this process's CPU time per request (the client's cost: building the request,
 writing it, parsing the response head, reading the body) and the wall-clock p50. Run it with
-the machine otherwise quiet; results go to stdout (docs/benchmarks.md quotes them). aiohttp is
-not a dependency of the gateway: ``pip install aiohttp`` to include it.
+the machine otherwise quiet; results go to stdout (docs/benchmarks.md quotes them).
 """
 
 from __future__ import annotations
@@ -57,6 +57,21 @@ async def compare(base: str, athlete: str, key: str, requests: int) -> dict[str,
     out: dict[str, dict[str, float]] = {}
 
     from app.intervals.client import KEEPALIVE_SECONDS, USER_AGENT, Timeouts
+    from app.intervals.transport import AiohttpTransport, HttpxTransport, Transport
+
+    query_url = url + "?" + urllib.parse.urlencode(params)
+    transports: dict[str, Transport] = {
+        "gateway transport, aiohttp (GATEWAY_UPSTREAM_CLIENT=aiohttp)": AiohttpTransport(),
+        "gateway transport, httpx (GATEWAY_UPSTREAM_CLIENT=httpx)": HttpxTransport(),
+    }
+    for name, transport in transports.items():
+
+        async def through(transport: Transport = transport) -> bytes:
+            async with asyncio.timeout(45):  # as IntervalsClient wraps each attempt
+                return (await transport.send("GET", query_url, headers)).body
+
+        out[name] = await timed(through, requests)
+        await transport.aclose()
 
     limits = httpx.Limits(
         max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_SECONDS
@@ -91,11 +106,8 @@ async def compare(base: str, athlete: str, key: str, requests: int) -> dict[str,
 
         out["httpx, URL built once, no timeout wrapper"] = await timed(prebuilt, requests)
 
-    try:
-        import aiohttp
-    except ImportError:  # a measuring tool only: not a dependency of the gateway
-        print("aiohttp is not installed (pip install aiohttp): measured httpx only")
-        return out
+    import aiohttp
+
     connector = aiohttp.TCPConnector(limit=100, keepalive_timeout=KEEPALIVE_SECONDS)
     async with aiohttp.ClientSession(connector=connector, headers=common) as session:
 
