@@ -389,3 +389,28 @@ async def test_tool_call_through_the_gateway_over_aiohttp(
     expected = {a["name"] for a in fake.athletes[AUCKLAND.id].activities.values()}
     text = " ".join(getattr(block, "text", "") for block in result.content)
     assert any(name in text for name in expected)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (
+            '{"id": "i7", "distance": 1.7976931348623157e308}',
+            {"id": "i7", "distance": 1.7976931348623157e308},
+        ),
+        ('\ufeff{"id": "i7"}', {"id": "i7"}),  # a UTF-8 byte order mark
+        ('["\\ud800", 123456789012345678901234567890]', ["\ud800", 123456789012345678901234567890]),
+    ],
+)
+async def test_every_json_body_python_reads_is_read_alike(
+    wire: tuple[Wire, str], fake: FakeIntervals, vt: VirtualTime, body: str, expected: Any
+) -> None:
+    """The fast JSON parser the client uses (pydantic-core's) accepts and yields what
+    ``json.loads`` does, byte order marks and lone surrogate escapes included."""
+    _, base = wire
+    async with client_for("aiohttp", base, vt) as client:
+        fake.faults.fail(200, body=body)
+        data = await client.request(
+            "GET", "/athlete/0", credential=ApiKey(LENA.api_key), rate_key="t"
+        )
+    assert data == expected
