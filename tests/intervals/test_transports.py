@@ -414,3 +414,35 @@ async def test_every_json_body_python_reads_is_read_alike(
             "GET", "/athlete/0", credential=ApiKey(LENA.api_key), rate_key="t"
         )
     assert data == expected
+
+
+async def test_tls_certificate_is_verified_against_the_same_trust(
+    kind: UpstreamClient,
+    fake: FakeIntervals,
+    vt: VirtualTime,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An https Intervals.icu whose certificate no trusted CA signed is not spoken to; trusting
+    its CA through ``SSL_CERT_FILE`` (as httpx reads it) makes it reachable on both."""
+    from tests.oauth.tls import make_tls_files
+
+    tls = make_tls_files(tmp_path)
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    served = live_server(
+        fake.app,
+        ssl_certfile=str(tls.cert),
+        ssl_keyfile=str(tls.key),
+        lifespan="off",
+        interface="asgi3",
+    )
+    with served as url:
+        async with client_for(kind, f"{url}/api/v1", vt) as client:
+            with pytest.raises(UpstreamUnavailable) as err:
+                await client.session(ApiKey(LENA.api_key)).get_athlete()
+        assert "reach Intervals.icu" in str(err.value)
+        assert len(fake.requests) == 0
+        monkeypatch.setenv("SSL_CERT_FILE", str(tls.ca))
+        async with client_for(kind, f"{url}/api/v1", vt) as client:
+            assert (await client.session(ApiKey(LENA.api_key)).get_athlete()).id == LENA.id
