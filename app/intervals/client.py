@@ -42,14 +42,13 @@ from app.intervals.ratelimit import Budget, Clock, RateBudget, Sleep, budget_fro
 from app.intervals.transport import (
     KEEPALIVE_SECONDS,
     USER_AGENT,
-    AiohttpTransport,
-    HttpxTransport,
     Timeouts,
     Transport,
     TransportFailure,
     TransportResponse,
     TransportTimeout,
     UpstreamClient,
+    open_transport,
 )
 from app.observe import observer
 from app.redis_state import RedisState
@@ -165,18 +164,11 @@ class IntervalsClient:
         self.answers: AnswerCache | None = None
         """The per-athlete answer cache the sessions use (app/intervals/answer_cache.py), set
         by open_services; None caches nothing."""
-        self.transport: Transport
-        self._http: httpx.AsyncClient | None = None
-        if http is None and upstream_client == "aiohttp":
-            self.transport = AiohttpTransport(
-                timeouts=self.timeouts, max_connections=max_connections
-            )
-        else:
-            over_httpx = HttpxTransport(
-                http, timeouts=self.timeouts, max_connections=max_connections
-            )
-            self._http = over_httpx.http
-            self.transport = over_httpx
+        self._http = http
+        """The injected httpx client (its owner closes it), else None."""
+        self.transport: Transport = open_transport(
+            upstream_client, http, self.timeouts, max_connections
+        )
 
     @classmethod
     def from_settings(

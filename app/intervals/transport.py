@@ -37,6 +37,7 @@ __all__ = [
     "TransportUnreachable",
     "UpstreamClient",
     "encode_json",
+    "open_transport",
 ]
 
 KEEPALIVE_SECONDS = 4.0
@@ -227,3 +228,16 @@ class AiohttpTransport:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def open_transport(
+    kind: UpstreamClient,
+    http: httpx.AsyncClient | None,
+    timeouts: Timeouts,
+    max_connections: int,
+) -> Transport:
+    """The transport the client sends with: over ``http`` when one is given (tests), else
+    the library ``kind`` names, with these limits."""
+    if http is None and kind == "aiohttp":
+        return AiohttpTransport(timeouts=timeouts, max_connections=max_connections)
+    return HttpxTransport(http, timeouts=timeouts, max_connections=max_connections)
