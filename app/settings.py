@@ -451,8 +451,8 @@ class Settings(BaseSettings):
     upstream_client: Literal["aiohttp", "httpx"] = Field(
         "aiohttp",
         description="The HTTP library requests to Intervals.icu are sent with: aiohttp (a "
-        "quarter of httpx's CPU per request) or httpx (reads HTTP(S)_PROXY from the "
-        "environment; aiohttp does not).",
+        "quarter of httpx's CPU per request) or httpx; both honour HTTP(S)_PROXY and "
+        "NO_PROXY from the environment.",
     )
     tool_call_timeout_seconds: float = Field(
         25.0,

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
+from urllib.request import getproxies_environment
+from urllib.request import proxy_bypass_environment as _bypass  # type: ignore[attr-defined]
 
 import aiohttp
 import httpx
@@ -28,6 +30,7 @@ __all__ = [
     "KEEPALIVE_SECONDS",
     "USER_AGENT",
     "AiohttpTransport",
+    "EnvironmentProxies",
     "HttpxTransport",
     "Timeouts",
     "Transport",
@@ -113,6 +116,70 @@ def encode_json(value: Any) -> bytes:
     return jsonlib.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
+_no_proxy_covers: Callable[[str, dict[str, str]], bool] = _bypass
+"""``NO_PROXY`` matching as urllib does it (``proxy_bypass_environment``, public since Python 2
+but not in the type stubs): the host, with or without port, against the ``no`` entry."""
+
+PROXY_SCHEMES = ("http", "https")
+"""The proxies both transports speak to: plain HTTP and HTTP over TLS (``CONNECT`` tunnels)."""
+
+
+@dataclass(frozen=True)
+class EnvironmentProxies:
+    """The proxy settings of the environment, read once when a transport is built:
+    ``HTTP_PROXY`` / ``HTTPS_PROXY`` per URL scheme, ``ALL_PROXY`` for any scheme, and
+    ``NO_PROXY`` for the hosts reached directly (lower-case names win, as in curl and
+    :func:`urllib.request.getproxies_environment`; ``NO_PROXY`` matched as
+    :func:`urllib.request.proxy_bypass_environment` does: host suffixes, optional ports, ``*``).
+    The proxy chosen for a host is remembered, so a request costs one dictionary look-up."""
+
+    settings: Mapping[str, str] = field(repr=False)
+    """``getproxies_environment()``: scheme (``http``, ``https``, ``all``, ``no``) to value
+    (kept out of ``repr``: a proxy URL may hold credentials)."""
+    _chosen: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def read(cls) -> EnvironmentProxies:
+        """The proxies named in the process environment now. A proxy without a scheme is
+        taken as ``http://``; one of another scheme (``socks5://``) is refused with a
+        :class:`ValueError` naming the variable, never its value (it may hold credentials)."""
+        settings: dict[str, str] = {}
+        for scheme, value in getproxies_environment().items():
+            if scheme == "no":
+                settings[scheme] = value
+            elif scheme in (*PROXY_SCHEMES, "all"):
+                settings[scheme] = _proxy_url(scheme, value)
+        return cls(settings)
+
+    def __bool__(self) -> bool:
+        return any(scheme != "no" for scheme in self.settings)
+
+    def for_url(self, url: str) -> str | None:
+        """The proxy URL to send ``url`` through, or None to connect directly."""
+        origin = url.split("/", 3)[:3]
+        key = "/".join(origin)
+        try:
+            return self._chosen[key]
+        except KeyError:
+            pass
+        scheme, hostport = origin[0].rstrip(":").lower(), origin[-1].rpartition("@")[2]
+        proxy = self.settings.get(scheme) or self.settings.get("all")
+        if proxy is not None and _no_proxy_covers(hostport, dict(self.settings)):
+            proxy = None
+        self._chosen[key] = proxy
+        return proxy
+
+
+def _proxy_url(scheme: str, value: str) -> str:
+    url = value if "://" in value else f"http://{value}"
+    if url.split("://", 1)[0].lower() not in PROXY_SCHEMES:
+        raise ValueError(
+            f"{scheme.upper()}_PROXY: only http:// and https:// proxies are supported "
+            "for requests to Intervals.icu"
+        )
+    return url
+
+
 class HttpxTransport:
     """Over an ``httpx.AsyncClient``: the one given (tests inject one over
     ``httpx.ASGITransport``; the caller closes it) or one built and owned here."""
@@ -157,17 +224,25 @@ class AiohttpTransport:
     event loop, which aiohttp binds it to) and closed by :meth:`aclose`.
 
     Configured for an API client that sends credentials in a header: no cookie jar
-    (``DummyCookieJar``: nothing an answer sets is kept or sent back), no proxy or ``.netrc``
-    lookup from the environment (``trust_env=False``; aiohttp would read ``.netrc`` in a thread
-    on every request), the TLS trust of httpx (certifi, or ``SSL_CERT_FILE``), gzip/deflate
-    answers decompressed. aiohttp has no wait limit for a free pooled connection, so a
-    semaphore of ``max_connections`` holds the pool's place: a request that cannot get a slot
-    within ``Timeouts.pool`` fails as ``PoolTimeout`` (as httpx's does), and the connector
-    itself never queues."""
+    (``DummyCookieJar``: nothing an answer sets is kept or sent back), the environment's proxies
+    read once when the transport is built (:class:`EnvironmentProxies`; aiohttp's own
+    ``trust_env`` would read them and ``.netrc`` in a thread on every request), the TLS trust
+    of httpx (certifi, or ``SSL_CERT_FILE``), gzip/deflate answers decompressed. aiohttp has no
+    wait limit for a free pooled connection, so a semaphore of ``max_connections`` holds the
+    pool's place: a request that cannot get a slot within ``Timeouts.pool`` fails as
+    ``PoolTimeout`` (as httpx's does), and the connector itself never queues."""
 
-    def __init__(self, *, timeouts: Timeouts | None = None, max_connections: int = 100) -> None:
+    def __init__(
+        self,
+        *,
+        timeouts: Timeouts | None = None,
+        max_connections: int = 100,
+        proxies: EnvironmentProxies | None = None,
+    ) -> None:
         self.timeouts = timeouts or Timeouts()
         self.max_connections = max_connections
+        self.proxies = EnvironmentProxies.read() if proxies is None else proxies
+        self._proxied = bool(self.proxies)
         self._slots = asyncio.Semaphore(max_connections)
         self._session: aiohttp.ClientSession | None = None
 
@@ -199,10 +274,11 @@ class AiohttpTransport:
         if json is not None:
             data = encode_json(json)
             headers = {**headers, "Content-Type": "application/json"}
+        proxy = self.proxies.for_url(url) if self._proxied else None
         await self._take_slot()
         try:
             async with session.request(
-                method, url, headers=headers, data=data, allow_redirects=False
+                method, url, headers=headers, data=data, allow_redirects=False, proxy=proxy
             ) as response:
                 body = await response.read()
                 return TransportResponse(response.status, response.headers, body)

@@ -6,6 +6,7 @@ invalid bodies, the headers sent and the credential never logged."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import os
@@ -42,6 +43,7 @@ from tests.conftest import make_settings
 from tests.fake_intervals import FakeIntervals
 from tests.intervals.conftest import LENA, SAM, TODAY, VirtualTime
 from tests.intervals.test_secrets import assert_clean
+from tests.support.forward_proxy import forward_proxy
 from tests.support.live import free_port, live_server
 
 KINDS: list[UpstreamClient] = ["aiohttp", "httpx"]
@@ -446,3 +448,96 @@ async def test_tls_certificate_is_verified_against_the_same_trust(
         monkeypatch.setenv("SSL_CERT_FILE", str(tls.ca))
         async with client_for(kind, f"{url}/api/v1", vt) as client:
             assert (await client.session(ApiKey(LENA.api_key)).get_athlete()).id == LENA.id
+
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+@pytest.fixture
+def no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """An environment without proxy settings, for the test to set its own."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
+async def test_requests_go_through_the_proxy_of_the_environment(
+    kind: UpstreamClient,
+    wire: tuple[Wire, str],
+    fake: FakeIntervals,
+    vt: VirtualTime,
+    no_proxy_env: pytest.MonkeyPatch,
+) -> None:
+    """An operator behind a forward proxy sets ``HTTP_PROXY`` (credentials in its URL): every
+    request to Intervals.icu goes through it, with the proxy's credentials sent to the proxy."""
+    _, base = wire
+    async with forward_proxy() as proxy:
+        host = proxy.url.removeprefix("http://")
+        no_proxy_env.setenv("HTTP_PROXY", f"http://gw:s3cret@{host}")
+        no_proxy_env.setenv("NO_PROXY", "intervals.example")
+        async with client_for(kind, base, vt) as client:
+            lena = client.session(ApiKey(LENA.api_key))
+            assert (await lena.get_athlete()).id == LENA.id
+            assert len(await lena.list_activities("2026-04-01", "2026-04-30", limit=2)) == 2
+    assert [line.split("?")[0] for line in proxy.lines] == [
+        f"GET {base}/athlete/0",
+        f"GET {base}/athlete/0/activities",
+    ]
+    basic = "Basic " + base64.b64encode(b"gw:s3cret").decode()
+    assert proxy.proxy_authorizations == [basic, basic]
+    assert [r.status for r in fake.requests] == [200, 200]
+
+
+async def test_no_proxy_hosts_are_reached_directly(
+    kind: UpstreamClient,
+    wire: tuple[Wire, str],
+    fake: FakeIntervals,
+    vt: VirtualTime,
+    no_proxy_env: pytest.MonkeyPatch,
+) -> None:
+    _, base = wire
+    async with forward_proxy() as proxy:
+        no_proxy_env.setenv("HTTP_PROXY", proxy.url)
+        no_proxy_env.setenv("NO_PROXY", "intervals.example,127.0.0.1")
+        async with client_for(kind, base, vt) as client:
+            assert (await client.session(ApiKey(LENA.api_key)).get_athlete()).id == LENA.id
+    assert proxy.lines == []
+    assert [r.status for r in fake.requests] == [200]
+
+
+async def test_https_goes_through_a_proxy_tunnel(
+    kind: UpstreamClient,
+    fake: FakeIntervals,
+    vt: VirtualTime,
+    tmp_path: Path,
+    no_proxy_env: pytest.MonkeyPatch,
+) -> None:
+    """``HTTPS_PROXY`` for an https Intervals.icu: a ``CONNECT`` tunnel, the certificate still
+    verified end to end."""
+    from tests.oauth.tls import make_tls_files
+
+    tls = make_tls_files(tmp_path)
+    no_proxy_env.setenv("SSL_CERT_FILE", str(tls.ca))
+    served = live_server(
+        fake.app,
+        ssl_certfile=str(tls.cert),
+        ssl_keyfile=str(tls.key),
+        lifespan="off",
+        interface="asgi3",
+    )
+    with served as url:
+        async with forward_proxy() as proxy:
+            no_proxy_env.setenv("HTTPS_PROXY", proxy.url)
+            async with client_for(kind, f"{url}/api/v1", vt) as client:
+                assert (await client.session(ApiKey(LENA.api_key)).get_athlete()).id == LENA.id
+    assert proxy.lines == [f"CONNECT {url.removeprefix('https://')}"]
+
+
+def test_a_proxy_the_clients_cannot_speak_to_is_refused_naming_only_the_variable(
+    no_proxy_env: pytest.MonkeyPatch,
+) -> None:
+    no_proxy_env.setenv("ALL_PROXY", "socks5://gw:s3cret@127.0.0.1:1080")
+    with pytest.raises(ValueError, match="ALL_PROXY: only http:// and https://") as err:
+        AiohttpTransport()
+    assert "s3cret" not in str(err.value)
