@@ -9,7 +9,8 @@ through the same gateway). Prints, per era, gateway CPU ms per call and the adde
 latency (p50 / p99) over the direct upstream request. ``--profile`` runs the gateway under
 cProfile and writes its stats when it stops (for "Where the time goes" in
 docs/benchmarks.md); ``--spy`` samples the gateway's CPU with py-spy (``pip install py-spy``)
-during the measured calls and writes folded stacks. The full benchmark is ``bench.run``.
+during the measured calls and writes folded stacks (``python -m bench.where F`` turns them
+into the "where a call's time goes" table). The full benchmark is ``bench.run``.
 """
 
 from __future__ import annotations
