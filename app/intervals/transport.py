@@ -162,7 +162,8 @@ class EnvironmentProxies:
             return self._chosen[key]
         except KeyError:
             pass
-        scheme, hostport = origin[0].rstrip(":").lower(), origin[-1].rpartition("@")[2]
+        scheme = origin[0].rstrip(":").lower()
+        hostport = origin[-1].partition("?")[0].rpartition("@")[2]
         proxy = self.settings.get(scheme) or self.settings.get("all")
         if proxy is not None and _no_proxy_covers(hostport, dict(self.settings)):
             proxy = None
