@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from app import __version__
 from app.accounts.routes import install_accounts
 from app.clock import Clock
-from app.db.migrations import head_revision
 from app.logredact import install_access_log_redaction
 from app.mcp.server import mount_mcp, run_mcp, served_specs
 from app.oauth.purge import start_purge_task
@@ -32,6 +31,7 @@ def create_app(
     clock: Clock | None = None,
     http_client_factory: HttpClientFactory | None = None,
     intervals_transport: httpx.AsyncBaseTransport | None = None,
+    schema_head: str | None = None,
 ) -> FastAPI:
     """Build the gateway: OAuth server, pages, `/mcp`, health probes, all bound to `settings`.
 
@@ -41,7 +41,9 @@ def create_app(
     ``http_client_factory`` (or its shorthand ``intervals_transport``, e.g.
     ``httpx.ASGITransport(app=fake.app)``) to send every Intervals.icu request (API and OAuth
     token exchange) to the fake server in-process, with ``intervals_api_base_url`` set to the
-    fake's URL (e.g. ``http://intervals.test/api/v1``).
+    fake's URL (e.g. ``http://intervals.test/api/v1``). ``schema_head`` is the migration
+    head ``/readyz`` expects, when the caller knows it (``serve`` reads it in a child process,
+    app/cli.py); otherwise it is read from the migration scripts here.
     """
     app_clock = clock or Clock()
     if http_client_factory is None and intervals_transport is not None:
@@ -50,7 +52,10 @@ def create_app(
         def http_client_factory() -> httpx.AsyncClient:
             return httpx.AsyncClient(transport=transport)
 
-    schema_head = head_revision(settings)
+    if schema_head is None:
+        from app.db.migrations import head_revision  # imports Alembic
+
+        schema_head = head_revision(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
