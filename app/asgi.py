@@ -15,4 +15,4 @@ from app.settings import configure_logging, load_settings
 def app_from_environment() -> FastAPI:
     settings = load_settings()
     configure_logging(settings)
-    return create_app(settings)
+    return create_app(settings, freeze_startup_objects=True)

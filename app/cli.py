@@ -47,7 +47,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     target: Any = (
         "app.asgi:app_from_environment"
         if args.workers > 1
-        else create_app(settings, schema_head=schema_head)
+        else create_app(settings, schema_head=schema_head, freeze_startup_objects=True)
     )
     os.environ.update(worker_budget_env(settings, args.workers))
     os.environ.update(worker_metrics_env(settings, args.workers))

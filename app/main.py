@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import gc
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import httpx
 from fastapi import FastAPI
@@ -32,6 +33,7 @@ def create_app(
     http_client_factory: HttpClientFactory | None = None,
     intervals_transport: httpx.AsyncBaseTransport | None = None,
     schema_head: str | None = None,
+    freeze_startup_objects: bool = False,
 ) -> FastAPI:
     """Build the gateway: OAuth server, pages, `/mcp`, health probes, all bound to `settings`.
 
@@ -73,7 +75,8 @@ def create_app(
             following = services.revocations.start_following()  # other instances' revocations
             try:
                 async with run_mcp(app, services), webhooks.run_webhooks(app, services):
-                    yield
+                    with startup_objects_frozen(freeze_startup_objects):
+                        yield
             finally:
                 if purge_task is not None:
                     purge_task.cancel()
@@ -104,3 +107,25 @@ def create_app(
     app.add_middleware(BodyLimit)  # before any route reads a body
     app.state.observer = install_metrics(app, settings)  # outermost: ids and counts every answer
     return app
+
+
+@contextmanager
+def startup_objects_frozen(enabled: bool) -> Iterator[None]:
+    """While the server runs, keep everything built at start (modules, routes, tool specs,
+    schemas: ~200,000 objects) out of the garbage collector's view with :func:`gc.freeze`.
+
+    A full collection otherwise walks all of them: a pause of 40-130 ms in the middle of some
+    tool call whenever enough long-lived objects accumulate (a p99 spike), and every younger
+    collection is a little cheaper too. Only for a process that serves one app for its
+    lifetime (``serve``): an app built and dropped in a test process must stay collectable,
+    so the objects are unfrozen when the app stops.
+    """
+    if not enabled:
+        yield
+        return
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
