@@ -40,6 +40,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from app.intervals.answer_cache import answer_cache_worker_env
     from app.main import create_app
+    from app.web.coalesce import CoalescingHttpToolsProtocol
 
     settings, schema_head = prepare_to_serve(settings, args)
     host, port = args.host or settings.host, settings.port
@@ -60,6 +61,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=port,
         log_level=settings.log_level.lower(),
         server_header=False,
+        http=CoalescingHttpToolsProtocol,
         **proxy_options(settings),
         **log_options(settings),
     )
