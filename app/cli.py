@@ -38,6 +38,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run the HTTP service (applies migrations first unless GATEWAY_AUTO_MIGRATE=false)."""
     import uvicorn
 
+    from app.asgi import SCHEMA_HEAD_ENV
     from app.intervals.answer_cache import answer_cache_worker_env
     from app.main import create_app
     from app.web.coalesce import CoalescingHttpToolsProtocol
@@ -53,6 +54,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     os.environ.update(worker_budget_env(settings, args.workers))
     os.environ.update(worker_metrics_env(settings, args.workers))
     os.environ.update(answer_cache_worker_env(settings, args.workers))
+    if args.workers > 1 and schema_head is not None:
+        os.environ[SCHEMA_HEAD_ENV] = schema_head  # the workers need not read it again
     uvicorn.run(
         target,
         factory=args.workers > 1,
