@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from app import __version__
@@ -30,22 +31,31 @@ EXIT_CONFIG = 2
 log = logging.getLogger("app.cli")
 
 Handler = Callable[[Settings, argparse.Namespace], int]
+T = TypeVar("T")
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run the HTTP service (applies migrations first unless GATEWAY_AUTO_MIGRATE=false)."""
     import uvicorn
 
+    from app.asgi import SCHEMA_HEAD_ENV
     from app.intervals.answer_cache import answer_cache_worker_env
     from app.main import create_app
+    from app.web.coalesce import CoalescingHttpToolsProtocol
 
-    settings = prepare_to_serve(settings, args)
+    settings, schema_head = prepare_to_serve(settings, args)
     host, port = args.host or settings.host, settings.port
     # With several workers each process builds its own app from the same environment.
-    target: Any = "app.asgi:app_from_environment" if args.workers > 1 else create_app(settings)
+    target: Any = (
+        "app.asgi:app_from_environment"
+        if args.workers > 1
+        else create_app(settings, schema_head=schema_head, freeze_startup_objects=True)
+    )
     os.environ.update(worker_budget_env(settings, args.workers))
     os.environ.update(worker_metrics_env(settings, args.workers))
     os.environ.update(answer_cache_worker_env(settings, args.workers))
+    if args.workers > 1 and schema_head is not None:
+        os.environ[SCHEMA_HEAD_ENV] = schema_head  # the workers need not read it again
     uvicorn.run(
         target,
         factory=args.workers > 1,
@@ -54,6 +64,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         port=port,
         log_level=settings.log_level.lower(),
         server_header=False,
+        http=CoalescingHttpToolsProtocol,
         **proxy_options(settings),
         **log_options(settings),
     )
@@ -76,24 +87,38 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
     return {"proxy_headers": True, "forwarded_allow_ips": trusted}
 
 
-def prepare_to_serve(settings: Settings, args: argparse.Namespace) -> Settings:
-    """Everything `serve` checks or prepares before it binds; returns the settings to serve.
+def prepare_to_serve(settings: Settings, args: argparse.Namespace) -> tuple[Settings, str | None]:
+    """Everything `serve` checks or prepares before it binds; returns the settings to serve and
+    the schema head ``/readyz`` expects.
 
     The port from ``--port``; a loopback base URL on that port; the key ring (generating the
     development key if needed); migrations unless GATEWAY_AUTO_MIGRATE=false; a key ring that
     opens the stored credentials. Prints the start line. Raises SettingsError (one line).
     """
-    from app.db.migrations import upgrade_to_head
+    from app.db.migrations import schema_step
     from app.keyring import resolve_key_ring
 
     settings = settings_for_port(settings, args.port)
     refuse_loopback_port_mismatch(settings, settings.port)
     keys = resolve_key_ring(settings)
-    if settings.auto_migrate:
-        upgrade_to_head(settings)
+    schema_head = in_child_process(schema_step, settings, settings.auto_migrate)
     refuse_unusable_key_ring(settings, keys)
     print(start_line(settings.base_url, args.host or settings.host, settings.port), flush=True)
-    return settings
+    return settings, schema_head
+
+
+def in_child_process(function: Callable[..., T], *args: Any) -> T:
+    """``function(*args)`` run in a child process; its result returned, its exception raised.
+
+    ``serve`` migrates this way so Alembic, Mako and the migration scripts (about 10 MB) are
+    never loaded into the long-lived server process (docs/benchmarks.md, idle RSS). Forked
+    where the platform can (no re-import), else spawned."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(function, *args).result()
 
 
 def settings_for_port(settings: Settings, port: int | None) -> Settings:

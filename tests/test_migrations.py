@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
 from app.db.engine import make_sync_engine
-from app.db.migrations import alembic_config, head_revision, upgrade_to_head
+from app.db.migrations import alembic_config, current_revision, head_revision, upgrade_to_head
 from app.db.models import Base
 from tests.conftest import make_settings
 
@@ -64,4 +64,32 @@ def test_upgrade_downgrade_upgrade_round_trips(tmp_path: Path, empty_database_ur
         assert MigrationContext.configure(connection).get_current_revision() == head_revision(
             settings
         )
+    engine.dispose()
+
+
+def test_current_revision_agrees_with_alembic_before_between_and_after_migrations(
+    tmp_path: Path, empty_database_url: str
+) -> None:
+    """/readyz reads the schema revision with one query instead of Alembic (the serving process
+    never loads Alembic); it must say what Alembic says: nothing, a middle revision, the head."""
+    settings = make_settings(tmp_path, empty_database_url)
+    engine = make_sync_engine(settings)
+
+    def both() -> tuple[str | None, str | None]:
+        with engine.connect() as connection:
+            alembic_says = MigrationContext.configure(connection).get_current_revision()
+            return current_revision(connection), alembic_says
+
+    assert both() == (None, None)
+    config = alembic_config(settings)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    assert both() == ("0001", "0001")
+    upgrade_to_head(settings)
+    assert both() == (head_revision(settings), head_revision(settings))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    assert both() == (None, None)
     engine.dispose()

@@ -1,17 +1,25 @@
-"""Alembic from code: upgrade to head, and whether a database is at head (for /readyz)."""
+"""Alembic from code: upgrade to head, and whether a database is at head (for /readyz).
+
+Alembic (with Mako and every SQL dialect's DDL module, about 8 MB) is imported only by the
+functions that need it: ``serve`` runs them in a child process (:func:`schema_step`), so the
+serving process reads its schema revision with one query (:func:`current_revision`) and never
+loads Alembic.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect, text
 
 from app.db.engine import make_sync_engine, sqlite_file
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+VERSION_TABLE = "alembic_version"  # Alembic's default version table (migrations/env.py)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PACKAGED_MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"  # app/migrations (wheel)
@@ -31,6 +39,8 @@ MIGRATIONS_DIR = migrations_dir()
 
 def alembic_config(settings: Settings) -> Config:
     """An Alembic config pointing at the packaged migrations and the settings' database."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", settings.sqlalchemy_url.render_as_string(False))
@@ -40,6 +50,8 @@ def alembic_config(settings: Settings) -> Config:
 
 def upgrade_to_head(settings: Settings) -> None:
     """Apply every pending migration."""
+    from alembic import command
+
     engine = make_sync_engine(settings)
     try:
         with engine.begin() as connection:
@@ -67,14 +79,36 @@ def stored_revision(settings: Settings) -> str | None:
 
 def pending_revisions(settings: Settings, current: str | None) -> list[str]:
     """Revisions between ``current`` and head, oldest first (``"<id>: <message>"``)."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(settings))
     steps = list(script.iterate_revisions("heads", current or "base"))
     return [f"{step.revision}: {step.doc}" for step in reversed(steps)]
 
 
 def head_revision(settings: Settings) -> str | None:
+    """The newest revision of the migration scripts (the schema this version needs)."""
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config(settings)).get_current_head()
 
 
+def schema_step(settings: Settings, migrate: bool) -> str | None:
+    """What ``serve`` does with the schema before it binds: apply pending migrations (when
+    ``migrate``), and return the head revision ``/readyz`` compares the database with."""
+    if migrate:
+        upgrade_to_head(settings)
+    return head_revision(settings)
+
+
 def current_revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """The database's revision from Alembic's version table (None when it has none yet);
+    the same answer as Alembic's ``MigrationContext.get_current_revision``, read with one
+    query so the serving process needs no Alembic."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return None
+    revisions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+    found = list(revisions)
+    if len(found) > 1:
+        raise RuntimeError(f"the database has several schema heads: {', '.join(found)}")
+    return found[0] if found else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -14,6 +15,7 @@ from app.services import Services, services
 from app.vault.check import public_key_ring_problems
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 
 @router.get("/healthz", include_in_schema=False)
@@ -52,8 +54,10 @@ async def readyz(state: Annotated[Services, Depends(services)]) -> JSONResponse:
         body["redis"] = redis_problem or "ok"
         if redis_problem is not None:
             body["status"] = "degraded"
+    log.info("readiness: %s (schema %s)", body["status"], revision)
     return JSONResponse(body)
 
 
 def _not_ready(reason: str) -> JSONResponse:
+    log.info("readiness: unavailable (%s)", reason)
     return JSONResponse({"status": "unavailable", "reason": reason}, status_code=503)

@@ -34,6 +34,23 @@ METRICS_PATH = "/metrics"
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0)
 
 
+class Children:
+    """The labelled children of one metric, kept once made: ``metric.labels(...)`` validates
+    the values and takes a lock on every call (three times per tool call on the hot path);
+    a dictionary look-up returns the same child. The label values are bounded (route
+    templates, status codes, tool names, outcomes), as they are in the metric itself."""
+
+    def __init__(self, metric: Any) -> None:
+        self.metric = metric
+        self.made: dict[tuple[str, ...], Any] = {}
+
+    def __call__(self, *values: str) -> Any:
+        child = self.made.get(values)
+        if child is None:
+            child = self.made[values] = self.metric.labels(*values)
+        return child
+
+
 class PrometheusObserver:
     """The :class:`app.observe.Observer` that counts into one Prometheus registry."""
 
@@ -115,34 +132,45 @@ class PrometheusObserver:
             registry=r,
         )
 
+        self._requests = Children(self.requests)
+        self._request_seconds = Children(self.request_seconds)
+        self._tools = Children(self.tools)
+        self._upstream = Children(self.upstream)
+        self._bearer = Children(self.bearer)
+        self._oauth = Children(self.oauth)
+        self._answer_cache = Children(self.answer_cache)
+        self._webhooks = Children(self.webhooks)
+        self._token_cache = Children(self.token_cache)
+        self._token_cache_invalidations = Children(self.token_cache_invalidations)
+
     def http_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(method, route, str(status)).inc()
-        self.request_seconds.labels(route).observe(seconds)
+        self._requests(method, route, str(status)).inc()
+        self._request_seconds(route).observe(seconds)
 
     def tool_call(self, tool: str, outcome: str) -> None:
-        self.tools.labels(tool, outcome).inc()
+        self._tools(tool, outcome).inc()
 
     def upstream_request(self, status: str, seconds: float) -> None:
-        self.upstream.labels(status).inc()
+        self._upstream(status).inc()
         self.upstream_seconds.observe(seconds)
 
     def bearer_lookup(self, outcome: str) -> None:
-        self.bearer.labels(outcome).inc()
+        self._bearer(outcome).inc()
 
     def oauth_event(self, event: str) -> None:
-        self.oauth.labels(event).inc()
+        self._oauth(event).inc()
 
     def answer_cache_lookup(self, result: str) -> None:
-        self.answer_cache.labels(result).inc()
+        self._answer_cache(result).inc()
 
     def webhook_event(self, outcome: str) -> None:
-        self.webhooks.labels(outcome).inc()
+        self._webhooks(outcome).inc()
 
     def token_cache_lookup(self, result: str) -> None:
-        self.token_cache.labels(result).inc()
+        self._token_cache(result).inc()
 
     def token_cache_invalidation(self, origin: str) -> None:
-        self.token_cache_invalidations.labels(origin).inc()
+        self._token_cache_invalidations(origin).inc()
 
 
 class StateCollector(Collector):
