@@ -1,4 +1,4 @@
-"""The hot request's short way through the SDK: ``tools/call`` on ``POST /mcp``, legacy era.
+"""The hot request's short way through the SDK: ``tools/call`` on ``POST /mcp``.
 
 ``/mcp`` is stateless with JSON responses. For a request of the handshake era (2025-06-18 /
 2025-11-25: no ``MCP-Protocol-Version`` header, or one of those versions) the SDK's
@@ -20,27 +20,34 @@ decides the answer:
   ``MCPError`` / ``ValidationError`` via ``handler_exception_to_error_data``, anything else
   code 0 with its message), and the transport's JSON serialisation and headers.
 
+A 2026-07-28 request (``Mcp-Method: tools/call``) is already served by the SDK in one exchange
+(``handle_modern_request``, every check of that era included); it goes straight there, without
+the session manager's second pass over the body and the router in between.
+
 Anything else goes to the SDK unchanged, with its body: other methods, notifications,
 responses, batches, a progress token (the SDK's dispatcher owns progress), a repeated routing
-header, a body the SDK would refuse, and every request of the 2026-07-28 era (the SDK already
-serves those in one exchange, ``handle_modern_request``).
+header, an unknown protocol version, a body the SDK would refuse.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 import pydantic_core
-from mcp.server._streamable_http_modern import _SingleExchangeDispatchContext
+from mcp.server._streamable_http_modern import (
+    _SingleExchangeDispatchContext,
+    handle_modern_request,
+)
 from mcp.server.connection import Connection
 from mcp.server.lowlevel.server import Server
 from mcp.server.runner import serve_one
 from mcp.server.streamable_http import CONTENT_TYPE_JSON, check_accept_headers
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
-from mcp.shared.inbound import MCP_PROTOCOL_VERSION_HEADER
+from mcp.shared.inbound import MCP_METHOD_HEADER, MCP_NAME_HEADER, MCP_PROTOCOL_VERSION_HEADER
 from mcp.shared.jsonrpc_dispatcher import (
     handler_exception_to_error_data,
     progress_token_from_params,
@@ -56,7 +63,7 @@ from mcp_types import (
     JSONRPCResponse,
     jsonrpc_message_adapter,
 )
-from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -67,34 +74,55 @@ from app.mcp.auth import read_body, replay_body
 logger = logging.getLogger(__name__)
 
 FAST_METHOD = "tools/call"
+VERSION_HEADER = MCP_PROTOCOL_VERSION_HEADER.lower().encode()
+METHOD_HEADER = MCP_METHOD_HEADER.encode()
 ROUTING_HEADERS: Collection[bytes] = (
     b"host",
     b"origin",
     b"accept",
     b"content-type",
-    MCP_PROTOCOL_VERSION_HEADER.lower().encode(),
+    VERSION_HEADER,
+    METHOD_HEADER,
+    MCP_NAME_HEADER.encode(),
 )
 """Headers whose value the SDK reads with ``headers.get`` (the first one wins): a request
 repeating one is left to the SDK rather than second-guessed."""
 
 
-def legacy_version(scope: Scope) -> str | None:
-    """The handshake-era protocol version this request runs at (the SDK's default when no
-    ``MCP-Protocol-Version`` header), or None: a 2026-07-28 (or unknown) version, or a repeated
-    routing header (the SDK's own rules decide those)."""
+@dataclass(frozen=True)
+class Era:
+    """The protocol version a request runs at, and whether it is of the 2026-07-28 era."""
+
+    version: str
+    modern: bool
+
+
+def era_of(scope: Scope) -> Era | None:
+    """The request's protocol era from its routing headers, the way the SDK's session manager
+    routes it (``MCP-Protocol-Version``: absent or a handshake version is legacy, the default
+    version when absent; a 2026-07-28 version is modern) or None: a version the SDK does not
+    serve, a repeated routing header, or a modern request whose ``Mcp-Method`` is not
+    ``tools/call`` (the SDK's own rules decide all those)."""
     seen: set[bytes] = set()
     version: str | None = None
+    method: str | None = None
     for key, value in scope["headers"]:
         if key not in ROUTING_HEADERS:
             continue
         if key in seen:
             return None
         seen.add(key)
-        if key == b"mcp-protocol-version":
+        if key == VERSION_HEADER:
             version = value.decode("latin-1")
+        elif key == METHOD_HEADER:
+            method = value.decode("latin-1")
     if version is None:
-        return DEFAULT_NEGOTIATED_VERSION
-    return version if version in HANDSHAKE_PROTOCOL_VERSIONS else None
+        return Era(DEFAULT_NEGOTIATED_VERSION, modern=False)
+    if version in HANDSHAKE_PROTOCOL_VERSIONS:
+        return Era(version, modern=False)
+    if version in MODERN_PROTOCOL_VERSIONS and method == FAST_METHOD:
+        return Era(version, modern=True)
+    return None
 
 
 def is_json_content(request: Request) -> bool:
@@ -157,15 +185,34 @@ class ToolCallFastPath:
         if body is None or len(body) > self.manager.max_request_body_size:
             await self.sdk(scope, _replayed(body, receive), send)
             return
+        era = era_of(scope)
+        if era is not None and era.modern:
+            self.answered += 1
+            await self._modern(scope, replay_body(body, receive), send)
+            return
         request = Request(scope, replay_body(body, receive))
-        version = legacy_version(scope)
-        call = await self._certain_call(request, body) if version is not None else None
-        if version is None or call is None:
+        call = await self._certain_call(request, body) if era is not None else None
+        if era is None or call is None:
             await self.sdk(scope, replay_body(body, receive), send)
             return
         self.answered += 1
-        response = await self._answer(request, call, version)
+        response = await self._answer(request, call, era.version)
         await response(scope, request.receive, send)
+
+    async def _modern(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A 2026-07-28 ``tools/call``: straight into the SDK's single-exchange entry, as its
+        session manager would call it (without re-reading the body through its size limit,
+        already checked, and the Starlette router in between). Every check and every
+        refusal of that era is the SDK's (``handle_modern_request``)."""
+        await handle_modern_request(
+            self.server,
+            self.manager.security_settings,
+            self.manager.json_response,
+            self.manager._lifespan_state,
+            scope,
+            receive,
+            send,
+        )
 
     def _may_take(self, scope: Scope) -> bool:
         return (

@@ -143,7 +143,7 @@ async def test_every_tool_example_is_answered_alike_by_both_paths(
                 gw, body, headers_for(caller.token, body, era)
             )
             assert response.status_code == 200 and "result" in response.json(), spec.name
-    assert all(taken.values()) if era == LEGACY else not any(taken.values())
+    assert all(taken.values())
 
 
 async def test_write_tools_preview_alike_with_a_write_token(
@@ -183,16 +183,29 @@ async def test_refusals_and_errors_are_answered_alike(tmp_path: Path, database_u
                 call("get_athlete_profile", {"athlete": OUTSIDER.id}),
             ),
             "string request id": (reader, call("get_athlete_profile", {}, request_id="a-1")),
+            "2026-07-28, bad arguments": (
+                reader,
+                call("get_activities", {"oldest": "yesterday-ish"}, MODERN),
+            ),
+            "2026-07-28, app-only tool": (reader, call(sorted(APP_ONLY)[0], {}, MODERN)),
         }
         answers = {}
         for label, (caller, body) in cases.items():
-            answers[label], taken = await both_ways(gw, body, headers_for(caller.token, body))
+            era = MODERN if "_meta" in body["params"] else LEGACY
+            headers = headers_for(caller.token, body, era)
+            answers[label], taken = await both_ways(gw, body, headers)
             assert taken, label
+        mismatched = call("get_athlete_profile", {}, MODERN)
+        headers = {**headers_for(reader.token, mismatched, MODERN), "Mcp-Name": "get_fitness"}
+        answers["2026-07-28, Mcp-Name disagrees"], taken = await both_ways(gw, mismatched, headers)
+        assert taken
     assert result_of(answers["unknown tool"])["isError"] is True
     assert "chart views only" in text_of(answers["app-only tool without MCP Apps"])
     assert "roster" in text_of(answers["coach, athlete not on the roster"])
     assert answers["string request id"].json()["id"] == "a-1"
     assert answers["arguments not an object"].json()["error"]["code"] == -32602
+    assert "chart views only" in text_of(answers["2026-07-28, app-only tool"])
+    assert answers["2026-07-28, Mcp-Name disagrees"].status_code == 400
 
 
 async def test_an_upstream_error_is_answered_alike(tmp_path: Path, database_url: str) -> None:
@@ -258,7 +271,17 @@ async def test_requests_the_fast_path_is_not_certain_about_go_to_the_sdk(
                 {**body, "params": {**body["params"], "_meta": {"progressToken": 3}}},
                 ok,
             ),
-            "2026-07-28 request": (call("get_athlete_profile", {}, MODERN), {}),
+            "2026-07-28 tools/list": (
+                {**call("get_athlete_profile", {}, MODERN), "method": "tools/list"},
+                {},
+            ),
+            "2026-07-28, unknown version": (
+                call("get_athlete_profile", {}, MODERN),
+                {
+                    **headers_for(caller.token, call("x", {}, MODERN), MODERN),
+                    "MCP-Protocol-Version": "2099-01-01",
+                },
+            ),
         }
         answers = {}
         for label, (sent, headers) in cases.items():
@@ -274,4 +297,5 @@ async def test_requests_the_fast_path_is_not_certain_about_go_to_the_sdk(
     assert answers["not JSON"].status_code == 400
     assert answers["notification"].status_code == 202
     assert answers["progress token"].status_code == 200
-    assert answers["2026-07-28 request"].status_code == 200
+    assert answers["2026-07-28 tools/list"].status_code == 200
+    assert answers["2026-07-28, unknown version"].status_code == 400
