@@ -62,7 +62,7 @@ def envelope(capabilities: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
-def call(name: str, arguments: Any, era: str = LEGACY, request_id: Any = 7) -> dict[str, Any]:
+def call(name: Any, arguments: Any, era: str = LEGACY, request_id: Any = 7) -> dict[str, Any]:
     params: dict[str, Any] = {"name": name, "arguments": arguments}
     if era == MODERN:
         params["_meta"] = envelope()
@@ -183,6 +183,8 @@ async def test_refusals_and_errors_are_answered_alike(tmp_path: Path, database_u
                 call("get_athlete_profile", {"athlete": OUTSIDER.id}),
             ),
             "string request id": (reader, call("get_athlete_profile", {}, request_id="a-1")),
+            "no params": (reader, {"jsonrpc": "2.0", "id": 0, "method": "tools/call"}),
+            "name not a string": (reader, call(42, {})),
             "2026-07-28, bad arguments": (
                 reader,
                 call("get_activities", {"oldest": "yesterday-ish"}, MODERN),
@@ -191,7 +193,7 @@ async def test_refusals_and_errors_are_answered_alike(tmp_path: Path, database_u
         }
         answers = {}
         for label, (caller, body) in cases.items():
-            era = MODERN if "_meta" in body["params"] else LEGACY
+            era = MODERN if "_meta" in body.get("params", {}) else LEGACY
             headers = headers_for(caller.token, body, era)
             answers[label], taken = await both_ways(gw, body, headers)
             assert taken, label
@@ -204,6 +206,7 @@ async def test_refusals_and_errors_are_answered_alike(tmp_path: Path, database_u
     assert "roster" in text_of(answers["coach, athlete not on the roster"])
     assert answers["string request id"].json()["id"] == "a-1"
     assert answers["arguments not an object"].json()["error"]["code"] == -32602
+    assert answers["no params"].json()["error"]["code"] == -32602
     assert "chart views only" in text_of(answers["2026-07-28, app-only tool"])
     assert answers["2026-07-28, Mcp-Name disagrees"].status_code == 400
 
