@@ -15,8 +15,9 @@ from typing import Any
 
 import httpx2
 import pytest
+from mcp_types import DEFAULT_NEGOTIATED_VERSION
 
-from app.mcp.fastpath import ToolCallFastPath
+from app.mcp.fastpath import Era, ToolCallFastPath, era_of, fast_tool_call
 from app.mcp.tools.registry import served, takes_athlete
 from app.mcp.views import APP_MIME_TYPE, EXTENSION_ID
 from app.mcp.views.tools import APP_ONLY
@@ -84,9 +85,14 @@ def headers_for(token: str, body: Any, era: str = LEGACY) -> dict[str, str]:
 
 
 async def send(gw: Gateway, body: Any, headers: dict[str, str]) -> httpx2.Response:
+    """POST ``body`` with exactly ``headers`` (no Accept unless given: the client's default
+    ``*/*`` is taken out)."""
     content = body if isinstance(body, bytes) else json.dumps(body).encode()
     async with httpx2.AsyncClient(timeout=30) as http:
-        return await http.post(gw.mcp_url, headers=headers, content=content)
+        request = http.build_request("POST", gw.mcp_url, headers=headers, content=content)
+        if "Accept" not in headers:
+            del request.headers["Accept"]
+        return await http.send(request)
 
 
 async def both_ways(
@@ -260,6 +266,7 @@ async def test_requests_the_fast_path_is_not_certain_about_go_to_the_sdk(
         body = call("get_athlete_profile", {})
         ok = headers_for(caller.token, body)
         cases: dict[str, tuple[Any, dict[str, str]]] = {
+            "missing Accept": (body, {k: v for k, v in ok.items() if k != "Accept"}),
             "Accept without JSON": (body, {**ok, "Accept": "text/html"}),
             "Accept with SSE only": (body, {**ok, "Accept": "text/event-stream"}),
             "wrong Content-Type": (body, {**ok, "Content-Type": "text/plain"}),
@@ -291,6 +298,7 @@ async def test_requests_the_fast_path_is_not_certain_about_go_to_the_sdk(
             headers = headers or headers_for(caller.token, sent, MODERN)
             answers[label], taken = await both_ways(gw, sent, headers)
             assert not taken, label
+    assert answers["missing Accept"].status_code == 406
     assert answers["Accept without JSON"].status_code == 406
     assert answers["Accept with SSE only"].status_code == 406
     assert answers["wrong Content-Type"].status_code in (400, 415)
@@ -302,3 +310,48 @@ async def test_requests_the_fast_path_is_not_certain_about_go_to_the_sdk(
     assert answers["progress token"].status_code == 200
     assert answers["2026-07-28 tools/list"].status_code == 200
     assert answers["2026-07-28, unknown version"].status_code == 400
+
+
+def scope_with(*headers: tuple[str, str]) -> dict[str, Any]:
+    return {"headers": [(k.lower().encode(), v.encode()) for k, v in headers]}
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ((), Era(DEFAULT_NEGOTIATED_VERSION, modern=False)),
+        ((("MCP-Protocol-Version", "2025-06-18"),), Era("2025-06-18", modern=False)),
+        (
+            (("MCP-Protocol-Version", MODERN), ("Mcp-Method", "tools/call")),
+            Era(MODERN, modern=True),
+        ),
+        ((("MCP-Protocol-Version", MODERN), ("Mcp-Method", "tools/list")), None),
+        ((("MCP-Protocol-Version", MODERN),), None),
+        ((("MCP-Protocol-Version", "2099-01-01"),), None),
+        ((("Accept", "application/json"), ("Accept", "text/html")), None),
+        ((("MCP-Protocol-Version", LEGACY), ("MCP-Protocol-Version", MODERN)), None),
+    ],
+)
+def test_the_era_is_read_from_the_routing_headers_as_the_sdk_reads_it(
+    headers: tuple[tuple[str, str], ...], expected: Era | None
+) -> None:
+    assert era_of(scope_with(*headers)) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "taken"),
+    [
+        (call("get_activities", {}), True),
+        (b"{nope", False),
+        (json.dumps([call("get_activities", {})]), False),
+        (json.dumps({"jsonrpc": "2.0", "method": "tools/call", "params": {}}), False),
+        (json.dumps({**call("x", {}), "method": "tools/list"}), False),
+        (json.dumps({"jsonrpc": "2.0", "id": 1, "result": {}}), False),
+        (json.dumps({**call("x", {}), "id": None}), False),
+        (call("x", {}) | {"params": {"name": "x", "_meta": {"progressToken": "p"}}}, False),
+        (call("x", {}, MODERN), False),
+    ],
+)
+def test_only_a_plain_tools_call_is_taken(body: Any, taken: bool) -> None:
+    raw = body if isinstance(body, bytes | str) else json.dumps(body)
+    assert (fast_tool_call(raw.encode() if isinstance(raw, str) else raw) is not None) is taken
