@@ -461,6 +461,11 @@ class Settings(BaseSettings):
         description="Total time limit of one tool call; past it the call answers 'Intervals.icu "
         "is slow; try again' (below common MCP client timeouts of 30 s).",
     )
+    mcp_fast_path: bool = Field(
+        True,
+        description="Answer a handshake-era tools/call on /mcp without the MCP SDK's per-request "
+        "session machinery (same answer; off: every request through the SDK).",
+    )
     write_confirm_ttl_seconds: int = Field(
         600,
         ge=30,

@@ -58,6 +58,7 @@ from app.mcp.auth import (
 )
 from app.mcp.caller import CallerSessions
 from app.mcp.era import EraGuard
+from app.mcp.fastpath import ToolCallFastPath
 from app.mcp.identity import Caller, current_caller
 from app.mcp.sse import MESSAGES_PATH, SSE_PATH, sse_routes
 from app.mcp.tools.arguments import arguments_message
@@ -363,6 +364,8 @@ class McpRuntime:
     callers: CallerSessions | None = None
     clock: Clock = field(default=utc_now)
     tokens: TokenCache[object] | None = None
+    fast_path: ToolCallFastPath | None = None
+    """The ``tools/call`` fast path in front of the SDK (app/mcp/fastpath.py), once mounted."""
 
     def open(self) -> AbstractAsyncContextManager[AthleteContext]:
         """The :class:`AthleteProvider` of the HTTP transports."""
@@ -425,7 +428,8 @@ def transport_security(settings: Settings) -> TransportSecuritySettings:
 
 
 def edge_app(runtime: McpRuntime, server: GatewayServer, specs: Sequence[ToolSpec]) -> ASGIApp:
-    """Both transports behind the era check (app/mcp/era.py), the bearer guard and CORS."""
+    """Both transports behind the ``tools/call`` fast path (app/mcp/fastpath.py), the era check
+    (app/mcp/era.py), the bearer guard and CORS."""
     settings = runtime.settings
     security = transport_security(settings)
     streamable = server.streamable_http_app(
@@ -435,8 +439,16 @@ def edge_app(runtime: McpRuntime, server: GatewayServer, specs: Sequence[ToolSpe
         transport_security=security,
     )
     inner = Starlette(routes=[*streamable.routes, *sse_routes(server, security)])
+    runtime.fast_path = ToolCallFastPath(
+        inner,
+        server._lowlevel_server,
+        server.session_manager,
+        security,
+        MCP_PATH,
+        enabled=settings.mcp_fast_path,
+    )
     guarded = BearerGuard(
-        EraGuard(RememberApps(inner), MCP_PATH),
+        EraGuard(RememberApps(runtime.fast_path), MCP_PATH),
         base_url=settings.base_url,
         verify=runtime.verify,
         tool_scopes=tool_scopes(specs),

@@ -1,0 +1,357 @@
+"""The ``tools/call`` fast path (app/mcp/fastpath.py) answers exactly as the SDK does: the same
+request is sent twice to one live gateway, once with the fast path on and once off
+(GATEWAY_MCP_FAST_PATH), and the two answers must be the same status, headers and bytes. The
+fast path's own count proves which requests it answered and which it left to the SDK."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from mcp_types import DEFAULT_NEGOTIATED_VERSION
+
+from app.mcp.fastpath import Era, ToolCallFastPath, era_of, fast_tool_call
+from app.mcp.tools.registry import served, takes_athlete
+from app.mcp.views import APP_MIME_TYPE, EXTENSION_ID
+from app.mcp.views.tools import APP_ONLY
+from tests.fake_intervals.app import FakeIntervals
+from tests.fake_intervals.data import DEMO_ATHLETES
+from tests.mcp.support import BERLIN, Gateway, gateway_settings
+from tests.mcp.test_tools import TODAY
+from tests.support.gateway import live_gateway
+from tests.support.live import free_port
+
+MOMENT = datetime(2026, 7, 29, 10, tzinfo=UTC)
+LEGACY = "2025-11-25"
+MODERN = "2026-07-28"
+COACH = next(a for a in DEMO_ATHLETES if a.id == "i100004")
+OUTSIDER = next(a for a in DEMO_ATHLETES if a.id == "i100003")
+APPS = {"extensions": {EXTENSION_ID: {"mimeTypes": [APP_MIME_TYPE]}}}
+HANDLE = re.compile(rb"chg_[A-Za-z0-9_-]+")
+"""A write preview's confirmation handle: random per preview, whichever path answers."""
+SAME_HEADERS = ("content-type", "mcp-session-id", "www-authenticate", "cache-control", "allow")
+"""Every header either path may set (and content-length, checked beside the body)."""
+
+
+@contextmanager
+def gateway(tmp_path: Path, database_url: str) -> Iterator[Gateway]:
+    port = free_port()
+    fake = FakeIntervals(today=TODAY, now=lambda: MOMENT)
+    with live_gateway(gateway_settings(tmp_path, database_url, port), port, fake) as gw:
+        gw.pin(MOMENT)
+        yield gw
+
+
+def fast_path(gw: Gateway) -> ToolCallFastPath:
+    switch = gw.app.state.mcp.fast_path
+    assert isinstance(switch, ToolCallFastPath)
+    return switch
+
+
+def envelope(capabilities: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "io.modelcontextprotocol/protocolVersion": MODERN,
+        "io.modelcontextprotocol/clientCapabilities": capabilities or {},
+        "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"},
+    }
+
+
+def call(name: Any, arguments: Any, era: str = LEGACY, request_id: Any = 7) -> dict[str, Any]:
+    params: dict[str, Any] = {"name": name, "arguments": arguments}
+    if era == MODERN:
+        params["_meta"] = envelope()
+    return {"jsonrpc": "2.0", "id": request_id, "method": "tools/call", "params": params}
+
+
+def headers_for(token: str, body: Any, era: str = LEGACY) -> dict[str, str]:
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+        "MCP-Protocol-Version": era,
+    }
+    if era == MODERN and isinstance(body, dict):
+        headers["Mcp-Method"] = body["method"]
+        if body["method"] == "tools/call":
+            headers["Mcp-Name"] = body["params"]["name"]
+    return headers
+
+
+async def send(gw: Gateway, body: Any, headers: dict[str, str]) -> httpx2.Response:
+    """POST ``body`` with exactly ``headers`` (no Accept unless given: the client's default
+    ``*/*`` is taken out)."""
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    async with httpx2.AsyncClient(timeout=30) as http:
+        request = http.build_request("POST", gw.mcp_url, headers=headers, content=content)
+        if "Accept" not in headers:
+            del request.headers["Accept"]
+        return await http.send(request)
+
+
+async def both_ways(
+    gw: Gateway, body: Any, headers: dict[str, str], *, before: Any = None
+) -> tuple[httpx2.Response, bool]:
+    """The answer with the fast path on, after checking the SDK (fast path off) gives the same
+    status, headers and bytes; and whether the fast path answered it. ``before`` runs before
+    each of the two requests (to queue an upstream fault for each)."""
+    switch = fast_path(gw)
+    answers = []
+    taken = []
+    for enabled in (True, False):
+        switch.enabled = enabled
+        if before is not None:
+            before()
+        count = switch.answered
+        answers.append(await send(gw, body, headers))
+        taken.append(switch.answered > count)
+    switch.enabled = True
+    fast, sdk = answers
+    assert fast.status_code == sdk.status_code, (fast.text, sdk.text)
+    for name in SAME_HEADERS:
+        assert fast.headers.get(name) == sdk.headers.get(name), name
+    assert HANDLE.sub(b"chg_X", fast.content) == HANDLE.sub(b"chg_X", sdk.content)
+    if fast.headers.get("content-length") != sdk.headers.get("content-length"):
+        assert HANDLE.search(fast.content), "only a random handle may change the length"
+    assert not taken[1]
+    return fast, taken[0]
+
+
+def result_of(response: httpx2.Response) -> dict[str, Any]:
+    result = response.json()["result"]
+    assert isinstance(result, dict)
+    return result
+
+
+def text_of(response: httpx2.Response) -> str:
+    return str(result_of(response)["content"][0]["text"])
+
+
+@pytest.mark.parametrize("era", [LEGACY, MODERN])
+async def test_every_tool_example_is_answered_alike_by_both_paths(
+    tmp_path: Path, database_url: str, era: str
+) -> None:
+    """Every served tool's own example call, with a token that may read and write."""
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN, scope="mcp.read mcp.write")
+        taken = {}
+        for spec in served():
+            if not takes_athlete(spec):
+                continue
+            body = call(spec.name, spec.example_arguments(gw.fake, BERLIN.id), era)
+            response, taken[spec.name] = await both_ways(
+                gw, body, headers_for(caller.token, body, era)
+            )
+            assert response.status_code == 200 and "result" in response.json(), spec.name
+    assert all(taken.values())
+
+
+async def test_write_tools_preview_alike_with_a_write_token(
+    tmp_path: Path, database_url: str
+) -> None:
+    """A write tool's preview (no change made): the same answer both ways."""
+    writes = [s for s in served() if s.scope == "mcp.write" and takes_athlete(s)]
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN, scope="mcp.read mcp.write")
+        for spec in writes:
+            arguments = {
+                k: v
+                for k, v in spec.example_arguments(gw.fake, BERLIN.id).items()
+                if k != "confirm"
+            }
+            body = call(spec.name, arguments)
+            response, taken = await both_ways(gw, body, headers_for(caller.token, body))
+            assert taken and response.status_code == 200, spec.name
+
+
+async def test_refusals_and_errors_are_answered_alike(tmp_path: Path, database_url: str) -> None:
+    with gateway(tmp_path, database_url) as gw:
+        reader = await gw.seed(BERLIN)
+        coach = await gw.seed(COACH)
+        cases = {
+            "bad arguments": (reader, call("get_activities", {"oldest": "yesterday-ish"})),
+            "unknown argument": (reader, call("get_activities", {"colour": "red"})),
+            "arguments not an object": (reader, call("get_activities", [1, 2])),
+            "unknown tool": (reader, call("get_horoscope", {})),
+            "app-only tool without MCP Apps": (reader, call(sorted(APP_ONLY)[0], {})),
+            "athlete argument, not a coach": (
+                reader,
+                call("get_athlete_profile", {"athlete": "lena"}),
+            ),
+            "coach, athlete not on the roster": (
+                coach,
+                call("get_athlete_profile", {"athlete": OUTSIDER.id}),
+            ),
+            "string request id": (reader, call("get_athlete_profile", {}, request_id="a-1")),
+            "no params": (reader, {"jsonrpc": "2.0", "id": 0, "method": "tools/call"}),
+            "name not a string": (reader, call(42, {})),
+            "2026-07-28, bad arguments": (
+                reader,
+                call("get_activities", {"oldest": "yesterday-ish"}, MODERN),
+            ),
+            "2026-07-28, app-only tool": (reader, call(sorted(APP_ONLY)[0], {}, MODERN)),
+        }
+        answers = {}
+        for label, (caller, body) in cases.items():
+            era = MODERN if "_meta" in body.get("params", {}) else LEGACY
+            headers = headers_for(caller.token, body, era)
+            answers[label], taken = await both_ways(gw, body, headers)
+            assert taken, label
+        mismatched = call("get_athlete_profile", {}, MODERN)
+        headers = {**headers_for(reader.token, mismatched, MODERN), "Mcp-Name": "get_fitness"}
+        answers["2026-07-28, Mcp-Name disagrees"], taken = await both_ways(gw, mismatched, headers)
+        assert taken
+    assert result_of(answers["unknown tool"])["isError"] is True
+    assert "chart views only" in text_of(answers["app-only tool without MCP Apps"])
+    assert "roster" in text_of(answers["coach, athlete not on the roster"])
+    assert answers["string request id"].json()["id"] == "a-1"
+    assert answers["arguments not an object"].json()["error"]["code"] == -32602
+    assert answers["no params"].json()["error"]["code"] == -32602
+    assert "chart views only" in text_of(answers["2026-07-28, app-only tool"])
+    assert answers["2026-07-28, Mcp-Name disagrees"].status_code == 400
+
+
+async def test_an_upstream_error_is_answered_alike(tmp_path: Path, database_url: str) -> None:
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        body = call("get_athlete_profile", {})
+        response, taken = await both_ways(
+            gw,
+            body,
+            headers_for(caller.token, body),
+            before=lambda: gw.fake.faults.fail(404, path=f"/athlete/{BERLIN.id}"),
+        )
+    assert taken
+    assert result_of(response)["isError"] is True
+
+
+async def test_a_client_with_mcp_apps_gets_the_view_data_both_ways(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Legacy era: ``initialize`` declares MCP Apps (through the SDK), then a linked tool's
+    answer carries its view data and an app-only tool runs, on both paths."""
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        initialize = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": LEGACY,
+                "capabilities": APPS,
+                "clientInfo": {"name": "raw", "version": "1"},
+            },
+        }
+        _, taken_initialize = await both_ways(gw, initialize, headers_for(caller.token, initialize))
+        linked = call("get_fitness", {})
+        with_view, taken_linked = await both_ways(gw, linked, headers_for(caller.token, linked))
+        app_only = call(sorted(APP_ONLY)[0], {})
+        app_answer, taken_app = await both_ways(gw, app_only, headers_for(caller.token, app_only))
+    assert not taken_initialize and taken_linked and taken_app
+    assert "intervals-gateway/view" in result_of(with_view).get("_meta", {})
+    assert "chart views only" not in json.dumps(app_answer.json())
+
+
+async def test_requests_the_fast_path_is_not_certain_about_go_to_the_sdk(
+    tmp_path: Path, database_url: str
+) -> None:
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        body = call("get_athlete_profile", {})
+        ok = headers_for(caller.token, body)
+        cases: dict[str, tuple[Any, dict[str, str]]] = {
+            "missing Accept": (body, {k: v for k, v in ok.items() if k != "Accept"}),
+            "Accept without JSON": (body, {**ok, "Accept": "text/html"}),
+            "Accept with SSE only": (body, {**ok, "Accept": "text/event-stream"}),
+            "wrong Content-Type": (body, {**ok, "Content-Type": "text/plain"}),
+            "wrong protocol header": (body, {**ok, "MCP-Protocol-Version": "2099-01-01"}),
+            "foreign Host": (body, {**ok, "Host": "evil.example"}),
+            "foreign Origin": (body, {**ok, "Origin": "https://evil.example"}),
+            "not JSON": (b"{nope", ok),
+            "batch": ([body, body], ok),
+            "notification": ({k: v for k, v in body.items() if k != "id"}, ok),
+            "other method": ({**body, "method": "tools/list", "params": {}}, ok),
+            "progress token": (
+                {**body, "params": {**body["params"], "_meta": {"progressToken": 3}}},
+                ok,
+            ),
+            "2026-07-28 tools/list": (
+                {**call("get_athlete_profile", {}, MODERN), "method": "tools/list"},
+                {},
+            ),
+            "2026-07-28, unknown version": (
+                call("get_athlete_profile", {}, MODERN),
+                {
+                    **headers_for(caller.token, call("x", {}, MODERN), MODERN),
+                    "MCP-Protocol-Version": "2099-01-01",
+                },
+            ),
+        }
+        answers = {}
+        for label, (sent, headers) in cases.items():
+            headers = headers or headers_for(caller.token, sent, MODERN)
+            answers[label], taken = await both_ways(gw, sent, headers)
+            assert not taken, label
+    assert answers["missing Accept"].status_code == 406
+    assert answers["Accept without JSON"].status_code == 406
+    assert answers["Accept with SSE only"].status_code == 406
+    assert answers["wrong Content-Type"].status_code in (400, 415)
+    assert answers["wrong protocol header"].status_code == 400
+    assert answers["foreign Host"].status_code == 421
+    assert answers["foreign Origin"].status_code == 403
+    assert answers["not JSON"].status_code == 400
+    assert answers["notification"].status_code == 202
+    assert answers["progress token"].status_code == 200
+    assert answers["2026-07-28 tools/list"].status_code == 200
+    assert answers["2026-07-28, unknown version"].status_code == 400
+
+
+def scope_with(*headers: tuple[str, str]) -> dict[str, Any]:
+    return {"headers": [(k.lower().encode(), v.encode()) for k, v in headers]}
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ((), Era(DEFAULT_NEGOTIATED_VERSION, modern=False)),
+        ((("MCP-Protocol-Version", "2025-06-18"),), Era("2025-06-18", modern=False)),
+        (
+            (("MCP-Protocol-Version", MODERN), ("Mcp-Method", "tools/call")),
+            Era(MODERN, modern=True),
+        ),
+        ((("MCP-Protocol-Version", MODERN), ("Mcp-Method", "tools/list")), None),
+        ((("MCP-Protocol-Version", MODERN),), None),
+        ((("MCP-Protocol-Version", "2099-01-01"),), None),
+        ((("Accept", "application/json"), ("Accept", "text/html")), None),
+        ((("MCP-Protocol-Version", LEGACY), ("MCP-Protocol-Version", MODERN)), None),
+    ],
+)
+def test_the_era_is_read_from_the_routing_headers_as_the_sdk_reads_it(
+    headers: tuple[tuple[str, str], ...], expected: Era | None
+) -> None:
+    assert era_of(scope_with(*headers)) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "taken"),
+    [
+        (call("get_activities", {}), True),
+        (b"{nope", False),
+        (json.dumps([call("get_activities", {})]), False),
+        (json.dumps({"jsonrpc": "2.0", "method": "tools/call", "params": {}}), False),
+        (json.dumps({**call("x", {}), "method": "tools/list"}), False),
+        (json.dumps({"jsonrpc": "2.0", "id": 1, "result": {}}), False),
+        (json.dumps({**call("x", {}), "id": None}), False),
+        (call("x", {}) | {"params": {"name": "x", "_meta": {"progressToken": "p"}}}, False),
+        (call("x", {}, MODERN), False),
+    ],
+)
+def test_only_a_plain_tools_call_is_taken(body: Any, taken: bool) -> None:
+    raw = body if isinstance(body, bytes | str) else json.dumps(body)
+    assert (fast_tool_call(raw.encode() if isinstance(raw, str) else raw) is not None) is taken
