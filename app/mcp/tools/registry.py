@@ -271,5 +271,16 @@ def build_tools(
             meta={"securitySchemes": security_schemes(spec)},
             structured_output=True,
         )
-        tools.append(tool.model_copy(update={"parameters": published_arguments(tool.parameters)}))
+        published = tool.model_copy(update={"parameters": published_arguments(tool.parameters)})
+        tools.append(without_result_validation(published))
     return tools
+
+
+def without_result_validation(tool: Tool) -> Tool:
+    """``tool`` still publishing its ``outputSchema`` but without the SDK validating each
+    result's ``structuredContent`` against it again: :func:`answer_result` builds it from the
+    answer's own model (validated when built, and again when cut or filtered), so a second
+    pass over every answer on the hot path checks nothing new (issue 20). The SDK reads the
+    field live (mcp ``FuncMetadata``: a schema without a model is published, not validated)."""
+    tool.fn_metadata.output_model = None
+    return tool
