@@ -2,15 +2,18 @@
 0 ms fake Intervals.icu, through the real gateway process (SQLite).
 
     python -m bench.hotpath [--calls 1000] [--clients 1] [--era 2025-11-25|2026-07-28]
-                            [--profile out.prof] [--spy out.txt]
+                            [--profile out.prof] [--spy out.txt] [--answer-cache auto|off]
 
 ``--era`` picks the protocol era of the MCP requests (default: both, one after the other,
 through the same gateway). Prints, per era, gateway CPU ms per call and the added
 latency (p50 / p99) over the direct upstream request. ``--profile`` runs the gateway under
 cProfile and writes its stats when it stops (for "Where the time goes" in
-docs/benchmarks.md); ``--spy`` samples the gateway's CPU with py-spy (``pip install py-spy``)
-during the measured calls and writes folded stacks (``python -m bench.where F`` turns them
-into the "where a call's time goes" table). The full benchmark is ``bench.run``.
+docs/benchmarks.md); ``--spy`` samples the gateway's CPU with py-spy (``pip install
+py-spy``) during the measured calls and writes folded stacks (``python -m bench.where F``
+turns them into the "where a call's time goes" table). The gateway runs with the
+deployment's default answer cache and each call asks for a window not asked before (the
+activities a cache miss, the athlete profile a hit); ``--answer-cache off`` sends every
+request upstream (the earlier figure). The full benchmark is ``bench.run``.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.run import ERAS, Stack, gateway, overhead, prepare, upstream
+from bench.run import ERAS, Stack, gateway, overhead, prepare, upstream, upstream_line
 from tests.support.processes import free_port
 
 
@@ -79,7 +82,8 @@ async def measure(
     profile: Path | None = None,
     spy: Path | None = None,
     eras: tuple[str, ...] = ERAS,
-) -> dict[str, dict[str, float]]:
+    answer_cache: str = "auto",
+) -> dict[str, dict[str, Any]]:
     """The measured figures per protocol era (profiles cover the last era measured)."""
     with tempfile.TemporaryDirectory(prefix="gw-hot-") as tmp:
         logs = Path(tmp)
@@ -87,10 +91,15 @@ async def measure(
         with upstream(0, logs) as upstream_url:
             port = free_port()
             tokens, athletes = await prepare(database_url, f"http://127.0.0.1:{port}/mcp")
-            with gateway(port, database_url, upstream_url, 1, logs, profile=profile) as (
-                base,
-                pid,
-            ):
+            with gateway(
+                port,
+                database_url,
+                upstream_url,
+                1,
+                logs,
+                profile=profile,
+                answer_cache=answer_cache,
+            ) as (base, pid):
                 stack = Stack(base, upstream_url, pid, tokens, athletes)
                 results = {}
                 for era in eras:
@@ -109,7 +118,7 @@ async def measure(
     return results
 
 
-def figures(result: dict[str, Any]) -> dict[str, float]:
+def figures(result: dict[str, Any]) -> dict[str, Any]:
     return {
         "gateway_cpu_ms_per_call": result["gateway_cpu_ms_per_call"],
         "overhead_p50_ms": result["overhead_p50_ms"],
@@ -117,6 +126,8 @@ def figures(result: dict[str, Any]) -> dict[str, float]:
         "gateway_p50_ms": result["gateway"]["p50_ms"],
         "direct_p50_ms": result["direct"]["p50_ms"],
         "calls_per_s": result["gateway_calls_per_s"],
+        "errors": result["errors"],
+        "upstream": upstream_line(result),
     }
 
 
@@ -127,9 +138,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--era", choices=ERAS, default=None, help="one protocol era only")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile stats file")
     parser.add_argument("--spy", type=Path, default=None, help="py-spy folded stacks file")
+    parser.add_argument(
+        "--answer-cache",
+        choices=("auto", "off"),
+        default="auto",
+        help="GATEWAY_ANSWER_CACHE of the gateway (off: every request upstream)",
+    )
     args = parser.parse_args(argv)
     eras = (args.era,) if args.era else ERAS
-    results = asyncio.run(measure(args.calls, args.clients, args.profile, args.spy, eras))
+    results = asyncio.run(
+        measure(args.calls, args.clients, args.profile, args.spy, eras, args.answer_cache)
+    )
+    print(f"answer cache: {args.answer_cache}")
     for era, result in results.items():
         print(f"protocol {era}:")
         for key, value in result.items():

@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,34 @@ class Stack:
     gateway_pid: int
     tokens: list[str]
     athletes: list[SeedAthlete]
+    windows: Iterator[tuple[date, date]] = field(default_factory=lambda: activity_windows())
+    """The date windows of the gateway's get_activities calls, each asked once (see
+    :func:`activity_windows`)."""
+
+
+FAKE_HISTORY_DAYS = 730
+"""Days of activities the benchmark's fake holds: room for thousands of distinct windows."""
+WINDOW_DAYS = 28
+"""The narrowest window asked for: every window holds more than 10 activities."""
+WINDOW_WIDTHS = 32
+
+
+def activity_windows(today: date | None = None) -> Iterator[tuple[date, date]]:
+    """Distinct (first day, last day) windows of at least :data:`WINDOW_DAYS` days, all inside
+    the fake's history and ending two days before ``today`` (every athlete's yesterday, in
+    any timezone): a deployment's answer cache (``GATEWAY_ANSWER_CACHE=auto``) has never seen
+    any of them, so each call is a cache miss of the activities that still reads the athlete
+    profile (pace units) from the cache, as in production. Each window holds more than 10
+    activities, so ``get_activities(limit=10)`` answers 10 every time. Over
+    after every width and end have been asked, the windows start again (by then the first
+    have long expired from the cache)."""
+    last = (today or date.today()) - timedelta(days=2)
+    ends = FAKE_HISTORY_DAYS - WINDOW_DAYS - WINDOW_WIDTHS - 2
+    while True:
+        for width in range(WINDOW_DAYS, WINDOW_DAYS + WINDOW_WIDTHS):
+            for back in range(ends):
+                end = last - timedelta(days=back)
+                yield end - timedelta(days=width - 1), end
 
 
 def demo_athletes() -> list[SeedAthlete]:
@@ -129,7 +157,13 @@ def upstream(latency_ms: int, logs: Path) -> Iterator[str]:
     """The fake Intervals.icu server as its own process, with a fixed latency per request."""
     port = free_port()
     args = python_module(
-        "tests.fake_intervals", "--port", str(port), "--latency", str(latency_ms / 1000)
+        "tests.fake_intervals",
+        "--port",
+        str(port),
+        "--latency",
+        str(latency_ms / 1000),
+        "--history-days",
+        str(FAKE_HISTORY_DAYS),
     )
     ready = f"http://127.0.0.1:{port}/api/v1/athlete/0"  # 401 without credentials: it is up
     log = logs / f"fake-{latency_ms}.log"
@@ -145,10 +179,11 @@ def gateway(
     workers: int,
     logs: Path,
     profile: Path | None = None,
+    answer_cache: str = "auto",
 ) -> Iterator[tuple[str, int]]:
     """The gateway as a uvicorn process (``profile``: one worker under cProfile, its stats
-    written to that file when it stops). The answer cache is off: every call measured here
-    goes upstream."""
+    written to that file when it stops). The answer cache as deployed by default (``auto``:
+    in memory, one worker); ``answer_cache="off"`` sends every request upstream."""
     env = {
         "GATEWAY_BASE_URL": f"http://127.0.0.1:{port}",
         "GATEWAY_PORT": str(port),
@@ -161,9 +196,9 @@ def gateway(
         "GATEWAY_UPSTREAM_PER_ATHLETE_CONCURRENCY": "128",
         "GATEWAY_UPSTREAM_MAX_CONNECTIONS": "512",
         "GATEWAY_OAUTH_PURGE_INTERVAL_SECONDS": "0",
-        # the gateway's own cost over each upstream request: repeated questions must reach
-        # the fake (the answer cache's effect is a benchmark of its own)
-        "GATEWAY_ANSWER_CACHE": "off",
+        # the deployment default; the load asks each window once (activity_windows), so every
+        # measured call is a cache miss of the activities and a hit of the athlete profile
+        "GATEWAY_ANSWER_CACHE": answer_cache,
         # the verified-token cache as a Redis deployment runs it by default (30 s): the bearer
         # check of a repeated token reads no database (bench/resolve.py measures both)
         "GATEWAY_TOKEN_CACHE_SECONDS": "30",
@@ -184,56 +219,111 @@ def gateway(
 async def overhead(
     stack: Stack, levels: tuple[int, ...], requests: int, era: str = LEGACY
 ) -> dict[str, Any]:
-    """MCP get_activities(limit=10) through the gateway (requests in protocol ``era``) vs the
-    same upstream request direct."""
-    today = date.today()
+    """MCP get_activities(start_date, end_date, limit=10) through the gateway (requests in
+    protocol ``era``; each call a window not asked before, :func:`activity_windows`) vs the
+    same upstream request direct, over the same windows. The fake's request counts say how
+    many upstream requests each call made (``upstream_per_call``)."""
+    return {str(clients): await _overhead_at(stack, clients, requests, era) for clients in levels}
+
+
+async def _overhead_at(stack: Stack, clients: int, requests: int, era: str) -> dict[str, Any]:
+    """:func:`overhead` at one number of clients."""
     athletes = stack.athletes
-    results: dict[str, Any] = {}
-    for clients in levels:
+    asked: list[tuple[date, date]] = []
 
-        async def through_gateway(http: httpx.AsyncClient, index: int) -> None:
-            token = stack.tokens[index % len(stack.tokens)]
-            await mcp_call(
-                http,
-                stack.gateway,
-                token,
-                "tools/call",
-                tool_call("get_activities", {"limit": 10}),
-                era,
-            )
+    async def through_gateway(http: httpx.AsyncClient, index: int) -> None:
+        token = stack.tokens[index % len(stack.tokens)]
+        first, last = next(stack.windows)
+        asked.append((first, last))
+        arguments = {"start_date": first.isoformat(), "end_date": last.isoformat()}
+        result = await mcp_call(
+            http,
+            stack.gateway,
+            token,
+            "tools/call",
+            tool_call("get_activities", {**arguments, "limit": 10}),
+            era,
+        )
+        count = (result.get("structuredContent") or {}).get("count")
+        if count != 10:
+            raise RuntimeError(f"get_activities answered {count} activities, not 10")
 
-        async def direct(http: httpx.AsyncClient, index: int) -> None:
-            athlete = athletes[index % len(athletes)]
-            response = await http.get(
-                f"{stack.upstream}/api/v1/athlete/{athlete.intervals_id}/activities",
-                params={
-                    "oldest": (today - timedelta(days=30)).isoformat(),
-                    "newest": today.isoformat(),
-                    "limit": 10,
-                },
-                auth=("API_KEY", athlete.api_key),
-            )
-            response.raise_for_status()
+    replayed = iter(asked)
 
-        per_client = max(1, requests // clients)
-        cpu_before = cpu_seconds(stack.gateway_pid)
-        via = await closed_loop(through_gateway, clients, per_client)
-        gateway_cpu = cpu_seconds(stack.gateway_pid) - cpu_before
-        calls = clients * (per_client + 2)  # closed_loop's two warm-up calls per client
-        raw = await closed_loop(direct, clients, per_client)
-        g, d = summarize(via.latencies_s), summarize(raw.latencies_s)
-        results[str(clients)] = {
-            "gateway": g.as_dict(),
-            "direct": d.as_dict(),
-            "overhead_p50_ms": round(g.p50_ms - d.p50_ms, 3),
-            "overhead_p95_ms": round(g.p95_ms - d.p95_ms, 3),
-            "overhead_p99_ms": round(g.p99_ms - d.p99_ms, 3),
-            "gateway_calls_per_s": round(via.throughput, 1),
-            "gateway_cpu_ms_per_call": round(1000 * gateway_cpu / calls, 2),
-            "errors": via.errors,
-            "first_error": via.first_error,
-        }
-    return results
+    async def direct(http: httpx.AsyncClient, index: int) -> None:
+        athlete = athletes[index % len(athletes)]
+        first, last = next(replayed, asked[-1])
+        response = await http.get(
+            f"{stack.upstream}/api/v1/athlete/{athlete.intervals_id}/activities",
+            params={"oldest": first.isoformat(), "newest": last.isoformat(), "limit": 10},
+            auth=("API_KEY", athlete.api_key),
+        )
+        response.raise_for_status()
+
+    per_client = max(1, requests // clients)
+    counted_before = await upstream_counts(stack.upstream)
+    cpu_before = cpu_seconds(stack.gateway_pid)
+    via = await closed_loop(through_gateway, clients, per_client)
+    gateway_cpu = cpu_seconds(stack.gateway_pid) - cpu_before
+    counted = upstream_requests(counted_before, await upstream_counts(stack.upstream))
+    calls = clients * (per_client + 2)  # closed_loop's two warm-up calls per client
+    raw = await closed_loop(direct, clients, per_client)
+    g, d = summarize(via.latencies_s), summarize(raw.latencies_s)
+    return {
+        "gateway": g.as_dict(),
+        "direct": d.as_dict(),
+        "overhead_p50_ms": round(g.p50_ms - d.p50_ms, 3),
+        "overhead_p95_ms": round(g.p95_ms - d.p95_ms, 3),
+        "overhead_p99_ms": round(g.p99_ms - d.p99_ms, 3),
+        "gateway_calls_per_s": round(via.throughput, 1),
+        "gateway_cpu_ms_per_call": round(1000 * gateway_cpu / calls, 2),
+        "upstream_per_call": {k: round(v / calls, 3) for k, v in counted.items()},
+        "upstream_requests": {**counted, "calls": calls},
+        "errors": via.errors,
+        "first_error": via.first_error,
+    }
+
+
+async def upstream_counts(upstream_url: str) -> dict[str, int]:
+    """Requests that reached the fake so far, by ``"METHOD path"`` (its request log)."""
+    from tests.fake_intervals.app import REQUEST_COUNTS_PATH
+
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.get(f"{upstream_url}{REQUEST_COUNTS_PATH}")
+        response.raise_for_status()
+        counts: dict[str, int] = response.json()
+    return counts
+
+
+def upstream_requests(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
+    """The upstream requests made between two counts: ``activities`` (``GET
+    /athlete/{id}/activities``), ``profile`` (``GET /athlete/{id}``, the pace units) and
+    ``other``."""
+    made = {"activities": 0, "profile": 0, "other": 0}
+    for key, count in after.items():
+        new = count - before.get(key, 0)
+        if not new:
+            continue
+        method, _, path = key.partition(" ")
+        parts = path.removeprefix("/api/v1/").split("/")
+        if method == "GET" and parts[0] == "athlete" and len(parts) == 2:
+            made["profile"] += new
+        elif method == "GET" and parts[0] == "athlete" and parts[2:] == ["activities"]:
+            made["activities"] += new
+        else:
+            made["other"] += new
+    return made
+
+
+def upstream_line(result: dict[str, Any]) -> str:
+    """``upstream requests per call: activities 1.0, profile 0.0, other 0.0 (1002 calls)``."""
+    counted = result["upstream_requests"]
+    per = result["upstream_per_call"]
+    return (
+        f"upstream requests per call: activities {per['activities']}, athlete profile "
+        f"{per['profile']}, other {per['other']} ({counted['calls']} calls; the profile is read "
+        "from the answer cache when 0)"
+    )
 
 
 async def throughput(stack: Stack, clients: int, requests: int) -> float:
@@ -403,6 +493,14 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SECONDS",
         help="only the memory soak: 64 clients for SECONDS (e.g. 600), kept in the results",
     )
+    parser.add_argument(
+        "--answer-cache",
+        choices=("auto", "off"),
+        default="auto",
+        help="the benchmarked gateway's GATEWAY_ANSWER_CACHE: auto (the deployment default; "
+        "every measured call a cache miss of the activities) or off (every request upstream, "
+        "the figure of earlier runs)",
+    )
     args = parser.parse_args(argv)
     if args.soak:
         if "runs" not in report.read_json():
@@ -418,7 +516,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.keep_growth and kept is None:
                 raise SystemExit(f"--keep-growth: no {kind} growth figures in the last run")
             results["runs"][kind] = asyncio.run(
-                run_database(kind, quick=args.quick, growth_figures=kept)
+                run_database(
+                    kind, quick=args.quick, growth_figures=kept, answer_cache=args.answer_cache
+                )
             )
     results = report.write_json(results)
     goals = evaluate_goals(results)
@@ -433,12 +533,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def run_database(
-    kind: str, quick: bool, growth_figures: dict[str, Any] | None = None
+    kind: str,
+    quick: bool,
+    growth_figures: dict[str, Any] | None = None,
+    answer_cache: str = "auto",
 ) -> dict[str, Any]:
     """One database's figures; ``growth_figures`` (kept from the last run) skips re-measuring
-    the token growth."""
+    the token growth; ``answer_cache``: the benchmarked gateway's GATEWAY_ANSWER_CACHE."""
     requests = 256 if quick else 2048
-    out: dict[str, Any] = {}
+    out: dict[str, Any] = {"answer_cache": answer_cache}
     with tempfile.TemporaryDirectory(prefix="gw-bench-") as tmp, databases(kind, Path(tmp)) as dbs:
         logs = Path(tmp)
         for latency in (0, 20):
@@ -449,6 +552,7 @@ async def run_database(
                     logs,
                     requests,
                     full=latency == 0,
+                    answer_cache=answer_cache,
                 )
         if growth_figures is not None:
             out["growth"] = growth_figures
@@ -461,13 +565,21 @@ async def run_database(
 
 
 async def run_stack(
-    database_url: str, upstream_url: str, logs: Path, requests: int, full: bool
+    database_url: str,
+    upstream_url: str,
+    logs: Path,
+    requests: int,
+    full: bool,
+    answer_cache: str = "auto",
 ) -> dict[str, Any]:
     """Seed, start one gateway worker and measure; with `full`, also sizes, memory, 2 workers."""
     port = free_port()
     tokens, athletes = await prepare(database_url, f"http://127.0.0.1:{port}/mcp")
     out: dict[str, Any] = {}
-    with gateway(port, database_url, upstream_url, 1, logs) as (base, pid):
+    with gateway(port, database_url, upstream_url, 1, logs, answer_cache=answer_cache) as (
+        base,
+        pid,
+    ):
         stack = Stack(base, upstream_url, pid, tokens, athletes)
         if full:
             out["answer_sizes"] = await answer_sizes(stack)
@@ -476,6 +588,7 @@ async def run_stack(
             out["overhead"] = await overhead(stack, CONCURRENCY, requests)
             if full:  # the same call in the 2026-07-28 era (served in the ASGI task)
                 out["overhead_modern"] = await overhead(stack, MODERN_CONCURRENCY, requests, MODERN)
+        print(f"answer cache {answer_cache}, 1 client: {upstream_line(out['overhead']['1'])}")
         if full:
             out["rss_under_load_mb"] = round(max(samples, default=0) / 2**20, 1)
             out["throughput_1_worker"] = max(
@@ -593,8 +706,7 @@ def render(results: dict[str, Any], goals: list[report.Goal]) -> str:
         "latencies from 32 clients up are mostly CPU queueing across all three processes, and a",
         "second worker has no core of its own. Gateway CPU ms/call (user + system time of the",
         "gateway's processes per call) is the gateway's own cost, independent of that sharing.",
-        "The benchmarked gateway runs with `GATEWAY_ANSWER_CACHE=off` (every call goes upstream) "
-        "and `GATEWAY_TOKEN_CACHE_SECONDS=30` (the default with the Redis backend).",
+        *_cache_lines(results),
         "",
         "Also: `python -m bench.run --soak 600` (memory over ten minutes at 64 clients, kept in",
         "the results), `python -m bench.hotpath` (one tool call's cost, with `--profile` or",
@@ -632,6 +744,25 @@ def render(results: dict[str, Any], goals: list[report.Goal]) -> str:
     if results.get("soak"):
         lines += _soak_lines(results["soak"])
     return "\n".join(lines)
+
+
+def _cache_lines(results: dict[str, Any]) -> list[str]:
+    """How the benchmarked gateway caches: the answer cache (``--answer-cache``) and the
+    verified-token cache."""
+    modes = {run.get("answer_cache", "off") for run in results["runs"].values()}
+    if modes == {"off"}:
+        answers = "`GATEWAY_ANSWER_CACHE=off` (every call goes upstream)"
+    else:
+        answers = (
+            "the default `GATEWAY_ANSWER_CACHE=auto` (in memory), each get_activities call "
+            "asking for a date window not asked before: one upstream request for the "
+            "activities, the athlete profile (pace units) from the cache, as in production "
+            "(`--answer-cache off`: every request upstream)"
+        )
+    return [
+        f"The benchmarked gateway runs with {answers} and `GATEWAY_TOKEN_CACHE_SECONDS=30` "
+        "(the default with the Redis backend)."
+    ]
 
 
 def _soak_lines(soaked: dict[str, Any]) -> list[str]:

@@ -73,7 +73,11 @@ async def soak(seconds: float, clients: int = SOAK_CLIENTS) -> dict[str, Any]:
         with upstream(0, logs) as upstream_url:
             port = free_port()
             tokens, athletes = await prepare(database_url, f"http://127.0.0.1:{port}/mcp")
-            with gateway(port, database_url, upstream_url, 1, logs) as (base, pid):
+            # repeated identical calls: with the cache on they would all be answered from it
+            with gateway(port, database_url, upstream_url, 1, logs, answer_cache="off") as (
+                base,
+                pid,
+            ):
                 stack = Stack(base, upstream_url, pid, tokens, athletes)
 
                 async def call(http: httpx.AsyncClient, index: int) -> None:

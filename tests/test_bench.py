@@ -153,3 +153,51 @@ async def test_for_duration_stops_calling_when_time_is_up() -> None:
     result = await for_duration(call, clients=3, seconds=0.05)
     assert len(result.latencies_s) >= 3 and result.errors == 0
     assert 0.05 <= result.wall_s < 5
+
+
+def test_each_get_activities_window_is_new_and_holds_ten_activities() -> None:
+    """The load asks every window once (so a deployment's answer cache misses the activities
+    on every call), and every window holds at least 10 of the fake's activities (so every
+    answer of get_activities(limit=10) has 10)."""
+    from bisect import bisect_left, bisect_right
+    from datetime import date
+    from itertools import islice
+
+    from bench.run import FAKE_HISTORY_DAYS, WINDOW_DAYS, activity_windows
+    from tests.fake_intervals.app import FakeIntervals
+
+    today = date(2026, 11, 30)
+    fake = FakeIntervals(today=today, history_days=FAKE_HISTORY_DAYS)
+    windows = list(islice(activity_windows(today), 20_000))
+    assert len(set(windows)) == len(windows)
+    assert all((last - first).days + 1 >= WINDOW_DAYS for first, last in windows)
+    for athlete in fake.athletes.values():
+        days = sorted(a["start_date_local"][:10] for a in athlete.activities.values())
+        fewest = min(
+            bisect_right(days, last.isoformat()) - bisect_left(days, first.isoformat())
+            for first, last in windows
+        )
+        assert fewest >= 10
+
+
+def test_the_fake_counts_the_upstream_requests_of_each_kind() -> None:
+    """The benchmark reads the fake's request counts around the measured calls: activities
+    and athlete-profile requests are told apart, and reading the counts is not counted."""
+    from bench.run import upstream_counts, upstream_requests
+    from tests.fake_intervals.app import FakeIntervals
+    from tests.fake_intervals.data import DEMO_ATHLETES
+    from tests.fake_intervals.server import FakeServer
+
+    athlete = DEMO_ATHLETES[0]
+    auth = ("API_KEY", athlete.api_key)
+    with FakeServer(FakeIntervals()) as server:
+        before = asyncio.run(upstream_counts(server.base_url))
+        api = f"{server.api_base_url}/athlete/{athlete.id}"
+        for _ in range(3):
+            httpx.get(f"{api}/activities", params={"oldest": "2026-01-01"}, auth=auth)
+        httpx.get(api, auth=auth)
+        httpx.get(f"{api}/wellness", auth=auth)
+        after = asyncio.run(upstream_counts(server.base_url))
+        again = asyncio.run(upstream_counts(server.base_url))
+    assert upstream_requests(before, after) == {"activities": 3, "profile": 1, "other": 1}
+    assert again == after

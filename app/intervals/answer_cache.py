@@ -409,6 +409,10 @@ def _ms(seconds: float) -> int:
 # -- the cache ----------------------------------------------------------------------------
 
 
+RECENT_ENTRIES = 128
+RECENT_MAX_BYTES = 16 * 1024
+
+
 @dataclass(frozen=True)
 class CachedAnswer:
     """An upstream answer as used: its JSON and when it was fetched."""
@@ -429,6 +433,11 @@ class AnswerCache:
     webhook_ttl: float | None = None
     """With Intervals.icu webhooks configured: the lifetime of entries whose areas all are in
     :data:`WEBHOOK_AREAS` (a webhook invalidates them at once); None: webhooks are off."""
+    _recent: OrderedDict[str, tuple[bytes, CachedAnswer]] = field(
+        default_factory=OrderedDict, repr=False
+    )
+    """The last small entries decoded, by key, with the stored bytes they were decoded from:
+    a repeated hit (the athlete profile behind every pace) skips the JSON decoding."""
 
     @property
     def generation_ttl(self) -> float:
@@ -463,9 +472,26 @@ class AnswerCache:
             log.warning("answer cache unavailable (%s); asking Intervals.icu", type(error).__name__)
             observer().answer_cache_lookup("error")
             return None, None, areas
-        found = _decoded(raw)
+        found = self._decoded_once(key, raw)
         observer().answer_cache_lookup("miss" if found is None else "hit")
         return found, key, areas
+
+    def _decoded_once(self, key: str, raw: bytes | None) -> CachedAnswer | None:
+        """The entry decoded, reusing the last decoding of the same stored bytes (the same
+        object in memory; equal bytes from Redis): answers are shared, never mutated (every
+        session method validates them into new models). Only entries of at most
+        :data:`RECENT_MAX_BYTES` are kept, :data:`RECENT_ENTRIES` of them."""
+        if raw is None:
+            return None
+        recent = self._recent.get(key)
+        if recent is not None and (recent[0] is raw or recent[0] == raw):
+            return recent[1]
+        found = _decoded(raw)
+        if found is not None and len(raw) <= RECENT_MAX_BYTES:
+            self._recent[key] = (raw, found)
+            if len(self._recent) > RECENT_ENTRIES:
+                self._recent.popitem(last=False)
+        return found
 
     async def keep(self, key: str, areas: RequestAreas, data: Any, *, analyzed: bool) -> datetime:
         """Store a fresh answer under ``key``; returns its fetch time. Activity details of an

@@ -301,16 +301,16 @@ class Activity(IntervalsModel):
     pace: float | None = None
     gap: float | None = None
     threshold_pace: float | None = None
-    tags: NullableList[str] = []
-    stream_types: NullableList[str] = []
-    interval_summary: NullableList[str] = []
+    tags: NullableList[str] = Field(default_factory=list)
+    stream_types: NullableList[str] = Field(default_factory=list)
+    interval_summary: NullableList[str] = Field(default_factory=list)
     paired_event_id: int | None = None
     gear: dict[str, Any] | None = None
-    icu_intervals: NullableList[Interval] = []
-    icu_groups: NullableList[IntervalGroup] = []
-    icu_zone_times: NullableList[ZoneTime] = []
-    icu_hr_zone_times: NullableList[int | None] = []
-    pace_zone_times: NullableList[int | None] = []
+    icu_intervals: NullableList[Interval] = Field(default_factory=list)
+    icu_groups: NullableList[IntervalGroup] = Field(default_factory=list)
+    icu_zone_times: NullableList[ZoneTime] = Field(default_factory=list)
+    icu_hr_zone_times: NullableList[int | None] = Field(default_factory=list)
+    pace_zone_times: NullableList[int | None] = Field(default_factory=list)
     note: str | None = Field(None, alias="_note")
 
     @property

@@ -7,6 +7,7 @@ duration of a tool call. Each method's docstring names the endpoint (method + pa
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
@@ -67,6 +68,24 @@ def _one(model: type[M], data: Any, what: str) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise _unexpected(exc, what) from None
+
+
+_PROFILES: OrderedDict[int, tuple[Any, Athlete]] = OrderedDict()
+PROFILES_KEPT = 64
+
+
+def _profile(data: Any) -> Athlete:
+    """The athlete profile of ``data``, validated once per payload object: the answer cache
+    hands out the same decoded profile for each hit (the pace units behind every answer with
+    a pace), so its model is reused. Nobody mutates a profile (its readers only read)."""
+    kept = _PROFILES.get(id(data))
+    if kept is not None and kept[0] is data:
+        return kept[1]
+    profile = _one(Athlete, data, "the athlete profile")
+    _PROFILES[id(data)] = (data, profile)
+    if len(_PROFILES) > PROFILES_KEPT:
+        _PROFILES.popitem(last=False)
+    return profile
 
 
 @cache
@@ -261,7 +280,7 @@ class AthleteSession:
     async def get_athlete(self) -> Athlete:
         """``GET /athlete/{id}``: profile with sport settings and custom items."""
         data = await self._call("GET", self._athlete(), what=self._who())
-        return _one(Athlete, data, "the athlete profile")
+        return _profile(data)
 
     async def list_athletes(self) -> list[AthleteSummary]:
         """``GET /athletes``: athletes the key may read (coached/followed, plus the caller).

@@ -9,7 +9,7 @@ from datetime import date
 import uvicorn
 
 from tests.fake_intervals.app import DEFAULT_OAUTH_CLIENT, FakeIntervals
-from tests.fake_intervals.data import DEMO_ATHLETES
+from tests.fake_intervals.data import DEMO_ATHLETES, HISTORY_DAYS
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,6 +22,12 @@ def main(argv: list[str] | None = None) -> None:
         type=date.fromisoformat,
         default=None,
         help="anchor date for the synthetic data (default: today, UTC)",
+    )
+    parser.add_argument(
+        "--history-days",
+        type=int,
+        default=HISTORY_DAYS,
+        help="days of generated activities and wellness before today",
     )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
     parser.add_argument(
@@ -47,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
-    fake = FakeIntervals(seed=args.seed, today=args.today)
+    fake = FakeIntervals(seed=args.seed, today=args.today, history_days=args.history_days)
     fake.faults.delay(args.latency)
     fake.oauth.consent_page = args.consent_page
     if args.limit_per_second:

@@ -37,6 +37,7 @@ from starlette.types import Receive, Scope, Send
 
 from tests.fake_intervals.data import (
     DEMO_ATHLETES,
+    HISTORY_DAYS,
     AthleteData,
     DemoAthlete,
     Ids,
@@ -70,6 +71,10 @@ EVENT_CATEGORIES = {
 READ_ONLY_WELLNESS = {"ctl", "atl", "rampRate", "ctlLoad", "atlLoad", "sportInfo", "updated"}
 CODE_LIFETIME = timedelta(minutes=2)
 DEFAULT_OAUTH_CLIENT = ("fake-client-id", "fake-client-secret")
+REQUEST_COUNTS_PATH = "/_fake/request-counts"
+"""``GET``: how many requests reached the fake so far, by ``"METHOD path"`` (no query), for a
+process that runs the fake on its own (the benchmark counts upstream requests per tool call).
+Not an Intervals.icu route: not recorded, no credentials."""
 
 
 class HTTPError(Exception):
@@ -204,6 +209,7 @@ class FakeIntervals:
         now: Callable[[], datetime] | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        history_days: int = HISTORY_DAYS,
     ) -> None:
         if now is None:
             if today is None:
@@ -218,7 +224,7 @@ class FakeIntervals:
         self._sleep = sleep
         self.ids = Ids()
         self.demo: dict[str, DemoAthlete] = {a.id: a for a in DEMO_ATHLETES}
-        self.athletes: dict[str, AthleteData] = generate(seed, self.today, self.ids)
+        self.athletes: dict[str, AthleteData] = generate(seed, self.today, self.ids, history_days)
         self.keys: dict[str, str] = {a.api_key: a.id for a in DEMO_ATHLETES}
         self.shares: dict[str, set[str]] = {
             a.id: set(a.coached) | set(a.followed) for a in DEMO_ATHLETES
@@ -360,7 +366,10 @@ class FakeIntervals:
         if scope["type"] != "http":
             return
         request = Request(scope, receive)
-        response = await self._handle(request)
+        if request.url.path == REQUEST_COUNTS_PATH:  # the fake's own: neither logged nor routed
+            response: Response = JSONResponse(self.requests.counts())
+        else:
+            response = await self._handle(request)
         await response(scope, receive, send)
 
     async def _handle(self, request: Request) -> Response:

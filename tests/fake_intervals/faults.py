@@ -10,6 +10,7 @@ never the raw credential.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -41,6 +42,10 @@ class RequestLog:
 
     def clear(self) -> None:
         self._items.clear()
+
+    def counts(self) -> dict[str, int]:
+        """Requests so far by ``"METHOD path"`` (the query left out)."""
+        return dict(Counter(f"{r.method} {r.path}" for r in self._items))
 
     def __len__(self) -> int:
         return len(self._items)

@@ -314,3 +314,25 @@ async def test_lookups_are_counted_for_the_metrics_page() -> None:
         return metrics.registry.get_sample_value(name, {"result": result})
 
     assert (count("miss"), count("hit")) == (1.0, 1.0)
+
+
+async def test_pace_units_read_from_the_cached_profile_follow_a_settings_change() -> None:
+    """Every get_activities with a run reads the athlete's pace units from the one cached
+    profile (decoded and validated once, then reused); a sport-settings change invalidated
+    through the Invalidator (webhook or write) shows in the very next answer."""
+    bench = cached_bench(BERLIN)
+    athlete = bench.fake.athletes[BERLIN.id]
+    assert any(s["types"][0] == "Run" for s in athlete.sport_settings)
+    window = {"start_date": "2026-06-01", "end_date": "2026-07-28"}
+    answers = [await bench.call("get_activities", {**window, "limit": n}) for n in (30, 29, 28)]
+    assert all(" /km" in answer.text for answer in answers), answers[0].text
+    assert upstream(bench, "/activities") == 3  # three different questions
+    profile = f"/athlete/{BERLIN.id}"
+    assert len([r for r in bench.fake.requests if r.path.endswith(profile)]) == 1
+    for settings in athlete.sport_settings:
+        if settings["types"][0] == "Run":
+            settings["pace_units"] = "MINS_MILE"
+    assert bench.answers is not None
+    await bench.answers.invalidate(BERLIN.id, [Area.SETTINGS])
+    changed = await bench.call("get_activities", {**window, "limit": 30})
+    assert " /mi" in changed.text and " /km" not in changed.text, changed.text

@@ -100,3 +100,60 @@ async def test_a_taken_write_lock_is_never_waited_for_on_the_loop(tmp_path: Path
         assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
     finally:
         await dispose_engine(engine)
+
+
+async def test_a_row_written_on_the_loop_is_stored_as_the_queued_path_stores_it(
+    tmp_path: Path,
+) -> None:
+    """The loop writer sends its row straight to the driver, through the columns' own bind
+    processing: the stored text equals the ordinary unit of work's, and a row the database
+    refuses raises a database error, leaves nothing open and the next row is written."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db.access_log import record_own_access
+    from app.db.migrations import upgrade_to_head
+
+    database = tmp_path / "gateway.db"
+    settings = make_settings(tmp_path, f"sqlite:///{database}")
+    upgrade_to_head(settings)
+    engine = make_async_engine(settings)
+    sessions = make_sessionmaker(engine)
+    try:
+        async with transaction(sessions) as db:
+            athlete = Athlete(intervals_id="i900003", name="Mia")
+            db.add(athlete)
+        writer = loop_writer(sessions)
+        assert writer is not None
+        assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
+        async with transaction(sessions) as db:
+            await record_own_access(
+                db,
+                athlete_pk=athlete.id,
+                client_id="claude-desktop",
+                tool="get_activities",
+                categories=("activities",),
+                mode="read",
+                outcome="ok",
+            )
+        raw = sqlite3.connect(database)
+        try:
+            rows = raw.execute(
+                "SELECT athlete_id, actor_id, actor_name, client_id, tool, categories, mode, "
+                "outcome, typeof(at), length(at) FROM access_log ORDER BY id"
+            ).fetchall()
+        finally:
+            raw.close()
+        assert len(rows) == 2 and rows[0] == rows[1]
+        refused = {**a_row(athlete.id), "client_id": None}  # NOT NULL
+        try:
+            writer.try_execute(OWN_ACCESS_INSERT, refused)
+        except SQLAlchemyError:
+            pass
+        else:
+            raise AssertionError("a refused row must raise")
+        assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
+        async with sessions() as db:
+            count = await db.scalar(select(func.count()).select_from(AccessRecord))
+        assert count == 3
+    finally:
+        await dispose_engine(engine)

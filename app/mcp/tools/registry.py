@@ -169,10 +169,15 @@ async def run_tool(
     arguments: dict[str, Any],
     limits: AnswerLimits | None = None,
     series: tuple[str, ...] = (),
+    *,
+    recorder: CallRecorder | None = None,
 ) -> CallToolResult:
     """Open the caller's context, run the tool, and turn any failure into an ``isError`` result.
     Every call that ends here is recorded by a :class:`CallRecorder` provider (the access log:
-    the one place tool calls are logged, never per tool)."""
+    the one place tool calls are logged, never per tool); ``recorder``: the provider as one,
+    when the caller already checked (:func:`sdk_function`, once per tool, not per call)."""
+    if recorder is None and isinstance(provider, CallRecorder):
+        recorder = provider
     outcome, acting, reached = "failed", None, set[str]()
     try:
         async with provider.open() as context:
@@ -194,8 +199,8 @@ async def run_tool(
         observer().tool_call(spec.name, "unexpected")
         return error_result(f"{spec.name} failed unexpectedly; try again later.")
     finally:
-        if isinstance(provider, CallRecorder):
-            await record(provider, call_of(spec, outcome, acting, reached))
+        if recorder is not None:
+            await record(recorder, call_of(spec, outcome, acting, reached))
 
 
 async def record(recorder: CallRecorder, call: ToolCall) -> None:
@@ -212,8 +217,21 @@ def call_of(
     """The access-log view of a call of ``spec`` for ``acting`` and the roster athletes it
     ``reached`` (its data categories, read or write)."""
     mode = "read" if spec.read_only else "write"
-    also = tuple(sorted(set(reached) - {acting} if acting else set(reached)))
-    return ToolCall(spec.name, spec.categories, mode, outcome, athlete_id=acting, also_for=also)
+    also = tuple(sorted(set(reached) - {acting} if acting else set(reached))) if reached else ()
+    return ToolCall(spec.name, categories_of(spec), mode, outcome, athlete_id=acting, also_for=also)
+
+
+_CATEGORIES: dict[int, tuple[ToolSpec, tuple[str, ...]]] = {}
+
+
+def categories_of(spec: ToolSpec) -> tuple[str, ...]:
+    """``spec.categories``, derived once per spec (specs are frozen), not on every call."""
+    kept = _CATEGORIES.get(id(spec))
+    if kept is not None and kept[0] is spec:
+        return kept[1]
+    found = spec.categories
+    _CATEGORIES[id(spec)] = (spec, found)
+    return found
 
 
 def sdk_function(
@@ -227,9 +245,10 @@ def sdk_function(
     the size guard's ``truncated`` note, and ``series`` optional: see :func:`answer_result`)."""
     signature = inspect.signature(spec.function, eval_str=True)
     public = list(signature.parameters.values())[1:]
+    recorder = provider if isinstance(provider, CallRecorder) else None  # a costly check
 
     async def call(**arguments: Any) -> CallToolResult:
-        return await run_tool(spec, provider, arguments, limits, series)
+        return await run_tool(spec, provider, arguments, limits, series, recorder=recorder)
 
     call.__signature__ = signature.replace(  # type: ignore[attr-defined]
         parameters=public, return_annotation=published_answer(spec.answer, series)
@@ -271,5 +290,16 @@ def build_tools(
             meta={"securitySchemes": security_schemes(spec)},
             structured_output=True,
         )
-        tools.append(tool.model_copy(update={"parameters": published_arguments(tool.parameters)}))
+        published = tool.model_copy(update={"parameters": published_arguments(tool.parameters)})
+        tools.append(without_result_validation(published))
     return tools
+
+
+def without_result_validation(tool: Tool) -> Tool:
+    """``tool`` still publishing its ``outputSchema`` but without the SDK validating each
+    result's ``structuredContent`` against it again: :func:`answer_result` builds it from the
+    answer's own model (validated when built, and again when cut or filtered), so a second
+    pass over every answer on the hot path checks nothing new (issue 20). The SDK reads the
+    field live (mcp ``FuncMetadata``: a schema without a model is published, not validated)."""
+    tool.fn_metadata.output_model = None
+    return tool

@@ -32,7 +32,14 @@ from app.training.guardrails import Limits
 from app.writes.memory import MemoryJournal
 from tests.fake_intervals import app as fake_app
 from tests.fake_intervals.app import FakeIntervals
-from tests.fake_intervals.data import DEMO_ATHLETES, AthleteData, DemoAthlete, Ids, generate
+from tests.fake_intervals.data import (
+    DEMO_ATHLETES,
+    HISTORY_DAYS,
+    AthleteData,
+    DemoAthlete,
+    Ids,
+    generate,
+)
 
 FAKE_BASE = "http://intervals.test/api/v1"
 TODAY = date(2026, 7, 29)
@@ -49,16 +56,21 @@ def local(tz: str, day: date, at: time) -> datetime:
     return datetime.combine(day, at, ZoneInfo(tz)).astimezone(UTC)
 
 
-_GENERATED: dict[tuple[int, date], tuple[dict[str, AthleteData], dict[str, int]]] = {}
+_GENERATED: dict[tuple[int, date, int], tuple[dict[str, AthleteData], dict[str, int]]] = {}
 
 
-def generated_once(seed: int, today: date, ids: Ids) -> dict[str, AthleteData]:
+def generated_once(
+    seed: int, today: date, ids: Ids, history_days: int = HISTORY_DAYS
+) -> dict[str, AthleteData]:
     """The fake's deterministic data for (seed, today), generated once per test session and
     handed out as a deep copy (with the id counters where generation left them)."""
-    if (seed, today) not in _GENERATED:
+    if (seed, today, history_days) not in _GENERATED:
         fresh = Ids()
-        _GENERATED[(seed, today)] = (generate(seed, today, fresh), dict(vars(fresh)))
-    athletes, counters = _GENERATED[(seed, today)]
+        _GENERATED[(seed, today, history_days)] = (
+            generate(seed, today, fresh, history_days),
+            dict(vars(fresh)),
+        )
+    athletes, counters = _GENERATED[(seed, today, history_days)]
     vars(ids).update(counters)
     return copy.deepcopy(athletes)
 
