@@ -1,8 +1,8 @@
 """One tool call's gateway cost, quickly: ``get_activities(limit=10)`` at one client against a
-0 ms fake Intervals.icu, through the real gateway process (SQLite).
+0 ms fake Intervals.icu, through the real gateway process (SQLite, or PostgreSQL with ``--db``).
 
     python -m bench.hotpath [--calls 1000] [--clients 1] [--era 2025-11-25|2026-07-28]
-                            [--profile out.prof] [--spy out.txt]
+                            [--db sqlite|postgresql] [--profile out.prof] [--spy out.txt]
 
 ``--era`` picks the protocol era of the MCP requests (default: both, one after the other,
 through the same gateway). Prints, per era, gateway CPU ms per call and the added
@@ -10,7 +10,10 @@ latency (p50 / p99) over the direct upstream request. ``--profile`` runs the gat
 cProfile and writes its stats when it stops (for "Where the time goes" in
 docs/benchmarks.md); ``--spy`` samples the gateway's CPU with py-spy (``pip install py-spy``)
 during the measured calls and writes folded stacks (``python -m bench.where F`` turns them
-into the "where a call's time goes" table). The full benchmark is ``bench.run``.
+into the "where a call's time goes" table). ``--db postgresql`` runs the gateway on a fresh
+database of the server named by BENCH_POSTGRES_URL or TEST_POSTGRES_URL (e.g. under
+``scripts/with-postgres.sh``), made and dropped as ``bench.run`` does. The full benchmark is
+``bench.run``.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.run import ERAS, Stack, gateway, overhead, prepare, upstream
+from bench.run import ERAS, Stack, databases, gateway, overhead, prepare, upstream
 from tests.support.processes import free_port
 
 
@@ -79,11 +82,15 @@ async def measure(
     profile: Path | None = None,
     spy: Path | None = None,
     eras: tuple[str, ...] = ERAS,
+    db: str = "sqlite",
 ) -> dict[str, dict[str, float]]:
     """The measured figures per protocol era (profiles cover the last era measured)."""
-    with tempfile.TemporaryDirectory(prefix="gw-hot-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="gw-hot-") as tmp,
+        databases(db, Path(tmp)) as database_url_for,
+    ):
         logs = Path(tmp)
-        database_url = f"sqlite:///{logs / 'hot.db'}"
+        database_url = database_url_for("hot")
         with upstream(0, logs) as upstream_url:
             port = free_port()
             tokens, athletes = await prepare(database_url, f"http://127.0.0.1:{port}/mcp")
@@ -125,11 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=1)
     parser.add_argument("--era", choices=ERAS, default=None, help="one protocol era only")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile stats file")
     parser.add_argument("--spy", type=Path, default=None, help="py-spy folded stacks file")
     args = parser.parse_args(argv)
     eras = (args.era,) if args.era else ERAS
-    results = asyncio.run(measure(args.calls, args.clients, args.profile, args.spy, eras))
+    results = asyncio.run(measure(args.calls, args.clients, args.profile, args.spy, eras, args.db))
     for era, result in results.items():
         print(f"protocol {era}:")
         for key, value in result.items():
