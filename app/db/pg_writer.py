@@ -53,37 +53,56 @@ class PostgresRowWriter:
         self._held = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._compiled: dict[tuple[Insert, tuple[str, ...]], _Compiled] = {}
+        self._disposed = False
 
     async def try_execute(self, statement: Insert, parameters: Mapping[str, Any]) -> bool:
         """Run the one-row ``statement`` with ``parameters`` as its own committed transaction:
         True when written and committed; False (nothing written, the caller's ordinary path
         should write it) when every held connection is busy, or on any database error."""
         loop = asyncio.get_running_loop()
+        if self._disposed:
+            return False
         if self._loop is not None and self._loop is not loop:
             return False  # connections belong to the loop that opened them
-        connection = await self._take(loop)
-        if connection is None:
-            return False
         try:
             sql, processors = self._compile(statement, parameters)
             values = {
                 key: processors[key](value) if key in processors else value
                 for key, value in parameters.items()
             }
+        except (ValueError, TypeError, SQLAlchemyError) as error:
+            log.warning("access-log row not prepared for one trip (%s)", type(error).__name__)
+            return False  # the ordinary path meets the same problem and logs it
+        connection = await self._take(loop)
+        if connection is None:
+            return False
+        try:
             await connection.execute(sql, values, prepare=True)
         except psycopg.Error as error:
-            self._drop(connection)
             log.info(
-                "access-log connection failed (%s %s); the row takes the ordinary path",
+                "access-log row not written on a held connection (%s %s); it takes the "
+                "ordinary path",
                 type(error).__name__,
                 error.sqlstate or "",
             )
+            self._give_back(connection)
             return False
         except BaseException:
             self._drop(connection)  # cancelled mid-statement: its state is unknown
             raise
-        self._idle.append(connection)
+        self._give_back(connection)
         return True
+
+    def _give_back(self, connection: AsyncConnection[Any]) -> None:
+        """Keep a healthy connection for the next write; close a broken one (the server
+        dropped it), or any once the engine was disposed."""
+        healthy = (
+            not connection.broken and connection.info.transaction_status == TransactionStatus.IDLE
+        )
+        if healthy and not self._disposed:
+            self._idle.append(connection)
+        else:
+            self._drop(connection)
 
     async def _take(self, loop: asyncio.AbstractEventLoop) -> AsyncConnection[Any] | None:
         """An idle held connection, a newly opened one while fewer than the limit are held, or
@@ -144,7 +163,8 @@ class PostgresRowWriter:
         connection.pgconn.finish()
 
     async def dispose(self) -> None:
-        """Close the idle held connections (busy ones are closed by their write's failure)."""
+        """Close the idle held connections (busy ones are closed when their write ends)."""
+        self._disposed = True
         idle, self._idle = self._idle, []
         for connection in idle:
             self._held -= 1

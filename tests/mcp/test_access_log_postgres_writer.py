@@ -177,3 +177,28 @@ async def test_calls_after_the_database_dropped_its_connections_are_still_logged
         assert await count_rows(database_url, tmp_path) == 3
         if gw.settings.sqlalchemy_url.get_backend_name() == "postgresql":
             assert await one_trip_writers(database_url, tmp_path) == 1  # a fresh one took over
+
+
+async def test_a_refused_row_writes_nothing_and_keeps_the_connection(
+    tmp_path: Path, database_url: str
+) -> None:
+    engine = make_async_engine(make_settings(tmp_path, database_url))
+    sessions = make_sessionmaker(engine)
+    try:
+        writer = postgres_writer(sessions)
+        if writer is None:
+            return
+        async with transaction(sessions) as db:
+            athlete = Athlete(intervals_id="i900014", name="Tane")
+            db.add(athlete)
+        assert await writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id, "first"))
+        (held,) = writer._idle
+        # the athlete's row deleted meanwhile: the foreign key refuses the INSERT
+        assert not await writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id + 1000))
+        assert await writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id, "next"))
+        async with sessions() as db:
+            stored = sorted(r.tool for r in await access_rows(db, athlete.id))
+        assert stored == ["first", "next"]
+        assert writer._idle == [held]  # a refused statement does not cost the connection
+    finally:
+        await dispose_engine(engine)
