@@ -1,8 +1,9 @@
 """One tool call's gateway cost, quickly: ``get_activities(limit=10)`` at one client against a
-0 ms fake Intervals.icu, through the real gateway process (SQLite).
+0 ms fake Intervals.icu, through the real gateway process (SQLite, or PostgreSQL with ``--db``).
 
     python -m bench.hotpath [--calls 1000] [--clients 1] [--era 2025-11-25|2026-07-28]
-                            [--profile out.prof] [--spy out.txt] [--answer-cache auto|off]
+                            [--db sqlite|postgresql] [--profile out.prof] [--spy out.txt]
+                            [--answer-cache auto|off]
 
 ``--era`` picks the protocol era of the MCP requests (default: both, one after the other,
 through the same gateway). Prints, per era, gateway CPU ms per call and the added
@@ -13,7 +14,10 @@ py-spy``) during the measured calls and writes folded stacks (``python -m bench.
 turns them into the "where a call's time goes" table). The gateway runs with the
 deployment's default answer cache and each call asks for a window not asked before (the
 activities a cache miss, the athlete profile a hit); ``--answer-cache off`` sends every
-request upstream (the earlier figure). The full benchmark is ``bench.run``.
+request upstream (the earlier figure). ``--db postgresql`` runs the gateway on a fresh
+database of the server named by BENCH_POSTGRES_URL or TEST_POSTGRES_URL (e.g. under
+``scripts/with-postgres.sh``), made and dropped as ``bench.run`` does. The full benchmark is
+``bench.run``.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.run import ERAS, Stack, gateway, overhead, prepare, upstream, upstream_line
+from bench.run import ERAS, Stack, databases, gateway, overhead, prepare, upstream, upstream_line
 from tests.support.processes import free_port
 
 
@@ -83,11 +87,15 @@ async def measure(
     spy: Path | None = None,
     eras: tuple[str, ...] = ERAS,
     answer_cache: str = "auto",
+    db: str = "sqlite",
 ) -> dict[str, dict[str, Any]]:
     """The measured figures per protocol era (profiles cover the last era measured)."""
-    with tempfile.TemporaryDirectory(prefix="gw-hot-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="gw-hot-") as tmp,
+        databases(db, Path(tmp)) as database_url_for,
+    ):
         logs = Path(tmp)
-        database_url = f"sqlite:///{logs / 'hot.db'}"
+        database_url = database_url_for("hot")
         with upstream(0, logs) as upstream_url:
             port = free_port()
             tokens, athletes = await prepare(database_url, f"http://127.0.0.1:{port}/mcp")
@@ -136,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=1)
     parser.add_argument("--era", choices=ERAS, default=None, help="one protocol era only")
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--profile", type=Path, default=None, help="cProfile stats file")
     parser.add_argument("--spy", type=Path, default=None, help="py-spy folded stacks file")
     parser.add_argument(
@@ -147,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     eras = (args.era,) if args.era else ERAS
     results = asyncio.run(
-        measure(args.calls, args.clients, args.profile, args.spy, eras, args.answer_cache)
+        measure(args.calls, args.clients, args.profile, args.spy, eras, args.answer_cache, args.db)
     )
     print(f"answer cache: {args.answer_cache}")
     for era, result in results.items():

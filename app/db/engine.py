@@ -34,6 +34,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 from app.db.availability import DatabaseBusy
+from app.db.pg_writer import dispose_postgres_writer
 from app.settings import Settings
 
 T = TypeVar("T")
@@ -298,10 +299,12 @@ def loop_writer(sessions: async_sessionmaker[AsyncSession]) -> LoopSqliteWriter 
 
 
 async def dispose_engine(engine: AsyncEngine) -> None:
-    """Close the engine's pool and its :class:`LoopSqliteWriter` connection, if it has one."""
+    """Close the engine's pool and its :class:`LoopSqliteWriter` connection, if it has one (or
+    its PostgreSQL access-log connections, app/db/pg_writer.py)."""
     writer = _loop_writers.pop(engine.sync_engine, None)
     if writer is not None:
         writer.dispose()
+    await dispose_postgres_writer(engine)
     await engine.dispose()
 
 

@@ -32,6 +32,7 @@ from app.db.availability import DatabaseUnavailable, is_unavailable
 from app.db.availability import describe_failure as describe
 from app.db.engine import loop_writer, transaction
 from app.db.models import Grant, utcnow
+from app.db.pg_writer import postgres_writer
 from app.db.revocation import forget_verified, revoke_athlete_tokens
 from app.intervals.client import IntervalsClient
 from app.mcp.coach import CallerSquad, CoachAccess, CoachWrites
@@ -135,7 +136,9 @@ class CallerSessions:
         athletes += [other for other in call.also_for if other not in athletes]
         if not athletes:
             return  # refused before reaching the named athlete: nobody's data was touched
-        if athletes == [caller.intervals_id] and self._record_own_at_once(caller, call):
+        if athletes == [caller.intervals_id] and (
+            self._record_own_at_once(caller, call) or await self._record_own_in_one_trip(call)
+        ):
             return
         try:
             async with transaction(self.sessions) as db:
@@ -189,6 +192,26 @@ class CallerSessions:
             return writer.try_execute(OWN_ACCESS_INSERT, row)
         except SQLAlchemyError:
             return False
+
+    async def _record_own_in_one_trip(self, call: ToolCall) -> bool:
+        """The access-log row of a call on the caller's own data, on PostgreSQL, as one
+        autocommit INSERT on a held connection (app/db/pg_writer.py): True when committed.
+        False (not PostgreSQL, its connections busy, any database error) sends the row the
+        ordinary way, which logs a failure."""
+        writer = postgres_writer(self.sessions)
+        if writer is None:
+            return False
+        caller = current_caller.get()
+        assert caller is not None
+        row = own_access_values(
+            athlete_pk=caller.athlete_pk,
+            client_id=caller.client_id,
+            tool=call.tool,
+            categories=call.categories,
+            mode=call.mode,
+            outcome=call.outcome,
+        )
+        return await writer.try_execute(OWN_ACCESS_INSERT, row)
 
     async def _context(
         self, caller: Caller, credential: UpstreamCredential
