@@ -83,7 +83,7 @@ class OriginGatedCors(CORSMiddleware):
 
 def _has_origin(scope: Scope) -> bool:
     """Whether the request names an ``Origin`` (ASGI header names are lower-case)."""
-    return any(name == b"origin" for name, _ in scope["headers"])
+    return b"origin" in dict(scope["headers"])
 
 
 def vary_origin(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
