@@ -5,8 +5,8 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from typing import TYPE_CHECKING
 
-import httpx
 from fastapi import FastAPI
 
 from app import __version__
@@ -24,6 +24,9 @@ from app.web.body_limit import BodyLimit
 from app.web.metrics import install_metrics
 from app.web.security import PageSecurityHeaders
 from app.web.unavailable import install_unavailable_handler
+
+if TYPE_CHECKING:
+    import httpx
 
 
 def create_app(
@@ -52,6 +55,8 @@ def create_app(
         transport = intervals_transport
 
         def http_client_factory() -> httpx.AsyncClient:
+            import httpx  # tests only: the server process never loads httpx at start
+
             return httpx.AsyncClient(transport=transport)
 
     if schema_head is None:

@@ -20,16 +20,19 @@ process's own state) and pick Redis up again by themselves on the next call.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 import math
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, cast
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
 if TYPE_CHECKING:
+    from redis.asyncio import Redis
+    from redis.exceptions import RedisError
+
     from app.settings import Settings
 
 __all__ = [
@@ -41,6 +44,52 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+def redis_exceptions() -> ModuleType:
+    """redis-py's ``redis.exceptions`` without the rest of redis-py: the package's
+    ``__init__`` imports its whole client (about 6 MB of an idle gateway's memory, with its
+    observability and cluster modules), which a gateway without Redis never uses. The module
+    imports only the standard library, so it is executed on its own under its own name; when
+    the package is imported later (Redis configured), its ``from redis.exceptions import ...``
+    finds this same module, so ``except RedisError`` here catches what the client raises."""
+    loaded = sys.modules.get("redis.exceptions")
+    if loaded is not None:
+        return loaded
+    package = importlib.util.find_spec("redis")
+    locations = package.submodule_search_locations if package is not None else None
+    if not locations:
+        raise ModuleNotFoundError("redis-py is not installed", name="redis")
+    spec = importlib.util.spec_from_file_location(
+        "redis.exceptions", f"{next(iter(locations))}/exceptions.py"
+    )
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError("redis.exceptions not found", name="redis.exceptions")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["redis.exceptions"] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules["redis.exceptions"]
+        raise
+    return module
+
+
+if not TYPE_CHECKING:
+    RedisError = redis_exceptions().RedisError
+
+
+def redis_client_class() -> type[Redis]:
+    """redis-py's asyncio client, imported by the first app configured with Redis. The package
+    gets its ``exceptions`` attribute, which an ordinary import of the submodule would have
+    set (:func:`redis_exceptions` loaded it before the package)."""
+    import redis
+    from redis.asyncio import Redis
+
+    if getattr(redis, "exceptions", None) is None:
+        setattr(redis, "exceptions", redis_exceptions())  # noqa: B010
+    return Redis
+
 
 LISTEN_SILENCE_SECONDS = 3.0
 """A pub/sub connection on which Redis answered nothing (not even a ping) for this long is
@@ -146,7 +195,7 @@ class RedisState:
     def from_settings(cls, settings: Settings) -> RedisState:
         if not settings.redis_url:
             raise ValueError("GATEWAY_REDIS_URL is not set")
-        client = Redis.from_url(
+        client = redis_client_class().from_url(
             settings.redis_url,
             socket_timeout=settings.redis_timeout_seconds,
             socket_connect_timeout=settings.redis_timeout_seconds,

@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import HTTPConnection
@@ -36,7 +36,10 @@ from app.redis_state import RedisState
 from app.settings import Settings
 from app.vault.crypto import Vault, VaultError
 
-HttpClientFactory = Callable[[], httpx.AsyncClient]
+if TYPE_CHECKING:
+    import httpx
+
+HttpClientFactory = Callable[[], "httpx.AsyncClient"]
 """Builds the httpx client for requests to Intervals.icu (tests: one over the fake's ASGI app)."""
 
 HOUR = 3600.0

@@ -17,13 +17,14 @@ import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
-
-import httpx
 
 from app.accounts.signin import safe_next_path
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 STATE_COOKIE = "gw_upstream_oauth"
 STATE_MAX_AGE = 600
@@ -132,6 +133,8 @@ async def exchange_code(
     gateway's httpx client. ``http_client_factory`` (tests: a client over the fake
     Intervals.icu server) replaces the default client.
     """
+    import httpx  # loaded by the first sign-in, not by every server start
+
     form = {
         "grant_type": "authorization_code",
         "code": code,

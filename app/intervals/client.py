@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
 from pydantic_core import from_json
 
 from app.intervals.credentials import BearerToken, Credential
@@ -54,6 +53,8 @@ from app.observe import observer
 from app.redis_state import RedisState
 
 if TYPE_CHECKING:
+    import httpx
+
     from app.intervals.answer_cache import AnswerCache
     from app.intervals.session import AthleteSession
     from app.settings import Settings

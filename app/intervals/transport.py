@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import json as jsonlib
+import os
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.request import getproxies_environment
 from urllib.request import proxy_bypass_environment as _bypass  # type: ignore[attr-defined]
 
 import aiohttp
-import httpx
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "KEEPALIVE_SECONDS",
@@ -65,6 +69,8 @@ class Timeouts:
     pool: float = 2.0
 
     def httpx_timeout(self) -> httpx.Timeout:
+        import httpx
+
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.read, pool=self.pool)
 
 
@@ -192,6 +198,8 @@ class HttpxTransport:
         timeouts: Timeouts | None = None,
         max_connections: int = 100,
     ) -> None:
+        import httpx  # only this transport loads httpx (aiohttp is the server's default)
+
         self._owns = http is None
         self.http = http or httpx.AsyncClient(
             timeout=(timeouts or Timeouts()).httpx_timeout(),
@@ -207,6 +215,8 @@ class HttpxTransport:
     async def send(
         self, method: str, url: str, headers: Mapping[str, str], json: Any = None
     ) -> TransportResponse:
+        import httpx
+
         try:
             response = await self.http.request(method, url, json=json, headers=headers)
         except httpx.TimeoutException as exc:
@@ -252,7 +262,7 @@ class AiohttpTransport:
             limit=self.max_connections,
             limit_per_host=0,
             keepalive_timeout=KEEPALIVE_SECONDS,
-            ssl=httpx.create_ssl_context(),
+            ssl=default_tls_context(),
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -305,6 +315,19 @@ class AiohttpTransport:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def default_tls_context() -> ssl.SSLContext:
+    """The certificates httpx trusts by default (``httpx.create_ssl_context()``): the file
+    ``$SSL_CERT_FILE`` names, else the directory ``$SSL_CERT_DIR`` names, else certifi's
+    bundle, built here so the aiohttp transport does not load httpx."""
+    if os.environ.get("SSL_CERT_FILE"):
+        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    if os.environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 def open_transport(

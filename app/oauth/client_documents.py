@@ -30,10 +30,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import SplitResult, urlsplit, urlunsplit
 
-import httpx
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,6 +45,9 @@ from app.oauth.clients import CIMD, NONE
 from app.oauth.redirect_uris import redirect_uri_allowed
 from app.redis_state import RedisState, SharedStateUnavailable
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 MAX_DOCUMENT_BYTES = 5 * 1024
 MIN_TTL, DEFAULT_TTL, MAX_TTL = 60.0, 3600.0, 86400.0
@@ -327,6 +329,8 @@ class ClientDocumentResolver:
     async def fetch(self, client_id: str) -> tuple[ClientDocument, float]:
         """Resolve, check and GET the document, all within the fetch time limit; returns it and
         its TTL. Every failure to fetch raises the same ClientDocumentError (FETCH_FAILED)."""
+        import httpx  # loaded by the first document fetched, not by every server start
+
         parts = parse_document_url(client_id)
         try:
             async with asyncio.timeout(self.settings.cimd_fetch_timeout_seconds):
@@ -343,6 +347,8 @@ class ClientDocumentResolver:
 
     async def _download(self, parts: SplitResult) -> tuple[bytes, float]:
         """The body and its cache TTL, over a connection to the checked address."""
+        import httpx
+
         host = parts.hostname or ""
         address = await resolve_checked_address(
             host,

@@ -1,9 +1,13 @@
 """CORS for the endpoints browser-based MCP clients call directly (Fetch standard §3.2): the
 discovery documents, `/token`, `/register` and `/revoke` allow any origin, without credentials.
-Never `/authorize` or the sign-in and consent pages."""
+Never `/authorize` or the sign-in and consent pages. And :class:`OriginGatedCors`, the CORS
+layer in front of `/mcp` (app/mcp/server.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CORS_PATHS = frozenset({"/token", "/register", "/revoke"})
@@ -55,3 +59,43 @@ class OAuthCors:
             await send(message)
 
         await self.app(scope, receive, send_with_cors)
+
+
+class OriginGatedCors(CORSMiddleware):
+    """Starlette's :class:`CORSMiddleware` (Fetch standard §3.2) with the same answers, for
+    ``/mcp``: a request without an ``Origin`` header (every server-to-server MCP client; only
+    browsers send one) takes a short path that adds only what Starlette adds to such an answer,
+    ``Vary: Origin``, without building header views of the request and the answer. Requests
+    with an ``Origin`` (preflights included) go through Starlette's middleware unchanged."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or _has_origin(scope):
+            await super().__call__(scope, receive, send)
+            return
+
+        async def send_varying_by_origin(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = vary_origin(message.get("headers") or [])
+            await send(message)
+
+        await self.app(scope, receive, send_varying_by_origin)
+
+
+def _has_origin(scope: Scope) -> bool:
+    """Whether the request names an ``Origin`` (ASGI header names are lower-case)."""
+    return b"origin" in dict(scope["headers"])
+
+
+def vary_origin(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """``headers`` with ``Origin`` added to ``Vary`` (RFC 9110 §12.5.5) as Starlette does: the
+    values of every ``Vary`` joined into the first one, then ``Origin``; appended when none."""
+    result = list(headers)
+    found = [i for i, (name, _) in enumerate(result) if name == b"vary"]
+    if not found:
+        result.append((b"vary", b"Origin"))
+        return result
+    joined = b", ".join([*(result[i][1] for i in found), b"Origin"])
+    result[found[0]] = (b"vary", joined)
+    for index in reversed(found[1:]):
+        del result[index]
+    return result

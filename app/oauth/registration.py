@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from authlib.oauth2.rfc7591 import ClientMetadataClaims
-from joserfc.errors import JoseError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.models import OAuthClient
@@ -59,7 +57,11 @@ class Registration:
 
 
 def check_syntax(body: dict[str, Any]) -> None:
-    """Authlib's RFC 7591 claim checks (URI syntax, contacts, jwks) on the known fields."""
+    """Authlib's RFC 7591 claim checks (URI syntax, contacts, jwks) on the known fields.
+    Authlib (and joserfc under it) is loaded by the first registration, not by every start."""
+    from authlib.oauth2.rfc7591 import ClientMetadataClaims
+    from joserfc.errors import JoseError
+
     known = {k: v for k, v in body.items() if k in ClientMetadataClaims.REGISTERED_CLAIMS}
     known.setdefault("token_endpoint_auth_method", NONE)
     known.pop("redirect_uris", None)  # checked below with the loopback rules

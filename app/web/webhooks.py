@@ -26,7 +26,6 @@ from typing import Protocol
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from app.attempts import AttemptCounter, attempt_counter
@@ -40,7 +39,7 @@ from app.intervals.webhooks import (
     secret_matches,
 )
 from app.observe import observer
-from app.redis_state import RedisState
+from app.redis_state import RedisError, RedisState
 from app.services import Services, services_of
 from app.web.body_limit import WEBHOOK_PATH
 from app.web.client_address import client_limiter_key
