@@ -34,7 +34,6 @@ from mcp_types import Tool as MCPTool
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 from pydantic import ValidationError
 from starlette.applications import Starlette
-from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
@@ -84,6 +83,7 @@ from app.mcp.tools.registry import (
 )
 from app.mcp.tools.spec import TOOLSETS, ToolSpec
 from app.mcp.views.tools import APP_ONLY, app_only_specs
+from app.oauth.cors import OriginGatedCors
 from app.oauth.resource import resolve_bearer
 from app.services import Services
 from app.settings import Settings, SettingsError
@@ -453,7 +453,7 @@ def edge_app(runtime: McpRuntime, server: GatewayServer, specs: Sequence[ToolSpe
         verify=runtime.verify,
         tool_scopes=tool_scopes(specs),
     )
-    return CORSMiddleware(
+    return OriginGatedCors(
         guarded,
         allow_origin_regex=cors_origin_regex(security.allowed_origins),
         allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
