@@ -17,6 +17,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from app.intervals import ids
 from app.intervals.answer_cache import FetchLedger, fetch_ledger, read_identity, written_areas
+from app.intervals.client import _known_to_lack, missing_permission, scope_area
 from app.intervals.credentials import Credential
 from app.intervals.errors import MissingPermission, UnexpectedPayload
 from app.intervals.models import (
@@ -158,8 +159,6 @@ class AthleteSession:
         token whose granted scope leaves it out; never an API key), as the error a call would
         raise; None when it has it or the scope is unknown. Lets a write preview say so before
         anything is confirmed."""
-        from app.intervals.client import _known_to_lack, missing_permission
-
         if _known_to_lack(self._credential, area, write=write):
             return missing_permission(area, what, write=write)
         return None
@@ -236,8 +235,6 @@ class AthleteSession:
     ) -> Any:
         """``GET path``: from the answer cache when it holds it for this athlete and this
         credential (app/intervals/answer_cache.py), else from Intervals.icu (then kept)."""
-        from app.intervals.client import _known_to_lack, missing_permission, scope_area
-
         ledger = fetch_ledger()
         cache, athlete = self._client.answers, self._cached_athlete
         if cache is None or athlete is None:
