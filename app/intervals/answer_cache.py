@@ -33,7 +33,6 @@ credential:
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from collections import OrderedDict
@@ -43,6 +42,8 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic_core import from_json, to_json
 
 from app.clock import utc_now
 from app.digests import sha256_hex
@@ -498,9 +499,9 @@ class AnswerCache:
         analyzed activity are kept for the long TTL."""
         fetched = self.now()
         ttl = self.ttl_of(areas, analyzed=analyzed)
-        value = json.dumps({"t": fetched.timestamp(), "d": data}, separators=(",", ":"))
+        value = to_json({"t": fetched.timestamp(), "d": data})
         try:
-            await self.store.put(key, value.encode(), ttl)
+            await self.store.put(key, value, ttl)
         except SharedStateUnavailable as error:
             log.warning("answer not cached (%s)", type(error).__name__)
         return fetched
@@ -531,7 +532,7 @@ def _decoded(raw: bytes | None) -> CachedAnswer | None:
     if raw is None:
         return None
     try:
-        stored = json.loads(raw)
+        stored = from_json(raw)
         return CachedAnswer(stored["d"], datetime.fromtimestamp(float(stored["t"]), UTC))
     except (ValueError, KeyError, TypeError):
         return None
@@ -569,9 +570,7 @@ def _entry_key(
     generations: list[str],
 ) -> str:
     """``<athlete>:<sha256 of identity, request and generations>``: no credential, no query."""
-    request = json.dumps(
-        [identity, "GET", path, _canonical(params), generations], separators=(",", ":")
-    )
+    request = to_json([identity, "GET", path, _canonical(params), generations]).decode()
     return f"{bare_athlete(athlete_id)}:{sha256_hex(request)}"
 
 
