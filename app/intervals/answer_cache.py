@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pydantic_core import from_json, to_json
@@ -151,10 +152,16 @@ class RequestAreas:
     detail: bool = False
 
 
+PATHS_REMEMBERED = 4096
+"""How many recent paths :func:`areas_of` and athletes' generation names are remembered for
+(each is a pure function of its arguments, asked on every cached request)."""
+
+
+@lru_cache(maxsize=PATHS_REMEMBERED)
 def areas_of(path: str) -> RequestAreas | None:
     """The areas of an Intervals.icu path (under ``/api/v1``), None when unknown (never
     cached). ``/activity/{id}/messages`` are comments, which change without any webhook: not
-    cached either."""
+    cached either. Remembered per path (the answer is immutable)."""
     parts = path.strip("/").split("/")
     if parts[0] == "activity" and len(parts) >= 2:
         if len(parts) == 2:
@@ -554,12 +561,17 @@ def _generation_names(athlete_id: str, areas: RequestAreas) -> list[str]:
     """The generations an entry depends on. An activity's details depend on that activity
     only (a new upload does not drop another activity's streams); everything else on its
     areas, and on its activity when it names one."""
+    return list(_remembered_generation_names(athlete_id, areas))
+
+
+@lru_cache(maxsize=PATHS_REMEMBERED)
+def _remembered_generation_names(athlete_id: str, areas: RequestAreas) -> tuple[str, ...]:
     names = [_athlete_generation(athlete_id)]
     if not areas.detail:
         names += [_area_generation(athlete_id, a) for a in areas.areas]
     if areas.activity_id is not None:
         names.append(_activity_generation(athlete_id, areas.activity_id))
-    return names
+    return tuple(names)
 
 
 def _entry_key(

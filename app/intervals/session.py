@@ -150,6 +150,7 @@ class AthleteSession:
             own = self.athlete_id if self.athlete_id != "0" else self.owner_id
             rate_key = own or f"credential:{credential.fingerprint}"
         self.rate_key = rate_key
+        self._identity: str | None = None
 
     def __repr__(self) -> str:
         return f"AthleteSession(athlete_id={self.athlete_id!r}, credential={self._credential!r})"
@@ -220,6 +221,13 @@ class AthleteSession:
             forbidden=forbidden or self._athlete_forbidden,
         )
 
+    def _read_identity(self) -> str:
+        """Who reads, for the answer cache's keys (answer_cache.read_identity: a digest of the
+        credential, never the credential), worked out once per session."""
+        if self._identity is None:
+            self._identity = read_identity(self._credential, self.owner_id)
+        return self._identity
+
     @property
     def _cached_athlete(self) -> str | None:
         """The real id of the athlete whose data this session reads (None: unknown, so
@@ -244,7 +252,7 @@ class AthleteSession:
         area = scope_area(path)
         if _known_to_lack(self._credential, area, write=False):
             raise missing_permission(area, what)  # before the cache: never served without scope
-        identity = read_identity(self._credential, self.owner_id)
+        identity = self._read_identity()
         hit, key, areas = await cache.lookup(athlete, identity, path, params)
         if hit is not None:
             return self._noted(ledger, hit.data, hit.fetched_at)
