@@ -33,7 +33,6 @@ credential:
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 from collections import OrderedDict
@@ -42,7 +41,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from pydantic_core import from_json, to_json
 
 from app.clock import utc_now
 from app.digests import sha256_hex
@@ -150,10 +152,16 @@ class RequestAreas:
     detail: bool = False
 
 
+PATHS_REMEMBERED = 4096
+"""How many recent paths :func:`areas_of` and athletes' generation names are remembered for
+(each is a pure function of its arguments, asked on every cached request)."""
+
+
+@lru_cache(maxsize=PATHS_REMEMBERED)
 def areas_of(path: str) -> RequestAreas | None:
     """The areas of an Intervals.icu path (under ``/api/v1``), None when unknown (never
     cached). ``/activity/{id}/messages`` are comments, which change without any webhook: not
-    cached either."""
+    cached either. Remembered per path (the answer is immutable)."""
     parts = path.strip("/").split("/")
     if parts[0] == "activity" and len(parts) >= 2:
         if len(parts) == 2:
@@ -498,9 +506,9 @@ class AnswerCache:
         analyzed activity are kept for the long TTL."""
         fetched = self.now()
         ttl = self.ttl_of(areas, analyzed=analyzed)
-        value = json.dumps({"t": fetched.timestamp(), "d": data}, separators=(",", ":"))
+        value = to_json({"t": fetched.timestamp(), "d": data})
         try:
-            await self.store.put(key, value.encode(), ttl)
+            await self.store.put(key, value, ttl)
         except SharedStateUnavailable as error:
             log.warning("answer not cached (%s)", type(error).__name__)
         return fetched
@@ -531,7 +539,7 @@ def _decoded(raw: bytes | None) -> CachedAnswer | None:
     if raw is None:
         return None
     try:
-        stored = json.loads(raw)
+        stored = from_json(raw)
         return CachedAnswer(stored["d"], datetime.fromtimestamp(float(stored["t"]), UTC))
     except (ValueError, KeyError, TypeError):
         return None
@@ -553,12 +561,17 @@ def _generation_names(athlete_id: str, areas: RequestAreas) -> list[str]:
     """The generations an entry depends on. An activity's details depend on that activity
     only (a new upload does not drop another activity's streams); everything else on its
     areas, and on its activity when it names one."""
+    return list(_remembered_generation_names(athlete_id, areas))
+
+
+@lru_cache(maxsize=PATHS_REMEMBERED)
+def _remembered_generation_names(athlete_id: str, areas: RequestAreas) -> tuple[str, ...]:
     names = [_athlete_generation(athlete_id)]
     if not areas.detail:
         names += [_area_generation(athlete_id, a) for a in areas.areas]
     if areas.activity_id is not None:
         names.append(_activity_generation(athlete_id, areas.activity_id))
-    return names
+    return tuple(names)
 
 
 def _entry_key(
@@ -569,9 +582,7 @@ def _entry_key(
     generations: list[str],
 ) -> str:
     """``<athlete>:<sha256 of identity, request and generations>``: no credential, no query."""
-    request = json.dumps(
-        [identity, "GET", path, _canonical(params), generations], separators=(",", ":")
-    )
+    request = to_json([identity, "GET", path, _canonical(params), generations]).decode()
     return f"{bare_athlete(athlete_id)}:{sha256_hex(request)}"
 
 

@@ -19,6 +19,7 @@ import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -474,10 +475,16 @@ _ATHLETE_AREAS = (
 )
 
 
+SCOPE_AREAS_REMEMBERED = 4096
+
+
+@lru_cache(maxsize=SCOPE_AREAS_REMEMBERED)
 def scope_area(path: str) -> str | None:
     """The Intervals.icu OAuth scope area a path needs (intervals-api.md §3.3: activities,
     streams, curves: ACTIVITY; wellness: WELLNESS; events: CALENDAR; folders, workouts:
-    LIBRARY; profile, sport settings, gear: SETTINGS; messages: CHATS), or None if unknown."""
+    LIBRARY; profile, sport settings, gear: SETTINGS; messages: CHATS), or None if unknown.
+    Remembered per path (a pure function of it; a tool call asks it twice, from the session
+    and the client), for the :data:`SCOPE_AREAS_REMEMBERED` latest paths."""
     parts = path.strip("/").split("/")
     if parts[0] == "activity":
         return "CHATS" if "messages" in parts[2:] else "ACTIVITY"

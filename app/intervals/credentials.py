@@ -11,9 +11,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from typing import ClassVar, NoReturn
 
 __all__ = ["ApiKey", "BearerToken", "Credential"]
+
+_UNSENDABLE = re.compile(r"[\s\x00-\x1f\x7f]")
+"""Whitespace (Unicode, as ``str.isspace``) and control characters: never in a secret."""
 
 
 class Credential:
@@ -25,7 +29,7 @@ class Credential:
     def __init__(self, secret: str) -> None:
         if not isinstance(secret, str) or not secret.strip():
             raise ValueError(f"{type(self).__name__} needs a non-empty secret")
-        if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in secret):
+        if _UNSENDABLE.search(secret):
             raise ValueError(f"{type(self).__name__} secret contains whitespace or control chars")
         self._secret = secret
 

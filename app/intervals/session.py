@@ -17,6 +17,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from app.intervals import ids
 from app.intervals.answer_cache import FetchLedger, fetch_ledger, read_identity, written_areas
+from app.intervals.client import _known_to_lack, missing_permission, scope_area
 from app.intervals.credentials import Credential
 from app.intervals.errors import MissingPermission, UnexpectedPayload
 from app.intervals.models import (
@@ -149,6 +150,7 @@ class AthleteSession:
             own = self.athlete_id if self.athlete_id != "0" else self.owner_id
             rate_key = own or f"credential:{credential.fingerprint}"
         self.rate_key = rate_key
+        self._identity: str | None = None
 
     def __repr__(self) -> str:
         return f"AthleteSession(athlete_id={self.athlete_id!r}, credential={self._credential!r})"
@@ -158,8 +160,6 @@ class AthleteSession:
         token whose granted scope leaves it out; never an API key), as the error a call would
         raise; None when it has it or the scope is unknown. Lets a write preview say so before
         anything is confirmed."""
-        from app.intervals.client import _known_to_lack, missing_permission
-
         if _known_to_lack(self._credential, area, write=write):
             return missing_permission(area, what, write=write)
         return None
@@ -221,6 +221,13 @@ class AthleteSession:
             forbidden=forbidden or self._athlete_forbidden,
         )
 
+    def _read_identity(self) -> str:
+        """Who reads, for the answer cache's keys (answer_cache.read_identity: a digest of the
+        credential, never the credential), worked out once per session."""
+        if self._identity is None:
+            self._identity = read_identity(self._credential, self.owner_id)
+        return self._identity
+
     @property
     def _cached_athlete(self) -> str | None:
         """The real id of the athlete whose data this session reads (None: unknown, so
@@ -236,8 +243,6 @@ class AthleteSession:
     ) -> Any:
         """``GET path``: from the answer cache when it holds it for this athlete and this
         credential (app/intervals/answer_cache.py), else from Intervals.icu (then kept)."""
-        from app.intervals.client import _known_to_lack, missing_permission, scope_area
-
         ledger = fetch_ledger()
         cache, athlete = self._client.answers, self._cached_athlete
         if cache is None or athlete is None:
@@ -247,7 +252,7 @@ class AthleteSession:
         area = scope_area(path)
         if _known_to_lack(self._credential, area, write=False):
             raise missing_permission(area, what)  # before the cache: never served without scope
-        identity = read_identity(self._credential, self.owner_id)
+        identity = self._read_identity()
         hit, key, areas = await cache.lookup(athlete, identity, path, params)
         if hit is not None:
             return self._noted(ledger, hit.data, hit.fetched_at)

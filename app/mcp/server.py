@@ -167,6 +167,9 @@ class GatewayServer(MCPServer[Any]):
     ) -> None:
         super().__init__(**kwargs)
         self._specs = tuple(specs)
+        self._spec_named: dict[str, ToolSpec] = {}
+        for spec in self._specs:
+            self._spec_named.setdefault(spec.name, spec)
         self._scopes = scopes
         self._roster = roster
         for resource in view_resources():
@@ -246,8 +249,8 @@ class GatewayServer(MCPServer[Any]):
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
     ) -> CallToolResult | InputRequiredResult:
-        spec = next((s for s in self._specs if s.name == name), None)
-        if spec is not None and name not in self._visible_names():
+        spec = self._spec_named.get(name)
+        if spec is not None and not visible((spec,), self._scopes()):
             return error_result(
                 f"{name} needs the {spec.scope} scope, which this connection lacks."
             )

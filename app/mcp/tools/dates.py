@@ -54,8 +54,9 @@ class DateWindow:
         return datetime.combine(self.newest, time(23, 59, 59))
 
     def contains(self, moment: datetime) -> bool:
-        """Whether a local date-time falls on one of the window's days."""
-        return self.starts <= moment.replace(tzinfo=None) < self.ends
+        """Whether a local date-time falls on one of the window's days (its wall-clock date,
+        compared without building the window's bounds)."""
+        return self.oldest <= moment.date() <= self.newest
 
     def overlaps(self, start: datetime, end: datetime | None) -> bool:
         """Whether ``start`` .. ``end`` (exclusive, local) shares time with the window."""
