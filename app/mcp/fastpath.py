@@ -67,6 +67,7 @@ from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSI
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.mcp.auth import read_body, replay_body
@@ -167,8 +168,13 @@ class ToolCallFastPath:
         path: str,
         *,
         enabled: bool = True,
+        route: BaseRoute | None = None,
     ) -> None:
         self.sdk = sdk
+        self.route = route
+        """The SDK's own route for ``path``: put in the scope of a request answered here, as the
+        router this path skips would put it, so what reads the route (the HTTP metrics' route
+        label, app/web/metrics.py) sees the same request either way."""
         self.server = server
         self.manager = manager
         self.security = TransportSecurityMiddleware(security)
@@ -187,7 +193,7 @@ class ToolCallFastPath:
             return
         era = era_of(scope)
         if era is not None and era.modern:
-            self.answered += 1
+            self._take(scope)
             await self._modern(scope, replay_body(body, receive), send)
             return
         request = Request(scope, replay_body(body, receive))
@@ -195,9 +201,15 @@ class ToolCallFastPath:
         if era is None or call is None:
             await self.sdk(scope, replay_body(body, receive), send)
             return
-        self.answered += 1
+        self._take(scope)
         response = await self._answer(request, call, era.version)
         await response(scope, request.receive, send)
+
+    def _take(self, scope: Scope) -> None:
+        """Count a request answered here and route it as the SDK's router would have."""
+        self.answered += 1
+        if self.route is not None:
+            scope["route"] = self.route
 
     async def _modern(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A 2026-07-28 ``tools/call``: straight into the SDK's single-exchange entry, as its

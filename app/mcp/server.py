@@ -449,6 +449,7 @@ def edge_app(runtime: McpRuntime, server: GatewayServer, specs: Sequence[ToolSpe
         security,
         MCP_PATH,
         enabled=settings.mcp_fast_path,
+        route=next(r for r in streamable.routes if getattr(r, "path", None) == MCP_PATH),
     )
     guarded = BearerGuard(
         EraGuard(RememberApps(runtime.fast_path), MCP_PATH),
