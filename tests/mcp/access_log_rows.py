@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from app.db.access_log import own_access_values
+from app.db.access_log import AccessRow, access_rows, own_access_values
 from app.db.engine import dispose_engine, make_async_engine, make_sessionmaker, transaction
 from app.db.migrations import upgrade_to_head
 from app.db.models import AccessRecord, Athlete
@@ -34,6 +34,10 @@ def a_row(athlete_pk: int, tool: str = "get_activities") -> dict[str, Any]:
     )
 
 
+A_ROW_READ_BACK = ("you", "get_activities", "activities", "read", "ok")
+"""``by, tool, categories, mode, outcome`` of :func:`a_row` as the access log reads it back."""
+
+
 @asynccontextmanager
 async def opened(settings: Settings) -> AsyncIterator[tuple[AsyncEngine, Sessions]]:
     """An engine on the settings' database and its sessions; the engine (and its writers)
@@ -50,6 +54,14 @@ async def add_athlete(sessions: Sessions, intervals_id: str, name: str) -> Athle
         athlete = Athlete(intervals_id=intervals_id, name=name)
         db.add(athlete)
     return athlete
+
+
+async def only_access_row(sessions: Sessions, athlete_pk: int) -> AccessRow:
+    """The athlete's one access-log row, read in a session of its own (fails unless exactly
+    one is stored)."""
+    async with sessions() as db:
+        (row,) = await access_rows(db, athlete_pk)
+    return row
 
 
 async def count_access_rows(sessions: Sessions) -> int:

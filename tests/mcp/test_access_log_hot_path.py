@@ -8,14 +8,16 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from app.db.access_log import OWN_ACCESS_INSERT, access_rows
+from app.db.access_log import OWN_ACCESS_INSERT
 from app.db.engine import _write_locks, loop_writer, transaction
 from tests.conftest import make_settings
 from tests.mcp.access_log_rows import (
+    A_ROW_READ_BACK,
     a_row,
     add_athlete,
     count_access_rows,
     migrated_sqlite_file,
+    only_access_row,
     opened,
 )
 
@@ -31,15 +33,8 @@ async def test_own_row_is_written_at_once_and_reads_like_any_other(
         assert writer is not None and loop_writer(sessions) is writer  # one per engine
         athlete = await add_athlete(sessions, "i900001", "Aroha")
         assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
-        async with sessions() as db:
-            (row,) = await access_rows(db, athlete.id)
-        assert (row.by, row.tool, row.categories, row.mode, row.outcome) == (
-            "you",
-            "get_activities",
-            "activities",
-            "read",
-            "ok",
-        )
+        row = await only_access_row(sessions, athlete.id)
+        assert (row.by, row.tool, row.categories, row.mode, row.outcome) == A_ROW_READ_BACK
         assert row.at.tzinfo is not None  # stored as every other UTC time is
 
 

@@ -15,7 +15,15 @@ from sqlalchemy import text
 from app.db.access_log import OWN_ACCESS_INSERT, access_rows
 from app.db.pg_writer import DEDICATED_CONNECTIONS, PostgresRowWriter, postgres_writer
 from tests.conftest import make_settings
-from tests.mcp.access_log_rows import Sessions, a_row, add_athlete, count_access_rows, opened
+from tests.mcp.access_log_rows import (
+    A_ROW_READ_BACK,
+    Sessions,
+    a_row,
+    add_athlete,
+    count_access_rows,
+    only_access_row,
+    opened,
+)
 from tests.mcp.support import AUCKLAND, mcp_client, running_gateway
 
 Held = tuple[Sessions, PostgresRowWriter]
@@ -74,15 +82,8 @@ async def test_row_is_committed_at_once_and_reads_like_any_other(
         assert writer is not None and postgres_writer(sessions) is writer  # one per engine
         athlete = await add_athlete(sessions, "i900011", "Aroha")
         assert await writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
-        async with sessions() as db:  # another session, at once: committed
-            (row,) = await access_rows(db, athlete.id)
-        assert (row.by, row.tool, row.categories, row.mode, row.outcome) == (
-            "you",
-            "get_activities",
-            "activities",
-            "read",
-            "ok",
-        )
+        row = await only_access_row(sessions, athlete.id)  # another session, at once: committed
+        assert (row.by, row.tool, row.categories, row.mode, row.outcome) == A_ROW_READ_BACK
         assert row.at.tzinfo is not None  # stored as every other UTC time is
 
 
