@@ -32,8 +32,8 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from app.db.availability import DatabaseBusy
+from app.db.one_row import RowStatements, one_per_engine, sessions_engine
 from app.db.pg_writer import dispose_postgres_writer
-from app.db.row_statements import RowStatements
 from app.settings import Settings
 
 T = TypeVar("T")
@@ -274,13 +274,10 @@ _loop_writers: weakref.WeakKeyDictionary[Engine, LoopSqliteWriter] = weakref.Wea
 def loop_writer(sessions: async_sessionmaker[AsyncSession]) -> LoopSqliteWriter | None:
     """The :class:`LoopSqliteWriter` of the sessions' file SQLite database (made on first use,
     one per engine); None for PostgreSQL and in-memory databases."""
-    bind = sessions.kw.get("bind")
-    if not isinstance(bind, AsyncEngine) or sqlite_file(bind.sync_engine.url) is None:
+    engine = sessions_engine(sessions)
+    if engine is None or sqlite_file(engine.sync_engine.url) is None:
         return None
-    writer = _loop_writers.get(bind.sync_engine)
-    if writer is None:
-        writer = _loop_writers[bind.sync_engine] = LoopSqliteWriter(bind)
-    return writer
+    return one_per_engine(_loop_writers, engine, LoopSqliteWriter)
 
 
 async def dispose_engine(engine: AsyncEngine) -> None:

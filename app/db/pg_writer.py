@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.dml import Insert
 
-from app.db.row_statements import Processor, RowStatements
+from app.db.one_row import Processor, RowStatements, one_per_engine, sessions_engine
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ class PostgresRowWriter:
     ) -> tuple[str, Mapping[str, Processor]]:
         """The statement's SQL for these columns and the bind processors of their types
         (e.g. UTC datetimes, app/db/models.py), compiled once per statement and column set
-        (app/db/row_statements.py)."""
+        (app/db/one_row.py)."""
         compiled = self._statements.get(statement, tuple(parameters))
         if compiled.names != parameters.keys():
             raise ValueError("statement binds other parameters than the row's columns")
@@ -170,15 +170,12 @@ _writers: weakref.WeakKeyDictionary[Engine, PostgresRowWriter] = weakref.WeakKey
 def postgres_writer(sessions: async_sessionmaker[AsyncSession]) -> PostgresRowWriter | None:
     """The :class:`PostgresRowWriter` of the sessions' PostgreSQL engine (made on first use,
     one per engine); None for other databases and drivers."""
-    bind = sessions.kw.get("bind")
-    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "postgresql":
+    engine = sessions_engine(sessions)
+    if engine is None or engine.dialect.name != "postgresql":
         return None
-    if bind.dialect.driver != "psycopg":
+    if engine.dialect.driver != "psycopg":
         return None
-    writer = _writers.get(bind.sync_engine)
-    if writer is None:
-        writer = _writers[bind.sync_engine] = PostgresRowWriter(bind)
-    return writer
+    return one_per_engine(_writers, engine, PostgresRowWriter)
 
 
 async def dispose_postgres_writer(engine: AsyncEngine) -> None:

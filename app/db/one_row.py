@@ -1,7 +1,8 @@
-"""One-row statements compiled once for a dialect, with the bind processors of their columns'
-types: what the two one-statement access-log writers of the hot path send straight to their
-drivers (issue 20): :class:`app.db.engine.LoopSqliteWriter` (SQLite, positional parameters) and
+"""What the two one-statement access-log writers of the hot path (issue 20) share:
+:class:`app.db.engine.LoopSqliteWriter` (SQLite, positional parameters) and
 :class:`app.db.pg_writer.PostgresRowWriter` (PostgreSQL through psycopg, named parameters).
+Each engine has at most one of each, made on first use; each sends one-row statements straight
+to its driver, compiled once for its dialect with the bind processors of the columns' types.
 
 Going through the columns' own bind processing (e.g. a UTC time to SQLite's text form,
 app/db/models.py) keeps a row written this way the same as one written through an ORM unit of
@@ -9,16 +10,38 @@ work."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Executable
+from sqlalchemy import Engine, Executable
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 Processor = Callable[[Any], Any]
+Writer = TypeVar("Writer")
+
+
+def sessions_engine(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine | None:
+    """The async engine the sessions are bound to (None when bound otherwise)."""
+    bind = sessions.kw.get("bind")
+    return bind if isinstance(bind, AsyncEngine) else None
+
+
+def one_per_engine(
+    writers: weakref.WeakKeyDictionary[Engine, Writer],
+    engine: AsyncEngine,
+    make: Callable[[AsyncEngine], Writer],
+) -> Writer:
+    """The engine's writer in ``writers``, made with ``make`` on first use (dropped with the
+    engine)."""
+    writer = writers.get(engine.sync_engine)
+    if writer is None:
+        writer = writers[engine.sync_engine] = make(engine)
+    return writer
 
 
 @dataclass(frozen=True, slots=True)
