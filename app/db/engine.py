@@ -30,10 +30,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ClauseElement
 
 from app.db.availability import DatabaseBusy
+from app.db.one_row import RowStatements, one_per_engine, sessions_engine
 from app.db.pg_writer import dispose_postgres_writer
 from app.settings import Settings
 
@@ -194,9 +193,7 @@ class LoopSqliteWriter:
         event.listen(self._engine, "connect", _sqlite_explicit_begin)
         event.listen(self._engine, "begin", _sqlite_begin)
         self._connection: Connection | None = None
-        self._statements: dict[
-            tuple[Executable, tuple[str, ...]], tuple[str, tuple[str, ...], Mapping[str, Any]]
-        ] = {}
+        self._statements = RowStatements(self._engine.dialect)
 
     def try_execute(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
@@ -233,20 +230,8 @@ class LoopSqliteWriter:
         a row reads back as one written by the ordinary path). Straight to the driver: the
         same unit through the Core connection (``begin``, ``execute``, ``commit``) costs four
         times the CPU of the SQLite work (issue 20)."""
-        names = tuple(parameters)
-        key = (statement, names)
-        compiled = self._statements.get(key)
-        if compiled is None:
-            if not isinstance(statement, ClauseElement):
-                raise TypeError("the loop writer runs SQL expressions only")
-            built = statement.compile(dialect=self._engine.dialect, column_keys=list(names))
-            if not isinstance(built, SQLCompiler):
-                raise TypeError("the loop writer runs SQL statements only")
-            processing: Mapping[str, Any] = dict(built._bind_processors)
-            compiled = (str(built), tuple(built.positiontup or ()), processing)
-            self._statements[key] = compiled
-        sql, order, processors = compiled
-        return sql, built_values(order, processors, parameters)
+        compiled = self._statements.get(statement, tuple(parameters))
+        return compiled.sql, built_values(compiled.order, compiled.processors, parameters)
 
     def _open(self) -> Connection:
         """The writer's one connection, kept open between writes (checked out once)."""
@@ -289,13 +274,10 @@ _loop_writers: weakref.WeakKeyDictionary[Engine, LoopSqliteWriter] = weakref.Wea
 def loop_writer(sessions: async_sessionmaker[AsyncSession]) -> LoopSqliteWriter | None:
     """The :class:`LoopSqliteWriter` of the sessions' file SQLite database (made on first use,
     one per engine); None for PostgreSQL and in-memory databases."""
-    bind = sessions.kw.get("bind")
-    if not isinstance(bind, AsyncEngine) or sqlite_file(bind.sync_engine.url) is None:
+    engine = sessions_engine(sessions)
+    if engine is None or sqlite_file(engine.sync_engine.url) is None:
         return None
-    writer = _loop_writers.get(bind.sync_engine)
-    if writer is None:
-        writer = _loop_writers[bind.sync_engine] = LoopSqliteWriter(bind)
-    return writer
+    return one_per_engine(_loop_writers, engine, LoopSqliteWriter)
 
 
 async def dispose_engine(engine: AsyncEngine) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import psycopg
@@ -34,12 +34,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.sql.dml import Insert
 
+from app.db.one_row import Processor, RowStatements, one_per_engine, sessions_engine
+
 log = logging.getLogger(__name__)
 
 DEDICATED_CONNECTIONS = 2
 """Connections a writer holds at most; more writes at once take the ordinary path."""
-
-_Compiled = tuple[str, dict[str, Callable[[Any], Any]]]
 
 
 class PostgresRowWriter:
@@ -52,7 +52,7 @@ class PostgresRowWriter:
         self._idle: list[AsyncConnection[Any]] = []
         self._held = 0
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._compiled: dict[tuple[Insert, tuple[str, ...]], _Compiled] = {}
+        self._statements = RowStatements(engine.dialect)
         self._disposed = False
 
     async def try_execute(self, statement: Insert, parameters: Mapping[str, Any]) -> bool:
@@ -139,23 +139,16 @@ class PostgresRowWriter:
             raise
         return connection
 
-    def _compile(self, statement: Insert, parameters: Mapping[str, Any]) -> _Compiled:
+    def _compile(
+        self, statement: Insert, parameters: Mapping[str, Any]
+    ) -> tuple[str, Mapping[str, Processor]]:
         """The statement's SQL for these columns and the bind processors of their types
-        (e.g. UTC datetimes, app/db/models.py), compiled once per statement and column set."""
-        key = (statement, tuple(parameters))
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            dialect = self._engine.dialect
-            form = statement.compile(dialect=dialect, column_keys=list(parameters))
-            if set(form.binds) != set(parameters):
-                raise ValueError("statement binds other parameters than the row's columns")
-            processors: dict[str, Callable[[Any], Any]] = {}
-            for name, bind in form.binds.items():
-                processor = bind.type.bind_processor(dialect)
-                if processor is not None:
-                    processors[name] = processor
-            compiled = self._compiled[key] = (form.string, processors)
-        return compiled
+        (e.g. UTC datetimes, app/db/models.py), compiled once per statement and column set
+        (app/db/one_row.py)."""
+        compiled = self._statements.get(statement, tuple(parameters))
+        if compiled.names != parameters.keys():
+            raise ValueError("statement binds other parameters than the row's columns")
+        return compiled.sql, compiled.processors
 
     def _drop(self, connection: AsyncConnection[Any]) -> None:
         """Close a failed connection at once (no await: safe while being cancelled)."""
@@ -177,15 +170,12 @@ _writers: weakref.WeakKeyDictionary[Engine, PostgresRowWriter] = weakref.WeakKey
 def postgres_writer(sessions: async_sessionmaker[AsyncSession]) -> PostgresRowWriter | None:
     """The :class:`PostgresRowWriter` of the sessions' PostgreSQL engine (made on first use,
     one per engine); None for other databases and drivers."""
-    bind = sessions.kw.get("bind")
-    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "postgresql":
+    engine = sessions_engine(sessions)
+    if engine is None or engine.dialect.name != "postgresql":
         return None
-    if bind.dialect.driver != "psycopg":
+    if engine.dialect.driver != "psycopg":
         return None
-    writer = _writers.get(bind.sync_engine)
-    if writer is None:
-        writer = _writers[bind.sync_engine] = PostgresRowWriter(bind)
-    return writer
+    return one_per_engine(_writers, engine, PostgresRowWriter)
 
 
 async def dispose_postgres_writer(engine: AsyncEngine) -> None:

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
@@ -67,6 +68,19 @@ BOOKKEEPING_WAIT_SECONDS = 0.25
 DATABASE_UNAVAILABLE = (
     "The gateway's database is unavailable right now; try again in a few seconds."
 )
+
+
+def own_access_row(caller: Caller, call: ToolCall) -> dict[str, Any]:
+    """The access-log row of ``call`` on the caller's own data, as both one-statement writers
+    (SQLite on the loop, PostgreSQL on a held connection) insert it."""
+    return own_access_values(
+        athlete_pk=caller.athlete_pk,
+        client_id=caller.client_id,
+        tool=call.tool,
+        categories=call.categories,
+        mode=call.mode,
+        outcome=call.outcome,
+    )
 
 
 @dataclass
@@ -180,14 +194,7 @@ class CallerSessions:
         writer = loop_writer(self.sessions)
         if writer is None:
             return False
-        row = own_access_values(
-            athlete_pk=caller.athlete_pk,
-            client_id=caller.client_id,
-            tool=call.tool,
-            categories=call.categories,
-            mode=call.mode,
-            outcome=call.outcome,
-        )
+        row = own_access_row(caller, call)
         try:
             return writer.try_execute(OWN_ACCESS_INSERT, row)
         except SQLAlchemyError:
@@ -203,14 +210,7 @@ class CallerSessions:
             return False
         caller = current_caller.get()
         assert caller is not None
-        row = own_access_values(
-            athlete_pk=caller.athlete_pk,
-            client_id=caller.client_id,
-            tool=call.tool,
-            categories=call.categories,
-            mode=call.mode,
-            outcome=call.outcome,
-        )
+        row = own_access_row(caller, call)
         return await writer.try_execute(OWN_ACCESS_INSERT, row)
 
     async def _context(

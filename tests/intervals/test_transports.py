@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -45,6 +45,9 @@ from tests.intervals.conftest import LENA, SAM, TODAY, VirtualTime
 from tests.intervals.test_secrets import assert_clean
 from tests.support.forward_proxy import forward_proxy
 from tests.support.live import free_port, live_server
+
+if TYPE_CHECKING:
+    from tests.oauth.tls import TlsFiles
 
 KINDS: list[UpstreamClient] = ["aiohttp", "httpx"]
 MOVED = "/api/v1/moved"
@@ -140,6 +143,20 @@ async def client_for(
     assert isinstance(client.transport, expected)
     async with client:
         yield client
+
+
+@contextmanager
+def https_fake(fake: FakeIntervals, tls: TlsFiles) -> Iterator[str]:
+    """The fake Intervals.icu served over https with the certificate of ``tls`` (signed by a CA
+    of its own, tests/oauth/tls.py) for the block; yields its base URL."""
+    with live_server(
+        fake.app,
+        ssl_certfile=str(tls.cert),
+        ssl_keyfile=str(tls.key),
+        lifespan="off",
+        interface="asgi3",
+    ) as url:
+        yield url
 
 
 @pytest.fixture(params=KINDS)
@@ -432,14 +449,7 @@ async def test_tls_certificate_is_verified_against_the_same_trust(
     tls = make_tls_files(tmp_path)
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    served = live_server(
-        fake.app,
-        ssl_certfile=str(tls.cert),
-        ssl_keyfile=str(tls.key),
-        lifespan="off",
-        interface="asgi3",
-    )
-    with served as url:
+    with https_fake(fake, tls) as url:
         async with client_for(kind, f"{url}/api/v1", vt) as client:
             with pytest.raises(UpstreamUnavailable) as err:
                 await client.session(ApiKey(LENA.api_key)).get_athlete()
@@ -519,14 +529,7 @@ async def test_https_goes_through_a_proxy_tunnel(
 
     tls = make_tls_files(tmp_path)
     no_proxy_env.setenv("SSL_CERT_FILE", str(tls.ca))
-    served = live_server(
-        fake.app,
-        ssl_certfile=str(tls.cert),
-        ssl_keyfile=str(tls.key),
-        lifespan="off",
-        interface="asgi3",
-    )
-    with served as url:
+    with https_fake(fake, tls) as url:
         async with forward_proxy() as proxy:
             no_proxy_env.setenv("HTTPS_PROXY", proxy.url)
             async with client_for(kind, f"{url}/api/v1", vt) as client:

@@ -7,75 +7,41 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import func, select
-
-from app.db.access_log import OWN_ACCESS_INSERT, access_rows, own_access_values
-from app.db.engine import (
-    _write_locks,
-    dispose_engine,
-    loop_writer,
-    make_async_engine,
-    make_sessionmaker,
-    transaction,
-)
-from app.db.models import AccessRecord, Athlete
+from app.db.access_log import OWN_ACCESS_INSERT
+from app.db.engine import _write_locks, loop_writer, transaction
 from tests.conftest import make_settings
-
-
-def a_row(athlete_pk: int) -> dict[str, Any]:
-    return own_access_values(
-        athlete_pk=athlete_pk,
-        client_id="claude-desktop",
-        tool="get_activities",
-        categories=("activities",),
-        mode="read",
-        outcome="ok",
-    )
+from tests.mcp.access_log_rows import (
+    A_ROW_READ_BACK,
+    a_row,
+    add_athlete,
+    count_access_rows,
+    migrated_sqlite_file,
+    only_access_row,
+    opened,
+)
 
 
 async def test_own_row_is_written_at_once_and_reads_like_any_other(
     tmp_path: Path, database_url: str
 ) -> None:
-    engine = make_async_engine(make_settings(tmp_path, database_url))
-    sessions = make_sessionmaker(engine)
-    try:
+    async with opened(make_settings(tmp_path, database_url)) as (engine, sessions):
         writer = loop_writer(sessions)
         if engine.dialect.name != "sqlite":
             assert writer is None  # PostgreSQL: the ordinary unit of work only
             return
         assert writer is not None and loop_writer(sessions) is writer  # one per engine
-        async with transaction(sessions) as db:
-            athlete = Athlete(intervals_id="i900001", name="Aroha")
-            db.add(athlete)
+        athlete = await add_athlete(sessions, "i900001", "Aroha")
         assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
-        async with sessions() as db:
-            (row,) = await access_rows(db, athlete.id)
-        assert (row.by, row.tool, row.categories, row.mode, row.outcome) == (
-            "you",
-            "get_activities",
-            "activities",
-            "read",
-            "ok",
-        )
+        row = await only_access_row(sessions, athlete.id)
+        assert (row.by, row.tool, row.categories, row.mode, row.outcome) == A_ROW_READ_BACK
         assert row.at.tzinfo is not None  # stored as every other UTC time is
-    finally:
-        await dispose_engine(engine)
 
 
 async def test_a_taken_write_lock_is_never_waited_for_on_the_loop(tmp_path: Path) -> None:
-    database = tmp_path / "gateway.db"
-    settings = make_settings(tmp_path, f"sqlite:///{database}")
-    from app.db.migrations import upgrade_to_head
-
-    upgrade_to_head(settings)
-    engine = make_async_engine(settings)
-    sessions = make_sessionmaker(engine)
-    try:
-        async with transaction(sessions) as db:
-            athlete = Athlete(intervals_id="i900002", name="Lena")
-            db.add(athlete)
+    database, settings = migrated_sqlite_file(tmp_path)
+    async with opened(settings) as (engine, sessions):
+        athlete = await add_athlete(sessions, "i900002", "Lena")
         writer = loop_writer(sessions)
         assert writer is not None
 
@@ -94,12 +60,9 @@ async def test_a_taken_write_lock_is_never_waited_for_on_the_loop(tmp_path: Path
         finally:
             queue.release()
 
-        async with sessions() as db:
-            count = await db.scalar(select(func.count()).select_from(AccessRecord))
+        count = await count_access_rows(sessions)
         assert count == 0  # refused attempts wrote nothing
         assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
-    finally:
-        await dispose_engine(engine)
 
 
 async def test_a_row_written_on_the_loop_is_stored_as_the_queued_path_stores_it(
@@ -111,17 +74,10 @@ async def test_a_row_written_on_the_loop_is_stored_as_the_queued_path_stores_it(
     from sqlalchemy.exc import SQLAlchemyError
 
     from app.db.access_log import record_own_access
-    from app.db.migrations import upgrade_to_head
 
-    database = tmp_path / "gateway.db"
-    settings = make_settings(tmp_path, f"sqlite:///{database}")
-    upgrade_to_head(settings)
-    engine = make_async_engine(settings)
-    sessions = make_sessionmaker(engine)
-    try:
-        async with transaction(sessions) as db:
-            athlete = Athlete(intervals_id="i900003", name="Mia")
-            db.add(athlete)
+    database, settings = migrated_sqlite_file(tmp_path)
+    async with opened(settings) as (_, sessions):
+        athlete = await add_athlete(sessions, "i900003", "Mia")
         writer = loop_writer(sessions)
         assert writer is not None
         assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
@@ -152,8 +108,5 @@ async def test_a_row_written_on_the_loop_is_stored_as_the_queued_path_stores_it(
         else:
             raise AssertionError("a refused row must raise")
         assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
-        async with sessions() as db:
-            count = await db.scalar(select(func.count()).select_from(AccessRecord))
+        count = await count_access_rows(sessions)
         assert count == 3
-    finally:
-        await dispose_engine(engine)
