@@ -151,7 +151,8 @@ class CallerSessions:
         if not athletes:
             return  # refused before reaching the named athlete: nobody's data was touched
         if athletes == [caller.intervals_id] and (
-            self._record_own_at_once(caller, call) or await self._record_own_in_one_trip(call)
+            self._record_own_at_once(caller, call)
+            or await self._record_own_in_one_trip(caller, call)
         ):
             return
         try:
@@ -200,7 +201,7 @@ class CallerSessions:
         except SQLAlchemyError:
             return False
 
-    async def _record_own_in_one_trip(self, call: ToolCall) -> bool:
+    async def _record_own_in_one_trip(self, caller: Caller, call: ToolCall) -> bool:
         """The access-log row of a call on the caller's own data, on PostgreSQL, as one
         autocommit INSERT on a held connection (app/db/pg_writer.py): True when committed.
         False (not PostgreSQL, its connections busy, any database error) sends the row the
@@ -208,8 +209,6 @@ class CallerSessions:
         writer = postgres_writer(self.sessions)
         if writer is None:
             return False
-        caller = current_caller.get()
-        assert caller is not None
         row = own_access_row(caller, call)
         return await writer.try_execute(OWN_ACCESS_INSERT, row)
 
