@@ -201,3 +201,35 @@ def test_the_fake_counts_the_upstream_requests_of_each_kind() -> None:
         again = asyncio.run(upstream_counts(server.base_url))
     assert upstream_requests(before, after) == {"activities": 3, "profile": 1, "other": 1}
     assert again == after
+
+
+def test_the_one_client_figures_are_the_median_of_their_rounds_and_keep_the_spread() -> None:
+    from bench.run import median_of_rounds
+
+    def one_round(cpu: float, p50: float, p99: float, errors: int) -> dict[str, object]:
+        return {
+            "gateway": {"count": 100, "p50_ms": 2 + p50, "p99_ms": 3 + p99},
+            "direct": {"count": 100, "p50_ms": 2.0, "p99_ms": 3.0},
+            "overhead_p50_ms": p50,
+            "overhead_p95_ms": p99 / 2,
+            "overhead_p99_ms": p99,
+            "gateway_calls_per_s": 1000 / (2 + p50),
+            "gateway_cpu_ms_per_call": cpu,
+            "upstream_per_call": {"activities": 1.0, "profile": 0.0, "other": 0.0},
+            "upstream_requests": {"activities": 100, "profile": 0, "other": 0, "calls": 100},
+            "errors": errors,
+            "first_error": "ReadError" if errors else None,
+        }
+
+    merged = median_of_rounds(
+        [one_round(2.6, 1.9, 4.0, 0), one_round(1.2, 1.1, 2.1, 1), one_round(1.3, 1.3, 2.5, 0)]
+    )
+
+    assert merged["gateway_cpu_ms_per_call"] == 1.3  # not the noisy 2.6 of the first round
+    assert merged["overhead_p50_ms"] == 1.3
+    assert merged["overhead_p99_ms"] == 2.5
+    assert merged["gateway"]["p99_ms"] == 5.5
+    assert merged["errors"] == 1 and merged["first_error"] == "ReadError"
+    assert merged["upstream_requests"]["calls"] == 300
+    assert merged["upstream_per_call"]["activities"] == 1.0
+    assert [r["gateway_cpu_ms_per_call"] for r in merged["rounds"]] == [2.6, 1.2, 1.3]
