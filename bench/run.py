@@ -225,9 +225,10 @@ async def overhead(
 ) -> dict[str, Any]:
     """MCP get_activities(start_date, end_date, limit=10) through the gateway (requests in
     protocol ``era``; each call a window not asked before, :func:`activity_windows`) vs the
-    same upstream request direct, over the same windows. The fake's request counts say how
-    many upstream requests each call made (``upstream_per_call``). At one client the figures
-    are the median of ``rounds_at_one`` rounds (:func:`median_of_rounds`)."""
+    same upstream request direct, over the same windows; each side's client decodes its answer
+    and checks it lists 10 activities, so the difference is the gateway's. The fake's request
+    counts say how many upstream requests each call made (``upstream_per_call``). At one
+    client the figures are the median of ``rounds_at_one`` rounds (:func:`median_of_rounds`)."""
     out: dict[str, Any] = {}
     for clients in levels:
         rounds = rounds_at_one if clients == 1 else 1
@@ -305,6 +306,9 @@ async def _overhead_at(stack: Stack, clients: int, requests: int, era: str) -> d
             auth=("API_KEY", athlete.api_key),
         )
         response.raise_for_status()
+        listed = len(response.json())  # decoded and checked, as the gateway's answer is
+        if listed != 10:
+            raise RuntimeError(f"the direct request listed {listed} activities, not 10")
 
     per_client = max(1, requests // clients)
     counted_before = await upstream_counts(stack.upstream)
@@ -752,7 +756,8 @@ def render(results: dict[str, Any], goals: list[report.Goal]) -> str:
         "latency and the gateway as a real uvicorn process. Raw figures: "
         "[benchmarks.json](benchmarks.json).",
         "",
-        "Overhead = a gateway percentile minus the same percentile of the direct request (a",
+        "Overhead = a gateway percentile minus the same percentile of the direct request (each",
+        "client decodes its answer and checks it lists 10 activities; the overhead is a",
         "difference of percentiles, so a tail figure can be negative when the direct run had the",
         "worse tail). The load generator, the fake and the gateway share the machine: on 2 cores,",
         "latencies from 32 clients up are mostly CPU queueing across all three processes, and a",
