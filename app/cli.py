@@ -65,6 +65,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         log_level=settings.log_level.lower(),
         server_header=False,
         http=CoalescingHttpToolsProtocol,
+        timeout_keep_alive=settings.keep_alive_seconds,
         **proxy_options(settings),
         **log_options(settings),
     )

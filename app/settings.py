@@ -128,6 +128,12 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port the HTTP server binds to.")
+    keep_alive_seconds: int = Field(
+        130,
+        ge=1,
+        description="Seconds an idle client connection is kept open (uvicorn's keep-alive); "
+        "longer than clients and proxies keep theirs, so the client always closes first.",
+    )
     data_dir: Path = Field(
         Path("var"), description="Directory for the embedded database and development key."
     )

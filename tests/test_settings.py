@@ -62,6 +62,7 @@ def test_base_url_trailing_slash_is_removed_and_is_the_issuer(
         ("GATEWAY_ENCRYPTION_KEYS", "k1", "GATEWAY_ENCRYPTION_KEYS: entry 1 must look like"),
         ("GATEWAY_PORT", "99999", "GATEWAY_PORT: Input should be less than or equal to 65535"),
         ("GATEWAY_LOG_LEVEL", "LOUD", "GATEWAY_LOG_LEVEL: Input should be"),
+        ("GATEWAY_KEEP_ALIVE_SECONDS", "0", "GATEWAY_KEEP_ALIVE_SECONDS: Input should be greater"),
     ],
 )
 def test_wrong_setting_gives_a_message_naming_it(
