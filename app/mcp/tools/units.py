@@ -84,6 +84,8 @@ def unit_formatter(field: str, label: str = "") -> Formatter:
     unit = f" {unit_of(field)}".rstrip()
 
     def formatted(value: Any) -> str | None:
+        if value is None:
+            return None
         kind = type(value)
         if kind is not int and kind is not float and not _is_number(value):
             return None
