@@ -275,7 +275,12 @@ def loop_writer(sessions: async_sessionmaker[AsyncSession]) -> LoopSqliteWriter 
     """The :class:`LoopSqliteWriter` of the sessions' file SQLite database (made on first use,
     one per engine); None for PostgreSQL and in-memory databases."""
     engine = sessions_engine(sessions)
-    if engine is None or sqlite_file(engine.sync_engine.url) is None:
+    if engine is None:
+        return None
+    made = _loop_writers.get(engine.sync_engine)  # every access-log row asks: no URL parsing
+    if made is not None:
+        return made
+    if sqlite_file(engine.sync_engine.url) is None:
         return None
     return one_per_engine(_loop_writers, engine, LoopSqliteWriter)
 

@@ -14,6 +14,7 @@ import json as jsonlib
 import logging
 import math
 import random
+import re
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -396,9 +397,26 @@ def _encode_params(
 
 def with_query(url: str, query: list[tuple[str, str | int | float | bool | None]]) -> str:
     """``url`` with ``query`` form-encoded onto it: the same bytes httpx sends for
-    ``params=query``, built with one ``urlencode`` instead of httpx's parse-and-merge of the
-    parameters, a sixth of its CPU per request (bench/upstream_clients.py, issue 20)."""
-    return f"{url}?{urllib.parse.urlencode(query)}" if query else url
+    ``params=query``, built here instead of by httpx's parse-and-merge of the parameters, a
+    sixth of its CPU per request (bench/upstream_clients.py, issue 20). Each name and value is
+    encoded as ``urllib.parse.urlencode`` does (:func:`form_encoded`)."""
+    if not query:
+        return url
+    return f"{url}?{'&'.join([f'{form_encoded(str(k))}={form_encoded(str(v))}' for k, v in query])}"
+
+
+_PLAIN_FORM_TEXT = re.compile(r"[A-Za-z0-9_.~,:-]*")
+"""Text whose form encoding only escapes ``,`` and ``:``: dates, times, numbers, field lists."""
+
+
+def form_encoded(text: str) -> str:
+    """``text`` as ``application/x-www-form-urlencoded`` (``urllib.parse.quote_plus``: all but
+    letters, digits and ``_.-~`` escaped, space as ``+``). The query's usual values (dates,
+    times, limits, field lists) are done with two replacements instead of quoting byte by
+    byte, about a tenth of the time."""
+    if _PLAIN_FORM_TEXT.fullmatch(text):
+        return text.replace(",", "%2C").replace(":", "%3A")
+    return urllib.parse.quote_plus(text)
 
 
 def _timed_out(kind: str) -> UpstreamTimeout:

@@ -73,6 +73,24 @@ def test_models_strict_on_ids_and_dates(payload: dict[str, object]) -> None:
         Activity.model_validate(payload)
 
 
+@pytest.mark.parametrize("value", [170317118, "170317118", "i170317118"])
+def test_numeric_ids_are_read_as_their_digits(value: int | str) -> None:
+    act = Activity.model_validate(
+        {"id": value, "icu_athlete_id": 100002, "start_date_local": "2026-04-30T06:00:00"}
+    )
+    assert act.id == str(value) and act.icu_athlete_id == "100002"
+
+
+@pytest.mark.parametrize("value", [True, 1.5, 170317118.0, -1, "i-1", 10**21])
+def test_ids_that_are_not_whole_numbers_or_id_text_are_refused(value: object) -> None:
+    with pytest.raises(ValueError):
+        Activity.model_validate({"id": value, "start_date_local": "2026-04-30T06:00:00"})
+    with pytest.raises(ValueError):
+        Activity.model_validate(
+            {"id": "i1", "icu_athlete_id": value, "start_date_local": "2026-04-30T06:00:00"}
+        )
+
+
 def test_event_dates_are_local() -> None:
     assert EventWrite(start_date_local=date(2026, 5, 3)).model_dump(
         mode="json", exclude_unset=True

@@ -17,6 +17,8 @@ BASE = "https://intervals.icu/api/v1/athlete/i12345/activities"
         [("oldest", "2026-07-01T00:00:00"), ("newest", "2026-07-31T23:59:59"), ("limit", "10")],
         [("fields", "id,name,type"), ("q", "a b&c#d/é+%"), ("empty", "")],
         [("tags", "#race"), ("name", "Zürich ö"), ("ids", "i1,i2")],
+        [("a:b", "x~y-z_1.2,3:4"), ("sp ace", " "), ("plus", "+,:"), ("nl", "a\nb\tc")],
+        [("fields", ",,::"), ("emoji", "🏃 5:00/km"), ("semi", "a;b=c?d")],
         [],
     ],
 )

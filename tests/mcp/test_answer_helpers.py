@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 import pytest
 from pydantic import BaseModel, Field, ValidationError
 
@@ -40,6 +42,27 @@ def test_units_follow_the_field_suffix() -> None:
     assert with_unit("distance_m", 40210.0) == "40.2 km"
     assert with_unit("hrv_rmssd_ms", 52.5, "HRV") == "52.5 ms HRV"
     assert with_unit("avg_hr_bpm", None) is None and with_unit("trainer", True) is None
+
+
+def test_units_read_number_subclasses_and_refuse_what_is_not_a_number() -> None:
+    """The per-field formatters (worked out once per field and label) read every kind of
+    number as the plain ones, and anything else as unset."""
+
+    class Level(IntEnum):
+        HIGH = 3
+
+    class Watts(float):
+        pass
+
+    assert with_unit("zone_w", Level.HIGH, "top") == "3 W top"
+    assert with_unit("avg_power_w", Watts(202.5)) == "202.5 W"
+    assert with_unit("moving_time_s", 59.9, "") == "0:59"
+    assert with_unit("training_load", 81.0, "load") == "81 load"
+    assert with_unit("distance_m", 5, "swum") == "0.0 km swum"
+    assert with_unit("avg_power_w", "202", "avg") is None
+    assert with_unit("avg_power_w", False, "avg") is None
+    assert with_unit("intensity_pct", float("nan")) == "nan %"
+    assert [with_unit("weight_kg", v) for v in (70, 70.25, -1)] == ["70 kg", "70.25 kg", "-1 kg"]
 
 
 def test_every_scale_states_its_direction_the_same_way() -> None:

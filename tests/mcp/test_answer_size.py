@@ -13,7 +13,7 @@ import jsonschema
 
 from app.mcp.server import build_server
 from app.mcp.tools.kit import Answer, AthleteContext, tool
-from app.mcp.tools.limits import AnswerLimits
+from app.mcp.tools.limits import AnswerLimits, compact_size
 from app.mcp.tools.spec import spec_of
 from app.settings import Settings
 from tests.conftest import make_settings
@@ -127,3 +127,9 @@ def test_the_budget_comes_from_the_settings(tmp_path: Any) -> None:
     )
     assert AnswerLimits.from_settings(settings) == AnswerLimits(30_000, 50_000)
     assert AnswerLimits() == AnswerLimits.from_settings(make_settings(tmp_path))
+
+
+def test_the_structured_size_counts_characters_as_a_client_receives_them() -> None:
+    """Non-ASCII text counts one per character (the JSON keeps it unescaped), ASCII alike."""
+    assert compact_size({"name": "Zürich 🏃"}) == len('{"name":"Zürich 🏃"}') == 19
+    assert compact_size({"km": [1.5, 2], "note": None}) == len('{"km":[1.5,2],"note":null}')

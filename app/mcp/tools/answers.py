@@ -9,13 +9,14 @@ are athlete-local. Published schemas are kept small (app/mcp/tools/schema.py).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from app.mcp.tools.dates import DateWindow
 from app.mcp.tools.schema import compact_model_schema
-from app.mcp.tools.units import with_unit
+from app.mcp.tools.units import FORMATTERS_KEPT, Formatter, unit_formatter
 
 
 class Answer(BaseModel):
@@ -32,7 +33,7 @@ class Answer(BaseModel):
 
     def unit_parts(self, fields: tuple[tuple[str, str], ...]) -> list[str | None]:
         """``(("avg_power_w", "avg"), ...)`` -> ``["202 W avg", ...]`` for the fields set."""
-        return [with_unit(name, getattr(self, name), label) for name, label in fields]
+        return [show(getattr(self, name)) for name, show in unit_formatters(fields)]
 
 
 class WindowAnswer(Answer):
@@ -67,7 +68,14 @@ class WindowAnswer(Answer):
 
 def join(parts: list[str | None]) -> str:
     """The parts that are set, comma-separated."""
-    return ", ".join(p for p in parts if p)
+    return ", ".join([p for p in parts if p])
+
+
+@lru_cache(maxsize=FORMATTERS_KEPT)
+def unit_formatters(fields: tuple[tuple[str, str], ...]) -> tuple[tuple[str, Formatter], ...]:
+    """Each ``(field, label)`` of :meth:`Answer.unit_parts` with its formatter, looked up once
+    per tuple of fields (they are literals in the tools' code)."""
+    return tuple((name, unit_formatter(name, label)) for name, label in fields)
 
 
 def scale_lines(scales: dict[str, str] | None) -> list[str]:

@@ -9,8 +9,10 @@ units (intervals-api.md §3.6: speeds are m/s; a sport's ``pace_units`` is ``MIN
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
+from typing import Any
 
 Number = float | int
 
@@ -56,15 +58,44 @@ def unit_of(field: str) -> str:
 def with_unit(field: str, value: object, label: str = "") -> str | None:
     """``avg_power_w=202, "avg"`` -> ``202 W avg``; ``moving_time_s`` -> ``1:10:00``;
     ``distance_m`` -> kilometres. None (or a non-number) gives None."""
-    if value is None or isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    if field == "distance_m":
-        text = f"{value / 1000:.1f} km"
-    elif field.endswith("_s"):
-        text = duration(value) or ""
-    else:
-        text = f"{number(value)} {unit_of(field)}".rstrip()
-    return f"{text} {label}".rstrip()
+    return unit_formatter(field, label)(value)
+
+
+Formatter = Callable[[object], str | None]
+
+
+def _is_number(value: object) -> bool:
+    """An int or float (a subclass too), not a bool: what :func:`with_unit` renders."""
+    return not isinstance(value, bool) and isinstance(value, int | float)
+
+
+FORMATTERS_KEPT = 1024
+"""Distinct (field, label) pairs whose formatter is kept: the pairs are literals in the tools'
+code, a few hundred at most."""
+
+
+@lru_cache(maxsize=FORMATTERS_KEPT)
+def unit_formatter(field: str, label: str = "") -> Formatter:
+    """:func:`with_unit` for one field and label, its unit and suffix worked out once: the text
+    of every answer line calls it for each field (a tenth of a ``get_activities`` call's
+    Python function calls went to looking them up per value; issue 20)."""
+    tail = f" {label}".rstrip()  # what ``f"{text} {label}".rstrip()`` adds to a text
+    kilometres, seconds = field == "distance_m", field.endswith("_s")
+    unit = f" {unit_of(field)}".rstrip()
+
+    def formatted(value: Any) -> str | None:
+        if value is None:
+            return None
+        kind = type(value)
+        if kind is not int and kind is not float and not _is_number(value):
+            return None
+        if kilometres:
+            return f"{value / 1000:.1f} km{tail}"
+        if seconds:
+            return f"{duration(value)}{tail}"
+        return (f"{value:g}" if kind is float else number(value)) + unit + tail
+
+    return formatted
 
 
 @dataclass(frozen=True)

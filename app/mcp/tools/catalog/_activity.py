@@ -60,7 +60,9 @@ async def pace_units_for(ctx: AthleteContext, sports: list[str | None]) -> PaceU
 
 
 def local_iso(activity: Activity) -> str:
-    return activity.start_date_local.replace(tzinfo=None).isoformat()
+    """The activity's local start as ISO 8601 without an offset (upstream's own form)."""
+    start = activity.start_date_local
+    return (start if start.tzinfo is None else start.replace(tzinfo=None)).isoformat()
 
 
 SUMMARY_READS = (
@@ -100,6 +102,17 @@ DETAIL_READS = (
     "paired_event_id",
 )
 """What :meth:`ActivityDetail.from_upstream` reads."""
+
+
+SUMMARY_UNITS = (
+    ("distance_m", ""),
+    ("moving_time_s", ""),
+    ("elevation_gain_m", "up"),
+    ("training_load", "load"),
+    ("avg_power_w", "avg"),
+)
+"""The number fields of an activity's line, in its order (the pace goes before the power)."""
+SUMMARY_HEART_RATE = (("avg_hr_bpm", "avg"),)
 
 
 class ActivitySummary(Answer):
@@ -142,19 +155,9 @@ class ActivitySummary(Answer):
         return cls.model_validate(cls.summary_fields(activity, pace))
 
     def fields_text(self) -> list[str | None]:
-        return [
-            self.note,
-            *self.unit_parts(
-                (
-                    ("distance_m", ""),
-                    ("moving_time_s", ""),
-                    ("elevation_gain_m", "up"),
-                    ("training_load", "load"),
-                )
-            ),
-            f"{self.avg_pace} avg" if self.avg_pace else None,
-            *self.unit_parts((("avg_power_w", "avg"),)),
-        ]
+        distance, moving, climbed, load, power = self.unit_parts(SUMMARY_UNITS)
+        pace = f"{self.avg_pace} avg" if self.avg_pace else None
+        return [self.note, distance, moving, climbed, load, pace, power]
 
     def line(self) -> str:
         """One activity on one line; detail fields follow when present."""
@@ -164,7 +167,7 @@ class ActivitySummary(Answer):
         return f"{head}: {body}" if body else head
 
     def more_text(self) -> list[str | None]:
-        return [*self.unit_parts((("avg_hr_bpm", "avg"),))]
+        return self.unit_parts(SUMMARY_HEART_RATE)
 
     def scales_used(self) -> set[str]:
         return set()
