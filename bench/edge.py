@@ -135,13 +135,10 @@ async def measure(calls: int, profile: bool, repeats: int = 5) -> None:
             scope, body = request_parts(tokens[0])
             scope["app"] = app
             await drive(app, scope, body, 200)  # warm: token cache, children, imports
-            shortcut = app.state.shortcut
-            layers = [
-                ("app, short way", app),
-                *chain(shortcut.short),
-                ("app, whole chain", whole_chain(app)),
-                *chain(shortcut.whole),
-            ]
+            shortcut = getattr(app.state, "shortcut", None)  # None: an app before it
+            layers = [("app, whole chain", whole_chain(app)), *chain(whole_stack(app))]
+            if shortcut is not None:
+                layers[:0] = [("app, short way", app), *chain(shortcut.short)]
             best = [float("inf")] * len(layers)
             for _ in range(repeats):  # interleaved, the best of each: other load only adds
                 for index, (_, layer) in enumerate(layers):
@@ -151,7 +148,7 @@ async def measure(calls: int, profile: bool, repeats: int = 5) -> None:
             for (name, _), took in zip(layers, best, strict=True):
                 print(f"  {name:<30} {took * 1e6:7.1f}")
             if profile:
-                for label, target in (("short way", app), ("whole chain", whole_chain(app))):
+                for label, target in (("as built", app), ("whole chain", whole_chain(app))):
                     profiler = cProfile.Profile()
                     profiler.enable()
                     await drive(target, scope, body, 1000)
@@ -163,22 +160,31 @@ async def measure(calls: int, profile: bool, repeats: int = 5) -> None:
 def place_constant_answer(app: Any) -> None:
     """The fast path's place taken by :func:`constant_answer` (its wrappers stay)."""
     fast_path = app.state.mcp.fast_path
-    for _, candidate in chain(app.middleware_stack.whole):
+    for _, candidate in chain(whole_stack(app)):
         if getattr(candidate, "app", None) is fast_path:
             candidate.app = constant_answer
             return
     raise SystemExit("could not find the fast path's wrapper")
 
 
+def whole_stack(app: Any) -> Any:
+    """The app's whole middleware stack (under its short way to ``/mcp``, if any)."""
+    stack = app.middleware_stack
+    return stack.app if hasattr(app.state, "shortcut") else stack
+
+
 def whole_chain(app: Any) -> Asgi:
     """``app`` with its short way to ``/mcp`` turned off."""
 
     async def whole(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        app.state.shortcut.enabled = False
+        shortcut = getattr(app.state, "shortcut", None)
+        if shortcut is None:
+            return await app(scope, receive, send)
+        shortcut.enabled = False
         try:
             await app(scope, receive, send)
         finally:
-            app.state.shortcut.enabled = True
+            shortcut.enabled = True
 
     return whole
 

@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from app.main import create_app
+from app.settings import Settings
 from app.web.shortcut import PathShortcut
 from tests.fake_intervals.app import FakeIntervals
 from tests.mcp.support import BERLIN, Gateway, gateway_settings
@@ -212,3 +214,24 @@ async def test_other_paths_take_the_whole_chain(
         async with httpx.AsyncClient(timeout=10) as http:
             await http.get(gw.url + path)
         assert switch.taken == taken
+
+
+def test_the_whole_stack_is_still_reached_by_walking_inner_apps(settings: Settings) -> None:
+    """What inspects a built stack by following ``.app`` (FastAPI looks for OpenTelemetry's
+    ASGI middleware that way) finds every layer of the whole chain under the short way."""
+    app = create_app(settings)
+    stack = app.build_middleware_stack()
+    assert isinstance(stack, PathShortcut)
+    seen: list[str] = []
+    layer: Any = stack
+    while layer is not None:
+        seen.append(type(layer).__name__)
+        layer = getattr(layer, "app", None)
+    assert seen[:5] == [
+        "PathShortcut",
+        "ServerErrorMiddleware",
+        "ExceptionTelemetryMiddleware",
+        "AppBodyLimitMiddleware",
+        "ObserveRequests",
+    ]
+    assert "APIRouter" in seen

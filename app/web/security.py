@@ -35,9 +35,10 @@ class PageSecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                headers = message.get("headers", [])
                 content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
                 if content_type.startswith(b"text/html"):
+                    headers = list(headers)  # copied only when changed
                     present = {k.lower() for k, _ in headers}
                     headers.extend(h for h in PAGE_HEADERS if h[0] not in present)
                     message["headers"] = headers

@@ -113,13 +113,15 @@ class PathShortcut:
         self.path = path
         self.enabled = True
         self.taken = 0
-        self.whole: ASGIApp | None = None
+        self.app: ASGIApp | None = None
+        """The whole stack (named ``app`` like any middleware's inner app, so what walks a
+        stack by ``.app``, e.g. FastAPI's check for OpenTelemetry's middleware, still sees it)."""
         self.short: ASGIApp | None = None
         self.routed: Callable[[Scope], None] = _nothing
 
     def wrap(self, stack: ASGIApp, router: Router) -> ASGIApp:
         """Put the shortcut over ``stack`` (called when the app builds its stack)."""
-        self.whole = stack
+        self.app = stack
         self.short = short_chain(stack, router, self.path)
         route = first_route(router, self.path)
         if route is not None:
@@ -139,8 +141,8 @@ class PathShortcut:
             self.routed(scope)
             await self.short(scope, receive, send)
             return
-        assert self.whole is not None
-        await self.whole(scope, receive, send)
+        assert self.app is not None
+        await self.app(scope, receive, send)
 
 
 def _nothing(scope: Scope) -> None:
