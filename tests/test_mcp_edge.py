@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from app.main import create_app
+from app.redis_state import SharedStateDown
 from app.settings import Settings
 from app.web.shortcut import PathShortcut
 from tests.fake_intervals.app import FakeIntervals
@@ -161,6 +162,7 @@ class Answer:
     headers: list[tuple[str, str]]
     body: bytes
     metrics: dict[Any, float]
+    request_ids: int
 
 
 async def answer(gw: Gateway, case: Case) -> Answer:
@@ -174,12 +176,12 @@ async def answer(gw: Gateway, case: Case) -> Answer:
                 del request.headers[name]
         response = await http.send(request)
     headers = response.headers.multi_items()
-    for name in PER_ANSWER:
-        values = [value for key, value in headers if key == name]
-        assert len(values) == 1, (name, headers)
-    assert REQUEST_ID.fullmatch(response.headers["x-request-id"])
+    assert len([value for key, value in headers if key == "date"]) == 1, headers
+    ids = [value for key, value in headers if key == "x-request-id"]
+    assert all(REQUEST_ID.fullmatch(value) for value in ids), ids
     kept = [(key, value) for key, value in headers if key not in PER_ANSWER]
-    return Answer(response.status_code, kept, response.content, increase(before, counted(gw)))
+    metrics = increase(before, counted(gw))
+    return Answer(response.status_code, kept, response.content, metrics, len(ids))
 
 
 async def test_every_mcp_answer_is_the_same_with_and_without_the_short_way(
@@ -202,6 +204,7 @@ async def test_every_mcp_answer_is_the_same_with_and_without_the_short_way(
             assert short.body == whole.body, name
             assert short.metrics == whole.metrics, name
             assert short.metrics, name  # every answer is counted
+            assert short.request_ids == whole.request_ids == 1, name
 
 
 @pytest.mark.parametrize("path", ["/mcp/", "/sse", "/", "/healthz"])
@@ -235,3 +238,43 @@ def test_the_whole_stack_is_still_reached_by_walking_inner_apps(settings: Settin
         "ObserveRequests",
     ]
     assert "APIRouter" in seen
+
+
+def bearer_guard(gw: Gateway) -> Any:
+    """The bearer guard in front of ``/mcp`` (under the CORS layer of its route)."""
+    route = next(r for r in gw.app.router.routes if getattr(r, "path", None) == "/mcp")
+    return route.app.app
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [RuntimeError("boom"), SharedStateDown("sign-in")],
+    ids=["unexpected error: 500", "handled error: the app's 503"],
+)
+async def test_an_error_under_the_edge_is_answered_the_same_both_ways(
+    tmp_path: Path, database_url: str, failure: Exception
+) -> None:
+    """The error layers of the short way (Starlette's 500, the app's exception handlers) are
+    the whole chain's: a failure raised from inside ``/mcp`` gets the same answer."""
+    with gateway(tmp_path, database_url) as gw:
+        reader = await gw.seed(BERLIN)
+        guard = bearer_guard(gw)
+
+        async def failing(token: str) -> None:
+            raise failure
+
+        guard.verify = failing
+        switch = shortcut(gw)
+        case = Case("POST", mcp_headers(reader.token), call("get_wellness_data", {}))
+        answers = []
+        for enabled in (True, False):
+            switch.enabled = enabled
+            answers.append(await answer(gw, case))
+        switch.enabled = True
+    short, whole = answers
+    assert short.status == whole.status
+    assert short.status in (500, 503)
+    assert short.headers == whole.headers
+    assert short.body == whole.body
+    assert short.metrics == whole.metrics
+    assert short.request_ids == whole.request_ids
