@@ -187,9 +187,11 @@ def _sdk_user(caller: Caller, issuer: str) -> AuthenticatedUser:
 class SdkUsers:
     """The SDK's view of each caller (:func:`_sdk_user` and its ``AuthCredentials``), made
     once per :class:`Caller` object: the verified-token cache hands the same object to every
-    request of a token, so most requests find theirs made. Bounded: emptied when full."""
+    request of a token, so most requests find theirs made. Bounded (emptied when full) and
+    small: an entry keeps ~3 kB alive, and without the token cache (its default with the
+    memory backend) every request brings a new Caller that no later request presents."""
 
-    def __init__(self, issuer: str, size: int = 4096) -> None:
+    def __init__(self, issuer: str, size: int = 256) -> None:
         self._issuer = issuer
         self._size = size
         self._made: dict[int, tuple[Caller, AuthenticatedUser, AuthCredentials]] = {}
