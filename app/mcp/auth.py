@@ -186,24 +186,24 @@ def _sdk_user(caller: Caller, issuer: str) -> AuthenticatedUser:
 
 class SdkUsers:
     """The SDK's view of each caller (:func:`_sdk_user` and its ``AuthCredentials``), made
-    once per :class:`Caller` object: the verified-token cache hands the same object to every
-    request of a token, so most requests find theirs made. Bounded (emptied when full) and
-    small: an entry keeps ~3 kB alive, and without the token cache (its default with the
-    memory backend) every request brings a new Caller that no later request presents."""
+    once per grant, client, athlete and scopes (all it is made from, with the issuer): most
+    requests find theirs made, with or without the verified-token cache. Bounded (emptied
+    when full) and small: an entry keeps ~2 kB alive."""
 
     def __init__(self, issuer: str, size: int = 256) -> None:
         self._issuer = issuer
         self._size = size
-        self._made: dict[int, tuple[Caller, AuthenticatedUser, AuthCredentials]] = {}
+        self._made: dict[tuple[object, ...], tuple[AuthenticatedUser, AuthCredentials]] = {}
 
     def of(self, caller: Caller) -> tuple[AuthenticatedUser, AuthCredentials]:
-        made = self._made.get(id(caller))
-        if made is None or made[0] is not caller:  # the entry holds its caller: ids not reused
+        key = (caller.grant_id, caller.client_id, caller.athlete_pk, caller.scopes)
+        made = self._made.get(key)
+        if made is None:
             if len(self._made) >= self._size:
                 self._made.clear()
             user = _sdk_user(caller, self._issuer)
-            made = self._made[id(caller)] = (caller, user, AuthCredentials(sorted(caller.scopes)))
-        return made[1], made[2]
+            made = self._made[key] = (user, AuthCredentials(sorted(caller.scopes)))
+        return made
 
 
 async def _parse_error(send: Send) -> None:

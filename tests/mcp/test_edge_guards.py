@@ -88,7 +88,10 @@ def test_the_sdk_view_of_a_caller_is_made_once_and_equals_a_fresh_one() -> None:
     fresh = _sdk_user(first, "https://gw.example")
     assert user.access_token == fresh.access_token
     assert credentials.scopes == ["mcp.read", "mcp.write"]
-    assert users.of(same_fields)[0] is not user  # another object: made for it
+    assert users.of(same_fields)[0] is user  # the same grant, client, athlete and scopes
+    narrower = Caller(1, "i1", "UTC", "c", 10, frozenset({"mcp.read"}))
+    assert users.of(narrower)[1].scopes == ["mcp.read"]
+    assert users.of(narrower)[0].access_token.scopes == ["mcp.read"]
     other = Caller(2, "i2", "UTC", "c", 11, frozenset({"mcp.read"}))
     assert users.of(other)[0].access_token == _sdk_user(other, "https://gw.example").access_token
     assert users.of(other)[1].scopes == ["mcp.read"]
