@@ -13,7 +13,7 @@ from app import __version__
 from app.accounts.routes import install_accounts
 from app.clock import Clock
 from app.logredact import install_access_log_redaction
-from app.mcp.server import mount_mcp, run_mcp, served_specs
+from app.mcp.server import MCP_PATH, mount_mcp, run_mcp, served_specs
 from app.oauth.purge import start_purge_task
 from app.oauth.routes import install_oauth
 from app.observe import current_observer
@@ -23,10 +23,22 @@ from app.web import health, home, legal, webhooks
 from app.web.body_limit import BodyLimit
 from app.web.metrics import install_metrics
 from app.web.security import PageSecurityHeaders
+from app.web.shortcut import PathShortcut
 from app.web.unavailable import install_unavailable_handler
 
 if TYPE_CHECKING:
     import httpx
+    from starlette.types import ASGIApp
+
+
+class GatewayApp(FastAPI):
+    """FastAPI with the short way to ``/mcp`` (app/web/shortcut.py) over its middleware stack:
+    ``app.state.shortcut``, installed by :func:`create_app`."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        shortcut = getattr(self.state, "shortcut", None)
+        return shortcut.wrap(stack, self.router) if shortcut is not None else stack
 
 
 def create_app(
@@ -90,7 +102,7 @@ def create_app(
                 del app.state.services
                 current_observer.reset(observing)
 
-    app = FastAPI(
+    app = GatewayApp(
         title="Intervals.icu MCP gateway",
         version=__version__,
         lifespan=lifespan,
@@ -111,6 +123,7 @@ def create_app(
     mount_mcp(app, settings)
     app.add_middleware(BodyLimit)  # before any route reads a body
     app.state.observer = install_metrics(app, settings)  # outermost: ids and counts every answer
+    app.state.shortcut = PathShortcut(MCP_PATH)  # the hot path skips what passes it on
     return app
 
 

@@ -107,6 +107,14 @@ def with_extension_advertised(body: bytes) -> bytes:
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
+def may_initialize(body: bytes) -> bool:
+    """False only when no JSON string in ``body`` can read ``initialize``, so that
+    :func:`initialize_capabilities` is None without parsing: the word is absent, and so are
+    ``\\u`` escapes (the only other way to write its letters) and NUL bytes (UTF-16 or UTF-32
+    text, which ``json.loads`` also reads)."""
+    return b"initialize" in body or b"\\u" in body or b"\x00" in body
+
+
 def initialize_capabilities(body: bytes) -> Any:
     """The ``capabilities`` of an ``initialize`` request in a POST body (else None)."""
     try:
@@ -139,7 +147,7 @@ class RememberApps:
             chunks.append(message.get("body", b""))
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        capabilities = initialize_capabilities(body)
+        capabilities = initialize_capabilities(body) if may_initialize(body) else None
         declared = capabilities is not None and declares_apps(capabilities)
         if capabilities is not None:
             DECLARED.record(caller.grant_id, declared)

@@ -79,7 +79,11 @@ def challenge(
 
 def bearer_token(headers: Mapping[str, str]) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header (RFC 6750 §2.1), else None."""
-    value = headers.get("authorization", "")
+    return bearer_token_of(headers.get("authorization", ""))
+
+
+def bearer_token_of(value: str) -> str | None:
+    """The token of an ``Authorization`` header value ``Bearer <token>``, else None."""
     scheme, _, token = value.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token or len(token) > MAX_TOKEN_CHARS:
@@ -118,6 +122,17 @@ def missing_scope(tools: list[str], tool_scopes: Mapping[str, str], granted: fro
     if needed <= granted:
         return ""
     return f"{READ} {WRITE}" if WRITE in needed else READ
+
+
+def last_header(scope: Scope, name: bytes) -> str | None:
+    """The value of the last request header called ``name`` (lower case), as a dictionary of
+    all headers keyed by lower-cased name would keep it; None when absent. (``bytes.lower``
+    of a header name equals ``str.lower`` of its latin-1 text wherever the result is ASCII.)"""
+    found: bytes | None = None
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            found = value
+    return None if found is None else found.decode("latin-1")
 
 
 def _is_protected(path: str) -> bool:
@@ -169,6 +184,28 @@ def _sdk_user(caller: Caller, issuer: str) -> AuthenticatedUser:
     )
 
 
+class SdkUsers:
+    """The SDK's view of each caller (:func:`_sdk_user` and its ``AuthCredentials``), made
+    once per grant, client, athlete and scopes (all it is made from, with the issuer): most
+    requests find theirs made, with or without the verified-token cache. Bounded (emptied
+    when full) and small: an entry keeps ~2 kB alive."""
+
+    def __init__(self, issuer: str, size: int = 256) -> None:
+        self._issuer = issuer
+        self._size = size
+        self._made: dict[tuple[object, ...], tuple[AuthenticatedUser, AuthCredentials]] = {}
+
+    def of(self, caller: Caller) -> tuple[AuthenticatedUser, AuthCredentials]:
+        key = (caller.grant_id, caller.client_id, caller.athlete_pk, caller.scopes)
+        made = self._made.get(key)
+        if made is None:
+            if len(self._made) >= self._size:
+                self._made.clear()
+            user = _sdk_user(caller, self._issuer)
+            made = self._made[key] = (user, AuthCredentials(sorted(caller.scopes)))
+        return made
+
+
 async def _parse_error(send: Send) -> None:
     """400 with the JSON-RPC 2.0 §5.1 parse error (-32700), as the SDK answers invalid JSON."""
     body = json.dumps(
@@ -199,13 +236,13 @@ class BearerGuard:
         self.base_url = base_url
         self.verify = verify
         self.tool_scopes = tool_scopes
+        self._users = SdkUsers(base_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not _is_protected(scope["path"]):
             await self.app(scope, receive, send)
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        token = bearer_token(headers)
+        token = bearer_token_of(last_header(scope, b"authorization") or "")
         try:
             caller = await self.verify(token) if token else None
         except Exception as failure:
@@ -245,8 +282,7 @@ class BearerGuard:
 
     async def _serve(self, caller: Caller, scope: Scope, receive: Receive, send: Send) -> None:
         outcome = RequestOutcome()
-        scope["user"] = _sdk_user(caller, self.base_url)
-        scope["auth"] = AuthCredentials(sorted(caller.scopes))
+        scope["user"], scope["auth"] = self._users.of(caller)
         tokens = (
             current_caller.set(caller),
             current_outcome.set(outcome),

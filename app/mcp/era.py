@@ -23,8 +23,9 @@ from mcp_types.jsonrpc import HEADER_MISMATCH
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.mcp.auth import read_body, replay_body
+from app.mcp.auth import last_header, read_body, replay_body
 
+_VERSION_HEADER = MCP_PROTOCOL_VERSION_HEADER.lower().encode()
 _META_MARKER = b"protocolVersion"
 """Every body carrying the envelope key contains this (a JSON escape of its "/" included)."""
 
@@ -76,11 +77,13 @@ class EraGuard:
             await send({"type": "http.response.start", "status": 413, "headers": []})
             await send({"type": "http.response.body", "body": b""})
             return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        refused = mismatch(headers, body)
-        if refused is not None:
-            await _refuse(send, *refused)
-            return
+        if _META_MARKER in body:  # else no envelope: mismatch() is None whatever the headers
+            version = last_header(scope, _VERSION_HEADER)
+            headers = {} if version is None else {MCP_PROTOCOL_VERSION_HEADER: version}
+            refused = mismatch(headers, body)
+            if refused is not None:
+                await _refuse(send, *refused)
+                return
         await self.app(scope, replay_body(body, receive), send)
 
 

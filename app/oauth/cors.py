@@ -31,6 +31,11 @@ class OAuthCors:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
+    @staticmethod
+    def passes_on(path: str) -> bool:
+        """Whether every request for ``path`` passes through unchanged (app/web/shortcut.py)."""
+        return not cors_enabled(path)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not cors_enabled(scope["path"]):
             await self.app(scope, receive, send)

@@ -6,6 +6,8 @@ HTML response; the pages need no JavaScript, so scripts are disallowed entirely.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PAGE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
@@ -22,6 +24,14 @@ PAGE_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
+def content_type_of(headers: Iterable[tuple[bytes, bytes]]) -> bytes:
+    """The first ``Content-Type`` value of an answer's headers (b"" when none)."""
+    for name, value in headers:
+        if name.lower() == b"content-type":
+            return value
+    return b""
+
+
 class PageSecurityHeaders:
     """ASGI middleware adding PAGE_HEADERS to every text/html response."""
 
@@ -35,9 +45,9 @@ class PageSecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                content_type = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-                if content_type.startswith(b"text/html"):
+                headers = message.get("headers", [])
+                if content_type_of(headers).startswith(b"text/html"):
+                    headers = list(headers)  # copied only when changed
                     present = {k.lower() for k, _ in headers}
                     headers.extend(h for h in PAGE_HEADERS if h[0] not in present)
                     message["headers"] = headers
