@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
+from contextvars import ContextVar
 from typing import Any
 
 from mcp.server.apps import client_supports_apps
@@ -40,7 +41,8 @@ def renders_views(context: Any) -> bool:
     except (LookupError, ValueError, AttributeError):
         return False
     caller = current_caller.get()  # legacy era, stateless: what this grant's initialize said
-    return caller is not None and DECLARED.get(caller.grant_id, False)
+    remembered = remembered_apps.get()
+    return caller is not None and remembered is not None and remembered.get(caller.grant_id, False)
 
 
 def _capabilities_of(context: Any) -> Any:
@@ -63,6 +65,8 @@ class DeclaredApps:
     requests) the capabilities a client declared are gone by its next request; this remembers
     them per OAuth grant, in this process only. Bounded; another instance behind a load
     balancer that has not seen the ``initialize`` answers text only until the next one.
+    Each gateway app has its own (grant ids are its database's), held by its
+    :class:`RememberApps` and visible to its requests through :data:`remembered_apps`.
     """
 
     def __init__(self, size: int = 10_000) -> None:
@@ -79,7 +83,7 @@ class DeclaredApps:
         return self._seen.get(grant_id, default)
 
 
-DECLARED = DeclaredApps()
+remembered_apps: ContextVar[DeclaredApps | None] = ContextVar("remembered_apps", default=None)
 
 
 def advertised_extensions(apps: bool) -> dict[str, dict[str, Any]] | None:
@@ -136,9 +140,11 @@ class RememberApps:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.declared = DeclaredApps()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         caller = current_caller.get()
+        remembered_apps.set(self.declared)  # this request's task only (one task per request)
         if scope["type"] != "http" or scope["method"] != "POST" or caller is None:
             return await self.app(scope, receive, send)
         chunks, more = [], True
@@ -150,7 +156,7 @@ class RememberApps:
         capabilities = initialize_capabilities(body) if may_initialize(body) else None
         declared = capabilities is not None and declares_apps(capabilities)
         if capabilities is not None:
-            DECLARED.record(caller.grant_id, declared)
+            self.declared.record(caller.grant_id, declared)
         sent = False
 
         async def replay() -> Message:
