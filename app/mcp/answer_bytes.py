@@ -12,9 +12,10 @@ Python's float spelling).
 For a *plain* answer (:func:`plain_answer`: only text content, structured content as a plain
 mapping, no error, no ``_meta``, no annotations; what every successful tool call of the
 gateway returns) the outcome of all those passes is known in advance, so it is built here in
-one: the wire dict in the surface model's key order, the structured content converted once
-(``pydantic_core.to_jsonable_python``, the conversion the SDK's dumps apply), and one
-encoder call, the era's own. tests/mcp/test_answer_bytes.py compares these bytes with the
+one: the wire dict in the surface model's key order and one encoder call, the era's own
+(pydantic-core's ``to_json`` for the handshake era; for 2026-07-28 the structured content
+converted once by ``pydantic_core.to_jsonable_python``, as the SDK's JSON-mode dumps convert
+it, then ``json.dumps``). tests/mcp/test_answer_bytes.py compares these bytes with the
 SDK's passes for awkward values (non-ASCII, small and large floats, None, nested data) and
 tests/mcp/test_fast_path.py with the SDK's live answers.
 """
@@ -68,7 +69,7 @@ def plain_answer(result: object) -> PlainAnswer | None:
 
 def _wire_result(answer: PlainAnswer, modern: bool) -> dict[str, Any]:
     """The result as the version's surface model dumps it (its fields in alphabetical order;
-    ``resultType`` only from 2026-07-28 on)."""
+    ``resultType`` only from 2026-07-28 on), structured content as the caller gives it."""
     wire: dict[str, Any] = {
         "content": [{"text": text, "type": ANSWER_CONTENT_TYPE} for text in answer.texts],
         "isError": False,
@@ -76,19 +77,18 @@ def _wire_result(answer: PlainAnswer, modern: bool) -> dict[str, Any]:
     if modern:
         wire["resultType"] = RESULT_TYPE_COMPLETE
     if answer.structured is not None:
-        wire["structuredContent"] = pydantic_core.to_jsonable_python(
-            answer.structured, inf_nan_mode="null"
-        )
+        wire["structuredContent"] = answer.structured
     return wire
 
 
 def legacy_answer_bytes(request_id: RequestId, answer: PlainAnswer) -> bytes:
     """The handshake-era (2025-06-18 / 2025-11-25) JSON response body: the SDK's
     ``JSONRPCResponse(...).model_dump_json(by_alias=True, exclude_unset=True)``
-    (``StreamableHTTPServerTransport._create_json_response``)."""
-    return pydantic_core.to_json(
-        {"jsonrpc": "2.0", "id": request_id, "result": _wire_result(answer, modern=False)}
-    )
+    (``StreamableHTTPServerTransport._create_json_response``). pydantic-core encodes the
+    structured content straight from the tool's values, as the model's JSON-mode dumps
+    convert them (non-finite floats as null, the model's default)."""
+    envelope = {"jsonrpc": "2.0", "id": request_id, "result": _wire_result(answer, modern=False)}
+    return pydantic_core.to_json(envelope, inf_nan_mode="null")
 
 
 def modern_answer_bytes(
@@ -98,6 +98,10 @@ def modern_answer_bytes(
     the ``serverInfo`` ``_meta`` stamp (spec #3002; ``ServerRunner._stamp_server_info``),
     encoded as the SDK's ``_streamable_http_modern._write`` encodes it."""
     wire = _wire_result(answer, modern=True)
+    if answer.structured is not None:  # json.dumps reads plain JSON values only
+        wire["structuredContent"] = pydantic_core.to_jsonable_python(
+            answer.structured, inf_nan_mode="null"
+        )
     wire["_meta"] = {SERVER_INFO_META_KEY: server_info}
     envelope = {"jsonrpc": "2.0", "id": request_id, "result": wire}
     return json.dumps(envelope, separators=(",", ":")).encode()

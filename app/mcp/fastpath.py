@@ -322,7 +322,13 @@ class ToolCallFastPath:
             await self.sdk(scope, replay_body(body, receive), send)
             return
         self._take(scope)
-        response = await self._answer(request, call, era.version)
+        served = await self._run(request, call, era.version)
+        if isinstance(served, bytes):
+            self.one_pass += 1
+            await send_json(send, served, type_first=True)
+            return
+        content = served.model_dump_json(by_alias=True, exclude_unset=True)
+        response = Response(content, status_code=200, headers={"Content-Type": CONTENT_TYPE_JSON})
         await response(scope, request.receive, send)
 
     def _take(self, scope: Scope) -> None:
@@ -380,9 +386,7 @@ class ToolCallFastPath:
             await _write(answer, scope, request.receive, send)
             return
         self.one_pass += 1
-        await Response(answer, status_code=200, media_type="application/json")(
-            scope, request.receive, send
-        )
+        await send_json(send, answer, type_first=False)
 
     async def _certain_modern_call(
         self, request: Request, era: Era, body: bytes
@@ -463,18 +467,6 @@ class ToolCallFastPath:
             return None
         return fast_tool_call(body)
 
-    async def _answer(self, request: Request, call: JSONRPCRequest, version: str) -> Response:
-        """Run the SDK's handler chain once and frame its answer as the JSON-response
-        transport does (``StreamableHTTPServerTransport._create_json_response``): a plain
-        answer encoded in one pass (app/mcp/answer_bytes.py), anything else the SDK's way."""
-        served = await self._run(request, call, version)
-        if isinstance(served, bytes):
-            self.one_pass += 1
-            content = served
-        else:
-            content = served.model_dump_json(by_alias=True, exclude_unset=True).encode()
-        return Response(content, status_code=200, headers={"Content-Type": CONTENT_TYPE_JSON})
-
     async def _run(
         self, request: Request, call: JSONRPCRequest, version: str
     ) -> bytes | JSONRPCResponse | JSONRPCError:
@@ -502,6 +494,20 @@ class ToolCallFastPath:
                 data = ErrorData(code=0, message=str(error))
             return JSONRPCError(jsonrpc="2.0", id=call.id, error=data)
         return JSONRPCResponse(jsonrpc="2.0", id=call.id, result=served)
+
+
+JSON_CONTENT_TYPE = (b"content-type", CONTENT_TYPE_JSON.encode("latin-1"))
+
+
+async def send_json(send: Send, body: bytes, *, type_first: bool) -> None:
+    """A 200 JSON answer, as starlette's ``Response`` sends it (the SDK's responses):
+    ``Content-Type`` before ``Content-Length`` when given as a header (the handshake-era
+    transport's ``_create_json_response``), after it when given as ``media_type`` (the
+    2026-07-28 entry's ``_write``), without building the response object."""
+    length = (b"content-length", str(len(body)).encode("latin-1"))
+    headers = [JSON_CONTENT_TYPE, length] if type_first else [length, JSON_CONTENT_TYPE]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _replayed(body: bytes | None, receive: Receive) -> Receive:

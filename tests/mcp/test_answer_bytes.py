@@ -8,6 +8,8 @@ transport's ``_create_json_response`` or the 2026-07-28 entry's ``_write``."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 import pytest
@@ -37,6 +39,11 @@ LEGACY = ("2025-06-18", "2025-11-25")
 MODERN = "2026-07-28"
 SERVER = Server("intervals-gateway", version="1.2.3", title="Intervals.icu")
 
+
+class Colour(Enum):
+    RED = "red"
+
+
 AWKWARD: dict[str, Any] = {
     "name": "Früh-Lauf über den Berg ☃ 🚴",
     "controls": 'tab\there, nul\x00, del\x7f, line\u2028sep, quote " and \\ slash /',
@@ -49,6 +56,8 @@ AWKWARD: dict[str, Any] = {
     "when": datetime(2026, 7, 29, 10, 30, tzinfo=UTC),
     "day": date(2026, 7, 29),
     "ключ": "значение",
+    "odd types": {1: "int key", 2.5: "float key", "decimal": Decimal("1.50"), "bytes": b"raw"},
+    "enum": Colour.RED,
 }
 
 RESULTS = {

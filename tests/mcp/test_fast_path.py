@@ -485,3 +485,22 @@ def test_the_routing_headers_read_here_are_the_sdks() -> None:
         "mcp-method": "tools/call",
         "mcp-name": "get_fitness",
     }
+
+
+@pytest.mark.parametrize("era", [LEGACY, MODERN])
+async def test_a_one_pass_answer_sends_its_headers_in_the_sdks_order(
+    tmp_path: Path, database_url: str, era: str
+) -> None:
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        body = call("get_athlete_profile", {}, era)
+        switch = fast_path(gw)
+        orders = []
+        for enabled in (True, False):
+            switch.enabled = enabled
+            response = await send(gw, body, headers_for(caller.token, body, era))
+            named = (b"content-type", b"content-length")
+            orders.append([(k, v) for k, v in response.headers.raw if k.lower() in named])
+        switch.enabled = True
+        assert switch.one_pass == 1
+    assert orders[0] == orders[1]
