@@ -267,9 +267,10 @@ async def serve_call(
 
 
 class ToolCallFastPath:
-    """ASGI app in front of the SDK's ``/mcp`` app (``sdk``): a legacy-era ``tools/call`` it is
-    certain about is answered here (see the module docstring); everything else reaches ``sdk``
-    unchanged. ``enabled`` False sends everything to ``sdk`` (GATEWAY_MCP_FAST_PATH=off)."""
+    """ASGI app in front of the SDK's ``/mcp`` app (``sdk``): a ``tools/call`` it is certain
+    about is answered here, in either era (see the module docstring); everything else reaches
+    ``sdk`` unchanged. ``enabled`` False sends everything to ``sdk``
+    (GATEWAY_MCP_FAST_PATH=off)."""
 
     def __init__(
         self,

@@ -504,3 +504,28 @@ async def test_a_one_pass_answer_sends_its_headers_in_the_sdks_order(
         switch.enabled = True
         assert switch.one_pass == 1
     assert orders[0] == orders[1]
+
+
+async def test_a_2026_call_repeating_a_routing_header_is_refused_by_the_sdk(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The SDK's ``find_duplicated_routing_header`` refusal, which the fast path does not run
+    itself (``era_of`` leaves such a request to the SDK): the same 400 either way."""
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        body = call("get_athlete_profile", {}, MODERN)
+        headers = [*headers_for(caller.token, body, MODERN).items(), ("Mcp-Name", "get_fitness")]
+        switch = fast_path(gw)
+        answers = []
+        for enabled in (True, False):
+            switch.enabled = enabled
+            async with httpx2.AsyncClient(timeout=30) as http:
+                answers.append(
+                    await http.post(gw.mcp_url, headers=headers, content=json.dumps(body))
+                )
+        switch.enabled = True
+        assert switch.answered == 0
+    fast, sdk = answers
+    assert fast.status_code == sdk.status_code == 400
+    assert fast.content == sdk.content
+    assert "more than once" in fast.json()["error"]["message"]
