@@ -22,9 +22,11 @@ tests/mcp/test_fast_path.py with the SDK's live answers.
 
 from __future__ import annotations
 
+import codecs
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 import pydantic_core
@@ -91,17 +93,59 @@ def legacy_answer_bytes(request_id: RequestId, answer: PlainAnswer) -> bytes:
     return pydantic_core.to_json(envelope, inf_nan_mode="null")
 
 
+SPELLED_APART = (b"e-", b"0.0000")
+"""Where pydantic-core and ``json.dumps`` spell one float differently: below 1e-4 Python writes
+``1e-05`` / ``6.0e-08`` where pydantic-core writes ``0.00001`` / ``6.0e-8``. Every such float
+carries one of these in pydantic-core's spelling (tests/mcp/test_answer_bytes.py); the same
+bytes inside a string only send the answer down the ``json.dumps`` way, which is never wrong."""
+JSON_ASCII = "app.mcp.answer_bytes.json_ascii"
+"""The codec error handler that writes what ASCII cannot hold as ``json.dumps``
+(``ensure_ascii``) writes it."""
+
+
+def _json_ascii(error: UnicodeError) -> tuple[str, int]:
+    """A run of non-ASCII characters escaped by ``json.dumps``'s own string encoder (its
+    quotes taken off): ``\\uXXXX``, surrogate pairs above the Basic Multilingual Plane."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    run = error.object[error.start : error.end]
+    return encode_basestring_ascii(run)[1:-1], error.end
+
+
+codecs.register_error(JSON_ASCII, _json_ascii)
+
+
 def modern_answer_bytes(
     request_id: RequestId, answer: PlainAnswer, server_info: Mapping[str, Any]
 ) -> bytes:
     """The 2026-07-28 single-exchange JSON response body: the result with ``resultType`` and
     the ``serverInfo`` ``_meta`` stamp (spec #3002; ``ServerRunner._stamp_server_info``),
-    encoded as the SDK's ``_streamable_http_modern._write`` encodes it."""
+    encoded as the SDK's ``_streamable_http_modern._write`` encodes it
+    (``json.dumps(..., separators=(",", ":"))``): by pydantic-core, non-ASCII characters then
+    escaped as ``json.dumps`` escapes them (the two spell strings alike otherwise), unless a
+    float is spelled apart (:data:`SPELLED_APART`) or pydantic-core refuses a value (a lone
+    surrogate): then by ``json.dumps`` itself."""
     wire = _wire_result(answer, modern=True)
-    if answer.structured is not None:  # json.dumps reads plain JSON values only
-        wire["structuredContent"] = pydantic_core.to_jsonable_python(
-            answer.structured, inf_nan_mode="null"
-        )
     wire["_meta"] = {SERVER_INFO_META_KEY: server_info}
     envelope = {"jsonrpc": "2.0", "id": request_id, "result": wire}
+    try:
+        encoded = pydantic_core.to_json(envelope, inf_nan_mode="null")
+    except pydantic_core.PydanticSerializationError:
+        return _python_spelling(envelope, answer)
+    if any(spelling in encoded for spelling in SPELLED_APART):
+        return _python_spelling(envelope, answer)
+    if not encoded.isascii():
+        encoded = encoded.decode().encode("ascii", JSON_ASCII)
+    if b"\x7f" in encoded:  # ASCII, yet escaped by json.dumps; only ever inside a string
+        encoded = encoded.replace(b"\x7f", b"\\u007f")
+    return encoded
+
+
+def _python_spelling(envelope: dict[str, Any], answer: PlainAnswer) -> bytes:
+    """``json.dumps`` of the envelope, the structured content first converted as the SDK's
+    JSON-mode dumps convert it (``json.dumps`` reads plain JSON values only)."""
+    if answer.structured is not None:
+        envelope["result"]["structuredContent"] = pydantic_core.to_jsonable_python(
+            answer.structured, inf_nan_mode="null"
+        )
     return json.dumps(envelope, separators=(",", ":")).encode()

@@ -60,9 +60,19 @@ AWKWARD: dict[str, Any] = {
     "enum": Colour.RED,
 }
 
+SPELLED_ALIKE = {key: value for key, value in AWKWARD.items() if key != "small"}
+"""No float below 1e-4: the 2026-07-28 answer is encoded by pydantic-core, then escaped."""
+
 RESULTS = {
     "awkward structured content": CallToolResult(
         content=[TextContent(type="text", text="Früh ☃\n🚴 1e-05")], structured_content=AWKWARD
+    ),
+    "awkward, floats spelled alike": CallToolResult(
+        content=[TextContent(type="text", text="Früh ☃\n🚴 \x7f")],
+        structured_content=SPELLED_ALIKE,
+    ),
+    "float-like text": CallToolResult(
+        content=[TextContent(type="text", text="1e-05 and 0.00001")], structured_content={}
     ),
     "no structured content": CallToolResult(content=[TextContent(type="text", text="plain")]),
     "no content": CallToolResult(content=[], structured_content={"n": 1}),
@@ -163,3 +173,13 @@ def test_the_eras_spell_the_same_answer_differently() -> None:
 )
 def test_anything_but_a_plain_answer_is_left_to_the_sdk(result: Any) -> None:
     assert plain_answer(result) is None
+
+
+async def test_2026_era_answer_with_a_lone_surrogate_is_the_sdks_bytes() -> None:
+    """pydantic-core refuses a lone surrogate, ``json.dumps`` escapes it: the answer is
+    encoded the ``json.dumps`` way, as the SDK's 2026-07-28 entry encodes it."""
+    result = CallToolResult(
+        content=[TextContent(type="text", text="half \ud83d")], structured_content={"k": "\udc00"}
+    )
+    expected = await sdk_modern_bytes(3, result)
+    assert modern_answer_bytes(3, plain(result), SERVER.server_info_stamp) == expected
