@@ -12,10 +12,11 @@ Python's float spelling).
 For a *plain* answer (:func:`plain_answer`: only text content, structured content as a plain
 mapping, no error, no ``_meta``, no annotations; what every successful tool call of the
 gateway returns) the outcome of all those passes is known in advance, so it is built here in
-one: the wire dict in the surface model's key order and one encoder call, the era's own
-(pydantic-core's ``to_json`` for the handshake era; for 2026-07-28 the structured content
-converted once by ``pydantic_core.to_jsonable_python``, as the SDK's JSON-mode dumps convert
-it, then ``json.dumps``). tests/mcp/test_answer_bytes.py compares these bytes with the
+one: the wire dict in the surface model's key order and one pydantic-core ``to_json`` call,
+spelled as the era's encoder spells it (for 2026-07-28: non-ASCII escaped afterwards as
+``json.dumps`` escapes it; an answer with a float the two encoders spell apart, or a value
+pydantic-core refuses, goes the ``json.dumps`` way, see :func:`modern_answer_bytes`).
+tests/mcp/test_answer_bytes.py compares these bytes with the
 SDK's passes for awkward values (non-ASCII, small and large floats, None, nested data) and
 tests/mcp/test_fast_path.py with the SDK's live answers.
 """
@@ -132,7 +133,7 @@ def modern_answer_bytes(
         encoded = pydantic_core.to_json(envelope, inf_nan_mode="null")
     except pydantic_core.PydanticSerializationError:
         return _python_spelling(envelope, answer)
-    if any(spelling in encoded for spelling in SPELLED_APART):
+    if SPELLED_APART[0] in encoded or SPELLED_APART[1] in encoded:
         return _python_spelling(envelope, answer)
     if not encoded.isascii():
         encoded = encoded.decode().encode("ascii", JSON_ASCII)
