@@ -13,16 +13,27 @@ decides the answer:
   Origin, ``TransportSecurityMiddleware.validate_request``; ``Accept`` with
   ``check_accept_headers``; ``Content-Type``; JSON parse and the ``JSONRPCMessage`` model).
   A request any of them would refuse goes to the SDK, which refuses it in its own words;
-- the handler chain: ``serve_one`` (``ServerRunner.on_request``: the server's middleware, the
-  spec's params validation, ``tools/call`` -> ``GatewayServer.call_tool`` -> the tool, the
-  result's wire form) on a born-ready ``Connection`` seeded exactly as the SDK seeds it;
+- the handler chain: ``ServerRunner.on_request`` as ``serve_one`` runs it (:func:`serve_call`:
+  the server's middleware, the spec's params validation, ``tools/call`` ->
+  ``GatewayServer.call_tool`` -> the tool, the result's wire form) on a born-ready
+  ``Connection`` seeded exactly as the SDK seeds it;
 - the exception-to-wire rule of the SDK's ``JSONRPCDispatcher._handle_request`` (an
   ``MCPError`` / ``ValidationError`` via ``handler_exception_to_error_data``, anything else
   code 0 with its message), and the transport's JSON serialisation and headers.
 
-A 2026-07-28 request (``Mcp-Method: tools/call``) is already served by the SDK in one exchange
-(``handle_modern_request``, every check of that era included); it goes straight there, without
-the session manager's second pass over the body and the router in between.
+A 2026-07-28 request (``Mcp-Method: tools/call``) is served as the SDK's single-exchange entry
+(``handle_modern_request``, JSON mode) serves it, with its checks in its order (transport
+security, ``Accept``, JSON, the request model, the ``_meta`` envelope ladder against the
+routing headers), the same born-ready ``Connection`` and dispatch context and the same
+exception-to-wire rule (``modern_error_data``), without its ``Mcp-Param-*`` header check when
+that cannot refuse: no such header sent and no ``x-mcp-header`` in the tool's input schema.
+A request any check would refuse, or with ``Mcp-Param-*`` headers, goes to
+``handle_modern_request`` itself, which answers it in its own words.
+
+In both eras a plain successful answer (app/mcp/answer_bytes.py ``plain_answer``) is built in
+one pass from the tool's result to the response bytes (:class:`OnePassRunner`); anything else
+the handler chain returns is shaped by the SDK (``ServerRunner._serialize``) and encoded as its
+transport encodes it.
 
 Anything else goes to the SDK unchanged, with its body: other methods, notifications,
 responses, batches, a progress token (the SDK's dispatcher owns progress), a repeated routing
@@ -31,23 +42,37 @@ header, an unknown protocol version, a body the SDK would refuse.
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pydantic_core
+from mcp.server._otel import OpenTelemetryMiddleware
 from mcp.server._streamable_http_modern import (
     _SingleExchangeDispatchContext,
+    _write,
     handle_modern_request,
 )
 from mcp.server.connection import Connection
+from mcp.server.context import HandlerResult
 from mcp.server.lowlevel.server import Server
-from mcp.server.runner import serve_one
+from mcp.server.request_state import RequestStateBoundary
+from mcp.server.runner import ServerRunner, aclose_shielded, modern_error_data
 from mcp.server.streamable_http import CONTENT_TYPE_JSON, check_accept_headers
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
-from mcp.shared.inbound import MCP_METHOD_HEADER, MCP_NAME_HEADER, MCP_PROTOCOL_VERSION_HEADER
+from mcp.shared.dispatcher import DispatchContext
+from mcp.shared.inbound import (
+    MCP_METHOD_HEADER,
+    MCP_NAME_HEADER,
+    MCP_PARAM_HEADER_PREFIX,
+    MCP_PROTOCOL_VERSION_HEADER,
+    X_MCP_HEADER_KEY,
+    InboundModernRoute,
+    classify_inbound_request,
+)
 from mcp.shared.jsonrpc_dispatcher import (
     handler_exception_to_error_data,
     progress_token_from_params,
@@ -70,12 +95,19 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.mcp.answer_bytes import (
+    PlainAnswer,
+    legacy_answer_bytes,
+    modern_answer_bytes,
+    plain_answer,
+)
 from app.mcp.auth import read_body, replay_body
 
 logger = logging.getLogger(__name__)
 
 FAST_METHOD = "tools/call"
 VERSION_HEADER = MCP_PROTOCOL_VERSION_HEADER.lower().encode()
+PARAM_HEADER_PREFIX = MCP_PARAM_HEADER_PREFIX.lower().encode()
 METHOD_HEADER = MCP_METHOD_HEADER.encode()
 ROUTING_HEADERS: Collection[bytes] = (
     b"host",
@@ -96,6 +128,19 @@ class Era:
 
     version: str
     modern: bool
+    routing: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """The SDK's routing headers the request sent (``MCP-Protocol-Version``, ``Mcp-Method``,
+    ``Mcp-Name``; lowercase names, each at most once), as ``dict(request.headers)`` holds them:
+    all that ``classify_inbound_request`` reads of the headers."""
+    param_headers: bool = field(default=False, compare=False)
+    """Whether the request sent any ``Mcp-Param-*`` header."""
+
+
+SDK_ROUTING_HEADERS = frozenset(
+    name.encode() for name in (MCP_PROTOCOL_VERSION_HEADER, MCP_METHOD_HEADER, MCP_NAME_HEADER)
+)
+"""The headers ``classify_inbound_request`` reads and ``find_duplicated_routing_header`` checks
+(``mcp.shared.inbound._ROUTING_HEADER_NAMES``; tests/mcp/test_fast_path.py holds them equal)."""
 
 
 def era_of(scope: Scope) -> Era | None:
@@ -105,24 +150,25 @@ def era_of(scope: Scope) -> Era | None:
     serve, a repeated routing header, or a modern request whose ``Mcp-Method`` is not
     ``tools/call`` (the SDK's own rules decide all those)."""
     seen: set[bytes] = set()
-    version: str | None = None
-    method: str | None = None
+    routing: dict[str, str] = {}
+    param_headers = False
     for key, value in scope["headers"]:
         if key not in ROUTING_HEADERS:
+            if key.startswith(PARAM_HEADER_PREFIX):
+                param_headers = True
             continue
         if key in seen:
             return None
         seen.add(key)
-        if key == VERSION_HEADER:
-            version = value.decode("latin-1")
-        elif key == METHOD_HEADER:
-            method = value.decode("latin-1")
+        if key in SDK_ROUTING_HEADERS:
+            routing[key.decode("latin-1")] = value.decode("latin-1")
+    version = routing.get(MCP_PROTOCOL_VERSION_HEADER)
     if version is None:
         return Era(DEFAULT_NEGOTIATED_VERSION, modern=False)
     if version in HANDSHAKE_PROTOCOL_VERSIONS:
         return Era(version, modern=False)
-    if version in MODERN_PROTOCOL_VERSIONS and method == FAST_METHOD:
-        return Era(version, modern=True)
+    if version in MODERN_PROTOCOL_VERSIONS and routing.get(MCP_METHOD_HEADER) == FAST_METHOD:
+        return Era(version, modern=True, routing=routing, param_headers=param_headers)
     return None
 
 
@@ -154,10 +200,77 @@ def fast_tool_call(body: bytes) -> JSONRPCRequest | None:
     return message
 
 
+PASS_THROUGH_MIDDLEWARE: frozenset[type] = frozenset(
+    {OpenTelemetryMiddleware, RequestStateBoundary}
+)
+"""The SDK's own server middleware, which hand a ``tools/call`` result that is neither an error
+nor ``input_required`` back unchanged (``_otel.py``, ``request_state.py``)."""
+
+
+def passes_results_through(server: Server[Any]) -> bool:
+    """Whether every server middleware is one the SDK ships that returns a plain answer as it
+    got it: then what :class:`OnePassRunner` hands up the chain comes back untouched."""
+    return {type(middleware) for middleware in server.middleware} <= PASS_THROUGH_MIDDLEWARE
+
+
+@dataclass
+class OnePassRunner(ServerRunner[Any]):
+    """The SDK's handler kernel (``ServerRunner``), all of it (context, middleware, params
+    validation, handler), except for the wire shaping of a plain tool answer
+    (:func:`~app.mcp.answer_bytes.plain_answer`): that answer is kept in :attr:`answer`, for
+    :mod:`app.mcp.answer_bytes` to encode in one pass, and an empty mapping stands for it in
+    the middleware chain (which, :func:`passes_results_through`, treats both alike). Any other
+    result is shaped by the SDK's ``_serialize`` as before."""
+
+    answer: PlainAnswer | None = field(default=None, init=False)
+
+    def _serialize(self, method: str, version: str, result: HandlerResult) -> dict[str, Any]:
+        if (
+            method == FAST_METHOD
+            and method not in self.server.cache_hints
+            and passes_results_through(self.server)
+        ):
+            answer = plain_answer(result)
+            if answer is not None:
+                self.answer = answer
+                return {}
+        return super()._serialize(method, version, result)
+
+
+def has_cleanup(connection: Connection) -> bool:
+    """Whether a handler entered anything on the connection's exit stack, which ``serve_one``
+    unwinds (``aclose_shielded``: a shielded, bounded cancel scope around
+    ``AsyncExitStack.aclose``). An empty stack has nothing to unwind and no checkpoint to
+    reach, so the scope is skipped; a stack of unknown shape is unwound as the SDK does."""
+    callbacks = getattr(connection.exit_stack, "_exit_callbacks", None)
+    return callbacks is None or bool(callbacks)
+
+
+async def serve_call(
+    server: Server[Any],
+    dctx: DispatchContext[TransportContext],
+    call: JSONRPCRequest,
+    connection: Connection,
+    lifespan_state: Any,
+) -> PlainAnswer | dict[str, Any]:
+    """The SDK's ``serve_one`` with :class:`OnePassRunner`: a plain answer as the tool gave it,
+    else the result's wire dict as ``serve_one`` returns it. Raises what the chain raises."""
+    runner = OnePassRunner(server, connection, lifespan_state)
+    try:
+        result = await runner.on_request(dctx, call.method, call.params)
+    finally:
+        if has_cleanup(connection):
+            await aclose_shielded(connection)
+    if runner.answer is not None and not result:
+        return runner.answer
+    return result
+
+
 class ToolCallFastPath:
-    """ASGI app in front of the SDK's ``/mcp`` app (``sdk``): a legacy-era ``tools/call`` it is
-    certain about is answered here (see the module docstring); everything else reaches ``sdk``
-    unchanged. ``enabled`` False sends everything to ``sdk`` (GATEWAY_MCP_FAST_PATH=off)."""
+    """ASGI app in front of the SDK's ``/mcp`` app (``sdk``): a ``tools/call`` it is certain
+    about is answered here, in either era (see the module docstring); everything else reaches
+    ``sdk`` unchanged. ``enabled`` False sends everything to ``sdk``
+    (GATEWAY_MCP_FAST_PATH=off)."""
 
     def __init__(
         self,
@@ -178,10 +291,18 @@ class ToolCallFastPath:
         self.server = server
         self.manager = manager
         self.security = TransportSecurityMiddleware(security)
+        self.modern_security = TransportSecurityMiddleware(manager.security_settings)
+        """What ``handle_modern_request`` checks a 2026-07-28 request with."""
+        self._header_free: dict[int, tuple[Any, bool]] = {}
+        self.server_info = server.server_info_stamp
+        """The ``serverInfo`` stamp of a 2026-07-28 answer: the server's identity, fixed when
+        it is built (``Server.server_info_stamp``), so taken once, not deep-copied per call."""
         self.path = path
         self.enabled = enabled
         self.answered = 0
         """Requests answered here (not by the SDK) since start: what tests and operators read."""
+        self.one_pass = 0
+        """Of those, the tool answers encoded in one pass (app/mcp/answer_bytes.py)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._may_take(scope):
@@ -194,7 +315,7 @@ class ToolCallFastPath:
         era = era_of(scope)
         if era is not None and era.modern:
             self._take(scope)
-            await self._modern(scope, replay_body(body, receive), send)
+            await self._modern(scope, era, body, receive, send)
             return
         request = Request(scope, replay_body(body, receive))
         call = await self._certain_call(request, body) if era is not None else None
@@ -202,7 +323,13 @@ class ToolCallFastPath:
             await self.sdk(scope, replay_body(body, receive), send)
             return
         self._take(scope)
-        response = await self._answer(request, call, era.version)
+        served = await self._run(request, call, era.version)
+        if isinstance(served, bytes):
+            self.one_pass += 1
+            await send_json(send, served, type_first=True)
+            return
+        content = served.model_dump_json(by_alias=True, exclude_unset=True)
+        response = Response(content, status_code=200, headers={"Content-Type": CONTENT_TYPE_JSON})
         await response(scope, request.receive, send)
 
     def _take(self, scope: Scope) -> None:
@@ -211,20 +338,117 @@ class ToolCallFastPath:
         if self.route is not None:
             scope["route"] = self.route
 
-    async def _modern(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """A 2026-07-28 ``tools/call``: straight into the SDK's single-exchange entry, as its
-        session manager would call it (without re-reading the body through its size limit,
-        already checked, and the Starlette router in between). Every check and every
-        refusal of that era is the SDK's (``handle_modern_request``)."""
-        await handle_modern_request(
-            self.server,
-            self.manager.security_settings,
-            self.manager.json_response,
-            self.manager._lifespan_state,
-            scope,
-            receive,
-            send,
+    async def _modern(
+        self, scope: Scope, era: Era, body: bytes, receive: Receive, send: Send
+    ) -> None:
+        """A 2026-07-28 ``tools/call``: what the SDK's single-exchange entry
+        (``handle_modern_request``, JSON mode) does, in its order and with its own checks,
+        except that a plain answer is encoded in one pass and the ``Mcp-Param-*`` header
+        check is not run when it cannot refuse (:meth:`_no_header_to_check`). A request
+        any check would refuse, or that is not certain, goes to ``handle_modern_request`` as
+        the session manager would call it, which answers it in its own words."""
+        request = Request(scope, replay_body(body, receive))
+        certain = await self._certain_modern_call(request, era, body)
+        if certain is None:
+            await handle_modern_request(
+                self.server,
+                self.manager.security_settings,
+                self.manager.json_response,
+                self.manager._lifespan_state,
+                scope,
+                replay_body(body, receive),
+                send,
+            )
+            return
+        call, verdict = certain
+        connection = Connection.from_envelope(
+            verdict.protocol_version, verdict.client_info, verdict.client_capabilities
         )
+        exchange = _SingleExchangeDispatchContext(
+            transport=TransportContext(
+                kind="streamable-http", can_send_request=False, headers=request.headers
+            ),
+            request_id=call.id,
+            message_metadata=ServerMessageMetadata(request_context=request),
+            progress_token=progress_token_from_params(call.params),
+        )
+        answer: bytes | JSONRPCResponse | JSONRPCError
+        try:
+            served = await serve_call(
+                self.server, exchange, call, connection, self.manager._lifespan_state
+            )
+            if isinstance(served, PlainAnswer):
+                answer = modern_answer_bytes(call.id, served, self.server_info)
+            else:
+                answer = JSONRPCResponse(jsonrpc="2.0", id=call.id, result=served)
+        except Exception as error:  # as ``_to_jsonrpc_response`` maps it
+            answer = JSONRPCError(jsonrpc="2.0", id=call.id, error=modern_error_data(error))
+        if not isinstance(answer, bytes):
+            await _write(answer, scope, request.receive, send)
+            return
+        self.one_pass += 1
+        await send_json(send, answer, type_first=False)
+
+    async def _certain_modern_call(
+        self, request: Request, era: Era, body: bytes
+    ) -> tuple[JSONRPCRequest, InboundModernRoute] | None:
+        """The call and its envelope, when every check ``handle_modern_request`` makes before
+        the handler passes (in its order: transport security, ``Accept``, JSON, request shape,
+        repeated routing headers, the envelope ladder, ``Mcp-Param-*`` headers), else None."""
+        if not self.manager.json_response:
+            return None
+        if await self.modern_security.validate_request(request, is_post=True) is not None:
+            return None
+        has_json, _ = check_accept_headers(request)
+        if not has_json:
+            return None
+        try:
+            decoded = json.loads(body)
+        except (ValueError, RecursionError):
+            return None
+        if not isinstance(decoded, dict) or "id" not in decoded:
+            return None
+        try:
+            call = JSONRPCRequest.model_validate(decoded)
+        except ValidationError:
+            return None
+        if call.method != FAST_METHOD:
+            return None
+        # ``find_duplicated_routing_header``: ``era_of`` found no routing header repeated
+        verdict = classify_inbound_request(decoded, headers=era.routing)
+        if not isinstance(verdict, InboundModernRoute):
+            return None
+        if era.param_headers or not self._no_header_to_check(call):
+            return None
+        return call, verdict
+
+    def _no_header_to_check(self, call: JSONRPCRequest) -> bool:
+        """For a request without ``Mcp-Param-*`` headers: whether the SDK's
+        ``_mcp_param_rejection`` certainly finds nothing to refuse (no arguments, or an input
+        schema that declares no ``x-mcp-header`` anywhere, so ``validate_mcp_param_headers``
+        asks for no header). Anything else is left to the SDK."""
+        params = call.params or {}
+        name, arguments = params.get("name"), params.get("arguments")
+        if not isinstance(name, str) or not arguments or not isinstance(arguments, Mapping):
+            return True
+        lookup = self.server.get_tool_input_schema
+        if lookup is None:
+            return False
+        try:
+            schema = lookup(name)
+        except Exception:
+            return False
+        return schema is None or self._declares_no_header(schema)
+
+    def _declares_no_header(self, schema: Any) -> bool:
+        """No ``x-mcp-header`` key, value or text anywhere in ``schema`` (kept per schema
+        object: a tool's input schema is built once)."""
+        kept = self._header_free.get(id(schema))
+        if kept is not None and kept[0] is schema:
+            return kept[1]
+        free = X_MCP_HEADER_KEY not in json.dumps(schema, default=str).lower()
+        self._header_free[id(schema)] = (schema, free)
+        return free
 
     def _may_take(self, scope: Scope) -> bool:
         return (
@@ -244,21 +468,13 @@ class ToolCallFastPath:
             return None
         return fast_tool_call(body)
 
-    async def _answer(self, request: Request, call: JSONRPCRequest, version: str) -> Response:
-        """Run the SDK's handler chain once and frame its answer as the JSON-response
-        transport does (``StreamableHTTPServerTransport._create_json_response``)."""
-        message = await self._run(request, call, version)
-        return Response(
-            message.model_dump_json(by_alias=True, exclude_unset=True),
-            status_code=200,
-            headers={"Content-Type": CONTENT_TYPE_JSON},
-        )
-
     async def _run(
         self, request: Request, call: JSONRPCRequest, version: str
-    ) -> JSONRPCResponse | JSONRPCError:
-        """``serve_one`` on the connection the SDK's stateless legacy path builds; exceptions
-        mapped as ``JSONRPCDispatcher._handle_request`` maps them."""
+    ) -> bytes | JSONRPCResponse | JSONRPCError:
+        """The handler chain (:func:`serve_call`) on the connection the SDK's stateless legacy
+        path builds: a plain answer's bytes, or the SDK's message; exceptions (the encoder's
+        too, as the SDK's shaping would raise them) mapped as
+        ``JSONRPCDispatcher._handle_request`` maps them."""
         metadata = ServerMessageMetadata(request_context=request, can_send_request=False)
         exchange = _SingleExchangeDispatchContext(
             transport=TransportContext(kind="streamable-http", can_send_request=False),
@@ -267,21 +483,32 @@ class ToolCallFastPath:
         )
         connection = Connection.from_envelope(version, None, None)
         try:
-            result = await serve_one(
-                self.server,
-                exchange,
-                call.method,
-                call.params,
-                connection=connection,
-                lifespan_state=self.manager._lifespan_state,
+            served = await serve_call(
+                self.server, exchange, call, connection, self.manager._lifespan_state
             )
+            if isinstance(served, PlainAnswer):
+                return legacy_answer_bytes(call.id, served)
         except Exception as error:
             data = handler_exception_to_error_data(error)
             if data is None:
                 logger.exception("handler for %r raised", call.method)
                 data = ErrorData(code=0, message=str(error))
             return JSONRPCError(jsonrpc="2.0", id=call.id, error=data)
-        return JSONRPCResponse(jsonrpc="2.0", id=call.id, result=result)
+        return JSONRPCResponse(jsonrpc="2.0", id=call.id, result=served)
+
+
+JSON_CONTENT_TYPE = (b"content-type", CONTENT_TYPE_JSON.encode("latin-1"))
+
+
+async def send_json(send: Send, body: bytes, *, type_first: bool) -> None:
+    """A 200 JSON answer, as starlette's ``Response`` sends it (the SDK's responses):
+    ``Content-Type`` before ``Content-Length`` when given as a header (the handshake-era
+    transport's ``_create_json_response``), after it when given as ``media_type`` (the
+    2026-07-28 entry's ``_write``), without building the response object."""
+    length = (b"content-length", str(len(body)).encode("latin-1"))
+    headers = [JSON_CONTENT_TYPE, length] if type_first else [length, JSON_CONTENT_TYPE]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _replayed(body: bytes | None, receive: Receive) -> Receive:

@@ -15,9 +15,17 @@ from typing import Any
 
 import httpx2
 import pytest
+from mcp.shared.inbound import _ROUTING_HEADER_NAMES
 from mcp_types import DEFAULT_NEGOTIATED_VERSION
 
-from app.mcp.fastpath import Era, ToolCallFastPath, era_of, fast_tool_call
+from app.mcp.fastpath import (
+    ROUTING_HEADERS,
+    SDK_ROUTING_HEADERS,
+    Era,
+    ToolCallFastPath,
+    era_of,
+    fast_tool_call,
+)
 from app.mcp.tools.registry import served, takes_athlete
 from app.mcp.views import APP_MIME_TYPE, EXTENSION_ID
 from app.mcp.views.tools import APP_ONLY
@@ -355,3 +363,169 @@ def test_the_era_is_read_from_the_routing_headers_as_the_sdk_reads_it(
 def test_only_a_plain_tools_call_is_taken(body: Any, taken: bool) -> None:
     raw = body if isinstance(body, bytes | str) else json.dumps(body)
     assert (fast_tool_call(raw.encode() if isinstance(raw, str) else raw) is not None) is taken
+
+
+async def one_pass_both_ways(
+    gw: Gateway, body: Any, headers: dict[str, str]
+) -> tuple[httpx2.Response, bool]:
+    """:func:`both_ways`, and whether the fast path encoded the answer in one pass
+    (app/mcp/answer_bytes.py) rather than through the SDK's shaping."""
+    switch = fast_path(gw)
+    before = switch.one_pass
+    response, taken = await both_ways(gw, body, headers)
+    assert taken
+    return response, switch.one_pass > before
+
+
+AWKWARD_NAME = 'Früh-Lauf über den "Berg" ☃ 🚴 \x7f\\ end'
+"""An activity name whose spelling differs between the eras' encoders (UTF-8 as is for the
+handshake era, ASCII escapes for 2026-07-28) and needs escaping in both."""
+
+
+@pytest.mark.parametrize("era", [LEGACY, MODERN])
+async def test_a_plain_answer_is_encoded_in_one_pass_as_the_sdk_encodes_it(
+    tmp_path: Path, database_url: str, era: str
+) -> None:
+    """Non-ASCII, quotes, a backslash and DEL in the answer, list and detail tools: the same
+    bytes as the SDK's, built in one pass."""
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        activity = gw.fake.upload_activity(BERLIN.id, name=AWKWARD_NAME)
+        today = MOMENT.date().isoformat()
+        bodies = [
+            call("get_activities", {"start_date": today, "end_date": today}, era),
+            call("get_activity_details", {"activity_id": activity}, era, request_id="ид-1"),
+            call("get_athlete_profile", {}, era),
+        ]
+        answers = []
+        for body in bodies:
+            response, one_pass = await one_pass_both_ways(
+                gw, body, headers_for(caller.token, body, era)
+            )
+            assert one_pass, response.text
+            answers.append(response)
+    assert AWKWARD_NAME in text_of(answers[0])
+    assert AWKWARD_NAME in text_of(answers[1])
+    assert ("Früh".encode() in answers[0].content) is (era == LEGACY)
+    assert answers[1].json()["id"] == "ид-1"
+
+
+@pytest.mark.parametrize("era", [LEGACY, MODERN])
+async def test_errors_and_answers_with_meta_are_shaped_by_the_sdk(
+    tmp_path: Path, database_url: str, era: str
+) -> None:
+    """An ``isError`` result, a refusal raised as a JSON-RPC error and a coach's answer about a
+    roster athlete (``_meta.athlete``) are answered by the fast path but shaped by the SDK."""
+    with gateway(tmp_path, database_url) as gw:
+        reader = await gw.seed(BERLIN)
+        coach = await gw.seed(COACH)
+        athlete = next(iter(gw.fake.coaching[COACH.id]))
+        cases = {
+            "isError": (reader, call("get_horoscope", {}, era)),
+            "bad arguments": (reader, call("get_activities", {"start_date": "soon"}, era)),
+            "JSON-RPC error": (reader, call("get_activities", [1, 2], era)),
+            "coach's athlete": (coach, call("get_athlete_profile", {"athlete": athlete}, era)),
+        }
+        answers = {}
+        for label, (caller, body) in cases.items():
+            answers[label], one_pass = await one_pass_both_ways(
+                gw, body, headers_for(caller.token, body, era)
+            )
+            assert not one_pass, label
+    assert result_of(answers["isError"])["isError"] is True
+    assert result_of(answers["bad arguments"])["isError"] is True
+    assert answers["JSON-RPC error"].json()["error"]["code"] == -32602
+    assert "athlete" in result_of(answers["coach's athlete"])["_meta"]
+
+
+async def test_view_data_is_shaped_by_the_sdk(tmp_path: Path, database_url: str) -> None:
+    """A client that draws views gets ``_meta`` view data: not a plain answer."""
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        body = call("get_fitness", {}, MODERN)
+        body["params"]["_meta"] = envelope(APPS)
+        response, one_pass = await one_pass_both_ways(
+            gw, body, headers_for(caller.token, body, MODERN)
+        )
+    assert not one_pass
+    assert "intervals-gateway/view" in result_of(response)["_meta"]
+
+
+async def test_a_2026_call_with_mcp_param_headers_is_left_to_the_sdk(
+    tmp_path: Path, database_url: str
+) -> None:
+    """``Mcp-Param-*`` headers are checked against the tool's schema by the SDK only."""
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        body = call("get_activities", {"limit": 3}, MODERN)
+        headers = {**headers_for(caller.token, body, MODERN), "Mcp-Param-Limit": "3"}
+        response, one_pass = await one_pass_both_ways(gw, body, headers)
+    assert not one_pass
+    assert response.status_code == 200 and "result" in response.json()
+
+
+def test_the_routing_headers_read_here_are_the_sdks() -> None:
+    """What lets the fast path skip ``find_duplicated_routing_header`` and hand
+    ``classify_inbound_request`` the routing headers only: they are the SDK's routing headers,
+    and ``era_of`` refuses a repeat of any of them."""
+    sdk = {name.encode() for name in _ROUTING_HEADER_NAMES}
+    assert sdk == SDK_ROUTING_HEADERS
+    assert sdk <= set(ROUTING_HEADERS)
+    era = era_of(
+        scope_with(
+            ("MCP-Protocol-Version", MODERN),
+            ("Mcp-Method", "tools/call"),
+            ("Mcp-Name", "get_fitness"),
+            ("Accept", "application/json"),
+        )
+    )
+    assert era is not None
+    assert era.routing == {
+        "mcp-protocol-version": MODERN,
+        "mcp-method": "tools/call",
+        "mcp-name": "get_fitness",
+    }
+
+
+@pytest.mark.parametrize("era", [LEGACY, MODERN])
+async def test_a_one_pass_answer_sends_its_headers_in_the_sdks_order(
+    tmp_path: Path, database_url: str, era: str
+) -> None:
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        body = call("get_athlete_profile", {}, era)
+        switch = fast_path(gw)
+        orders = []
+        for enabled in (True, False):
+            switch.enabled = enabled
+            response = await send(gw, body, headers_for(caller.token, body, era))
+            named = (b"content-type", b"content-length")
+            orders.append([(k, v) for k, v in response.headers.raw if k.lower() in named])
+        switch.enabled = True
+        assert switch.one_pass == 1
+    assert orders[0] == orders[1]
+
+
+async def test_a_2026_call_repeating_a_routing_header_is_refused_by_the_sdk(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The SDK's ``find_duplicated_routing_header`` refusal, which the fast path does not run
+    itself (``era_of`` leaves such a request to the SDK): the same 400 either way."""
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        body = call("get_athlete_profile", {}, MODERN)
+        headers = [*headers_for(caller.token, body, MODERN).items(), ("Mcp-Name", "get_fitness")]
+        switch = fast_path(gw)
+        answers = []
+        for enabled in (True, False):
+            switch.enabled = enabled
+            async with httpx2.AsyncClient(timeout=30) as http:
+                answers.append(
+                    await http.post(gw.mcp_url, headers=headers, content=json.dumps(body))
+                )
+        switch.enabled = True
+        assert switch.answered == 0
+    fast, sdk = answers
+    assert fast.status_code == sdk.status_code == 400
+    assert fast.content == sdk.content
+    assert "more than once" in fast.json()["error"]["message"]
