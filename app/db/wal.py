@@ -103,7 +103,18 @@ class WalFolder:
 
     def _start(self) -> None:
         self._writes = 0
-        self._fold = asyncio.get_running_loop().create_task(self._folded(), name="sqlite-wal-fold")
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a caller outside any event loop: nothing to hold up, fold here
+            self._fold_here()
+            return
+        self._fold = loop.create_task(self._folded(), name="sqlite-wal-fold")
+
+    def _fold_here(self) -> None:
+        try:
+            checkpoint(self.database, restart=True)
+        except sqlite3.Error as error:
+            log.warning("SQLite log checkpoint of %s failed: %s", self.database.name, error)
 
     async def settled(self) -> None:
         """Wait for the fold under way, if there is one."""
