@@ -42,6 +42,25 @@ async def test_closed_loop_runs_every_client_and_counts_failures() -> None:
     assert result.errors == 5 and "boom" in result.first_error
 
 
+async def test_closed_loop_keeps_its_own_heap_out_of_full_collections() -> None:
+    """A full collection of the load generator's heap (the seeded data, the modules: 100-200 ms)
+    in the middle of a timed call was counted as the gateway's latency (the max and p99.9 of
+    bench.hotpath): what exists when timing starts is frozen out of the collector's view while
+    the calls are timed, and back in view after."""
+    import gc
+
+    seen: list[int] = []
+
+    async def call(_http: httpx.AsyncClient, _index: int) -> None:
+        seen.append(gc.get_freeze_count())
+
+    before = gc.get_freeze_count()
+    await closed_loop(call, clients=2, requests_per_client=3, warmup=1)
+    assert seen[:2] == [before, before]  # the warm-up: as it was
+    assert min(seen[2:]) > before  # timed calls: the heap as it was at the start is frozen
+    assert gc.get_freeze_count() == before
+
+
 @pytest.mark.parametrize("size", [3, 30])
 async def test_growth_probe_resolves_seeded_tokens_cache_off_and_on(
     tmp_path: Path, size: int, monkeypatch: pytest.MonkeyPatch

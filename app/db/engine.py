@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import (
 from app.db.availability import DatabaseBusy
 from app.db.one_row import RowStatements, one_per_engine, sessions_engine
 from app.db.pg_writer import dispose_postgres_writer
+from app.db.wal import WalFolder
 from app.settings import Settings
 
 T = TypeVar("T")
@@ -63,6 +64,12 @@ def _sqlite_pragmas(busy_timeout_ms: int) -> Any:
         cursor.close()
 
     return apply
+
+
+def _no_checkpoint_on_commit(dbapi_connection: Any, _record: Any) -> None:
+    """``PRAGMA wal_autocheckpoint=0``: this connection's commits never fold the log into the
+    database file (app/db/wal.py does it in a worker thread)."""
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
 def _sqlite_explicit_begin(dbapi_connection: Any, _record: Any) -> None:
@@ -190,10 +197,15 @@ class LoopSqliteWriter:
         url = engine.sync_engine.url.set(drivername="sqlite")
         self._engine = create_engine(url, pool_size=1, max_overflow=0)
         _listen_sqlite(self._engine, url, busy_timeout_ms=0)
+        event.listen(self._engine, "connect", _no_checkpoint_on_commit)  # app/db/wal.py
         event.listen(self._engine, "connect", _sqlite_explicit_begin)
         event.listen(self._engine, "begin", _sqlite_begin)
         self._connection: Connection | None = None
         self._statements = RowStatements(self._engine.dialect)
+        database = sqlite_file(url)
+        assert database is not None  # loop_writer: file databases only
+        queue = _write_locks.get(self._queue)
+        self.wal = WalFolder(database, queue.lock if queue is not None else None)
 
     def try_execute(
         self, statement: Executable, parameters: Mapping[str, Any] | None = None
@@ -220,6 +232,7 @@ class LoopSqliteWriter:
         except sqlite3.Error as error:
             self.dispose()  # rolls back what was begun; a fresh connection next time
             raise OperationalError(sql, arguments, error) from error
+        self.wal.written()
         return True
 
     def _compiled(
@@ -240,6 +253,7 @@ class LoopSqliteWriter:
         return self._connection
 
     def dispose(self) -> None:
+        self.wal.close()
         if self._connection is not None:
             self._connection.close()
             self._connection = None
