@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import club
 from app.accounts.display import local_time
-from app.accounts.routes import _csrf_failed, _csrf_ok, _form, _message, _render, _to_signin
+from app.accounts.routes import _message, _render, _to_signin, signed_in_post
 from app.accounts.sessions import current_athlete
 from app.accounts.sharing import SharingRefused, coach_id_of
 from app.coach.store import share_with_coach, stop_sharing
@@ -35,9 +35,14 @@ async def _admin(request: Request, db: AsyncSession) -> Athlete | Response:
     athlete = await current_athlete(request, db)
     if athlete is None:
         return _to_signin("/club")
+    return await _not_admin(request, db, athlete) or athlete
+
+
+async def _not_admin(request: Request, db: AsyncSession, athlete: Athlete) -> Response | None:
+    """The 403 page for a signed-in athlete who is not a club admin (None for an admin)."""
     if not await club.is_club_admin(db, athlete.intervals_id):
         return _message(request, "Club admins only", NOT_ADMIN, 403)
-    return athlete
+    return None
 
 
 async def _page(request: Request, db: AsyncSession, admin: Athlete, **extra: Any) -> dict[str, Any]:
@@ -72,16 +77,16 @@ async def club_page(request: Request) -> Response:
 async def club_action(request: Request, action: str) -> Response:
     """One admin action: ``invite``, ``revoke``, ``approve``, ``decline``, ``remove``,
     ``assign``, ``unassign`` (the form names its target)."""
-    form = await _form(request)
-    if not _csrf_ok(request, form):
-        return _csrf_failed(request)
-    now = services(request).clock.now()
-    async with transaction(services(request).sessions) as db:
-        admin = await _admin(request, db)
-        if isinstance(admin, Response):
-            return admin
+    async with signed_in_post(request, "/club") as post:
+        if isinstance(post, Response):
+            return post
+        db, admin = post.db, post.athlete
+        refusal = await _not_admin(request, db, admin)
+        if refusal is not None:
+            return refusal
+        now = services(request).clock.now()
         try:
-            extra = await _apply(request, db, admin, action, form, now)
+            extra = await _apply(request, db, admin, action, post.form, now)
         except (club.ClubRefused, SharingRefused) as refused:
             context = await _page(request, db, admin, error=str(refused))
             return _render(request, "club.html", context, 400)

@@ -8,6 +8,9 @@ Every state-changing form carries a CSRF token (app/web/csrf.py); every page get
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -163,6 +166,45 @@ def _csrf_failed(request: Request) -> Response:
     )
 
 
+async def checked_form(request: Request) -> dict[str, str] | Response:
+    """The posted form if its CSRF token is the browser's (app/web/csrf.py, double-submit
+    cookie: the hidden field equals the cookie); else the 403 "form has expired" page."""
+    form = await _form(request)
+    if not _csrf_ok(request, form):
+        return _csrf_failed(request)
+    return form
+
+
+@dataclass(frozen=True)
+class SignedInPost:
+    """A form post that passed :func:`signed_in_post`: its fields, the open unit of work and
+    the signed-in athlete (loaded in that unit of work)."""
+
+    form: dict[str, str]
+    db: AsyncSession
+    athlete: Athlete
+
+
+@asynccontextmanager
+async def signed_in_post(request: Request, back: str) -> AsyncIterator[SignedInPost | Response]:
+    """The checks every signed-in athlete's form post starts with, yielding the refusal to
+    answer or the :class:`SignedInPost` to act on:
+
+    1. the CSRF token (:func:`checked_form`): refused with the 403 "form has expired" page,
+       before any database work;
+    2. the browser session (app/web/signed_in.py, in a unit of work that stays open for the
+       handler and commits when it ends): none live, and the browser is sent (303) to sign in
+       and then back to the page ``back``.
+    """
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        yield form
+        return
+    async with transaction(services(request).sessions) as db:
+        athlete = await current_athlete(request, db)
+        yield _to_signin(back) if athlete is None else SignedInPost(form, db, athlete)
+
+
 def _signin_page(
     request: Request,
     next_path: str,
@@ -213,11 +255,11 @@ async def signin_submit(request: Request) -> Response:
     """Check the pair with Intervals.icu, then create/update the account and a session."""
     if not services(request).settings.api_key_signin:
         return _oauth_only(request)
-    form = await _form(request)
+    form = await checked_form(request)
+    if isinstance(form, Response):
+        return form
     next_path = safe_next_path(form.get("next"))
     typed_id = form.get("athlete_id", "").strip()[:40]
-    if not _csrf_ok(request, form):
-        return _csrf_failed(request)
     try:
         athlete_id = parse_athlete_id(typed_id)
         secret = parse_api_key(form.get("api_key", ""))
@@ -335,9 +377,9 @@ async def _by_invitation(
 @router.post("/signout")
 async def signout(request: Request) -> Response:
     """End this browser's session."""
-    form = await _form(request)
-    if not _csrf_ok(request, form):
-        return _csrf_failed(request)
+    refusal = await checked_form(request)
+    if isinstance(refusal, Response):
+        return refusal
     async with transaction(services(request).sessions) as db:
         await end_session(request, db)
     response = RedirectResponse("/signin?done=signed-out", status_code=303)
@@ -521,15 +563,12 @@ async def journal_rows(db: AsyncSession, athlete_pk: int) -> list[JournalRow]:
 async def undo_changes_page(request: Request, batch_id: str) -> Response:
     """Revert one batch of changes (the click is the confirmation); refuses, naming them, the
     changes whose values were edited on Intervals.icu since (app/writes/account.py)."""
-    form = await _form(request)
-    if not _csrf_ok(request, form):
-        return _csrf_failed(request)
+    async with signed_in_post(request, "/account") as post:
+        if isinstance(post, Response):
+            return post
+        athlete = post.athlete
+        post.db.expunge(athlete)
     svc = services(request)
-    async with transaction(svc.sessions) as db:
-        athlete = await current_athlete(request, db)
-        if athlete is None:
-            return _to_signin("/account")
-        db.expunge(athlete)
     outcome = await undo_batch(
         svc.sessions, svc.vault, svc.intervals, athlete, batch_id[:32], svc.clock.now()
     )
@@ -542,15 +581,12 @@ async def undo_changes_page(request: Request, batch_id: str) -> Response:
 async def share_page(request: Request) -> Response:
     """Share with a coach, or change what stays hidden from them and until when
     (app/accounts/sharing.py parses the form; app/coach/store.py stores it)."""
-    form = await _form(request)
-    if not _csrf_ok(request, form):
-        return _csrf_failed(request)
-    async with transaction(services(request).sessions) as db:
-        athlete = await current_athlete(request, db)
-        if athlete is None:
-            return _to_signin("/account")
+    async with signed_in_post(request, "/account") as post:
+        if isinstance(post, Response):
+            return post
+        db, athlete = post.db, post.athlete
         try:
-            choice = parse_choice(form, athlete.intervals_id, zone_or_utc(athlete.timezone))
+            choice = parse_choice(post.form, athlete.intervals_id, zone_or_utc(athlete.timezone))
         except SharingRefused as refused:
             context = await _account_context(db, athlete)
             return _render(request, "account.html", {**context, "error": str(refused)}, 400)
@@ -570,13 +606,10 @@ async def share_page(request: Request) -> Response:
 @router.post("/account/sharing/{coach_id}/stop")
 async def stop_sharing_page(request: Request, coach_id: str) -> Response:
     """Stop sharing with a coach: from the next tool call they cannot act for the athlete."""
-    form = await _form(request)
-    if not _csrf_ok(request, form):
-        return _csrf_failed(request)
-    async with transaction(services(request).sessions) as db:
-        athlete = await current_athlete(request, db)
-        if athlete is None:
-            return _to_signin("/account")
+    async with signed_in_post(request, "/account") as post:
+        if isinstance(post, Response):
+            return post
+        db, athlete = post.db, post.athlete
         try:
             coach = coach_id_of(coach_id)
         except SharingRefused as refused:
@@ -594,18 +627,14 @@ async def replace_key(request: Request) -> Response:
     the athlete's other browser sessions end."""
     if not services(request).settings.api_key_signin:
         return _oauth_only(request)
-    form = await _form(request)
-    if not _csrf_ok(request, form):
-        return _csrf_failed(request)
-    async with transaction(services(request).sessions) as db:
-        athlete = await current_athlete(request, db)
-        if athlete is None:
-            return _to_signin("/account")
-        intervals_id, athlete_pk = athlete.intervals_id, athlete.id
-        context = await _account_context(db, athlete)
+    async with signed_in_post(request, "/account") as post:
+        if isinstance(post, Response):
+            return post
+        intervals_id, athlete_pk = post.athlete.intervals_id, post.athlete.id
+        context = await _account_context(post.db, post.athlete)
     limiters, address = _limiters(request), client_limiter_key(request)
     try:
-        secret = parse_api_key(form.get("api_key", ""))
+        secret = parse_api_key(post.form.get("api_key", ""))
         wait = await limiters.reserve(address)
         if wait is not None:
             return _render(
@@ -638,14 +667,10 @@ async def replace_key(request: Request) -> Response:
 @router.post("/account/grants/{grant_id}/revoke")
 async def revoke_app(request: Request, grant_id: int) -> Response:
     """Disconnect one application: its grant and every token issued under it end now."""
-    form = await _form(request)
-    if not _csrf_ok(request, form):
-        return _csrf_failed(request)
-    async with transaction(services(request).sessions) as db:
-        athlete = await current_athlete(request, db)
-        if athlete is None:
-            return _to_signin("/account")
-        revoked = await disconnect_app(db, athlete.id, grant_id)
+    async with signed_in_post(request, "/account") as post:
+        if isinstance(post, Response):
+            return post
+        revoked = await disconnect_app(post.db, post.athlete.id, grant_id)
     if not revoked:
         return _message(request, "Not found", "That application is not connected.", 404)
     return RedirectResponse("/account?done=revoked", status_code=303)
@@ -691,16 +716,13 @@ async def disconnect_intervals(request: Request) -> Response:
     (``DELETE /api/v1/disconnect-app`` with the athlete's token), then, whatever it answered,
     delete the stored credential, end every application's access and every browser session
     (service.forget_intervals_connection). The page says what Intervals.icu answered."""
-    form = await _form(request)
-    if not _csrf_ok(request, form):
-        return _csrf_failed(request)
     svc = services(request)
-    async with transaction(svc.sessions) as db:
-        athlete = await current_athlete(request, db)
-        if athlete is None:
-            return _to_signin(DISCONNECT_PATH)
+    async with signed_in_post(request, DISCONNECT_PATH) as post:
+        if isinstance(post, Response):
+            return post
+        db, athlete = post.db, post.athlete
         row = await credential_row(db, athlete.id)
-        if form.get("confirm") != "yes":
+        if post.form.get("confirm") != "yes":
             context = {
                 "athlete": athlete,
                 "credential": row,
@@ -751,14 +773,11 @@ async def delete_confirmation(request: Request) -> Response:
 @router.post("/account/delete")
 async def delete_submit(request: Request) -> Response:
     """Delete the account with its credential, sessions, grants and tokens."""
-    form = await _form(request)
-    if not _csrf_ok(request, form):
-        return _csrf_failed(request)
-    async with transaction(services(request).sessions) as db:
-        athlete = await current_athlete(request, db)
-        if athlete is None:
-            return _to_signin("/account/delete")
-        if form.get("confirm") != "yes":
+    async with signed_in_post(request, "/account/delete") as post:
+        if isinstance(post, Response):
+            return post
+        db, athlete = post.db, post.athlete
+        if post.form.get("confirm") != "yes":
             context = {"athlete": athlete, "error": "Tick the box to confirm."}
             return _render(request, "account_delete.html", context, 400)
         athlete_pk, intervals_id = athlete.id, athlete.intervals_id
