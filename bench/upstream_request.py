@@ -1,7 +1,9 @@
 """One upstream request's cost in this process, layer by layer: the aiohttp transport alone
 (``AiohttpTransport.send``), the Intervals.icu client (``IntervalsClient.request``: budget,
 attempt limit, observer, decoding) and the athlete session (``AthleteSession._call``, no
-answer cache), with a bare ``aiohttp.ClientSession.get`` of the same URL as the floor.
+answer cache), with a bare ``aiohttp.ClientSession.get`` of the same URL as the floor, and the
+session over a transport that answers ``[]`` at once (the client's and session's own layers,
+no network, no decoding: the steadiest CPU figure on a shared machine).
 
     python -m bench.upstream_request [--requests 2000] [--profile F]
 
@@ -66,7 +68,7 @@ async def layers(
 
     from app.intervals import ApiKey, IntervalsClient, RateBudget
     from app.intervals.client import with_query
-    from app.intervals.transport import DEFAULT_HEADERS, AiohttpTransport
+    from app.intervals.transport import DEFAULT_HEADERS, AiohttpTransport, TransportResponse
 
     today = date.today()
     params = {
@@ -85,6 +87,23 @@ async def layers(
     unlimited = RateBudget(1e9, 1_000_000_000)  # the budget's bookkeeping, never its waits
     client = IntervalsClient(api, upstream_client="aiohttp", budget=unlimited)
     session = client.session(credential, athlete)
+
+    class Answered:
+        """A transport that answers ``[]`` at once: the client's and session's own layers."""
+
+        async def send(self, method: str, url: str, headers: Any, json: Any = None) -> Any:
+            return TransportResponse(200, {}, b"[]")
+
+        async def aclose(self) -> None:
+            pass
+
+    layered = IntervalsClient(api, budget=RateBudget(1e9, 1_000_000_000))
+    await layered.transport.aclose()
+    layered.transport = Answered()
+    layered_session = layered.session(credential, athlete)
+
+    async def layers_alone() -> Any:
+        return await layered_session._call("GET", path, what="activities", params=params)
 
     async def bare() -> bytes:
         async with raw.get(url, headers=headers) as response:
@@ -112,6 +131,7 @@ async def layers(
         "AiohttpTransport.send": through_transport,
         "IntervalsClient.request (aiohttp)": through_client,
         "AthleteSession._call (aiohttp, no answer cache)": through_session,
+        "AthleteSession._call over a transport answering [] at once (our layers)": layers_alone,
     }
 
 
@@ -120,7 +140,7 @@ async def measure(
 ) -> list[tuple[str, float, float]]:
     closing, found = await layers(base, athlete, key)
     rows = []
-    last = list(found)[-1]
+    last = "AthleteSession._call (aiohttp, no answer cache)"
     for name, fetch in found.items():
         cpu = await cpu_per_request(fetch, requests)
         profiled = profile_to if name == last else None
