@@ -21,6 +21,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
 from app.intervals.errors import GatewayBudgetExhausted, RateLimited
@@ -88,6 +89,50 @@ class _AthleteSlots:
     queue: deque[_Waiter] = field(default_factory=deque)
 
 
+class _Slot:
+    """``RateBudget.slot``: on entry one of the athlete's concurrent slots (its semaphore) and
+    then one token (:class:`RateLimited` when the wait would be too long, counted as refused);
+    on exit the semaphore back and the athlete's slots forgotten once unused."""
+
+    __slots__ = ("budget", "key", "slots")
+
+    def __init__(self, budget: RateBudget, athlete_key: str) -> None:
+        self.budget = budget
+        self.key = athlete_key
+
+    async def __aenter__(self) -> None:
+        budget, key = self.budget, self.key
+        self.slots = slots = budget._enter(key)
+        usage = budget.usage.get(key)
+        if usage is None:
+            usage = budget.usage[key] = AthleteUsage()
+        asked = budget._clock()
+        try:
+            await slots.semaphore.acquire()
+        except BaseException:
+            budget._leave(key, slots)
+            raise
+        try:
+            await budget._acquire(key, slots)
+        except BaseException as error:
+            if isinstance(error, RateLimited):
+                usage.refused += 1
+            slots.semaphore.release()
+            budget._leave(key, slots)
+            raise
+        usage.granted += 1
+        usage.record_wait(budget._clock() - asked)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.slots.semaphore.release()
+        self.budget._leave(self.key, self.slots)
+
+
 class RateBudget:
     """Token bucket (``rate_per_second``, ``burst``) with per-athlete fair queueing.
 
@@ -123,30 +168,26 @@ class RateBudget:
 
     # -- public API -------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def slot(self, athlete_key: str) -> AsyncIterator[None]:
-        """Hold one of the athlete's concurrent slots and one token for the enclosed request."""
+    def slot(self, athlete_key: str) -> _Slot:
+        """Hold one of the athlete's concurrent slots and one token for the enclosed request
+        (a context manager of its own rather than ``asynccontextmanager``'s generator: it is
+        entered once per upstream request)."""
+        return _Slot(self, athlete_key)
+
+    def _enter(self, athlete_key: str) -> _AthleteSlots:
+        """The athlete's slots, counting one more user of them."""
         slots = self._athletes.get(athlete_key)
         if slots is None:
             slots = _AthleteSlots(asyncio.Semaphore(self.per_athlete_concurrency))
             self._athletes[athlete_key] = slots
         slots.users += 1
-        usage = self.usage.setdefault(athlete_key, AthleteUsage())
-        asked = self._clock()
-        try:
-            async with slots.semaphore:
-                try:
-                    await self._acquire(athlete_key, slots)
-                except RateLimited:
-                    usage.refused += 1
-                    raise
-                usage.granted += 1
-                usage.record_wait(self._clock() - asked)
-                yield
-        finally:
-            slots.users -= 1
-            if slots.users == 0 and not slots.queue:
-                self._athletes.pop(athlete_key, None)
+        return slots
+
+    def _leave(self, athlete_key: str, slots: _AthleteSlots) -> None:
+        """One user fewer; the athlete's slots are forgotten when none is left or queued."""
+        slots.users -= 1
+        if slots.users == 0 and not slots.queue:
+            self._athletes.pop(athlete_key, None)
 
     async def pause(self, seconds: float) -> None:
         """Stop granting tokens for ``seconds`` (Intervals.icu answered 429 with Retry-After)."""

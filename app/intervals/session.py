@@ -8,7 +8,7 @@ duration of a tool call. Each method's docstring names the endpoint (method + pa
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
@@ -176,7 +176,7 @@ class AthleteSession:
     def _who(self) -> str:
         return "your athlete" if self.athlete_id == "0" else f"athlete {self.athlete_id}"
 
-    async def _call(
+    def _call(
         self,
         method: Method,
         path: str,
@@ -185,13 +185,26 @@ class AthleteSession:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         forbidden: ForbiddenMeaning | None = None,
-    ) -> Any:
-        """One upstream request. A GET may be answered from the answer cache and is noted in
-        the tool call's fetch ledger ("as of"); any other method invalidates the areas it
-        changes for this athlete, even when it failed (it may have been applied); what it answers
-        is noted in the ledger as fetched now."""
+    ) -> Coroutine[Any, Any, Any]:
+        """One upstream request, to await. A GET may be answered from the answer cache and is
+        noted in the tool call's fetch ledger ("as of"); any other method invalidates the areas
+        it changes for this athlete, even when it failed (it may have been applied); what it
+        answers is noted in the ledger as fetched now. Returns the coroutine of :meth:`_get` or
+        :meth:`_write` itself (no coroutine of its own wrapping it: one per upstream request)."""
         if method == "GET":
-            return await self._get(path, what, params, forbidden)
+            return self._get(path, what, params, forbidden)
+        return self._write(method, path, what, params, json, forbidden)
+
+    async def _write(
+        self,
+        method: Method,
+        path: str,
+        what: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        forbidden: ForbiddenMeaning | None,
+    ) -> Any:
+        """A request other than GET (see :meth:`_call`)."""
         try:
             data = await self._send(method, path, what, params, json, forbidden)
         finally:
@@ -201,7 +214,7 @@ class AthleteSession:
             ledger.fetched()  # what a write answered is Intervals.icu's data as of now
         return data
 
-    async def _send(
+    def _send(
         self,
         method: Method,
         path: str,
@@ -209,8 +222,10 @@ class AthleteSession:
         params: Mapping[str, Any] | None,
         json: Any,
         forbidden: ForbiddenMeaning | None,
-    ) -> Any:
-        return await self._client.request(
+    ) -> Coroutine[Any, Any, Any]:
+        """``IntervalsClient.request`` with this session's credential, rate key and meaning of
+        a 403, to await (its coroutine itself, not one wrapping it)."""
+        return self._client.request(
             method,
             path,
             credential=self._credential,

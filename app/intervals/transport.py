@@ -288,11 +288,12 @@ class AiohttpTransport:
         proxy = self.proxies.for_url(url) if self._proxied else None
         await self._take_slot()
         try:
-            async with session.request(
+            response = await session.request(
                 method, url, headers=headers, data=data, allow_redirects=False, proxy=proxy
-            ) as response:
-                body = await response.read()
-                return TransportResponse(response.status, response.headers, body)
+            )
+            # read() takes the whole body and gives the connection back to the pool at its end
+            # (or closes it when reading fails), so no ``async with`` around the response
+            return TransportResponse(response.status, response.headers, await response.read())
         except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
             raise TransportTimeout(type(exc).__name__) from None
         except aiohttp.ClientError as exc:

@@ -19,6 +19,8 @@ BASE = "https://intervals.icu/api/v1/athlete/i12345/activities"
         [("tags", "#race"), ("name", "Zürich ö"), ("ids", "i1,i2")],
         [("a:b", "x~y-z_1.2,3:4"), ("sp ace", " "), ("plus", "+,:"), ("nl", "a\nb\tc")],
         [("fields", ",,::"), ("emoji", "🏃 5:00/km"), ("semi", "a;b=c?d")],
+        [("k", "a\x00b"), ("x", "2,3")],  # the control characters that separate pairs
+        [("k\x01m", "1")],
         [],
     ],
 )

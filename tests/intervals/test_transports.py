@@ -544,3 +544,23 @@ def test_a_proxy_the_clients_cannot_speak_to_is_refused_naming_only_the_variable
     with pytest.raises(ValueError, match="ALL_PROXY: only http:// and https://") as err:
         AiohttpTransport()
     assert "s3cret" not in str(err.value)
+
+
+async def test_each_answer_gives_its_connection_back_to_the_pool(
+    kind: UpstreamClient, wire: tuple[Wire, str], fake: FakeIntervals, vt: VirtualTime
+) -> None:
+    """With a pool of one connection, answers of every kind (data, an error, an empty body)
+    leave it free for the next request: none waits for a connection an earlier one kept."""
+    _, base = wire
+    key = ApiKey(LENA.api_key)
+    async with client_for(kind, base, vt, max_connections=1) as client:
+        lena = client.session(key)
+        async with asyncio.timeout(10):
+            assert (await lena.get_athlete()).id == LENA.id
+            with pytest.raises(NotFound):
+                await lena.get_activity("i1")
+            fake.faults.fail(200, body="")
+            assert await client.request("GET", "/athlete/0", credential=key, rate_key="t") is None
+            assert len(await lena.list_activities("2026-04-01", "2026-04-30", limit=3)) == 3
+            assert (await lena.get_athlete()).id == LENA.id
+    assert [r.status for r in fake.requests] == [200, 404, 200, 200, 200]
