@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -12,6 +11,7 @@ from fastapi import FastAPI
 from app import __version__
 from app.accounts.routes import install_accounts
 from app.clock import Clock
+from app.heap import heap_frozen
 from app.logredact import install_access_log_redaction
 from app.mcp.server import MCP_PATH, mount_mcp, run_mcp, served_specs
 from app.oauth.purge import start_purge_task
@@ -92,7 +92,7 @@ def create_app(
             following = services.revocations.start_following()  # other instances' revocations
             try:
                 async with run_mcp(app, services), webhooks.run_webhooks(app, services):
-                    with startup_objects_frozen(freeze_startup_objects):
+                    with heap_frozen(freeze_startup_objects):
                         yield
             finally:
                 if purge_task is not None:
@@ -125,25 +125,3 @@ def create_app(
     app.state.observer = install_metrics(app, settings)  # outermost: ids and counts every answer
     app.state.shortcut = PathShortcut(MCP_PATH)  # the hot path skips what passes it on
     return app
-
-
-@contextmanager
-def startup_objects_frozen(enabled: bool) -> Iterator[None]:
-    """While the server runs, keep everything built at start (modules, routes, tool specs,
-    schemas: ~200,000 objects) out of the garbage collector's view with :func:`gc.freeze`.
-
-    A full collection otherwise walks all of them: a pause of 40-130 ms in the middle of some
-    tool call whenever enough long-lived objects accumulate (a p99 spike), and every younger
-    collection is a little cheaper too. Only for a process that serves one app for its
-    lifetime (``serve``): an app built and dropped in a test process must stay collectable,
-    so the objects are unfrozen when the app stops.
-    """
-    if not enabled:
-        yield
-        return
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import httpx
+
+from app.heap import heap_frozen
 
 Call = Callable[[httpx.AsyncClient, int], Awaitable[None]]
 
@@ -63,24 +63,6 @@ async def closed_loop(
             await asyncio.gather(*tasks)
             result.wall_s = time.perf_counter() - began
     return result
-
-
-@contextmanager
-def heap_frozen() -> Iterator[None]:
-    """The load generator's heap as it is now (the seeded data, httpx, the modules) out of the
-    garbage collector's view while calls are timed (:func:`gc.freeze`), as the gateway does
-    with its start-up objects: a full collection walking it takes 100-200 ms, and one landing
-    in a timed call was counted as the gateway's latency (bench.hotpath's max and p99.9).
-    Left as it is when the caller froze it already."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 async def for_duration(call: Call, clients: int, seconds: float) -> LoadResult:

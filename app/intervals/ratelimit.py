@@ -21,7 +21,6 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import TYPE_CHECKING, Protocol
 
 from app.intervals.errors import GatewayBudgetExhausted, RateLimited
@@ -123,12 +122,7 @@ class _Slot:
         usage.granted += 1
         usage.record_wait(budget._clock() - asked)
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:  # released whatever ended the call
         self.slots.semaphore.release()
         self.budget._leave(self.key, self.slots)
 

@@ -7,13 +7,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.db.access_log import AccessRow, access_rows, own_access_values
-from app.db.engine import dispose_engine, make_async_engine, make_sessionmaker, transaction
+from app.db.engine import (
+    LoopSqliteWriter,
+    dispose_engine,
+    loop_writer,
+    make_async_engine,
+    make_sessionmaker,
+    transaction,
+)
 from app.db.migrations import upgrade_to_head
 from app.db.models import AccessRecord, Athlete
 from app.settings import Settings
@@ -75,3 +82,27 @@ def migrated_sqlite_file(tmp_path: Path) -> tuple[Path, Settings]:
     settings = make_settings(tmp_path, f"sqlite:///{database}")
     upgrade_to_head(settings)
     return database, settings
+
+
+class OnTheLoop(NamedTuple):
+    """A migrated SQLite file opened with its on-loop access-log writer and one athlete."""
+
+    database: Path
+    engine: AsyncEngine
+    sessions: Sessions
+    athlete: Athlete
+    writer: LoopSqliteWriter
+
+
+@asynccontextmanager
+async def sqlite_on_the_loop(
+    tmp_path: Path, intervals_id: str, name: str
+) -> AsyncIterator[OnTheLoop]:
+    """:func:`migrated_sqlite_file` opened (:func:`opened`), athlete ``name`` added, and the
+    engine's loop writer (app/db/engine.py ``loop_writer``), which a SQLite file always has."""
+    database, settings = migrated_sqlite_file(tmp_path)
+    async with opened(settings) as (engine, sessions):
+        athlete = await add_athlete(sessions, intervals_id, name)
+        writer = loop_writer(sessions)
+        assert writer is not None
+        yield OnTheLoop(database, engine, sessions, athlete, writer)

@@ -16,9 +16,9 @@ from tests.mcp.access_log_rows import (
     a_row,
     add_athlete,
     count_access_rows,
-    migrated_sqlite_file,
     only_access_row,
     opened,
+    sqlite_on_the_loop,
 )
 
 
@@ -39,12 +39,8 @@ async def test_own_row_is_written_at_once_and_reads_like_any_other(
 
 
 async def test_a_taken_write_lock_is_never_waited_for_on_the_loop(tmp_path: Path) -> None:
-    database, settings = migrated_sqlite_file(tmp_path)
-    async with opened(settings) as (engine, sessions):
-        athlete = await add_athlete(sessions, "i900002", "Lena")
-        writer = loop_writer(sessions)
-        assert writer is not None
-
+    async with sqlite_on_the_loop(tmp_path, "i900002", "Lena") as opened_db:
+        database, engine, sessions, athlete, writer = opened_db
         other = sqlite3.connect(database, isolation_level=None)  # another process, say
         other.execute("BEGIN IMMEDIATE")
         try:
@@ -75,11 +71,8 @@ async def test_a_row_written_on_the_loop_is_stored_as_the_queued_path_stores_it(
 
     from app.db.access_log import record_own_access
 
-    database, settings = migrated_sqlite_file(tmp_path)
-    async with opened(settings) as (_, sessions):
-        athlete = await add_athlete(sessions, "i900003", "Mia")
-        writer = loop_writer(sessions)
-        assert writer is not None
+    async with sqlite_on_the_loop(tmp_path, "i900003", "Mia") as opened_db:
+        database, _, sessions, athlete, writer = opened_db
         assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
         async with transaction(sessions) as db:
             await record_own_access(

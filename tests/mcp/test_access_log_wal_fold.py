@@ -12,13 +12,10 @@ import sqlite3
 from pathlib import Path
 
 from app.db.access_log import OWN_ACCESS_INSERT
-from app.db.engine import loop_writer
 from tests.mcp.access_log_rows import (
     a_row,
-    add_athlete,
     count_access_rows,
-    migrated_sqlite_file,
-    opened,
+    sqlite_on_the_loop,
 )
 
 ROWS = 1_500  # some 4,500 log pages: over SQLite's automatic checkpoint (1,000 pages) four times
@@ -32,11 +29,8 @@ def wal_frames(database: Path) -> int:
 
 
 async def test_rows_written_on_the_loop_never_checkpoint_there(tmp_path: Path) -> None:
-    database, settings = migrated_sqlite_file(tmp_path)
-    async with opened(settings) as (_, sessions):
-        athlete = await add_athlete(sessions, "i900010", "Kiri")
-        writer = loop_writer(sessions)
-        assert writer is not None
+    async with sqlite_on_the_loop(tmp_path, "i900010", "Kiri") as opened_db:
+        database, _, sessions, athlete, writer = opened_db
         writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
         await writer.wal.folded()  # start from a folded log
         size_before = database.stat().st_size
@@ -63,11 +57,8 @@ async def test_a_fold_while_rows_keep_coming_still_starts_the_log_again(tmp_path
     """Rows written while the worker folds (tool calls go on meanwhile) are folded too, and the
     fold starts the log again from its beginning, so the log file stays bounded however busy
     the gateway is (a log never fully folded only grows)."""
-    database, settings = migrated_sqlite_file(tmp_path)
-    async with opened(settings) as (_, sessions):
-        athlete = await add_athlete(sessions, "i900011", "Tane")
-        writer = loop_writer(sessions)
-        assert writer is not None
+    async with sqlite_on_the_loop(tmp_path, "i900011", "Tane") as opened_db:
+        database, _, sessions, athlete, writer = opened_db
         written = 0
         for _ in range(3):
             restarts = wal_restarts(database)
