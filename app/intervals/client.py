@@ -399,28 +399,14 @@ def with_query(url: str, query: list[tuple[str, str | int | float | bool | None]
     """``url`` with ``query`` form-encoded onto it: the same bytes httpx sends for
     ``params=query``, built here instead of by httpx's parse-and-merge of the parameters, a
     sixth of its CPU per request (bench/upstream_clients.py, issue 20). Each name and value is
-    encoded as ``urllib.parse.urlencode`` does (:func:`form_encoded`); when all of them are
-    plain text (dates, numbers, field lists) the whole query is checked and escaped in one go."""
+    encoded as ``urllib.parse.urlencode`` does (:func:`form_encoded`)."""
     if not query:
         return url
-    marked = "\x01".join([f"{k}\x00{v}" for k, v in query])
-    if (
-        _PLAIN_MARKED_QUERY.fullmatch(marked)
-        and marked.count("\x00") == len(query)  # no NUL or SOH of a name or value's own
-        and marked.count("\x01") == len(query) - 1
-    ):  # the usual query: escaped all at once
-        plain = marked.replace(",", "%2C").replace(":", "%3A")
-        plain = plain.replace("\x00", "=").replace("\x01", "&")
-        return f"{url}?{plain}"
     return f"{url}?{'&'.join([f'{form_encoded(str(k))}={form_encoded(str(v))}' for k, v in query])}"
 
 
 _PLAIN_FORM_TEXT = re.compile(r"[A-Za-z0-9_.~,:-]*")
 """Text whose form encoding only escapes ``,`` and ``:``: dates, times, numbers, field lists."""
-_PLAIN_MARKED_QUERY = re.compile(r"[A-Za-z0-9_.~,:\x00\x01-]*")
-"""A query whose names and values are all such text, each name followed by NUL and each pair
-but the last by SOH: then (when those are the only NULs and SOHs) the query is the text with
-``,`` and ``:`` escaped, NUL as ``=`` and SOH as ``&``."""
 
 
 def form_encoded(text: str) -> str:
