@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.mcp.identity import current_caller
 from app.mcp.views import APP_MIME_TYPE, EXTENSION_ID, VIEWS, view_of
 from app.mcp.views.tools import APP_ONLY
+from app.web.security import content_type_of
 
 OPENAI_TEMPLATE = "openai/outputTemplate"
 
@@ -196,8 +197,7 @@ def advertising(send: Send) -> Send:
 
 def is_json(start: Message) -> bool:
     """Whether a response start announces a JSON body."""
-    headers: dict[bytes, bytes] = dict(start.get("headers", []))
-    return headers.get(b"content-type", b"").startswith(b"application/json")
+    return content_type_of(start.get("headers", [])).startswith(b"application/json")
 
 
 def view_uri(tool_name: str) -> str | None:
