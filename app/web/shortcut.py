@@ -92,11 +92,12 @@ def first_route(router: Router, path: str) -> Route | None:
     return None
 
 
-def short_chain(stack: ASGIApp, router: Router, path: str) -> ASGIApp | None:
-    """The chain from ``stack`` (the app's whole middleware stack) down to ``path``'s endpoint
-    with the layers that pass it on left out; None if any layer is not understood here."""
-    route = first_route(router, path)
-    if route is None or getattr(router, "form_limits", None):
+def short_chain(stack: ASGIApp, router: Router, route: Route) -> ASGIApp | None:
+    """The chain from ``stack`` (the app's whole middleware stack) down to the endpoint of
+    ``route`` (:func:`first_route` of its path) with the layers that pass its path on left
+    out; None if any layer is not understood here."""
+    path = route.path
+    if getattr(router, "form_limits", None):
         return None
     layers: list[Any] = []
     layer: Any = stack
@@ -133,8 +134,8 @@ class PathShortcut:
     def wrap(self, stack: ASGIApp, router: Router) -> ASGIApp:
         """Put the shortcut over ``stack`` (called when the app builds its stack)."""
         self.app = stack
-        self.short = short_chain(stack, router, self.path)
         route = first_route(router, self.path)
+        self.short = short_chain(stack, router, route) if route is not None else None
         if route is not None:
             self.routed = _routed_by(router, route)
         return self
