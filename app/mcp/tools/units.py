@@ -93,7 +93,7 @@ def unit_formatter(field: str, label: str = "") -> Formatter:
             return f"{value / 1000:.1f} km{tail}"
         if seconds:
             return f"{duration(value)}{tail}"
-        return (f"{value:g}" if kind is float else number(value)) + unit + tail
+        return number(value) + unit + tail
 
     return formatted
 
