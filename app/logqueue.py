@@ -45,7 +45,9 @@ class ContextQueueListener(logging.handlers.QueueListener):
         try:
             context.run(self._write, logged)
         except Exception:  # the listener thread must outlive any one line
-            logging.Handler().handleError(logged)
+            fallback = logging.lastResort  # logging's own report of a failed line: stderr
+            if fallback is not None:
+                fallback.handleError(logged)
 
     def _write(self, record: logging.LogRecord) -> None:
         if self.destination is None:
