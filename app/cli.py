@@ -74,8 +74,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def log_options(settings: Settings) -> dict[str, Any]:
     """With GATEWAY_LOG_FORMAT=json uvicorn's own loggers (server, access) keep no handlers of
-    their own and reach the root handler, so every line is JSON with its request id."""
-    return {"log_config": None} if settings.log_format == "json" else {}
+    their own and reach the root handler, so every line is JSON with its request id. Either
+    way the access lines are formatted and written by a thread, off the event loop
+    (app/logqueue.py)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    from app.logqueue import json_log_config, text_log_config
+
+    if settings.log_format == "json":
+        return {"log_config": json_log_config()}
+    return {"log_config": text_log_config(LOGGING_CONFIG)}
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:

@@ -56,6 +56,9 @@ class RowStatement:
     that take named parameters (psycopg's ``pyformat``)."""
     processors: Mapping[str, Processor]
     """Each bind's type processor, for the binds that have one."""
+    binds: tuple[tuple[str, Processor | None], ...]
+    """:attr:`order` with each name's processor (None: the value as it is), so a positional
+    row is built in one pass."""
 
 
 def compile_row_statement(
@@ -73,11 +76,13 @@ def compile_row_statement(
         if not callable(processor):  # a tuple type's per-element processors
             raise TypeError("tuple-typed parameters are not sent straight to the driver")
         processors[name] = processor
+    order = tuple(built.positiontup or ())
     return RowStatement(
         sql=str(built),
         names=frozenset(built.binds),
-        order=tuple(built.positiontup or ()),
+        order=order,
         processors=processors,
+        binds=tuple((name, processors.get(name)) for name in order),
     )
 
 

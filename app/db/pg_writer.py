@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import psycopg
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, AsyncCursor
 from psycopg.pq import TransactionStatus
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -49,7 +49,9 @@ class PostgresRowWriter:
     def __init__(self, engine: AsyncEngine, connections: int = DEDICATED_CONNECTIONS) -> None:
         self._engine = engine
         self._limit = connections
-        self._idle: list[AsyncConnection[Any]] = []
+        self._idle: list[AsyncCursor[Any]] = []
+        """A cursor on each idle held connection, kept with it: one object per connection, not
+        one per row (psycopg's ``AsyncConnection.execute`` makes a cursor every time)."""
         self._held = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._statements = RowStatements(engine.dialect)
@@ -73,11 +75,11 @@ class PostgresRowWriter:
         except (ValueError, TypeError, SQLAlchemyError) as error:
             log.warning("access-log row not prepared for one trip (%s)", type(error).__name__)
             return False  # the ordinary path meets the same problem and logs it
-        connection = await self._take(loop)
-        if connection is None:
+        cursor = self._idle.pop() if self._idle else await self._take(loop)
+        if cursor is None:
             return False
         try:
-            await connection.execute(sql, values, prepare=True)
+            await cursor.execute(sql, values, prepare=True)
         except psycopg.Error as error:
             log.info(
                 "access-log row not written on a held connection (%s %s); it takes the "
@@ -85,28 +87,29 @@ class PostgresRowWriter:
                 type(error).__name__,
                 error.sqlstate or "",
             )
-            self._give_back(connection)
+            self._give_back(cursor)
             return False
         except BaseException:
-            self._drop(connection)  # cancelled mid-statement: its state is unknown
+            self._drop(cursor)  # cancelled mid-statement: its state is unknown
             raise
-        self._give_back(connection)
+        self._give_back(cursor)
         return True
 
-    def _give_back(self, connection: AsyncConnection[Any]) -> None:
-        """Keep a healthy connection for the next write; close a broken one (the server
-        dropped it), or any once the engine was disposed."""
+    def _give_back(self, cursor: AsyncCursor[Any]) -> None:
+        """Keep a healthy connection (with its cursor) for the next write; close a broken one
+        (the server dropped it), or any once the engine was disposed."""
+        connection = cursor.connection
         healthy = (
-            not connection.broken and connection.info.transaction_status == TransactionStatus.IDLE
+            not connection.broken and connection.pgconn.transaction_status == TransactionStatus.IDLE
         )
         if healthy and not self._disposed:
-            self._idle.append(connection)
+            self._idle.append(cursor)
         else:
-            self._drop(connection)
+            self._drop(cursor)
 
-    async def _take(self, loop: asyncio.AbstractEventLoop) -> AsyncConnection[Any] | None:
-        """An idle held connection, a newly opened one while fewer than the limit are held, or
-        None (all busy, or the pool could not give one)."""
+    async def _take(self, loop: asyncio.AbstractEventLoop) -> AsyncCursor[Any] | None:
+        """The cursor of an idle held connection, of a newly opened one while fewer than the
+        limit are held, or None (all busy, or the pool could not give one)."""
         if self._idle:
             return self._idle.pop()
         if self._held >= self._limit:
@@ -122,7 +125,7 @@ class PostgresRowWriter:
             self._held -= 1
             raise
         self._loop = loop
-        return connection
+        return connection.cursor()
 
     async def _open(self) -> AsyncConnection[Any]:
         """A connection from the engine's pool, detached from it and switched to autocommit."""
@@ -150,18 +153,18 @@ class PostgresRowWriter:
             raise ValueError("statement binds other parameters than the row's columns")
         return compiled.sql, compiled.processors
 
-    def _drop(self, connection: AsyncConnection[Any]) -> None:
+    def _drop(self, cursor: AsyncCursor[Any]) -> None:
         """Close a failed connection at once (no await: safe while being cancelled)."""
         self._held -= 1
-        connection.pgconn.finish()
+        cursor.connection.pgconn.finish()
 
     async def dispose(self) -> None:
         """Close the idle held connections (busy ones are closed when their write ends)."""
         self._disposed = True
         idle, self._idle = self._idle, []
-        for connection in idle:
+        for cursor in idle:
             self._held -= 1
-            await connection.close()
+            await cursor.connection.close()
 
 
 _writers: weakref.WeakKeyDictionary[Engine, PostgresRowWriter] = weakref.WeakKeyDictionary()

@@ -13,6 +13,7 @@ The bytes and their order on the wire are unchanged.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -70,7 +71,16 @@ class CoalescedHeadWrites:
 
 class CoalescingHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools HTTP/1.1 protocol on a :class:`CoalescedHeadWrites` transport
-    (``serve`` passes it to uvicorn as its ``http`` protocol)."""
+    (``serve`` passes it to uvicorn as its ``http`` protocol).
+
+    uvicorn decides whether to log a request's access line from whether its access logger has
+    handlers, and then builds the line's arguments (client address, quoted path) for every
+    request even when the logger's level drops the line (``GATEWAY_LOG_LEVEL=WARNING``); here
+    the level decides too, once per connection (the level is set before serving starts)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.access_log = self.access_log and self.access_logger.isEnabledFor(logging.INFO)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         wrapped = CoalescedHeadWrites(transport, asyncio.get_running_loop())

@@ -103,3 +103,29 @@ async def test_a_row_written_on_the_loop_is_stored_as_the_queued_path_stores_it(
         assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
         count = await count_access_rows(sessions)
         assert count == 3
+
+
+async def test_a_row_is_one_autocommit_statement_and_is_readable_at_once(tmp_path: Path) -> None:
+    """The row is one ``INSERT`` in SQLite's autocommit mode (its own transaction, committed
+    when the statement completes: https://sqlite.org/lang_transaction.html), not ``BEGIN
+    IMMEDIATE`` / ``INSERT`` / ``COMMIT``: a third of the driver calls of every tool call, and
+    another connection reads the row as soon as ``try_execute`` returns."""
+    async with sqlite_on_the_loop(tmp_path, "i900004", "Noa") as opened_db:
+        database, _, _, athlete, writer = opened_db
+        assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))  # connection opened
+        driver = writer._open().connection.dbapi_connection
+        assert isinstance(driver, sqlite3.Connection)
+        sent: list[str] = []
+        driver.set_trace_callback(sent.append)
+        try:
+            assert writer.try_execute(OWN_ACCESS_INSERT, a_row(athlete.id))
+        finally:
+            driver.set_trace_callback(None)
+        assert len(sent) == 1 and sent[0].lstrip().upper().startswith("INSERT")
+        assert not driver.in_transaction
+        other = sqlite3.connect(database)
+        try:
+            (count,) = other.execute("SELECT count(*) FROM access_log").fetchone()
+        finally:
+            other.close()
+        assert count == 2
