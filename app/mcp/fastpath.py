@@ -245,11 +245,12 @@ def middleware_passes_call_through(server: Server[Any], params: Mapping[str, Any
     parented as the ambient one), and no ``requestState`` for ``RequestStateBoundary`` to
     unseal (an ``input_required`` answer it would seal still is: :meth:`OnePassRunner.
     _compose_server_middleware`). Both pass an exception through as raised."""
-    if not passes_results_through(server):
+    kinds = {type(middleware) for middleware in server.middleware}
+    if not kinds <= PASS_THROUGH_MIDDLEWARE:
         return False
     if params is not None and params.get("requestState") is not None:
         return False
-    if any(isinstance(m, OpenTelemetryMiddleware) for m in server.middleware):
+    if OpenTelemetryMiddleware in kinds:
         return not sdk_spans_recorded() and not carries_trace_context(params)
     return True
 
