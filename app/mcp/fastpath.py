@@ -92,6 +92,7 @@ from mcp_types import (
 from mcp_types.methods import is_input_required
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
 from opentelemetry import propagate
+from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import NoOpTracer, ProxyTracer
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -235,7 +236,22 @@ def carries_trace_context(params: Mapping[str, Any] | None) -> bool:
     meta = params.get("_meta") if params else None
     if not isinstance(meta, Mapping) or not meta:
         return False
-    return not propagate.get_global_textmap().fields.isdisjoint(meta)
+    return not propagated_fields(propagate.get_global_textmap()).isdisjoint(meta)
+
+
+_FIELDS: dict[int, tuple[TextMapPropagator, frozenset[str]]] = {}
+
+
+def propagated_fields(textmap: TextMapPropagator) -> frozenset[str]:
+    """The carrier fields ``textmap`` reads (its ``fields``, which the composite propagator
+    builds anew on every read), kept per propagator object: the global one is replaced, not
+    changed, when an application installs its own."""
+    kept = _FIELDS.get(id(textmap))
+    if kept is not None and kept[0] is textmap:
+        return kept[1]
+    fields = frozenset(textmap.fields)
+    _FIELDS[id(textmap)] = (textmap, fields)
+    return fields
 
 
 def middleware_passes_call_through(server: Server[Any], params: Mapping[str, Any] | None) -> bool:

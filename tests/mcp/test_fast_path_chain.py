@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 from mcp.shared import _otel as sdk_otel
+from opentelemetry import propagate
 from opentelemetry.context import Context
+from opentelemetry.propagators.textmap import TextMapPropagator
 from opentelemetry.trace import (
     INVALID_SPAN_CONTEXT,
     Link,
@@ -27,6 +29,7 @@ from opentelemetry.trace import (
     Tracer,
     use_span,
 )
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import Attributes, AttributeValue
 
 from app.mcp.fastpath import middleware_passes_call_through, sdk_spans_recorded
@@ -206,6 +209,20 @@ class NoAthletes:
         return None
 
 
+class OwnPropagator(TextMapPropagator):
+    """A propagator reading its own carrier field."""
+
+    def extract(self, carrier: Any, context: Any = None, getter: Any = None) -> Context:
+        return Context()
+
+    def inject(self, carrier: Any, context: Any = None, setter: Any = None) -> None:
+        return None
+
+    @property
+    def fields(self) -> set[str]:
+        return {"x-trace"}
+
+
 def params(**extra: Any) -> dict[str, Any]:
     return {"name": "get_athlete_profile", "arguments": {}, **extra}
 
@@ -224,6 +241,14 @@ def test_the_middleware_are_left_out_only_when_they_could_change_nothing(
     with tracing(monkeypatch):
         assert sdk_spans_recorded()
         assert not middleware_passes_call_through(server, params())
+    own_field = params(_meta={"x-trace": "1"})
+    assert middleware_passes_call_through(server, own_field)
+    with monkeypatch.context() as patch:  # an application's own propagator, installed later
+        patch.setattr(propagate, "_HTTP_TEXT_FORMAT", TraceContextTextMapPropagator())
+        assert middleware_passes_call_through(server, own_field)
+        patch.setattr(propagate, "_HTTP_TEXT_FORMAT", OwnPropagator())
+        assert not middleware_passes_call_through(server, own_field)
+        assert middleware_passes_call_through(server, params(_meta=traced))
 
     async def own(ctx: Any, call_next: Any) -> Any:
         return await call_next(ctx)
