@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from mcp.server._streamable_http_modern import _SingleExchangeDispatchContext
+from mcp.server.connection import Connection
+from mcp.server.request_state import RequestStateBoundary
 from mcp.shared import _otel as sdk_otel
+from mcp.shared.message import ServerMessageMetadata
+from mcp.shared.transport_context import TransportContext
+from mcp_types import InputRequiredResult, JSONRPCRequest
 from opentelemetry import propagate
 from opentelemetry.context import Context
 from opentelemetry.propagators.textmap import TextMapPropagator
@@ -32,6 +38,7 @@ from opentelemetry.trace import (
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import Attributes, AttributeValue
 
+from app.mcp import fastpath
 from app.mcp.fastpath import middleware_passes_call_through, sdk_spans_recorded
 from app.mcp.server import build_server
 from tests.mcp.support import BERLIN, Gateway
@@ -40,6 +47,7 @@ from tests.mcp.test_fast_path import (
     MODERN,
     both_ways,
     call,
+    envelope,
     gateway,
     headers_for,
 )
@@ -255,3 +263,48 @@ def test_the_middleware_are_left_out_only_when_they_could_change_nothing(
 
     server.middleware.append(own)
     assert not middleware_passes_call_through(server, params())
+
+
+async def ask_again() -> InputRequiredResult:
+    """A tool that needs another round (no gateway tool does yet)."""
+    return InputRequiredResult(request_state="round-2")
+
+
+ASK_AGAIN = {"name": "ask_again", "arguments": {}, "_meta": envelope()}
+
+
+async def served_round(server: Any, bare: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``serve_call`` of ``ask_again`` at 2026-07-28, the middleware left out or not."""
+    with monkeypatch.context() as patch:
+        patch.setattr(fastpath, "middleware_passes_call_through", lambda *_: bare)
+        exchange = _SingleExchangeDispatchContext(
+            transport=TransportContext(kind="streamable-http", can_send_request=False),
+            request_id=1,
+            message_metadata=ServerMessageMetadata(request_context=None),
+        )
+        call = JSONRPCRequest(
+            jsonrpc="2.0",
+            id=1,
+            method="tools/call",
+            params=ASK_AGAIN,
+        )
+        connection = Connection.from_envelope(MODERN, None, None)
+        return await fastpath.serve_call(server, exchange, call, connection, None)
+
+
+async def test_an_input_required_answer_is_sealed_without_the_middleware_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What ``RequestStateBoundary`` does to an answer when the request brought no state:
+    the ``requestState`` the tool gave goes out sealed, whichever way the call ran."""
+    gateway_server = build_server(NoAthletes(), specs=[])
+    gateway_server.add_tool(ask_again)
+    server = gateway_server._lowlevel_server
+    assert middleware_passes_call_through(server, ASK_AGAIN)
+    boundary = next(m for m in server.middleware if isinstance(m, RequestStateBoundary))
+    answers = [await served_round(server, bare, monkeypatch) for bare in (False, True)]
+    for answer in answers:
+        assert answer["resultType"] == "input_required"
+        assert answer["requestState"] != "round-2"
+        assert boundary._security.codec.unseal(answer["requestState"])  # sealed by the boundary
+    assert answers[0].keys() == answers[1].keys()
