@@ -17,7 +17,9 @@ import pytest
 from mcp.server._streamable_http_modern import _SingleExchangeDispatchContext
 from mcp.server.connection import Connection
 from mcp.server.request_state import RequestStateBoundary
+from mcp.server.runner import modern_error_data
 from mcp.shared import _otel as sdk_otel
+from mcp.shared.exceptions import MCPError
 from mcp.shared.message import ServerMessageMetadata
 from mcp.shared.transport_context import TransportContext
 from mcp_types import InputRequiredResult, JSONRPCRequest
@@ -273,8 +275,11 @@ async def ask_again() -> InputRequiredResult:
 ASK_AGAIN = {"name": "ask_again", "arguments": {}, "_meta": envelope()}
 
 
-async def served_round(server: Any, bare: bool, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """``serve_call`` of ``ask_again`` at 2026-07-28, the middleware left out or not."""
+async def served_round(
+    server: Any, bare: bool, monkeypatch: pytest.MonkeyPatch, params: dict[str, Any] | None = None
+) -> Any:
+    """``serve_call`` at 2026-07-28 (default: of ``ask_again``), the middleware left out or
+    not."""
     with monkeypatch.context() as patch:
         patch.setattr(fastpath, "middleware_passes_call_through", lambda *_: bare)
         exchange = _SingleExchangeDispatchContext(
@@ -286,7 +291,7 @@ async def served_round(server: Any, bare: bool, monkeypatch: pytest.MonkeyPatch)
             jsonrpc="2.0",
             id=1,
             method="tools/call",
-            params=ASK_AGAIN,
+            params=ASK_AGAIN if params is None else params,
         )
         connection = Connection.from_envelope(MODERN, None, None)
         return await fastpath.serve_call(server, exchange, call, connection, None)
@@ -308,3 +313,53 @@ async def test_an_input_required_answer_is_sealed_without_the_middleware_too(
         assert answer["requestState"] != "round-2"
         assert boundary._security.codec.unseal(answer["requestState"])  # sealed by the boundary
     assert answers[0].keys() == answers[1].keys()
+
+
+async def crash() -> str:
+    """A tool that fails in a way nobody planned for."""
+    raise RuntimeError("disk on fire")
+
+
+async def count_to(count: int) -> str:
+    """A tool with an argument to get wrong."""
+    return " ".join(str(n) for n in range(1, count + 1))
+
+
+async def refuse() -> str:
+    """A tool that answers with a JSON-RPC error."""
+    raise MCPError(code=-32001, message="not now")
+
+
+async def outcome(server: Any, bare: bool, name: str, arguments: Any, monkeypatch: Any) -> Any:
+    """What ``serve_call`` gives (or the JSON-RPC error data the SDK's dispatcher would map
+    its exception to)."""
+    params = {"name": name, "arguments": arguments, "_meta": envelope()}
+    try:
+        return await served_round(server, bare, monkeypatch, params)
+    except Exception as error:
+        return modern_error_data(error)
+
+
+@pytest.mark.parametrize(
+    ("name", "arguments"),
+    [
+        ("crash", {}),
+        ("refuse", {}),
+        ("count_to", {"count": "many"}),
+        ("count_to", [1, 2]),
+        ("count_to", {"count": 3}),
+        ("no_such_tool", {}),
+    ],
+)
+async def test_failures_are_the_same_without_the_middleware(
+    name: str, arguments: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tool that raises, a tool's JSON-RPC error, arguments the tool's model refuses or that
+    are not an object, an unknown tool (and a plain answer): the same outcome with the
+    middleware run or not."""
+    gateway_server = build_server(NoAthletes(), specs=[])
+    for tool in (count_to, crash, refuse):
+        gateway_server.add_tool(tool)
+    server = gateway_server._lowlevel_server
+    full, bare = [await outcome(server, b, name, arguments, monkeypatch) for b in (False, True)]
+    assert full == bare
