@@ -20,6 +20,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from mcp.server.apps import client_supports_apps
+from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.resources import TextResource
 from mcp_types import Tool as MCPTool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,8 +38,9 @@ def renders_views(context: Any) -> bool:
     if context is None:
         return False
     try:
-        if _capabilities_of(context) is not None:
-            return client_supports_apps(context)
+        request = _request_of(context)
+        if _capabilities_of(request) is not None:
+            return client_supports_apps(request)
     except (LookupError, ValueError, AttributeError):
         return False
     caller = current_caller.get()  # legacy era, stateless: what this grant's initialize said
@@ -46,8 +48,15 @@ def renders_views(context: Any) -> bool:
     return caller is not None and remembered is not None and remembered.get(caller.grant_id, False)
 
 
+def _request_of(context: Any) -> Any:
+    """A tool's ``Context`` as the request context it wraps (read once: each read of a
+    pydantic private attribute goes through ``__getattr__``); any other context as is.
+    Raises ValueError outside a request, as the ``Context`` does."""
+    return context.request_context if isinstance(context, Context) else context
+
+
 def _capabilities_of(context: Any) -> Any:
-    session = context.session if hasattr(context, "session") else None
+    session = getattr(context, "session", None)
     return None if session is None else session.client_capabilities
 
 

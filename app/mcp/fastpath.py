@@ -56,13 +56,14 @@ from mcp.server._streamable_http_modern import (
     handle_modern_request,
 )
 from mcp.server.connection import Connection
-from mcp.server.context import HandlerResult
+from mcp.server.context import CallNext, HandlerResult
 from mcp.server.lowlevel.server import Server
 from mcp.server.request_state import RequestStateBoundary
 from mcp.server.runner import ServerRunner, aclose_shielded, modern_error_data
 from mcp.server.streamable_http import CONTENT_TYPE_JSON, check_accept_headers
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
+from mcp.shared import _otel as sdk_otel
 from mcp.shared.dispatcher import DispatchContext
 from mcp.shared.inbound import (
     MCP_METHOD_HEADER,
@@ -88,7 +89,11 @@ from mcp_types import (
     JSONRPCResponse,
     jsonrpc_message_adapter,
 )
+from mcp_types.methods import is_input_required
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
+from opentelemetry import propagate
+from opentelemetry.propagators.textmap import TextMapPropagator
+from opentelemetry.trace import NoOpTracer, ProxyTracer
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -213,6 +218,59 @@ def passes_results_through(server: Server[Any]) -> bool:
     return {type(middleware) for middleware in server.middleware} <= PASS_THROUGH_MIDDLEWARE
 
 
+def sdk_spans_recorded() -> bool:
+    """Whether the SDK's OpenTelemetry spans (``mcp.shared._otel``) go anywhere: False while
+    its tracer resolves, as it does for every span, to OpenTelemetry's no-op tracer (no
+    tracer provider set: the API alone installed, or a provider that hands out no-op
+    tracers). A tracer of any other shape counts as recording."""
+    tracer = sdk_otel._tracer
+    if isinstance(tracer, ProxyTracer):
+        tracer = tracer._tracer  # what ``start_as_current_span`` delegates to, right now
+    return not isinstance(tracer, NoOpTracer)
+
+
+def carries_trace_context(params: Mapping[str, Any] | None) -> bool:
+    """Whether the request's ``_meta`` holds a field the global propagator reads
+    (``traceparent``, ``tracestate``, ``baggage`` by default): what the SDK's span would take
+    as its parent (``extract_trace_context``)."""
+    meta = params.get("_meta") if params else None
+    if not isinstance(meta, Mapping) or not meta:
+        return False
+    return not propagated_fields(propagate.get_global_textmap()).isdisjoint(meta)
+
+
+_FIELDS: dict[int, tuple[TextMapPropagator, frozenset[str]]] = {}
+
+
+def propagated_fields(textmap: TextMapPropagator) -> frozenset[str]:
+    """The carrier fields ``textmap`` reads (its ``fields``, which the composite propagator
+    builds anew on every read), kept per propagator object: the global one is replaced, not
+    changed, when an application installs its own."""
+    kept = _FIELDS.get(id(textmap))
+    if kept is not None and kept[0] is textmap:
+        return kept[1]
+    fields = frozenset(textmap.fields)
+    _FIELDS[id(textmap)] = (textmap, fields)
+    return fields
+
+
+def middleware_passes_call_through(server: Server[Any], params: Mapping[str, Any] | None) -> bool:
+    """Whether running the server middleware around this ``tools/call`` can change nothing:
+    only the SDK's own (:func:`passes_results_through`), the OpenTelemetry span a no-op (no
+    recording tracer, no trace context in ``_meta``: the span it opens is non-recording and
+    parented as the ambient one), and no ``requestState`` for ``RequestStateBoundary`` to
+    unseal (an ``input_required`` answer it would seal still is: :meth:`OnePassRunner.
+    _compose_server_middleware`). Both pass an exception through as raised."""
+    kinds = {type(middleware) for middleware in server.middleware}
+    if not kinds <= PASS_THROUGH_MIDDLEWARE:
+        return False
+    if params is not None and params.get("requestState") is not None:
+        return False
+    if OpenTelemetryMiddleware in kinds:
+        return not sdk_spans_recorded() and not carries_trace_context(params)
+    return True
+
+
 @dataclass
 class OnePassRunner(ServerRunner[Any]):
     """The SDK's handler kernel (``ServerRunner``), all of it (context, middleware, params
@@ -223,6 +281,28 @@ class OnePassRunner(ServerRunner[Any]):
     result is shaped by the SDK's ``_serialize`` as before."""
 
     answer: PlainAnswer | None = field(default=None, init=False)
+    bare: bool = field(default=False, init=False)
+    """Run the handler without the server middleware (set when
+    :func:`middleware_passes_call_through` says they would change nothing)."""
+
+    def _compose_server_middleware(self, inner: CallNext) -> CallNext:
+        """The SDK's middleware chain, or for a :attr:`bare` call the handler alone, with
+        ``RequestStateBoundary``'s one effect on an answer kept: an ``input_required`` result
+        is sealed as the boundary seals it for a request that brought no ``requestState``."""
+        if not self.bare:
+            return super()._compose_server_middleware(inner)
+        boundaries = [m for m in self.server.middleware if isinstance(m, RequestStateBoundary)]
+        if not boundaries:
+            return inner
+
+        async def sealed(ctx: Any) -> HandlerResult:
+            result = await inner(ctx)
+            if is_input_required(result):
+                for boundary in reversed(boundaries):
+                    result = boundary._seal_result(ctx, result, None)
+            return result
+
+        return sealed
 
     def _serialize(self, method: str, version: str, result: HandlerResult) -> dict[str, Any]:
         if (
@@ -256,6 +336,7 @@ async def serve_call(
     """The SDK's ``serve_one`` with :class:`OnePassRunner`: a plain answer as the tool gave it,
     else the result's wire dict as ``serve_one`` returns it. Raises what the chain raises."""
     runner = OnePassRunner(server, connection, lifespan_state)
+    runner.bare = middleware_passes_call_through(server, call.params)
     try:
         result = await runner.on_request(dctx, call.method, call.params)
     finally:

@@ -25,6 +25,7 @@ from app.mcp.tools import catalog
 from app.mcp.tools.answers import Answer
 from app.mcp.tools.context import AthleteContext, AthleteProvider, CallRecorder, ToolCall
 from app.mcp.tools.errors import ToolFailure
+from app.mcp.tools.json_strings import with_string_arguments
 from app.mcp.tools.limits import AnswerLimits, fit, published_answer
 from app.mcp.tools.schema import without_defs, without_false_defaults, without_titles
 from app.mcp.tools.spec import CHANGES_TOOLSET, COACH_TOOLSET, REGISTERED, TOOLSETS, ToolSpec
@@ -291,7 +292,7 @@ def build_tools(
             structured_output=True,
         )
         published = tool.model_copy(update={"parameters": published_arguments(tool.parameters)})
-        tools.append(without_result_validation(published))
+        tools.append(with_string_arguments(without_result_validation(published)))
     return tools
 
 
