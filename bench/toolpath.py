@@ -93,7 +93,7 @@ def pieces(body: bytes, detail: bool) -> list[Piece]:
 
     def built(found: list[Activity]) -> ActivityList:
         kept = [a for a in found if window.contains(a.start_date_local)]
-        activities = [shape.from_upstream(a, pace) for a in kept]
+        activities = shape.all_from_upstream(kept, pace)
         header = ActivityList.window_fields(window, "Europe/Berlin", len(activities), True)
         return ActivityList(**header, activities=activities, scales=None)
 
@@ -108,7 +108,7 @@ def pieces(body: bytes, detail: bool) -> list[Piece]:
         Piece("decode the upstream body (pydantic-core from_json)", lambda: from_json(body)),
         Piece("encode it for the answer cache (to_json)", lambda: to_json({"t": 0, "d": decoded})),
         Piece("validate the activities (_many)", lambda: _many(Activity, decoded, "activities")),
-        Piece("build the answer (from_upstream, ActivityList)", lambda: built(upstream)),
+        Piece("build the answer (all_from_upstream, ActivityList)", lambda: built(upstream)),
         Piece("answer text (ActivityList.text)", answer.text),
         Piece("answer as sent (answer_result: dump, text, size)", lambda: answer_result(answer)),
         Piece("all of the above", everything),

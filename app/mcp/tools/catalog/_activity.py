@@ -3,9 +3,11 @@ ownership-checked fetch of one activity (``GET /activity/{id}``, intervals-api.m
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Iterable
+from functools import cache
+from typing import Annotated, Any, Self, TypeVar
 
-from pydantic import Field
+from pydantic import Field, TypeAdapter
 
 from app.intervals.models import Activity, Interval, IntervalGroup
 from app.mcp.tools.kit import (
@@ -31,6 +33,15 @@ ActivityId = Annotated[
 the pattern is checked, and a refusal quotes the example (app/mcp/tools/arguments.py)."""
 ActivityIdShort = ActivityId
 """The same activity id (the name the tools near their size budget import)."""
+
+
+A = TypeVar("A", bound=Answer)
+
+
+@cache
+def list_of(model: type[A]) -> TypeAdapter[list[A]]:
+    """One validator for a whole list of ``model`` (built once per model)."""
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
 async def fetch_own_activity(
@@ -151,8 +162,21 @@ class ActivitySummary(Answer):
         }
 
     @classmethod
-    def from_upstream(cls, activity: Activity, pace: PaceUnits | None) -> ActivitySummary:
-        return cls.model_validate(cls.summary_fields(activity, pace))
+    def answer_fields(cls, activity: Activity, pace: PaceUnits | None) -> dict[str, object]:
+        """The answer's fields of ``activity`` (a detail adds its own)."""
+        return cls.summary_fields(activity, pace)
+
+    @classmethod
+    def from_upstream(cls, activity: Activity, pace: PaceUnits | None) -> Self:
+        return cls.model_validate(cls.answer_fields(activity, pace))
+
+    @classmethod
+    def all_from_upstream(
+        cls, activities: Iterable[Activity], pace: PaceUnits | None
+    ) -> list[Self]:
+        """:meth:`from_upstream` of each activity, validated as one list (one pass of the
+        model's validator for a whole answer's activities, not one per activity)."""
+        return list_of(cls).validate_python([cls.answer_fields(a, pace) for a in activities])
 
     def fields_text(self) -> list[str | None]:
         distance, moving, climbed, load, power = self.unit_parts(SUMMARY_UNITS)
@@ -198,32 +222,29 @@ class ActivityDetail(ActivitySummary):
     paired_event_id: int | None = None
 
     @classmethod
-    def from_upstream(cls, activity: Activity, pace: PaceUnits | None) -> ActivityDetail:
-        return cls.model_validate(
-            cls.summary_fields(activity, pace)
-            | {
-                "elapsed_time_s": activity.elapsed_time,
-                "avg_speed_mps": rounded(activity.average_speed, 2),
-                "max_hr_bpm": whole(activity.max_heartrate),
-                "avg_cadence_rpm": whole(activity.average_cadence),
-                "normalized_power_w": whole(activity.icu_weighted_avg_watts),
-                "ftp_w": whole(activity.icu_ftp),
-                "intensity_pct": rounded(activity.icu_intensity),
-                "calories_kcal": whole(activity.calories),
-                "fitness_ctl": rounded(activity.icu_ctl),
-                "fatigue_atl": rounded(activity.icu_atl),
-                "rpe": activity.icu_rpe,
-                "feel": activity.feel,
-                "trainer": activity.trainer,
-                "commute": activity.commute,
-                "race": activity.race,
-                "source": activity.source,
-                "description": activity.description or None,
-                "tags": activity.tags or None,
-                "interval_summary": activity.interval_summary or None,
-                "paired_event_id": activity.paired_event_id,
-            }
-        )
+    def answer_fields(cls, activity: Activity, pace: PaceUnits | None) -> dict[str, object]:
+        return cls.summary_fields(activity, pace) | {
+            "elapsed_time_s": activity.elapsed_time,
+            "avg_speed_mps": rounded(activity.average_speed, 2),
+            "max_hr_bpm": whole(activity.max_heartrate),
+            "avg_cadence_rpm": whole(activity.average_cadence),
+            "normalized_power_w": whole(activity.icu_weighted_avg_watts),
+            "ftp_w": whole(activity.icu_ftp),
+            "intensity_pct": rounded(activity.icu_intensity),
+            "calories_kcal": whole(activity.calories),
+            "fitness_ctl": rounded(activity.icu_ctl),
+            "fatigue_atl": rounded(activity.icu_atl),
+            "rpe": activity.icu_rpe,
+            "feel": activity.feel,
+            "trainer": activity.trainer,
+            "commute": activity.commute,
+            "race": activity.race,
+            "source": activity.source,
+            "description": activity.description or None,
+            "tags": activity.tags or None,
+            "interval_summary": activity.interval_summary or None,
+            "paired_event_id": activity.paired_event_id,
+        }
 
     def more_text(self) -> list[str | None]:
         return [

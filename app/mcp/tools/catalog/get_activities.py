@@ -71,7 +71,7 @@ async def get_activities(
     kept = [a for a in found if window.contains(a.start_date_local)][:limit]
     pace = await pace_units_for(ctx, [a.type for a in kept])
     shape = ActivityDetail if detail else ActivitySummary
-    activities = [shape.from_upstream(a, pace) for a in kept]
+    activities = shape.all_from_upstream(kept, pace)
     return ActivityList(
         **ActivityList.window_fields(
             window, str(ctx.timezone), len(activities), len(found) >= limit
