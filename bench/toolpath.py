@@ -30,7 +30,7 @@ import httpx
 from pydantic_core import from_json, to_json
 
 from app.intervals.models import Activity
-from app.intervals.session import _many
+from app.intervals.session import _many, _reading
 from app.mcp.tools.catalog._activity import (
     DETAIL_READS,
     SUMMARY_READS,
@@ -61,18 +61,22 @@ class Measured:
     python_calls: int
 
 
+def asked_fields(detail: bool) -> tuple[str, ...]:
+    """The tool's ``fields=`` (session.list_activities adds ``id`` and ``start_date_local``)."""
+    reads = DETAIL_READS if detail else SUMMARY_READS
+    return ("id", "start_date_local", *upstream_fields(Activity, *reads))
+
+
 async def upstream_body(activities: int, detail: bool) -> bytes:
     """``GET /athlete/{id}/activities`` of the first demo athlete, as the tool asks for it."""
     from tests.mcp.tools.harness import BERLIN, FAKE_BASE, fake_at
 
     fake = fake_at(datetime(2026, 7, 29, 12, tzinfo=UTC), TODAY)
-    reads = DETAIL_READS if detail else SUMMARY_READS
-    fields = ",".join(["id", "start_date_local", *upstream_fields(Activity, *reads)])
     params: dict[str, str | int] = {
         "oldest": f"{FIRST_DAY}T00:00:00",
         "newest": f"{LAST_DAY}T23:59:59",
         "limit": activities,
-        "fields": fields,
+        "fields": ",".join(asked_fields(detail)),
     }
     transport = httpx.ASGITransport(app=fake.app)
     async with httpx.AsyncClient(transport=transport, auth=("API_KEY", BERLIN.api_key)) as http:
@@ -89,7 +93,8 @@ def pieces(body: bytes, detail: bool) -> list[Piece]:
     shape = ActivityDetail if detail else ActivitySummary
     pace = PaceUnits()
     decoded = from_json(body)
-    upstream = _many(Activity, decoded, "activities")
+    model = _reading(Activity, asked_fields(detail))  # what the tool validates (only_fields)
+    upstream = _many(model, decoded, "activities")
 
     def built(found: list[Activity]) -> ActivityList:
         kept = [a for a in found if window.contains(a.start_date_local)]
@@ -102,12 +107,12 @@ def pieces(body: bytes, detail: bool) -> list[Piece]:
     def everything() -> Any:
         data = from_json(body)
         to_json({"t": 0.0, "d": data})
-        return answer_result(built(_many(Activity, data, "activities")), as_of="2026-07-29T12:00Z")
+        return answer_result(built(_many(model, data, "activities")), as_of="2026-07-29T12:00Z")
 
     return [
         Piece("decode the upstream body (pydantic-core from_json)", lambda: from_json(body)),
         Piece("encode it for the answer cache (to_json)", lambda: to_json({"t": 0, "d": decoded})),
-        Piece("validate the activities (_many)", lambda: _many(Activity, decoded, "activities")),
+        Piece("validate the activities (_many)", lambda: _many(model, decoded, "activities")),
         Piece("build the answer (all_from_upstream, ActivityList)", lambda: built(upstream)),
         Piece("answer text (ActivityList.text)", answer.text),
         Piece("answer as sent (answer_result: dump, text, size)", lambda: answer_result(answer)),

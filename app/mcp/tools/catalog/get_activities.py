@@ -66,7 +66,7 @@ async def get_activities(
     fields = upstream_fields(Activity, *(DETAIL_READS if detail else SUMMARY_READS))
     async with upstream("activities"):
         found = await ctx.api.list_activities(
-            window.oldest, window.last_second, limit=limit, fields=fields
+            window.oldest, window.last_second, limit=limit, fields=fields, only_fields=True
         )
     kept = [a for a in found if window.contains(a.start_date_local)][:limit]
     pace = await pace_units_for(ctx, [a.type for a in kept])
