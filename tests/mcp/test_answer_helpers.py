@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from app.mcp.tools.arguments import arguments_message
 from app.mcp.tools.scales import SCALES, describe
-from app.mcp.tools.units import PaceUnits, with_unit
+from app.mcp.tools.units import PaceUnits, duration, with_unit
 
 
 @pytest.mark.parametrize(
@@ -63,6 +63,28 @@ def test_units_read_number_subclasses_and_refuse_what_is_not_a_number() -> None:
     assert with_unit("avg_power_w", False, "avg") is None
     assert with_unit("intensity_pct", float("nan")) == "nan %"
     assert [with_unit("weight_kg", v) for v in (70, 70.25, -1)] == ["70 kg", "70.25 kg", "-1 kg"]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0, "0:00"),
+        (9, "0:09"),
+        (59.9, "0:59"),
+        (60, "1:00"),
+        (605, "10:05"),
+        (3599, "59:59"),
+        (3600, "1:00:00"),
+        (3661, "1:01:01"),
+        (4210.7, "1:10:10"),
+        (86399, "23:59:59"),
+        (360000, "100:00:00"),
+        (-5, "-1:59:55"),
+    ],
+)
+def test_durations_read_as_clock_times(seconds: float, shown: str) -> None:
+    assert duration(seconds) == shown
+    assert with_unit("moving_time_s", seconds, "moving") == f"{shown} moving"
 
 
 def test_every_scale_states_its_direction_the_same_way() -> None:

@@ -36,13 +36,23 @@ SWIM_TYPES = frozenset({"Swim", "OpenWaterSwim"})
 RUN_TYPES = frozenset({"Run", "TrailRun", "VirtualRun", "Walk", "Hike"})
 
 
+TWO_DIGITS: tuple[str, ...] = tuple(f"{n:02d}" for n in range(60))
+"""``"00"`` to ``"59"``, the minutes and seconds of a duration, looked up: a ``:02d`` format
+spec is parsed on every use, which took two thirds of a duration's time (every activity line
+has one or two; issue 20)."""
+
+
 def duration(seconds: Number | None) -> str | None:
     """``h:mm:ss`` (or ``m:ss`` under an hour)."""
     if seconds is None:
         return None
     hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    minutes, secs = divmod(rest, 60)  # both 0-59: divmod by a positive number
+    return (
+        f"{hours}:{TWO_DIGITS[minutes]}:{TWO_DIGITS[secs]}"
+        if hours
+        else f"{minutes}:{TWO_DIGITS[secs]}"
+    )
 
 
 def number(value: Number) -> str:
@@ -81,7 +91,7 @@ def unit_formatter(field: str, label: str = "") -> Formatter:
     Python function calls went to looking them up per value; issue 20)."""
     tail = f" {label}".rstrip()  # what ``f"{text} {label}".rstrip()`` adds to a text
     kilometres, seconds = field == "distance_m", field.endswith("_s")
-    unit = f" {unit_of(field)}".rstrip()
+    suffix = f" {unit_of(field)}".rstrip() + tail  # the unit, then the label
 
     def formatted(value: Any) -> str | None:
         if value is None:
@@ -93,7 +103,7 @@ def unit_formatter(field: str, label: str = "") -> Formatter:
             return f"{value / 1000:.1f} km{tail}"
         if seconds:
             return f"{duration(value)}{tail}"
-        return number(value) + unit + tail
+        return number(value) + suffix
 
     return formatted
 
