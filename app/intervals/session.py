@@ -11,7 +11,7 @@ from collections import OrderedDict
 from collections.abc import Coroutine, Iterable, Mapping, Sequence
 from copy import copy
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
@@ -113,7 +113,11 @@ def _many(model: type[M], data: Any, what: str) -> list[M]:
         raise _unexpected(exc, what) from None
 
 
-@cache
+READINGS_KEPT = 64
+"""Distinct (model, fields) cut-down models kept: each tool asks for one or two fixed lists."""
+
+
+@lru_cache(maxsize=READINGS_KEPT)
 def _reading(model: type[M], fields: tuple[str, ...]) -> type[M]:
     """``model`` cut down to the ``fields`` asked for upstream (``fields=``, by upstream name)
     and its properties: each kept field as ``model`` defines it (type, alias, checks), so a
@@ -121,7 +125,7 @@ def _reading(model: type[M], fields: tuple[str, ...]) -> type[M]:
     is built (an ``Activity`` has 40, a list answer reads about ten; filling the others with
     their defaults was half of the validation, issue 20). Its instances read like ``model``
     for those fields only, and are not ``model`` instances: for a caller that reads nothing
-    else. Built once per (model, fields)."""
+    else. Built once per (model, fields), the last :data:`READINGS_KEPT` kept."""
     kept = {
         name: (info.annotation, copy(info))
         for name, info in model.model_fields.items()
