@@ -196,6 +196,12 @@ class ActivitySummary(Answer):
     def scales_used(self) -> set[str]:
         return set()
 
+    @classmethod
+    def scales_in(cls, activities: Iterable[ActivitySummary]) -> set[str]:
+        """The scales the lines of ``activities`` (all of this shape) use: none for summaries,
+        without asking each one."""
+        return set()
+
 
 class ActivityDetail(ActivitySummary):
     """One activity with every field the gateway passes on."""
@@ -266,6 +272,10 @@ class ActivityDetail(ActivitySummary):
 
     def scales_used(self) -> set[str]:
         return {key for key in ("feel", "rpe") if getattr(self, key) is not None}
+
+    @classmethod
+    def scales_in(cls, activities: Iterable[ActivitySummary]) -> set[str]:
+        return set().union(*(a.scales_used() for a in activities))
 
 
 def intensity_of(sport: str | None, has_power: bool) -> str:

@@ -77,5 +77,5 @@ async def get_activities(
             window, str(ctx.timezone), len(activities), len(found) >= limit
         ),
         activities=activities,
-        scales=legends(set().union(*(a.scales_used() for a in activities))),
+        scales=legends(shape.scales_in(activities)),
     )
