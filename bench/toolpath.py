@@ -1,6 +1,7 @@
 """The tool's own path of one ``get_activities`` call, piece by piece, in this process: from
 the upstream body (as the fake Intervals.icu sends it for the tool's ``fields=``) to the
-``CallToolResult`` the SDK serialises, without the HTTP stack, the MCP SDK or the database.
+``CallToolResult`` and its response bytes (app/mcp/answer_bytes.py, the handshake era), without
+the HTTP stack, the MCP SDK or the database.
 
     python -m bench.toolpath [--activities 10] [--detail] [--number 2000]
 
@@ -31,6 +32,7 @@ from pydantic_core import from_json, to_json
 
 from app.intervals.models import Activity
 from app.intervals.session import _many, _reading
+from app.mcp.answer_bytes import legacy_answer_bytes, plain_answer
 from app.mcp.tools.catalog._activity import (
     DETAIL_READS,
     SUMMARY_READS,
@@ -46,6 +48,7 @@ from app.mcp.tools.units import PaceUnits
 TODAY = date(2026, 7, 29)
 FIRST_DAY = "2026-01-01"
 LAST_DAY = "2026-07-28"
+AS_OF = "2026-07-29T12:00:00Z"
 
 
 @dataclass(frozen=True)
@@ -103,11 +106,15 @@ def pieces(body: bytes, detail: bool) -> list[Piece]:
         return ActivityList(**header, activities=activities, scales=None)
 
     answer = built(upstream)
+    sent = plain_answer(answer_result(answer, as_of=AS_OF))
+    assert sent is not None, "a get_activities answer is a plain answer"
 
     def everything() -> Any:
         data = from_json(body)
         to_json({"t": 0.0, "d": data})
-        return answer_result(built(_many(model, data, "activities")), as_of="2026-07-29T12:00Z")
+        answered = plain_answer(answer_result(built(_many(model, data, "activities")), as_of=AS_OF))
+        assert answered is not None
+        return legacy_answer_bytes(1, answered)
 
     return [
         Piece("decode the upstream body (pydantic-core from_json)", lambda: from_json(body)),
@@ -116,6 +123,7 @@ def pieces(body: bytes, detail: bool) -> list[Piece]:
         Piece("build the answer (all_from_upstream, ActivityList)", lambda: built(upstream)),
         Piece("answer text (ActivityList.text)", answer.text),
         Piece("answer as sent (answer_result: dump, text, size)", lambda: answer_result(answer)),
+        Piece("response bytes (answer_bytes, 2025-11-25)", lambda: legacy_answer_bytes(1, sent)),
         Piece("all of the above", everything),
     ]
 
