@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from typing import Annotated, Any, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 from pydantic import Field, TypeAdapter
 
@@ -124,12 +124,22 @@ SUMMARY_UNITS = (
 )
 """The number fields of an activity's line, in its order (the pace goes before the power)."""
 SUMMARY_HEART_RATE = (("avg_hr_bpm", "avg"),)
+DETAIL_UNITS = (
+    ("normalized_power_w", "NP"),
+    ("avg_hr_bpm", "avg"),
+    ("max_hr_bpm", "max"),
+    ("intensity_pct", "intensity"),
+)
+"""The number fields a detail's line adds after the summary's."""
 
 
 class ActivitySummary(Answer):
     """One activity's summary fields."""
 
     schema_note = "avg_pace in the athlete's units (runs, swims); rpe, feel: see scales."
+    line_units: ClassVar[tuple[tuple[str, str], ...]] = (*SUMMARY_UNITS, *SUMMARY_HEART_RATE)
+    """The number fields of the line, formatted in one pass (:meth:`fields_text`):
+    :data:`SUMMARY_UNITS`, then those a shape shows after them (here the heart rate)."""
 
     id: str
     start_date_local: str
@@ -179,9 +189,11 @@ class ActivitySummary(Answer):
         return list_of(cls).validate_python([cls.answer_fields(a, pace) for a in activities])
 
     def fields_text(self) -> list[str | None]:
-        distance, moving, climbed, load, power = self.unit_parts(SUMMARY_UNITS)
+        """The line's fields: the stub note, :attr:`line_units` with the pace before the
+        power (one :meth:`unit_parts` pass for the whole line; issue 20)."""
+        distance, moving, climbed, load, power, *added = self.unit_parts(self.line_units)
         pace = f"{self.avg_pace} avg" if self.avg_pace else None
-        return [self.note, distance, moving, climbed, load, pace, power]
+        return [self.note, distance, moving, climbed, load, pace, power, *added]
 
     def line(self) -> str:
         """One activity on one line; detail fields follow when present."""
@@ -191,7 +203,8 @@ class ActivitySummary(Answer):
         return f"{head}: {body}" if body else head
 
     def more_text(self) -> list[str | None]:
-        return self.unit_parts(SUMMARY_HEART_RATE)
+        """What the line shows after its number fields (a shape's own words)."""
+        return []
 
     def scales_used(self) -> set[str]:
         return set()
@@ -252,19 +265,10 @@ class ActivityDetail(ActivitySummary):
             "paired_event_id": activity.paired_event_id,
         }
 
+    line_units = (*SUMMARY_UNITS, *DETAIL_UNITS)
+
     def more_text(self) -> list[str | None]:
-        return [
-            *self.unit_parts(
-                (
-                    ("normalized_power_w", "NP"),
-                    ("avg_hr_bpm", "avg"),
-                    ("max_hr_bpm", "max"),
-                    ("intensity_pct", "intensity"),
-                )
-            ),
-            scaled("rpe", self.rpe),
-            scaled("feel", self.feel),
-        ]
+        return [scaled("rpe", self.rpe), scaled("feel", self.feel)]
 
     def line(self) -> str:
         line = super().line()
