@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from app.mcp.tools.arguments import arguments_message
 from app.mcp.tools.scales import SCALES, describe
-from app.mcp.tools.units import PaceUnits, duration, with_unit
+from app.mcp.tools.units import PaceUnits, any_pace, duration, has_pace, with_unit
 
 
 @pytest.mark.parametrize(
@@ -120,3 +120,21 @@ def test_argument_errors_become_one_plain_message_without_values() -> None:
     with pytest.raises(ValidationError) as missing:
         Arguments.model_validate({})
     assert arguments_message(missing.value.errors(), SCHEMA) == "start_date is required."
+
+
+@pytest.mark.parametrize(
+    ("sports", "read_as_pace"),
+    [
+        ([], False),
+        ([None], False),
+        (["Ride", "VirtualRide", None, "WeightTraining"], False),
+        (["Ride", "Run"], True),
+        (["OpenWaterSwim"], True),
+        (["Hike", None], True),
+        (["run", "swim"], False),
+    ],
+)
+def test_a_list_reads_pace_when_one_of_its_sports_does(
+    sports: list[str | None], read_as_pace: bool
+) -> None:
+    assert any_pace(sports) is read_as_pace is any(has_pace(s) for s in sports)

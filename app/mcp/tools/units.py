@@ -9,7 +9,7 @@ units (intervals-api.md §3.6: speeds are m/s; a sport's ``pace_units`` is ``MIN
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -34,6 +34,8 @@ RUN_PACE_UNITS = {"MINS_KM": (1000.0, "/km"), "MINS_MILE": (1609.344, "/mi")}
 SWIM_PACE_UNITS = {"SECS_100M": (100.0, "/100m"), "SECS_100Y": (91.44, "/100yd")}
 SWIM_TYPES = frozenset({"Swim", "OpenWaterSwim"})
 RUN_TYPES = frozenset({"Run", "TrailRun", "VirtualRun", "Walk", "Hike"})
+PACE_TYPES = SWIM_TYPES | RUN_TYPES
+"""The sports read as pace (:func:`has_pace`)."""
 
 
 TWO_DIGITS: tuple[str, ...] = tuple(f"{n:02d}" for n in range(60))
@@ -145,4 +147,10 @@ class PaceUnits:
 
 def has_pace(sport: str | None) -> bool:
     """Whether a sport is read as pace (runs, walks, swims) rather than speed."""
-    return sport in SWIM_TYPES or sport in RUN_TYPES
+    return sport in PACE_TYPES
+
+
+def any_pace(sports: Iterable[str | None]) -> bool:
+    """Whether one of ``sports`` is read as pace: one set operation over a whole list (a
+    list tool asks before reading the athlete's pace units), not a call per sport."""
+    return not PACE_TYPES.isdisjoint(sports)

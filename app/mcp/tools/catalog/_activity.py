@@ -22,7 +22,7 @@ from app.mcp.tools.kit import (
 )
 from app.mcp.tools.kit import Detail as Detail  # re-exported: tools import it from here
 from app.mcp.tools.schema import checked_not_published
-from app.mcp.tools.units import PaceUnits, has_pace
+from app.mcp.tools.units import PaceUnits, any_pace, has_pace
 
 STUB_NOTE = "Imported from Strava: Intervals.icu does not share its details through the API."
 
@@ -67,7 +67,7 @@ def latest_ride(fake: Any, athlete: str) -> str:
 
 async def pace_units_for(ctx: AthleteContext, sports: list[str | None]) -> PaceUnits | None:
     """The athlete's pace units when one of ``sports`` is read as pace (else no profile call)."""
-    return await ctx.pace_units() if any(has_pace(s) for s in sports) else None
+    return await ctx.pace_units() if any_pace(sports) else None
 
 
 def local_iso(activity: Activity) -> str:
