@@ -7,6 +7,8 @@ transport's ``_create_json_response`` or the 2026-07-28 entry's ``_write``."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -233,3 +235,13 @@ def test_structured_content_sent_as_encoded_cannot_be_changed() -> None:
     with pytest.raises(TypeError):
         carried.pop("n")
     assert carried == {"n": 1} and carried.encoded == b'{"n":1}'
+
+
+@pytest.mark.parametrize(
+    "copied", [copy.copy, copy.deepcopy, lambda s: pickle.loads(pickle.dumps(s))]
+)
+def test_structured_content_sent_as_encoded_can_be_copied(copied: Any) -> None:
+    carried = EncodedStructure({"n": [1, {"m": None}]}, b'{"n":[1,{"m":null}]}')
+    again = copied(carried)
+    assert type(again) is EncodedStructure and again == carried
+    assert again.encoded == carried.encoded

@@ -73,6 +73,10 @@ class EncodedStructure(dict[str, Any]):
         super().__init__(structured)
         self.encoded = encoded
 
+    def __reduce__(self) -> tuple[type[EncodedStructure], tuple[dict[str, Any], bytes]]:
+        """Copied and pickled through :meth:`__init__` (its keys cannot be set one by one)."""
+        return type(self), (dict(self), self.encoded)
+
     def _read_only(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError("structured content is sent as encoded; build a new dict to change it")
 
