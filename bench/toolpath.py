@@ -1,6 +1,7 @@
 """The tool's own path of one ``get_activities`` call, piece by piece, in this process: from
 the upstream body (as the fake Intervals.icu sends it for the tool's ``fields=``) to the
-``CallToolResult`` the SDK serialises, without the HTTP stack, the MCP SDK or the database.
+``CallToolResult`` and its response bytes (app/mcp/answer_bytes.py, the handshake era), without
+the HTTP stack, the MCP SDK or the database.
 
     python -m bench.toolpath [--activities 10] [--detail] [--number 2000]
 
@@ -30,7 +31,8 @@ import httpx
 from pydantic_core import from_json, to_json
 
 from app.intervals.models import Activity
-from app.intervals.session import _many
+from app.intervals.session import _many, _reading
+from app.mcp.answer_bytes import legacy_answer_bytes, plain_answer
 from app.mcp.tools.catalog._activity import (
     DETAIL_READS,
     SUMMARY_READS,
@@ -46,6 +48,7 @@ from app.mcp.tools.units import PaceUnits
 TODAY = date(2026, 7, 29)
 FIRST_DAY = "2026-01-01"
 LAST_DAY = "2026-07-28"
+AS_OF = "2026-07-29T12:00:00Z"
 
 
 @dataclass(frozen=True)
@@ -61,18 +64,22 @@ class Measured:
     python_calls: int
 
 
+def asked_fields(detail: bool) -> tuple[str, ...]:
+    """The tool's ``fields=`` (session.list_activities adds ``id`` and ``start_date_local``)."""
+    reads = DETAIL_READS if detail else SUMMARY_READS
+    return ("id", "start_date_local", *upstream_fields(Activity, *reads))
+
+
 async def upstream_body(activities: int, detail: bool) -> bytes:
     """``GET /athlete/{id}/activities`` of the first demo athlete, as the tool asks for it."""
     from tests.mcp.tools.harness import BERLIN, FAKE_BASE, fake_at
 
     fake = fake_at(datetime(2026, 7, 29, 12, tzinfo=UTC), TODAY)
-    reads = DETAIL_READS if detail else SUMMARY_READS
-    fields = ",".join(["id", "start_date_local", *upstream_fields(Activity, *reads)])
     params: dict[str, str | int] = {
         "oldest": f"{FIRST_DAY}T00:00:00",
         "newest": f"{LAST_DAY}T23:59:59",
         "limit": activities,
-        "fields": fields,
+        "fields": ",".join(asked_fields(detail)),
     }
     transport = httpx.ASGITransport(app=fake.app)
     async with httpx.AsyncClient(transport=transport, auth=("API_KEY", BERLIN.api_key)) as http:
@@ -89,28 +96,34 @@ def pieces(body: bytes, detail: bool) -> list[Piece]:
     shape = ActivityDetail if detail else ActivitySummary
     pace = PaceUnits()
     decoded = from_json(body)
-    upstream = _many(Activity, decoded, "activities")
+    model = _reading(Activity, asked_fields(detail))  # what the tool validates (only_fields)
+    upstream = _many(model, decoded, "activities")
 
     def built(found: list[Activity]) -> ActivityList:
         kept = [a for a in found if window.contains(a.start_date_local)]
-        activities = [shape.from_upstream(a, pace) for a in kept]
+        activities = shape.all_from_upstream(kept, pace)
         header = ActivityList.window_fields(window, "Europe/Berlin", len(activities), True)
         return ActivityList(**header, activities=activities, scales=None)
 
     answer = built(upstream)
+    sent = plain_answer(answer_result(answer, as_of=AS_OF))
+    assert sent is not None, "a get_activities answer is a plain answer"
 
     def everything() -> Any:
         data = from_json(body)
         to_json({"t": 0.0, "d": data})
-        return answer_result(built(_many(Activity, data, "activities")), as_of="2026-07-29T12:00Z")
+        answered = plain_answer(answer_result(built(_many(model, data, "activities")), as_of=AS_OF))
+        assert answered is not None
+        return legacy_answer_bytes(1, answered)
 
     return [
         Piece("decode the upstream body (pydantic-core from_json)", lambda: from_json(body)),
         Piece("encode it for the answer cache (to_json)", lambda: to_json({"t": 0, "d": decoded})),
-        Piece("validate the activities (_many)", lambda: _many(Activity, decoded, "activities")),
-        Piece("build the answer (from_upstream, ActivityList)", lambda: built(upstream)),
+        Piece("validate the activities (_many)", lambda: _many(model, decoded, "activities")),
+        Piece("build the answer (all_from_upstream, ActivityList)", lambda: built(upstream)),
         Piece("answer text (ActivityList.text)", answer.text),
         Piece("answer as sent (answer_result: dump, text, size)", lambda: answer_result(answer)),
+        Piece("response bytes (answer_bytes, 2025-11-25)", lambda: legacy_answer_bytes(1, sent)),
         Piece("all of the above", everything),
     ]
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Coroutine, Iterable, Mapping, Sequence
+from copy import copy
 from datetime import date, datetime
-from functools import cache
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from functools import cache, lru_cache
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
 
 from app.intervals import ids
 from app.intervals.answer_cache import FetchLedger, fetch_ledger, read_identity, written_areas
@@ -110,6 +111,33 @@ def _many(model: type[M], data: Any, what: str) -> list[M]:
         return [model.model_validate(item) for item in data]
     except ValidationError as exc:
         raise _unexpected(exc, what) from None
+
+
+READINGS_KEPT = 64
+"""Distinct (model, fields) cut-down models kept: each tool asks for one or two fixed lists."""
+
+
+@lru_cache(maxsize=READINGS_KEPT)
+def _reading(model: type[M], fields: tuple[str, ...]) -> type[M]:
+    """``model`` cut down to the ``fields`` asked for upstream (``fields=``, by upstream name)
+    and its properties: each kept field as ``model`` defines it (type, alias, checks), so a
+    payload is read, and a bad one refused, exactly as ``model`` does for them; no other field
+    is built (an ``Activity`` has 40, a list answer reads about ten; filling the others with
+    their defaults was half of the validation, issue 20). Its instances read like ``model``
+    for those fields only, and are not ``model`` instances: for a caller that reads nothing
+    else. Built once per (model, fields), the last :data:`READINGS_KEPT` kept."""
+    kept = {
+        name: (info.annotation, copy(info))
+        for name, info in model.model_fields.items()
+        if name in fields or info.alias in fields
+    }
+    cut = create_model(  # type: ignore[call-overload]  # named as model: refusals name it
+        model.__name__, __config__=model.model_config, __module__=model.__module__, **kept
+    )
+    for name, value in vars(model).items():
+        if isinstance(value, property):
+            setattr(cut, name, value)
+    return cast("type[M]", cut)
 
 
 def _unexpected(exc: ValidationError, what: str) -> UnexpectedPayload:
@@ -357,10 +385,12 @@ class AthleteSession:
         limit: int | None = None,
         fields: Sequence[str] | None = None,
         route_id: int | None = None,
+        only_fields: bool = False,
     ) -> list[Activity]:
         """``GET /athlete/{id}/activities``: newest first, ``oldest`` required, ``newest``
         inclusive (athlete-local dates). ``fields`` always includes ``id`` and
-        ``start_date_local``."""
+        ``start_date_local``. ``only_fields``: the caller reads no other attribute, so only
+        ``fields`` are validated (:func:`_reading`)."""
         if fields is not None:
             fields = list(dict.fromkeys(["id", "start_date_local", *fields]))
         params = {
@@ -373,7 +403,8 @@ class AthleteSession:
         data = await self._call(
             "GET", self._athlete("/activities"), params=params, what=f"activities of {self._who()}"
         )
-        return _many(Activity, data, "activities")
+        model = _reading(Activity, tuple(fields)) if only_fields and fields else Activity
+        return _many(model, data, "activities")
 
     async def search_activities(
         self, query: str, *, limit: int | None = None

@@ -33,6 +33,8 @@ from typing import Any
 import pydantic_core
 from mcp_types import SERVER_INFO_META_KEY, CallToolResult, RequestId, TextContent
 
+from app.mcp.tools.limits import EncodedStructure
+
 RESULT_TYPE_COMPLETE = "complete"
 ANSWER_CONTENT_TYPE = "text"
 
@@ -40,10 +42,12 @@ ANSWER_CONTENT_TYPE = "text"
 @dataclass(frozen=True)
 class PlainAnswer:
     """What the wire form of a plain answer is made of: its text contents, in order, and its
-    structured content (None: none)."""
+    structured content (None: none), with the structured content's compact JSON when the
+    size guard already encoded it (:class:`~app.mcp.tools.limits.EncodedStructure`)."""
 
     texts: tuple[str, ...]
     structured: dict[str, Any] | None
+    encoded: bytes | None = None
 
 
 def plain_answer(result: object) -> PlainAnswer | None:
@@ -58,7 +62,8 @@ def plain_answer(result: object) -> PlainAnswer | None:
     if result.result_type != RESULT_TYPE_COMPLETE or result.__pydantic_extra__:
         return None
     structured = result.structured_content
-    if structured is not None and type(structured) is not dict:
+    kind = type(structured)
+    if structured is not None and kind is not dict and kind is not EncodedStructure:
         return None
     texts = []
     for item in result.content:
@@ -67,21 +72,50 @@ def plain_answer(result: object) -> PlainAnswer | None:
         if item.type != ANSWER_CONTENT_TYPE or item.__pydantic_extra__:
             return None
         texts.append(item.text)
-    return PlainAnswer(tuple(texts), structured)
+    encoded = structured.encoded if isinstance(structured, EncodedStructure) else None
+    return PlainAnswer(tuple(texts), structured, encoded)
 
 
 def _wire_result(answer: PlainAnswer, modern: bool) -> dict[str, Any]:
     """The result as the version's surface model dumps it (its fields in alphabetical order;
     ``resultType`` only from 2026-07-28 on), structured content as the caller gives it."""
+    wire = _wire_head(answer, modern)
+    if answer.structured is not None:
+        wire[STRUCTURED_KEY] = answer.structured
+    return wire
+
+
+STRUCTURED_KEY = "structuredContent"
+
+
+def _wire_head(answer: PlainAnswer, modern: bool) -> dict[str, Any]:
+    """The result's fields before its structured content (see :func:`_wire_result`)."""
     wire: dict[str, Any] = {
         "content": [{"text": text, "type": ANSWER_CONTENT_TYPE} for text in answer.texts],
         "isError": False,
     }
     if modern:
         wire["resultType"] = RESULT_TYPE_COMPLETE
-    if answer.structured is not None:
-        wire["structuredContent"] = answer.structured
     return wire
+
+
+def _encoded(request_id: RequestId, answer: PlainAnswer, tail: dict[str, Any]) -> bytes:
+    """``pydantic_core.to_json(envelope, inf_nan_mode="null")`` of the response whose result
+    is :func:`_wire_result` followed by ``tail``'s keys. Structured content the size guard
+    already encoded (:attr:`PlainAnswer.encoded`; the same encoder and options, so the same
+    bytes) is put in its place as it is, not encoded again (issue 20)."""
+    modern = bool(tail)
+    if answer.encoded is None:
+        result = _wire_result(answer, modern) | tail
+        envelope = {"jsonrpc": "2.0", "id": request_id, "result": result}
+        return pydantic_core.to_json(envelope, inf_nan_mode="null")
+    head = {"jsonrpc": "2.0", "id": request_id, "result": _wire_head(answer, modern)}
+    pieces = [pydantic_core.to_json(head, inf_nan_mode="null")[:-2], b',"structuredContent":']
+    pieces.append(answer.encoded)
+    if tail:
+        pieces += [b",", pydantic_core.to_json(tail, inf_nan_mode="null")[1:-1]]
+    pieces.append(b"}}")
+    return b"".join(pieces)
 
 
 def legacy_answer_bytes(request_id: RequestId, answer: PlainAnswer) -> bytes:
@@ -90,8 +124,7 @@ def legacy_answer_bytes(request_id: RequestId, answer: PlainAnswer) -> bytes:
     (``StreamableHTTPServerTransport._create_json_response``). pydantic-core encodes the
     structured content straight from the tool's values, as the model's JSON-mode dumps
     convert them (non-finite floats as null, the model's default)."""
-    envelope = {"jsonrpc": "2.0", "id": request_id, "result": _wire_result(answer, modern=False)}
-    return pydantic_core.to_json(envelope, inf_nan_mode="null")
+    return _encoded(request_id, answer, {})
 
 
 SPELLED_APART = (b"e-", b"0.0000")
@@ -126,15 +159,13 @@ def modern_answer_bytes(
     escaped as ``json.dumps`` escapes them (the two spell strings alike otherwise), unless a
     float is spelled apart (:data:`SPELLED_APART`) or pydantic-core refuses a value (a lone
     surrogate): then by ``json.dumps`` itself."""
-    wire = _wire_result(answer, modern=True)
-    wire["_meta"] = {SERVER_INFO_META_KEY: server_info}
-    envelope = {"jsonrpc": "2.0", "id": request_id, "result": wire}
+    tail = {"_meta": {SERVER_INFO_META_KEY: server_info}}
     try:
-        encoded = pydantic_core.to_json(envelope, inf_nan_mode="null")
+        encoded = _encoded(request_id, answer, tail)
     except pydantic_core.PydanticSerializationError:
-        return _python_spelling(envelope, answer)
+        return _python_spelling(request_id, answer, tail)
     if SPELLED_APART[0] in encoded or SPELLED_APART[1] in encoded:
-        return _python_spelling(envelope, answer)
+        return _python_spelling(request_id, answer, tail)
     if not encoded.isascii():
         encoded = encoded.decode().encode("ascii", JSON_ASCII)
     if b"\x7f" in encoded:  # ASCII, yet escaped by json.dumps; only ever inside a string
@@ -142,11 +173,13 @@ def modern_answer_bytes(
     return encoded
 
 
-def _python_spelling(envelope: dict[str, Any], answer: PlainAnswer) -> bytes:
+def _python_spelling(request_id: RequestId, answer: PlainAnswer, tail: dict[str, Any]) -> bytes:
     """``json.dumps`` of the envelope, the structured content first converted as the SDK's
     JSON-mode dumps convert it (``json.dumps`` reads plain JSON values only)."""
+    result = _wire_head(answer, modern=True)
     if answer.structured is not None:
-        envelope["result"]["structuredContent"] = pydantic_core.to_jsonable_python(
+        result[STRUCTURED_KEY] = pydantic_core.to_jsonable_python(
             answer.structured, inf_nan_mode="null"
         )
+    envelope = {"jsonrpc": "2.0", "id": request_id, "result": result | tail}
     return json.dumps(envelope, separators=(",", ":")).encode()

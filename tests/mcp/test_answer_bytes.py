@@ -7,6 +7,8 @@ transport's ``_create_json_response`` or the 2026-07-28 entry's ``_write``."""
 
 from __future__ import annotations
 
+import copy
+import pickle
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -34,6 +36,7 @@ from app.mcp.answer_bytes import (
     modern_answer_bytes,
     plain_answer,
 )
+from app.mcp.tools.limits import EncodedStructure, compact_json
 
 LEGACY = ("2025-06-18", "2025-11-25")
 MODERN = "2026-07-28"
@@ -183,3 +186,62 @@ async def test_2026_era_answer_with_a_lone_surrogate_is_the_sdks_bytes() -> None
     )
     expected = await sdk_modern_bytes(3, result)
     assert modern_answer_bytes(3, plain(result), SERVER.server_info_stamp) == expected
+
+
+def measured(result: CallToolResult) -> CallToolResult:
+    """``result`` with its structured content as the size guard hands it on: carrying the
+    compact JSON it measured (app/mcp/tools/limits.py), which is then sent as it is."""
+    structured = result.structured_content
+    if structured is None:
+        return result
+    carried = EncodedStructure(structured, compact_json(structured))
+    return result.model_copy(update={"structured_content": carried})
+
+
+@pytest.mark.parametrize("request_id", [7, "a-1", "ид-☃"])
+@pytest.mark.parametrize("label", RESULTS)
+async def test_the_encoding_the_size_guard_measured_is_sent_as_the_sdk_sends_it(
+    label: str, request_id: RequestId
+) -> None:
+    """One encoding of the structured content for the size and the wire (issue 20): the
+    bytes of both eras are the SDK's, awkward values included."""
+    result = measured(RESULTS[label])
+    answer = plain(result)
+    assert (answer.encoded is not None) is (result.structured_content is not None)
+    for version in LEGACY:
+        expected = sdk_legacy_bytes(request_id, RESULTS[label], version)
+        assert legacy_answer_bytes(request_id, answer) == expected
+    expected = await sdk_modern_bytes(request_id, RESULTS[label])
+    assert modern_answer_bytes(request_id, answer, SERVER.server_info_stamp) == expected
+
+
+def test_the_measured_encoding_is_what_is_sent_not_a_new_one() -> None:
+    """The wire carries the measured bytes: what the guard measured is what the client gets."""
+    carried = EncodedStructure({"n": 1}, b'{"n":2}')  # never built so; shows which is sent
+    result = CallToolResult(content=[], structured_content=carried)
+    assert b'"structuredContent":{"n":2}' in legacy_answer_bytes(1, plain(result))
+    modern = modern_answer_bytes(1, plain(result), SERVER.server_info_stamp)
+    assert b'"structuredContent":{"n":2},"_meta":' in modern
+
+
+def test_structured_content_sent_as_encoded_cannot_be_changed() -> None:
+    carried = EncodedStructure({"n": 1}, b'{"n":1}')
+    with pytest.raises(TypeError):
+        carried["n"] = 2
+    with pytest.raises(TypeError):
+        carried.update(n=2)
+    with pytest.raises(TypeError):
+        del carried["n"]
+    with pytest.raises(TypeError):
+        carried.pop("n")
+    assert carried == {"n": 1} and carried.encoded == b'{"n":1}'
+
+
+@pytest.mark.parametrize(
+    "copied", [copy.copy, copy.deepcopy, lambda s: pickle.loads(pickle.dumps(s))]
+)
+def test_structured_content_sent_as_encoded_can_be_copied(copied: Any) -> None:
+    carried = EncodedStructure({"n": [1, {"m": None}]}, b'{"n":[1,{"m":null}]}')
+    again = copied(carried)
+    assert type(again) is EncodedStructure and again == carried
+    assert again.encoded == carried.encoded

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from app.mcp.tools.arguments import arguments_message
 from app.mcp.tools.scales import SCALES, describe
-from app.mcp.tools.units import PaceUnits, with_unit
+from app.mcp.tools.units import PaceUnits, any_pace, duration, has_pace, with_unit
 
 
 @pytest.mark.parametrize(
@@ -65,6 +65,28 @@ def test_units_read_number_subclasses_and_refuse_what_is_not_a_number() -> None:
     assert [with_unit("weight_kg", v) for v in (70, 70.25, -1)] == ["70 kg", "70.25 kg", "-1 kg"]
 
 
+@pytest.mark.parametrize(
+    ("seconds", "shown"),
+    [
+        (0, "0:00"),
+        (9, "0:09"),
+        (59.9, "0:59"),
+        (60, "1:00"),
+        (605, "10:05"),
+        (3599, "59:59"),
+        (3600, "1:00:00"),
+        (3661, "1:01:01"),
+        (4210.7, "1:10:10"),
+        (86399, "23:59:59"),
+        (360000, "100:00:00"),
+        (-5, "-1:59:55"),
+    ],
+)
+def test_durations_read_as_clock_times(seconds: float, shown: str) -> None:
+    assert duration(seconds) == shown
+    assert with_unit("moving_time_s", seconds, "moving") == f"{shown} moving"
+
+
 def test_every_scale_states_its_direction_the_same_way() -> None:
     assert describe("mood", 1) == "mood 1 (great) on 1-4, 1 best"
     assert describe("sleep_quality", 4) == "sleep quality 4 (poor) on 1-4, 1 best"
@@ -98,3 +120,21 @@ def test_argument_errors_become_one_plain_message_without_values() -> None:
     with pytest.raises(ValidationError) as missing:
         Arguments.model_validate({})
     assert arguments_message(missing.value.errors(), SCHEMA) == "start_date is required."
+
+
+@pytest.mark.parametrize(
+    ("sports", "read_as_pace"),
+    [
+        ([], False),
+        ([None], False),
+        (["Ride", "VirtualRide", None, "WeightTraining"], False),
+        (["Ride", "Run"], True),
+        (["OpenWaterSwim"], True),
+        (["Hike", None], True),
+        (["run", "swim"], False),
+    ],
+)
+def test_a_list_reads_pace_when_one_of_its_sports_does(
+    sports: list[str | None], read_as_pace: bool
+) -> None:
+    assert any_pace(sports) is read_as_pace is any(has_pace(s) for s in sports)

@@ -10,10 +10,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import jsonschema
+import pytest
 
 from app.mcp.server import build_server
 from app.mcp.tools.kit import Answer, AthleteContext, tool
-from app.mcp.tools.limits import AnswerLimits, compact_size
+from app.mcp.tools.limits import (
+    AnswerLimits,
+    EncodedStructure,
+    compact_json,
+    compact_size,
+    fit,
+)
+from app.mcp.tools.registry import answer_result
 from app.mcp.tools.spec import spec_of
 from app.settings import Settings
 from tests.conftest import make_settings
@@ -133,3 +141,37 @@ def test_the_structured_size_counts_characters_as_a_client_receives_them() -> No
     """Non-ASCII text counts one per character (the JSON keeps it unescaped), ASCII alike."""
     assert compact_size({"name": "Zürich 🏃"}) == len('{"name":"Zürich 🏃"}') == 19
     assert compact_size({"km": [1.5, 2], "note": None}) == len('{"km":[1.5,2],"note":null}')
+
+
+def samples(points: int) -> Samples:
+    return Samples(count=points, samples=[Sample(second=s, power_w=200 + s) for s in range(points)])
+
+
+def test_an_answer_exactly_at_the_budget_is_sent_whole_and_one_character_over_is_cut() -> None:
+    answer = samples(300)
+    size = compact_size(answer.model_dump(mode="json", exclude_none=True))
+    text = len(answer.text())
+    whole = fit(answer, AnswerLimits(text_chars=text, structured_chars=size))
+    assert whole.structured == answer.model_dump(mode="json", exclude_none=True)
+    assert whole.text == answer.text()
+    for limits in (AnswerLimits(text, size - 1), AnswerLimits(text - 1, size)):
+        cut = fit(answer, limits)
+        assert "truncated" in cut.structured and len(cut.structured["samples"]) < 300
+        assert len(cut.text) <= limits.text_chars
+        assert compact_size(cut.structured) <= limits.structured_chars
+
+
+@pytest.mark.parametrize("as_of", [None, "2026-07-29T10:00:00Z"])
+@pytest.mark.parametrize("limits", [AnswerLimits(), AnswerLimits(2_000, 3_000)])
+def test_the_structured_content_sent_is_the_encoding_the_guard_measured(
+    as_of: str | None, limits: AnswerLimits
+) -> None:
+    """One encoding of the structured content for the size check and the wire (issue 20):
+    the bytes carried are exactly the compact JSON of the structured content, ``as_of`` and a
+    cut's ``truncated`` note included."""
+    result = answer_result(samples(400), limits, as_of=as_of)
+    structured = result.structured_content
+    assert isinstance(structured, EncodedStructure)
+    assert structured.encoded == compact_json(dict(structured))
+    assert ("truncated" in structured) is (limits.structured_chars < 10_000)
+    assert structured.get("as_of") == as_of

@@ -52,10 +52,43 @@ class AnswerLimits:
 
 @dataclass(frozen=True)
 class Fitted:
-    """An answer as sent: its text and structured content (``truncated`` set when cut)."""
+    """An answer as sent: its text and structured content (``truncated`` set when cut), and
+    the structured content's compact JSON as the guard measured it (:func:`compact_json`)."""
 
     text: str
     structured: dict[str, Any]
+    encoded: bytes | None = None
+
+
+class EncodedStructure(dict[str, Any]):
+    """Structured content carrying its compact JSON (:func:`compact_json`), so that the bytes
+    the size guard measured are the bytes sent (app/mcp/answer_bytes.py), not a second
+    encoding of the same content (issue 20). Built last, by
+    :func:`~app.mcp.tools.registry.answer_result`; nothing changes structured content after
+    that, and its own keys cannot be set or removed (a change would leave the JSON behind)."""
+
+    __slots__ = ("encoded",)
+
+    def __init__(self, structured: dict[str, Any], encoded: bytes) -> None:
+        super().__init__(structured)
+        self.encoded = encoded
+
+    def __reduce__(self) -> tuple[type[EncodedStructure], tuple[dict[str, Any], bytes]]:
+        """Copied and pickled through :meth:`__init__` (its keys cannot be set one by one)."""
+        return type(self), (dict(self), self.encoded)
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("structured content is sent as encoded; build a new dict to change it")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+
+def with_key(encoded: bytes, key: str, value: Any) -> bytes:
+    """The compact JSON of ``{**obj, key: value}`` from ``encoded``, the compact JSON of a
+    dict ``obj`` without ``key``: the pair appended."""
+    pair = compact_json({key: value})
+    return pair if encoded == b"{}" else encoded[:-1] + b"," + pair[1:]
 
 
 def optional_type(annotation: Any) -> Any:
@@ -86,12 +119,22 @@ def published_answer(model: type[Answer], optional: tuple[str, ...] = ()) -> typ
     return published
 
 
+def compact_json(value: Any) -> bytes:
+    """``value`` as compact JSON, UTF-8, non-finite floats as ``null``: as the handshake-era
+    answer sends structured content (app/mcp/answer_bytes.py). Encoded by pydantic-core (about
+    a quarter of ``json.dumps``' time on an answer of ten activities; the same text but for
+    floats in exponent form, ``1e-05`` as ``0.00001``)."""
+    return to_json(value, inf_nan_mode="null")
+
+
+def characters(encoded: bytes) -> int:
+    """Characters of UTF-8 ``encoded`` (what a client counts; non-ASCII is kept in the JSON)."""
+    return len(encoded) if encoded.isascii() else len(encoded.decode())
+
+
 def compact_size(value: Any) -> int:
-    """Characters ``value`` takes as compact JSON, non-ASCII kept (what a client receives).
-    Encoded by pydantic-core (about a quarter of ``json.dumps``' time on an answer of ten
-    activities; the same text but for floats in exponent form, ``1e-05`` as ``0.00001``)."""
-    encoded = to_json(value)
-    return len(encoded) if encoded.isascii() else len(encoded.decode())  # characters
+    """Characters ``value`` takes as compact JSON, non-ASCII kept (what a client receives)."""
+    return characters(compact_json(value))
 
 
 def lists_in(value: Any, path: Path = ()) -> Iterator[tuple[Path, list[Any]]]:
@@ -132,9 +175,10 @@ def fit(answer: Answer, limits: AnswerLimits) -> Fitted:
     for _ in range(MAX_CUTS):
         note = cut_note(kept)
         fitted = with_note(text, data, note)
-        text_size, size = len(fitted.text), compact_size(fitted.structured)
+        encoded = compact_json(fitted.structured)
+        text_size, size = len(fitted.text), characters(encoded)
         if text_size <= limits.text_chars and size <= limits.structured_chars:
-            return fitted
+            return Fitted(fitted.text, fitted.structured, encoded)
         found = largest_list(data)
         if found is None:
             break

@@ -26,7 +26,13 @@ from app.mcp.tools.answers import Answer
 from app.mcp.tools.context import AthleteContext, AthleteProvider, CallRecorder, ToolCall
 from app.mcp.tools.errors import ToolFailure
 from app.mcp.tools.json_strings import with_string_arguments
-from app.mcp.tools.limits import AnswerLimits, fit, published_answer
+from app.mcp.tools.limits import (
+    AnswerLimits,
+    EncodedStructure,
+    fit,
+    published_answer,
+    with_key,
+)
 from app.mcp.tools.schema import without_defs, without_false_defaults, without_titles
 from app.mcp.tools.spec import CHANGES_TOOLSET, COACH_TOOLSET, REGISTERED, TOOLSETS, ToolSpec
 from app.observe import observer
@@ -128,9 +134,13 @@ def answer_result(
     at T" differ in the text a model reads at no cost to live answers. One place for every
     tool."""
     fitted = fit(answer, limits or AnswerLimits())
-    structured = fitted.structured
+    structured, encoded = fitted.structured, fitted.encoded
     text = fitted.text
     if as_of is not None:
+        if encoded is not None and "as_of" not in structured:
+            encoded = with_key(encoded, "as_of", as_of)
+        else:
+            encoded = None
         structured = {**structured, "as_of": as_of}
         if cached:
             text = f"{text}\nas of {as_of} (cached)"
@@ -138,12 +148,13 @@ def answer_result(
     if view_data_wanted.get():  # the full series, for the view only (MCP Apps "_meta")
         meta[VIEW_DATA_KEY] = answer.model_dump(mode="json", exclude_none=True)
         structured = {key: value for key, value in structured.items() if key not in series}
+        encoded = None
     if about is not None:
         meta["athlete"] = about
         text = f"About {about}:\n{text}"
     return CallToolResult(
         content=[TextContent(type="text", text=text)],
-        structured_content=structured,
+        structured_content=structured if encoded is None else EncodedStructure(structured, encoded),
         meta=meta or None,
     )
 

@@ -9,7 +9,7 @@ units (intervals-api.md §3.6: speeds are m/s; a sport's ``pace_units`` is ``MIN
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -34,6 +34,14 @@ RUN_PACE_UNITS = {"MINS_KM": (1000.0, "/km"), "MINS_MILE": (1609.344, "/mi")}
 SWIM_PACE_UNITS = {"SECS_100M": (100.0, "/100m"), "SECS_100Y": (91.44, "/100yd")}
 SWIM_TYPES = frozenset({"Swim", "OpenWaterSwim"})
 RUN_TYPES = frozenset({"Run", "TrailRun", "VirtualRun", "Walk", "Hike"})
+PACE_TYPES = SWIM_TYPES | RUN_TYPES
+"""The sports read as pace (:func:`has_pace`)."""
+
+
+TWO_DIGITS: tuple[str, ...] = tuple(f"{n:02d}" for n in range(60))
+"""``"00"`` to ``"59"``, the minutes and seconds of a duration, looked up: a ``:02d`` format
+spec is parsed on every use, which took two thirds of a duration's time (every activity line
+has one or two; issue 20)."""
 
 
 def duration(seconds: Number | None) -> str | None:
@@ -41,8 +49,12 @@ def duration(seconds: Number | None) -> str | None:
     if seconds is None:
         return None
     hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+    minutes, secs = divmod(rest, 60)  # both 0-59: divmod by a positive number
+    return (
+        f"{hours}:{TWO_DIGITS[minutes]}:{TWO_DIGITS[secs]}"
+        if hours
+        else f"{minutes}:{TWO_DIGITS[secs]}"
+    )
 
 
 def number(value: Number) -> str:
@@ -81,7 +93,7 @@ def unit_formatter(field: str, label: str = "") -> Formatter:
     Python function calls went to looking them up per value; issue 20)."""
     tail = f" {label}".rstrip()  # what ``f"{text} {label}".rstrip()`` adds to a text
     kilometres, seconds = field == "distance_m", field.endswith("_s")
-    unit = f" {unit_of(field)}".rstrip()
+    suffix = f" {unit_of(field)}".rstrip() + tail  # the unit, then the label
 
     def formatted(value: Any) -> str | None:
         if value is None:
@@ -93,7 +105,7 @@ def unit_formatter(field: str, label: str = "") -> Formatter:
             return f"{value / 1000:.1f} km{tail}"
         if seconds:
             return f"{duration(value)}{tail}"
-        return number(value) + unit + tail
+        return number(value) + suffix
 
     return formatted
 
@@ -135,4 +147,10 @@ class PaceUnits:
 
 def has_pace(sport: str | None) -> bool:
     """Whether a sport is read as pace (runs, walks, swims) rather than speed."""
-    return sport in SWIM_TYPES or sport in RUN_TYPES
+    return sport in PACE_TYPES
+
+
+def any_pace(sports: Iterable[str | None]) -> bool:
+    """Whether one of ``sports`` is read as pace: one set operation over a whole list (a
+    list tool asks before reading the athlete's pace units), not a call per sport."""
+    return not PACE_TYPES.isdisjoint(sports)

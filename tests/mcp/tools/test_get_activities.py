@@ -211,3 +211,24 @@ async def test_pace_units_follow_the_answer_caches_freshness() -> None:
     await bench.answers.invalidate(athlete.id, AREAS_BY_TYPE["SPORT_SETTINGS_UPDATED"])
     await bench.call("get_activities", window)
     assert [r.path for r in bench.fake.requests].count(profile) == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", 5), ("id", "x17"), ("distance", "far"), ("moving_time", [])],
+)
+async def test_an_activity_upstream_sends_malformed_is_a_clear_error(
+    field: str, value: object
+) -> None:
+    """A malformed field the answer reads is refused as before, whichever fields are read."""
+    moment = local(BERLIN.timezone, TODAY, time(12))
+    fake = fake_at(moment)
+    add_activity(fake, BERLIN.id, "i990001", "2026-07-20T09:00:00")
+    fake.athletes[BERLIN.id].activities["i990001"][field] = value
+    for detail in (False, True):
+        result = await ToolBench(fake, BERLIN, moment).call(
+            "get_activities",
+            {"start_date": "2026-07-01", "end_date": "2026-07-20", "detail": detail},
+        )
+        assert result.is_error
+        assert result.text == "Intervals.icu sent an answer for activities that could not be read."

@@ -10,8 +10,16 @@ from typing import Any
 
 import pytest
 
+from app.intervals.errors import UnexpectedPayload
 from app.intervals.models import Activity, Wellness
-from app.mcp.tools.catalog._activity import ActivityDetail, ActivitySummary, pace_units_for
+from app.intervals.session import _many, _reading
+from app.mcp.tools.catalog._activity import (
+    SUMMARY_READS,
+    ActivityDetail,
+    ActivitySummary,
+    pace_units_for,
+)
+from app.mcp.tools.catalog._fields import upstream_fields
 from app.mcp.tools.catalog.get_wellness_data import WellnessDay, WellnessDayDetail
 from tests.mcp.tools.activity_picks import strava_stub
 from tests.mcp.tools.harness import AUCKLAND, LOS_ANGELES, ToolBench, fake_at
@@ -85,3 +93,35 @@ async def test_wellness_asks_only_for_what_the_answer_reads(detail: bool) -> Non
     expected = [d.model_dump(mode="json", exclude_none=True) for d in built if d.has_data()]
     assert len(expected) > 20
     assert result.structured["days"] == expected
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"id": "x17", "start_date_local": "2026-07-20T09:00:00"},
+        {"id": "17", "start_date_local": "soon"},
+        {"id": "17"},
+        {"id": "17", "start_date_local": "2026-07-20T09:00:00", "icu_training_load": "lots"},
+        {"id": "17", "start_date_local": "2026-07-20T09:00:00", "_note": 3},
+        "not an activity",
+    ],
+)
+def test_reading_only_the_fields_asked_refuses_a_payload_as_the_whole_model_does(
+    bad: object,
+) -> None:
+    """``list_activities(only_fields=True)`` validates only what was asked for (session
+    ``_reading``), and words a refusal exactly as the whole :class:`Activity` would."""
+    fields = ("id", "start_date_local", *upstream_fields(Activity, *SUMMARY_READS))
+    good = {"id": 18, "start_date_local": "2026-07-21T10:00:00Z", "distance": 12, "_note": "x"}
+    payload = [good, bad]
+    with pytest.raises(UnexpectedPayload) as whole:
+        _many(Activity, payload, "activities")
+    with pytest.raises(UnexpectedPayload) as cut:
+        _many(_reading(Activity, fields), payload, "activities")
+    assert str(cut.value) == str(whole.value)
+    (read,) = _many(_reading(Activity, fields), [good], "activities")
+    (full,) = _many(Activity, [good], "activities")
+    assert {name: getattr(read, name) for name in ("id", "start_date_local", *SUMMARY_READS)} == {
+        name: getattr(full, name) for name in ("id", "start_date_local", *SUMMARY_READS)
+    }
+    assert read.is_stub is full.is_stub is True

@@ -3,9 +3,11 @@ ownership-checked fetch of one activity (``GET /activity/{id}``, intervals-api.m
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Iterable
+from functools import cache
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
-from pydantic import Field
+from pydantic import Field, TypeAdapter
 
 from app.intervals.models import Activity, Interval, IntervalGroup
 from app.mcp.tools.kit import (
@@ -20,7 +22,7 @@ from app.mcp.tools.kit import (
 )
 from app.mcp.tools.kit import Detail as Detail  # re-exported: tools import it from here
 from app.mcp.tools.schema import checked_not_published
-from app.mcp.tools.units import PaceUnits, has_pace
+from app.mcp.tools.units import PaceUnits, any_pace, has_pace
 
 STUB_NOTE = "Imported from Strava: Intervals.icu does not share its details through the API."
 
@@ -31,6 +33,15 @@ ActivityId = Annotated[
 the pattern is checked, and a refusal quotes the example (app/mcp/tools/arguments.py)."""
 ActivityIdShort = ActivityId
 """The same activity id (the name the tools near their size budget import)."""
+
+
+A = TypeVar("A", bound=Answer)
+
+
+@cache
+def list_of(model: type[A]) -> TypeAdapter[list[A]]:
+    """One validator for a whole list of ``model`` (built once per model)."""
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
 async def fetch_own_activity(
@@ -56,7 +67,7 @@ def latest_ride(fake: Any, athlete: str) -> str:
 
 async def pace_units_for(ctx: AthleteContext, sports: list[str | None]) -> PaceUnits | None:
     """The athlete's pace units when one of ``sports`` is read as pace (else no profile call)."""
-    return await ctx.pace_units() if any(has_pace(s) for s in sports) else None
+    return await ctx.pace_units() if any_pace(sports) else None
 
 
 def local_iso(activity: Activity) -> str:
@@ -113,12 +124,22 @@ SUMMARY_UNITS = (
 )
 """The number fields of an activity's line, in its order (the pace goes before the power)."""
 SUMMARY_HEART_RATE = (("avg_hr_bpm", "avg"),)
+DETAIL_UNITS = (
+    ("normalized_power_w", "NP"),
+    ("avg_hr_bpm", "avg"),
+    ("max_hr_bpm", "max"),
+    ("intensity_pct", "intensity"),
+)
+"""The number fields a detail's line adds after the summary's."""
 
 
 class ActivitySummary(Answer):
     """One activity's summary fields."""
 
     schema_note = "avg_pace in the athlete's units (runs, swims); rpe, feel: see scales."
+    line_units: ClassVar[tuple[tuple[str, str], ...]] = (*SUMMARY_UNITS, *SUMMARY_HEART_RATE)
+    """The number fields of the line, formatted in one pass (:meth:`fields_text`):
+    :data:`SUMMARY_UNITS`, then those a shape shows after them (here the heart rate)."""
 
     id: str
     start_date_local: str
@@ -151,13 +172,28 @@ class ActivitySummary(Answer):
         }
 
     @classmethod
-    def from_upstream(cls, activity: Activity, pace: PaceUnits | None) -> ActivitySummary:
-        return cls.model_validate(cls.summary_fields(activity, pace))
+    def answer_fields(cls, activity: Activity, pace: PaceUnits | None) -> dict[str, object]:
+        """The answer's fields of ``activity`` (a detail adds its own)."""
+        return cls.summary_fields(activity, pace)
+
+    @classmethod
+    def from_upstream(cls, activity: Activity, pace: PaceUnits | None) -> Self:
+        return cls.model_validate(cls.answer_fields(activity, pace))
+
+    @classmethod
+    def all_from_upstream(
+        cls, activities: Iterable[Activity], pace: PaceUnits | None
+    ) -> list[Self]:
+        """:meth:`from_upstream` of each activity, validated as one list (one pass of the
+        model's validator for a whole answer's activities, not one per activity)."""
+        return list_of(cls).validate_python([cls.answer_fields(a, pace) for a in activities])
 
     def fields_text(self) -> list[str | None]:
-        distance, moving, climbed, load, power = self.unit_parts(SUMMARY_UNITS)
+        """The line's fields: the stub note, :attr:`line_units` with the pace before the
+        power (one :meth:`unit_parts` pass for the whole line; issue 20)."""
+        distance, moving, climbed, load, power, *added = self.unit_parts(self.line_units)
         pace = f"{self.avg_pace} avg" if self.avg_pace else None
-        return [self.note, distance, moving, climbed, load, pace, power]
+        return [self.note, distance, moving, climbed, load, pace, power, *added]
 
     def line(self) -> str:
         """One activity on one line; detail fields follow when present."""
@@ -167,9 +203,16 @@ class ActivitySummary(Answer):
         return f"{head}: {body}" if body else head
 
     def more_text(self) -> list[str | None]:
-        return self.unit_parts(SUMMARY_HEART_RATE)
+        """What the line shows after its number fields (a shape's own words)."""
+        return []
 
     def scales_used(self) -> set[str]:
+        return set()
+
+    @classmethod
+    def scales_in(cls, activities: Iterable[ActivitySummary]) -> set[str]:
+        """The scales the lines of ``activities`` (all of this shape) use: none for summaries,
+        without asking each one."""
         return set()
 
 
@@ -198,46 +241,34 @@ class ActivityDetail(ActivitySummary):
     paired_event_id: int | None = None
 
     @classmethod
-    def from_upstream(cls, activity: Activity, pace: PaceUnits | None) -> ActivityDetail:
-        return cls.model_validate(
-            cls.summary_fields(activity, pace)
-            | {
-                "elapsed_time_s": activity.elapsed_time,
-                "avg_speed_mps": rounded(activity.average_speed, 2),
-                "max_hr_bpm": whole(activity.max_heartrate),
-                "avg_cadence_rpm": whole(activity.average_cadence),
-                "normalized_power_w": whole(activity.icu_weighted_avg_watts),
-                "ftp_w": whole(activity.icu_ftp),
-                "intensity_pct": rounded(activity.icu_intensity),
-                "calories_kcal": whole(activity.calories),
-                "fitness_ctl": rounded(activity.icu_ctl),
-                "fatigue_atl": rounded(activity.icu_atl),
-                "rpe": activity.icu_rpe,
-                "feel": activity.feel,
-                "trainer": activity.trainer,
-                "commute": activity.commute,
-                "race": activity.race,
-                "source": activity.source,
-                "description": activity.description or None,
-                "tags": activity.tags or None,
-                "interval_summary": activity.interval_summary or None,
-                "paired_event_id": activity.paired_event_id,
-            }
-        )
+    def answer_fields(cls, activity: Activity, pace: PaceUnits | None) -> dict[str, object]:
+        return cls.summary_fields(activity, pace) | {
+            "elapsed_time_s": activity.elapsed_time,
+            "avg_speed_mps": rounded(activity.average_speed, 2),
+            "max_hr_bpm": whole(activity.max_heartrate),
+            "avg_cadence_rpm": whole(activity.average_cadence),
+            "normalized_power_w": whole(activity.icu_weighted_avg_watts),
+            "ftp_w": whole(activity.icu_ftp),
+            "intensity_pct": rounded(activity.icu_intensity),
+            "calories_kcal": whole(activity.calories),
+            "fitness_ctl": rounded(activity.icu_ctl),
+            "fatigue_atl": rounded(activity.icu_atl),
+            "rpe": activity.icu_rpe,
+            "feel": activity.feel,
+            "trainer": activity.trainer,
+            "commute": activity.commute,
+            "race": activity.race,
+            "source": activity.source,
+            "description": activity.description or None,
+            "tags": activity.tags or None,
+            "interval_summary": activity.interval_summary or None,
+            "paired_event_id": activity.paired_event_id,
+        }
+
+    line_units = (*SUMMARY_UNITS, *DETAIL_UNITS)
 
     def more_text(self) -> list[str | None]:
-        return [
-            *self.unit_parts(
-                (
-                    ("normalized_power_w", "NP"),
-                    ("avg_hr_bpm", "avg"),
-                    ("max_hr_bpm", "max"),
-                    ("intensity_pct", "intensity"),
-                )
-            ),
-            scaled("rpe", self.rpe),
-            scaled("feel", self.feel),
-        ]
+        return [scaled("rpe", self.rpe), scaled("feel", self.feel)]
 
     def line(self) -> str:
         line = super().line()
@@ -245,6 +276,10 @@ class ActivityDetail(ActivitySummary):
 
     def scales_used(self) -> set[str]:
         return {key for key in ("feel", "rpe") if getattr(self, key) is not None}
+
+    @classmethod
+    def scales_in(cls, activities: Iterable[ActivitySummary]) -> set[str]:
+        return set().union(*(a.scales_used() for a in activities))
 
 
 def intensity_of(sport: str | None, has_power: bool) -> str:

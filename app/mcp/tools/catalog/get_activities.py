@@ -66,16 +66,16 @@ async def get_activities(
     fields = upstream_fields(Activity, *(DETAIL_READS if detail else SUMMARY_READS))
     async with upstream("activities"):
         found = await ctx.api.list_activities(
-            window.oldest, window.last_second, limit=limit, fields=fields
+            window.oldest, window.last_second, limit=limit, fields=fields, only_fields=True
         )
     kept = [a for a in found if window.contains(a.start_date_local)][:limit]
     pace = await pace_units_for(ctx, [a.type for a in kept])
     shape = ActivityDetail if detail else ActivitySummary
-    activities = [shape.from_upstream(a, pace) for a in kept]
+    activities = shape.all_from_upstream(kept, pace)
     return ActivityList(
         **ActivityList.window_fields(
             window, str(ctx.timezone), len(activities), len(found) >= limit
         ),
         activities=activities,
-        scales=legends(set().union(*(a.scales_used() for a in activities))),
+        scales=legends(shape.scales_in(activities)),
     )

@@ -20,7 +20,7 @@ from typing import Annotated
 from pydantic import Field
 
 from app.intervals.models import Activity, ActivitySearchResult
-from app.mcp.tools.catalog._activity import ActivitySummary
+from app.mcp.tools.catalog._activity import SUMMARY_UNITS, ActivitySummary
 from app.mcp.tools.dates import DateWindow
 from app.mcp.tools.kit import (
     Answer,
@@ -50,6 +50,7 @@ MAX_TEXT = 100
 class Hit(ActivitySummary):
     """One activity found, with its tags."""
 
+    line_units = SUMMARY_UNITS  # no heart rate: the tags follow the summary's numbers
     tags: list[str] | None = None
 
     def more_text(self) -> list[str | None]:
