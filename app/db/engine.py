@@ -187,10 +187,10 @@ class LoopSqliteWriter:
     ``BEGIN IMMEDIATE``, ``INSERT`` and ``COMMIT`` is a hop to aiosqlite's thread and back.
     Straight on the loop the row is one statement in SQLite's autocommit mode (its own
     transaction, committed when it completes: https://sqlite.org/lang_transaction.html), some
-    15 µs of CPU, and never waits: its connection has no busy timeout, so when another writer
-    (this process's queue, a second worker, an operator command) holds the lock, the statement
-    fails whole and :meth:`try_execute` says so, and the caller takes the ordinary queued path
-    (:func:`transaction`). The disk write itself (WAL append, no fsync under
+    25 µs of CPU in all, and never waits: its connection has no busy timeout, so when another
+    writer (this process's queue, a second worker, an operator command) holds the lock, the
+    statement fails whole and :meth:`try_execute` says so, and the caller takes the ordinary
+    queued path (:func:`transaction`). The disk write itself (WAL append, no fsync under
     ``synchronous=NORMAL``) happens on the loop's thread.
     """
 
