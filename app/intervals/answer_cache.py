@@ -645,16 +645,25 @@ def _remembered_entry_key(
 
 
 def _string_params(params: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...] | None:
-    """The parameters set, as a memo's key, when all are strings; else None."""
+    """The parameters set, as a memo's key, when all are strings or lists (tuples) of
+    strings, a list as the comma-separated text :func:`_canonical` makes of it; else None."""
     if not params:
         return ()
     found: tuple[tuple[str, str], ...] = ()
     for name, value in params.items():
         if value is None:
             continue
-        if type(value) is not str or type(name) is not str:
+        if type(name) is not str:
             return None
-        found += ((name, value),)
+        if type(value) is str:
+            found += ((name, value),)
+        elif type(value) is list or type(value) is tuple:
+            try:
+                found += ((name, ",".join(value)),)
+            except TypeError:  # an item that is not a string
+                return None
+        else:
+            return None
     return found
 
 
@@ -675,7 +684,7 @@ def _canonical(params: Mapping[str, Any] | None) -> list[list[str]]:
         if value is None:
             continue
         if isinstance(value, list | tuple | set | frozenset):
-            value = ",".join(str(v) for v in value)
+            value = ",".join(map(str, value))
         out.append([name, str(value)])
     return out
 

@@ -351,6 +351,8 @@ async def test_requests_whose_parameters_differ_never_share_an_entry() -> None:
         {"oldest": "2026-07-01", "limit": True},
         {"oldest": "2026-07-01", "limit": "2"},
         {"oldest": "2026-07-01", "fields": ["id", "name"]},
+        {"oldest": "2026-07-01", "fields": ["id", 3]},
+        {"oldest": "2026-07-01", "fields": ["id", "3"], "limit": 3},
     ]
     for answer, params in enumerate(asks):
         hit, key, areas = await cache.lookup("i1", "reader", path, params)
@@ -362,5 +364,8 @@ async def test_requests_whose_parameters_differ_never_share_an_entry() -> None:
         assert hit is not None and hit.data == [answer % len(asks)], params
     hit, _, _ = await cache.lookup("i1", "reader", path, {"oldest": "2026-07-01", "newest": None})
     assert hit is not None and hit.data == [0]
+    same_fields = {"oldest": "2026-07-01", "fields": ("id", "name")}  # sent as id,name too
+    hit, _, _ = await cache.lookup("i1", "reader", path, same_fields)
+    assert hit is not None and hit.data == [5]
     hit, _, _ = await cache.lookup("i1", "other reader", path, {"oldest": "2026-07-01"})
     assert hit is None
