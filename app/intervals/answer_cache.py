@@ -149,6 +149,15 @@ class RequestAreas:
     areas: tuple[Area, ...]
     activity_id: str | None = None
     detail: bool = False
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # worked out once: the generation names are remembered by it on every lookup, and
+        # hashing the areas anew calls each Area's (Python) __hash__
+        object.__setattr__(self, "_hash", hash((self.areas, self.activity_id, self.detail)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 PATHS_REMEMBERED = 4096
@@ -620,9 +629,10 @@ def _entry_key(
     generations: list[str],
 ) -> str:
     """``<athlete>:<sha256 of identity, request and generations>``: no credential, no query.
-    Remembered (:data:`KEYS_REMEMBERED`) when every parameter is a string or None, which
-    tells equal requests apart exactly (``1``, ``True`` and ``1.0`` are equal as a memo's key
-    but not as parameters, so any other value is worked out anew each time)."""
+    Remembered (:data:`KEYS_REMEMBERED`) when every parameter is None or of the types
+    :func:`_string_params` names, each as the text it is sent as, which tells requests apart
+    exactly (``1``, ``True`` and ``1.0`` are equal as a memo's key but not as parameters, so
+    any other value is worked out anew each time)."""
     remembered = _string_params(params)
     if remembered is None:
         return _computed_entry_key(athlete_id, identity, path, params, generations)
@@ -645,8 +655,8 @@ def _remembered_entry_key(
 
 
 def _string_params(params: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...] | None:
-    """The parameters set, as a memo's key, when all are strings or lists (tuples) of
-    strings, a list as the comma-separated text :func:`_canonical` makes of it; else None."""
+    """The parameters set, as a memo's key, when all are strings, integers or lists (tuples)
+    of strings, an integer or list as the text :func:`_canonical` makes of it; else None."""
     if not params:
         return ()
     found: tuple[tuple[str, str], ...] = ()
@@ -657,6 +667,8 @@ def _string_params(params: Mapping[str, Any] | None) -> tuple[tuple[str, str], .
             return None
         if type(value) is str:
             found += ((name, value),)
+        elif type(value) is int:  # exactly int (not bool): its text is what _canonical sends
+            found += ((name, str(value)),)
         elif type(value) is list or type(value) is tuple:
             try:
                 found += ((name, ",".join(value)),)

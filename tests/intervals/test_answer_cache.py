@@ -364,6 +364,8 @@ async def test_requests_whose_parameters_differ_never_share_an_entry() -> None:
         assert hit is not None and hit.data == [answer % len(asks)], params
     hit, _, _ = await cache.lookup("i1", "reader", path, {"oldest": "2026-07-01", "newest": None})
     assert hit is not None and hit.data == [0]
+    hit, _, _ = await cache.lookup("i1", "reader", path, {"oldest": "2026-07-01", "limit": "1"})
+    assert hit is not None and hit.data == [2]  # limit=1 sent either way
     same_fields = {"oldest": "2026-07-01", "fields": ("id", "name")}  # sent as id,name too
     hit, _, _ = await cache.lookup("i1", "reader", path, same_fields)
     assert hit is not None and hit.data == [5]
