@@ -36,9 +36,8 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -150,6 +149,15 @@ class RequestAreas:
     areas: tuple[Area, ...]
     activity_id: str | None = None
     detail: bool = False
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # worked out once: the generation names are remembered by it on every lookup, and
+        # hashing the areas anew calls each Area's (Python) __hash__
+        object.__setattr__(self, "_hash", hash((self.areas, self.activity_id, self.detail)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 PATHS_REMEMBERED = 4096
@@ -217,18 +225,30 @@ def bare_athlete(athlete_id: str) -> str:
 # -- "as of" ------------------------------------------------------------------------------
 
 
-@dataclass
 class FetchLedger:
     """One tool call's record of its upstream answers: the oldest fetch time (``as_of``) and
-    the activities seen analyzed (whose details may be kept longer)."""
+    the activities seen analyzed (whose details may be kept longer). Used as the context
+    manager of :func:`recording_fetches`: inside the block it is the :func:`fetch_ledger` of
+    the call (a plain class rather than a ``contextmanager`` generator: entered once per tool
+    call)."""
 
-    now: Callable[[], datetime] = utc_now
-    oldest: datetime | None = None
-    analyzed: set[str] = field(default_factory=set)
-    started: datetime = field(init=False)
+    __slots__ = ("_token", "analyzed", "now", "oldest", "started")
 
-    def __post_init__(self) -> None:
-        self.started = self.now()
+    def __init__(self, now: Callable[[], datetime] = utc_now) -> None:
+        self.now = now
+        self.oldest: datetime | None = None
+        self.analyzed: set[str] = set()
+        self.started: datetime = now()
+        self._token: Token[FetchLedger | None] | None = None
+
+    def __enter__(self) -> FetchLedger:
+        self._token = _ledger.set(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            _ledger.reset(self._token)
+            self._token = None
 
     def fetched(self, when: datetime | None = None) -> None:
         """An upstream answer was used, fetched at ``when`` (None: just now)."""
@@ -237,9 +257,16 @@ class FetchLedger:
             self.oldest = moment
 
     def saw(self, data: Any) -> None:
-        """Note the activities in an answer (one, or a list) that Intervals.icu has analyzed."""
-        for item in data if isinstance(data, list) else [data]:
-            if isinstance(item, dict) and item.get("analyzed") and item.get("id") is not None:
+        """Note the activities in an answer (one, or a list) that Intervals.icu has analyzed.
+        Decoded JSON holds plain dicts only, so ``type(item) is dict`` and a key test stand in
+        for ``isinstance`` and ``dict.get`` (a list of activities is scanned on every call)."""
+        for item in data if type(data) is list else (data,):
+            if (
+                type(item) is dict
+                and "analyzed" in item
+                and item["analyzed"]
+                and item.get("id") is not None
+            ):
                 self.analyzed.add(str(item["id"]))
 
     def as_of(self) -> str | None:
@@ -263,15 +290,9 @@ def fetch_ledger() -> FetchLedger | None:
     return _ledger.get()
 
 
-@contextmanager
-def recording_fetches(now: Callable[[], datetime] = utc_now) -> Iterator[FetchLedger]:
-    """Record the upstream answers used inside the block (one tool call)."""
-    ledger = FetchLedger(now=now)
-    token = _ledger.set(ledger)
-    try:
-        yield ledger
-    finally:
-        _ledger.reset(token)
+def recording_fetches(now: Callable[[], datetime] = utc_now) -> FetchLedger:
+    """Record the upstream answers used inside the ``with`` block (one tool call)."""
+    return FetchLedger(now)
 
 
 # -- stores -------------------------------------------------------------------------------
@@ -314,26 +335,38 @@ class MemoryStore:
     _bytes: int = 0
 
     async def get(self, key: str) -> bytes | None:
+        return self.entry(key, self.clock())
+
+    def entry(self, key: str, now: float) -> bytes | None:
+        """The value under ``key`` unless it expired by ``now`` (:meth:`get` without the
+        await, for :meth:`AnswerCache.lookup`)."""
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if entry[0] <= self.clock():
+        if entry[0] <= now:
             self._drop(key)
             return None
         return entry[1]
 
     async def put(self, key: str, value: bytes, ttl: float) -> None:
+        self.keep(key, value, ttl, self.clock())
+
+    def keep(self, key: str, value: bytes, ttl: float, now: float) -> None:
+        """:meth:`put` at ``now``, without the await (:meth:`AnswerCache.keep`)."""
         cost = _cost(key, value)
         if cost > self.max_bytes:
             return
         self._drop(key)
         while self._entries and self._bytes + cost > self.max_bytes:
             self._drop(next(iter(self._entries)))
-        self._entries[key] = (self.clock() + ttl, value)
+        self._entries[key] = (now + ttl, value)
         self._bytes += cost
 
     async def generations(self, names: list[str], ttl: float) -> list[str]:
-        now = self.clock()
+        return self.current_generations(names, ttl, self.clock())
+
+    def current_generations(self, names: Iterable[str], ttl: float, now: float) -> list[str]:
+        """:meth:`generations` at ``now``, without the await (:meth:`AnswerCache.lookup`)."""
         found = []
         for name in names:
             current = self._generations.get(name)
@@ -470,12 +503,21 @@ class AnswerCache:
         areas = areas_of(path)
         if areas is None:
             return None, None, None
+        store = self.store
         try:
-            generations = await self.store.generations(
-                _generation_names(athlete_id, areas), self.generation_ttl
-            )
-            key = _entry_key(athlete_id, identity, path, params, generations)
-            raw = await self.store.get(key)
+            if type(store) is MemoryStore:  # in this process: no awaits, one clock reading
+                now = store.clock()
+                generations = store.current_generations(
+                    _remembered_generation_names(athlete_id, areas), self.generation_ttl, now
+                )
+                key = _entry_key(athlete_id, identity, path, params, generations)
+                raw = store.entry(key, now)
+            else:
+                generations = await store.generations(
+                    _generation_names(athlete_id, areas), self.generation_ttl
+                )
+                key = _entry_key(athlete_id, identity, path, params, generations)
+                raw = await store.get(key)
         except SharedStateUnavailable as error:
             log.warning("answer cache unavailable (%s); asking Intervals.icu", type(error).__name__)
             observer().answer_cache_lookup("error")
@@ -506,9 +548,14 @@ class AnswerCache:
         analyzed activity are kept for the long TTL."""
         fetched = self.now()
         ttl = self.ttl_of(areas, analyzed=analyzed)
-        value = to_json({"t": fetched.timestamp(), "d": data})
+        at = fetched.timestamp()
+        value = to_json({"t": at, "d": data})
+        store = self.store
+        if type(store) is MemoryStore:  # in this process: no await
+            store.keep(key, value, ttl, store.clock())
+            return fetched
         try:
-            await self.store.put(key, value, ttl)
+            await store.put(key, value, ttl)
         except SharedStateUnavailable as error:
             log.warning("answer not cached (%s)", type(error).__name__)
         return fetched
@@ -581,7 +628,64 @@ def _entry_key(
     params: Mapping[str, Any] | None,
     generations: list[str],
 ) -> str:
-    """``<athlete>:<sha256 of identity, request and generations>``: no credential, no query."""
+    """``<athlete>:<sha256 of identity, request and generations>``: no credential, no query.
+    Remembered (:data:`KEYS_REMEMBERED`) when every parameter is None or of the types
+    :func:`_string_params` names, each as the text it is sent as, which tells requests apart
+    exactly (``1``, ``True`` and ``1.0`` are equal as a memo's key but not as parameters, so
+    any other value is worked out anew each time)."""
+    remembered = _string_params(params)
+    if remembered is None:
+        return _computed_entry_key(athlete_id, identity, path, params, generations)
+    return _remembered_entry_key(athlete_id, identity, path, remembered, tuple(generations))
+
+
+KEYS_REMEMBERED = 4096
+"""How many recent entry keys :func:`_entry_key` remembers (each costs some 300 bytes)."""
+
+
+@lru_cache(maxsize=KEYS_REMEMBERED)
+def _remembered_entry_key(
+    athlete_id: str,
+    identity: str,
+    path: str,
+    params: tuple[tuple[str, str], ...],
+    generations: tuple[str, ...],
+) -> str:
+    return _computed_entry_key(athlete_id, identity, path, dict(params), list(generations))
+
+
+def _string_params(params: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...] | None:
+    """The parameters set, as a memo's key, when all are strings, integers or lists (tuples)
+    of strings, an integer or list as the text :func:`_canonical` makes of it; else None."""
+    if not params:
+        return ()
+    found: tuple[tuple[str, str], ...] = ()
+    for name, value in params.items():
+        if value is None:
+            continue
+        if type(name) is not str:
+            return None
+        if type(value) is str:
+            found += ((name, value),)
+        elif type(value) is int:  # exactly int (not bool): its text is what _canonical sends
+            found += ((name, str(value)),)
+        elif type(value) is list or type(value) is tuple:
+            try:
+                found += ((name, ",".join(value)),)
+            except TypeError:  # an item that is not a string
+                return None
+        else:
+            return None
+    return found
+
+
+def _computed_entry_key(
+    athlete_id: str,
+    identity: str,
+    path: str,
+    params: Mapping[str, Any] | None,
+    generations: list[str],
+) -> str:
     request = to_json([identity, "GET", path, _canonical(params), generations]).decode()
     return f"{bare_athlete(athlete_id)}:{sha256_hex(request)}"
 
@@ -592,7 +696,7 @@ def _canonical(params: Mapping[str, Any] | None) -> list[list[str]]:
         if value is None:
             continue
         if isinstance(value, list | tuple | set | frozenset):
-            value = ",".join(str(v) for v in value)
+            value = ",".join(map(str, value))
         out.append([name, str(value)])
     return out
 

@@ -242,11 +242,11 @@ class IntervalsClient:
     ) -> Any:
         """Send one logical request (with retries) and return the decoded JSON body (or None
         for an empty body). Raises an :class:`IntervalsError` subclass."""
-        target = _Target(what or path, forbidden)
+        description = what or path
         area = scope_area(path)
         write = method != "GET"
-        if _known_to_lack(credential, area, write=write):
-            raise missing_permission(area, target.description, write=write)
+        if isinstance(credential, BearerToken) and _known_to_lack(credential, area, write=write):
+            raise missing_permission(area, description, write=write)
         url = self.base_url + path
         query = _encode_params(params)
         started = self._clock()
@@ -270,9 +270,11 @@ class IntervalsClient:
                 )
             else:
                 status = response.status
-                log.debug("intervals %s %s -> %s (attempt %d)", method, path, status, attempt)
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug("intervals %s %s -> %s (attempt %d)", method, path, status, attempt)
                 if 200 <= status < 300:
-                    return _decode(response, target)
+                    return _decode(response, description)
+                target = _Target(description, forbidden)  # what the error is about
                 error = _map_error(response, target)
                 if status == 403:
                     own_profile = (
@@ -385,13 +387,15 @@ def _encode_params(
     for key, value in (params or {}).items():
         if value is None:
             continue
-        if isinstance(value, bool):
+        if type(value) is str:  # the usual case (dates, times), checked first
+            text = value
+        elif isinstance(value, bool):
             text = "true" if value else "false"
         elif isinstance(value, list | tuple | set | frozenset):
-            text = ",".join(str(v) for v in value)
+            text = ",".join(map(str, value))
         else:
             text = str(value)
-        encoded.append((key, text))
+        encoded += ((key, text),)
     return encoded
 
 
@@ -402,11 +406,23 @@ def with_query(url: str, query: list[tuple[str, str | int | float | bool | None]
     encoded as ``urllib.parse.urlencode`` does (:func:`form_encoded`)."""
     if not query:
         return url
+    text = "&".join([f"{k}={v}" for k, v in query])
+    if (
+        _PLAIN_QUERY_TEXT.fullmatch(text)
+        and text.count("=") == len(query)
+        and text.count("&") == len(query) - 1
+    ):  # every name and value plain: the whole query encoded at once
+        return f"{url}?{text.replace(',', '%2C').replace(':', '%3A')}"
     return f"{url}?{'&'.join([f'{form_encoded(str(k))}={form_encoded(str(v))}' for k, v in query])}"
 
 
 _PLAIN_FORM_TEXT = re.compile(r"[A-Za-z0-9_.~,:-]*")
 """Text whose form encoding only escapes ``,`` and ``:``: dates, times, numbers, field lists."""
+
+_PLAIN_QUERY_TEXT = re.compile(r"[A-Za-z0-9_.~,:=&-]*")
+"""A query of plain names and values (:data:`_PLAIN_FORM_TEXT`) joined by ``=`` and ``&``:
+when it holds exactly one ``=`` per pair and one ``&`` between pairs, no name or value
+contains either, so each is plain and the whole query is encoded with two replacements."""
 
 
 def form_encoded(text: str) -> str:
@@ -423,7 +439,7 @@ def _timed_out(kind: str) -> UpstreamTimeout:
     return UpstreamTimeout(f"Intervals.icu did not answer in time ({kind}); try again in a moment.")
 
 
-def _decode(response: TransportResponse, target: _Target) -> Any:
+def _decode(response: TransportResponse, description: str) -> Any:
     """The JSON body (RFC 8259), or None for an empty one. Parsed by pydantic-core's parser,
     which reads a 15 kB activity list in ~60 % of ``json.loads``'s time; what it refuses
     (a byte order mark, UTF-16, a lone surrogate escape) goes to ``json.loads``, so exactly
@@ -438,7 +454,7 @@ def _decode(response: TransportResponse, target: _Target) -> Any:
         return jsonlib.loads(response.body)
     except ValueError:
         raise UnexpectedPayload(
-            f"Intervals.icu sent a response for {target.description} that is not valid JSON.",
+            f"Intervals.icu sent a response for {description} that is not valid JSON.",
             status=response.status,
         ) from None
 

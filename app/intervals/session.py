@@ -172,7 +172,12 @@ class AthleteSession:
         self._client = client
         self._credential = credential
         self.athlete_id = ids.athlete_id(athlete_id)
-        self.owner_id = ids.athlete_id(owner_id) if owner_id is not None else None
+        if owner_id is None:
+            self.owner_id: str | None = None
+        elif owner_id == athlete_id:  # the caller's own athlete: the same text, checked above
+            self.owner_id = self.athlete_id
+        else:
+            self.owner_id = ids.athlete_id(owner_id)
         self._is_self = self.athlete_id == "0" or self.athlete_id == self.owner_id
         if rate_key is None:
             own = self.athlete_id if self.athlete_id != "0" else self.owner_id

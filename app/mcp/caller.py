@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import update
@@ -46,12 +47,12 @@ from app.mcp.tools.context import (
     zone_or_utc,
 )
 from app.mcp.tools.errors import (
+    API_KEYS_OFFERED,
     CredentialFailed,
     CredentialUnreadable,
     ReauthRequired,
     ToolFailure,
     UpstreamSlow,
-    offering_api_keys,
 )
 from app.settings import EncryptionKey
 from app.training.guardrails import Limits
@@ -112,29 +113,9 @@ class CallerSessions:
                 self.sessions, self.keyring, self.intervals, self.clock, self.rosters
             )
 
-    @asynccontextmanager
-    async def open(self) -> AsyncIterator[AthleteContext]:
-        caller = current_caller.get()
-        if caller is None:  # the bearer middleware always sets it; refuse rather than guess
-            raise ToolFailure("This request is not authenticated.")
-        credential = await self._resolve(caller)
-        own_credential = True
-        try:
-            async with asyncio.timeout(self.call_timeout):
-                context, own_credential = await self._context(caller, credential)
-                with offering_api_keys(self.api_key_signin):
-                    yield context
-        except TimeoutError:
-            log.info("tool call of athlete row %s hit the time limit", caller.athlete_pk)
-            raise UpstreamSlow() from None
-        except CredentialFailed:
-            if not own_credential:  # the shared athlete's credential, not the caller's
-                raise ToolFailure(
-                    "Intervals.icu refused that athlete's credential; they must sign in to "
-                    "the gateway again."
-                ) from None
-            await self._require_reauth(caller, REJECTED_REASON, mark=True)
-            raise ReauthRequired(self.api_key_signin) from None
+    def open(self) -> OpenCall:
+        """The caller's context for one tool call, to use in ``async with`` (:class:`OpenCall`)."""
+        return OpenCall(self)
 
     async def record_call(self, call: ToolCall) -> None:
         """Write the access-log row of a finished call (app/db/access_log.py) for the acting
@@ -339,6 +320,73 @@ class CallerSessions:
         outcome = current_outcome.get()
         if outcome is not None:
             outcome.reauth_required = True
+
+
+class OpenCall(AbstractAsyncContextManager[AthleteContext]):
+    """One tool call's :class:`AthleteContext` (``async with sessions.open() as context``):
+    on entry the caller's credential is decrypted and their context opened; the block runs
+    under the call's time limit (``call_timeout``) with API keys offered as the settings say.
+    A time limit reached becomes :class:`UpstreamSlow`; a credential Intervals.icu rejects
+    asks the caller to sign in again (:class:`ReauthRequired`), or, when it was a shared
+    athlete's credential, says that athlete must. A class rather than an
+    ``asynccontextmanager`` generator: it is entered once per tool call."""
+
+    __slots__ = ("_caller", "_keys_offered", "_own_credential", "_sessions", "_time_limit")
+
+    def __init__(self, sessions: CallerSessions) -> None:
+        self._sessions = sessions
+        self._own_credential = True
+
+    async def __aenter__(self) -> AthleteContext:
+        sessions = self._sessions
+        caller = current_caller.get()
+        if caller is None:  # the bearer middleware always sets it; refuse rather than guess
+            raise ToolFailure("This request is not authenticated.")
+        self._caller = caller
+        credential = await sessions._resolve(caller)
+        self._time_limit = time_limit = asyncio.timeout(sessions.call_timeout)
+        await time_limit.__aenter__()
+        try:
+            context, self._own_credential = await sessions._context(caller, credential)
+        except BaseException as error:
+            await self._leave(type(error), error, error.__traceback__)
+            raise
+        self._keys_offered = API_KEYS_OFFERED.set(sessions.api_key_signin)
+        return context
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        API_KEYS_OFFERED.reset(self._keys_offered)
+        await self._leave(exc_type, exc, tb)
+
+    async def _leave(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Leave the time limit, and turn what ended the call into the answer the caller
+        gets (the exception raised is then the caller's; any other goes on unchanged)."""
+        try:
+            await self._time_limit.__aexit__(exc_type, exc, tb)
+        except TimeoutError:  # the limit cancelled the call
+            exc = TimeoutError()
+        sessions, caller = self._sessions, self._caller
+        if isinstance(exc, TimeoutError):
+            log.info("tool call of athlete row %s hit the time limit", caller.athlete_pk)
+            raise UpstreamSlow() from None
+        if isinstance(exc, CredentialFailed):
+            if not self._own_credential:  # the shared athlete's credential, not the caller's
+                raise ToolFailure(
+                    "Intervals.icu refused that athlete's credential; they must sign in to "
+                    "the gateway again."
+                ) from None
+            await sessions._require_reauth(caller, REJECTED_REASON, mark=True)
+            raise ReauthRequired(sessions.api_key_signin) from None
 
 
 async def _touch_grant(db: AsyncSession, grant_id: int, now: datetime) -> None:

@@ -336,3 +336,38 @@ async def test_pace_units_read_from_the_cached_profile_follow_a_settings_change(
     await bench.answers.invalidate(BERLIN.id, [Area.SETTINGS])
     changed = await bench.call("get_activities", {**window, "limit": 30})
     assert " /mi" in changed.text and " /km" not in changed.text, changed.text
+
+
+async def test_requests_whose_parameters_differ_never_share_an_entry() -> None:
+    """Entry keys are remembered per request: parameters equal as Python values but sent
+    differently (``limit=1`` / ``limit=true``), or a list, still get their own entries, and an
+    unset parameter is the same request as one left out."""
+    cache = AnswerCache(MemoryStore(clock=lambda: NOON.timestamp()), now=lambda: NOON)
+    path = "/athlete/i1/activities"
+    asks: list[dict[str, Any]] = [
+        {"oldest": "2026-07-01"},
+        {"oldest": "2026-07-02"},
+        {"oldest": "2026-07-01", "limit": 1},
+        {"oldest": "2026-07-01", "limit": True},
+        {"oldest": "2026-07-01", "limit": "2"},
+        {"oldest": "2026-07-01", "fields": ["id", "name"]},
+        {"oldest": "2026-07-01", "fields": ["id", 3]},
+        {"oldest": "2026-07-01", "fields": ["id", "3"], "limit": 3},
+    ]
+    for answer, params in enumerate(asks):
+        hit, key, areas = await cache.lookup("i1", "reader", path, params)
+        assert hit is None, params
+        assert key is not None and areas is not None
+        await cache.keep(key, areas, [answer], analyzed=False)
+    for answer, params in enumerate(asks * 2):  # asked again (twice): each its own answer
+        hit, _, _ = await cache.lookup("i1", "reader", path, params)
+        assert hit is not None and hit.data == [answer % len(asks)], params
+    hit, _, _ = await cache.lookup("i1", "reader", path, {"oldest": "2026-07-01", "newest": None})
+    assert hit is not None and hit.data == [0]
+    hit, _, _ = await cache.lookup("i1", "reader", path, {"oldest": "2026-07-01", "limit": "1"})
+    assert hit is not None and hit.data == [2]  # limit=1 sent either way
+    same_fields = {"oldest": "2026-07-01", "fields": ("id", "name")}  # sent as id,name too
+    hit, _, _ = await cache.lookup("i1", "reader", path, same_fields)
+    assert hit is not None and hit.data == [5]
+    hit, _, _ = await cache.lookup("i1", "other reader", path, {"oldest": "2026-07-01"})
+    assert hit is None

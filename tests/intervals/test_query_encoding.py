@@ -21,6 +21,10 @@ BASE = "https://intervals.icu/api/v1/athlete/i12345/activities"
         [("fields", ",,::"), ("emoji", "🏃 5:00/km"), ("semi", "a;b=c?d")],
         [("k", "a\x00b"), ("x", "2,3")],  # the control characters that separate pairs
         [("k\x01m", "1")],
+        [("a", "b=c"), ("d", "e")],  # one '=' or '&' too many: a name or value holds it
+        [("x", "1"), ("y", "2&z=3")],
+        [("a=b", "1"), ("c&", "2")],
+        [("limit", 10), ("ratio", 1.5), ("oldest", "2026-07-01T00:00:00")],
         [],
     ],
 )
