@@ -529,3 +529,35 @@ async def test_a_2026_call_repeating_a_routing_header_is_refused_by_the_sdk(
     assert fast.status_code == sdk.status_code == 400
     assert fast.content == sdk.content
     assert "more than once" in fast.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("era", [LEGACY, MODERN])
+async def test_headers_are_checked_anew_when_any_value_the_checks_read_changes(
+    tmp_path: Path, database_url: str, era: str
+) -> None:
+    """The fast path keeps the header values that passed the SDK's checks: a request that
+    changes any one of them after a passing call (Host, Origin, Content-Type, Accept) is still
+    refused by the SDK in its own words, and a passing one is still answered here."""
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        body = call("get_athlete_profile", {}, era)
+        ok = headers_for(caller.token, body, era)
+        variants = {
+            "foreign Host": ({**ok, "Host": "evil.example"}, 421),
+            "foreign Origin": ({**ok, "Origin": "https://evil.example"}, 403),
+            "Accept without JSON": ({**ok, "Accept": "text/event-stream"}, 406),
+            "wrong Content-Type": ({**ok, "Content-Type": "text/plain"}, None),
+        }
+        switch = fast_path(gw)
+
+        async def answered_here(headers: dict[str, str]) -> tuple[httpx2.Response, bool]:
+            count = switch.one_pass
+            response, _ = await both_ways(gw, body, headers)
+            return response, switch.one_pass > count
+
+        assert (await answered_here(ok))[1]
+        for label, (headers, status) in variants.items():
+            refused, here = await answered_here(headers)
+            assert not here, label
+            assert refused.status_code == status or (status is None and refused.is_error), label
+            assert (await answered_here(ok))[1], label
