@@ -106,7 +106,7 @@ from app.mcp.answer_bytes import (
     modern_answer_bytes,
     plain_answer,
 )
-from app.mcp.auth import read_body, replay_body
+from app.mcp.auth import ReadBody, read_body, replay_body
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +177,7 @@ def era_of(scope: Scope) -> Era | None:
         seen[key] = value
         if key in SDK_ROUTING_HEADERS:
             routing[key.decode("latin-1")] = value.decode("latin-1")
-    checked = tuple(seen.get(name) for name in CHECKED_HEADERS)
+    checked = tuple(map(seen.get, CHECKED_HEADERS))
     version = routing.get(MCP_PROTOCOL_VERSION_HEADER)
     if version is None:
         return Era(DEFAULT_NEGOTIATED_VERSION, modern=False, checked=checked)
@@ -460,8 +460,9 @@ class ToolCallFastPath:
         check is not run when it cannot refuse (:meth:`_no_header_to_check`). A request
         any check would refuse, or that is not certain, goes to ``handle_modern_request`` as
         the session manager would call it, which answers it in its own words."""
-        request = Request(scope, replay_body(body, receive))
-        certain = await self._certain_modern_call(request, era, body)
+        replayed = replay_body(body, receive)
+        request = Request(scope, replayed)
+        certain = await self._certain_modern_call(request, era, replayed)
         if certain is None:
             await handle_modern_request(
                 self.server,
@@ -503,17 +504,19 @@ class ToolCallFastPath:
         await send_json(send, answer, type_first=False)
 
     async def _certain_modern_call(
-        self, request: Request, era: Era, body: bytes
+        self, request: Request, era: Era, body: ReadBody
     ) -> tuple[JSONRPCRequest, InboundModernRoute] | None:
         """The call and its envelope, when every check ``handle_modern_request`` makes before
         the handler passes (in its order: transport security, ``Accept``, JSON, request shape,
-        repeated routing headers, the envelope ladder, ``Mcp-Param-*`` headers), else None."""
+        repeated routing headers, the envelope ladder, ``Mcp-Param-*`` headers), else None.
+        The JSON is the SDK's (``json.loads`` of the body), parsed once for the request
+        (:meth:`ReadBody.json`: the bearer guard parsed the same bytes the same way)."""
         if not self.manager.json_response:
             return None
         if not await self._headers_pass(request, era):
             return None
         try:
-            decoded = json.loads(body)
+            decoded = body.json()
         except (ValueError, RecursionError):
             return None
         if not isinstance(decoded, dict) or "id" not in decoded:

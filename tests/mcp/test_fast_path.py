@@ -561,3 +561,45 @@ async def test_headers_are_checked_anew_when_any_value_the_checks_read_changes(
             assert not here, label
             assert refused.status_code == status or (status is None and refused.is_error), label
             assert (await answered_here(ok))[1], label
+
+
+def read_differently(era: str) -> dict[str, bytes]:
+    """Bodies of one ``tools/call`` that Python's ``json.loads`` (what the bearer guard and
+    the 2026-07-28 entry parse with) and ``pydantic_core.from_json`` (the handshake-era
+    transport's parser) read differently, or where a shared parse could be mistaken."""
+    text = json.dumps(call("get_athlete_profile", {}, era))
+    arguments = '"arguments": {}'
+    return {
+        "UTF-16": text.encode("utf-16-le"),
+        "byte order mark": b"\xef\xbb\xbf" + text.encode(),
+        "nested 300 deep": text.replace(
+            arguments, '"arguments": {"x": ' + "[" * 300 + "]" * 300 + "}"
+        ).encode(),
+        "lone surrogate": text.replace(arguments, '"arguments": {"x": "\\ud800"}').encode(),
+        "duplicate name": text.replace(arguments, '"name": "get_fitness", ' + arguments).encode(),
+        "big id": text.replace('"id": 7', '"id": 123456789012345678901234567890').encode(),
+    }
+
+
+@pytest.mark.parametrize("era", [LEGACY, MODERN])
+async def test_a_body_json_parsers_read_differently_is_answered_as_the_sdk_answers_it(
+    tmp_path: Path, database_url: str, era: str
+) -> None:
+    """The body is parsed once per parser for the whole request: the bearer guard's parse is
+    reused only where the SDK parses the same way (2026-07-28), so a handshake-era body that
+    only ``json.loads`` reads is still refused by the SDK, and every body gets the answer the
+    SDK gives it."""
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        headers = headers_for(caller.token, call("get_athlete_profile", {}, era), era)
+        switch = fast_path(gw)
+        here = {}
+        for label, body in read_differently(era).items():
+            count = switch.one_pass
+            answer, _ = await both_ways(gw, body, headers)
+            here[label] = switch.one_pass > count
+            assert answer.status_code in (200, 400), label
+    refused = {"UTF-16", "byte order mark", "nested 300 deep", "lone surrogate"}
+    if era == MODERN:  # json.loads reads them all; the last name disagrees with Mcp-Name
+        refused = {"duplicate name"}
+    assert {label for label, taken in here.items() if not taken} == refused
