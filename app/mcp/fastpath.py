@@ -55,7 +55,7 @@ from mcp.server._streamable_http_modern import (
     _write,
     handle_modern_request,
 )
-from mcp.server.connection import Connection
+from mcp.server.connection import _NO_CHANNEL, Connection
 from mcp.server.context import CallNext, HandlerResult
 from mcp.server.lowlevel.server import Server
 from mcp.server.request_state import RequestStateBoundary
@@ -113,6 +113,7 @@ logger = logging.getLogger(__name__)
 FAST_METHOD = "tools/call"
 VERSION_HEADER = MCP_PROTOCOL_VERSION_HEADER.lower().encode()
 PARAM_HEADER_PREFIX = MCP_PARAM_HEADER_PREFIX.lower().encode()
+PARAM_PREFIX_LENGTH = len(PARAM_HEADER_PREFIX)
 METHOD_HEADER = MCP_METHOD_HEADER.encode()
 ROUTING_HEADERS: Collection[bytes] = (
     b"host",
@@ -169,7 +170,7 @@ def era_of(scope: Scope) -> Era | None:
     param_headers = False
     for key, value in scope["headers"]:
         if key not in ROUTING_HEADERS:
-            if key.startswith(PARAM_HEADER_PREFIX):
+            if key[:PARAM_PREFIX_LENGTH] == PARAM_HEADER_PREFIX:  # startswith, without a call
                 param_headers = True
             continue
         if key in seen:
@@ -346,6 +347,18 @@ class PassingHeaders:
         if len(self._kept) >= self._size:
             self._kept.clear()
         self._kept.add(key)
+
+
+def stateless_connection(version: str) -> Connection:
+    """The connection the SDK's stateless legacy path builds per POST
+    (``StreamableHTTPSessionManager._handle_stateless_request``:
+    ``Connection.from_envelope(version, None, None)``): born ready, no standalone channel, no
+    client info or capabilities. Built without ``from_envelope``'s validation of the two
+    absent envelope values, which always fails (``_typed(model, None)`` catches the
+    ``ValidationError`` and gives None); tests/mcp/test_fast_path.py holds the two equal."""
+    connection = Connection(_NO_CHANNEL, protocol_version=version)
+    connection.initialized.set()
+    return connection
 
 
 def has_cleanup(connection: Connection) -> bool:
@@ -610,7 +623,7 @@ class ToolCallFastPath:
             request_id=call.id,
             message_metadata=metadata,
         )
-        connection = Connection.from_envelope(version, None, None)
+        connection = stateless_connection(version)
         try:
             served = await serve_call(
                 self.server, exchange, call, connection, self.manager._lifespan_state

@@ -15,8 +15,10 @@ from typing import Any
 
 import httpx2
 import pytest
+from mcp.server.connection import Connection
 from mcp.shared.inbound import _ROUTING_HEADER_NAMES
 from mcp_types import DEFAULT_NEGOTIATED_VERSION
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from app.mcp.fastpath import (
     ROUTING_HEADERS,
@@ -25,6 +27,7 @@ from app.mcp.fastpath import (
     ToolCallFastPath,
     era_of,
     fast_tool_call,
+    stateless_connection,
 )
 from app.mcp.tools.registry import served, takes_athlete
 from app.mcp.views import APP_MIME_TYPE, EXTENSION_ID
@@ -603,3 +606,28 @@ async def test_a_body_json_parsers_read_differently_is_answered_as_the_sdk_answe
     if era == MODERN:  # json.loads reads them all; the last name disagrees with Mcp-Name
         refused = {"duplicate name"}
     assert {label for label, taken in here.items() if not taken} == refused
+
+
+def connection_state(connection: Connection) -> dict[str, Any]:
+    """Everything a connection holds, by value (its event by whether it is set, its exit
+    stack by its callbacks)."""
+    state: dict[str, Any] = {}
+    for name, value in vars(connection).items():
+        if hasattr(value, "is_set"):
+            value = ("event", value.is_set())
+        elif hasattr(value, "_exit_callbacks"):
+            value = ("exit stack", list(value._exit_callbacks))
+        state[name] = value
+    return state
+
+
+@pytest.mark.parametrize(
+    "version", sorted({*HANDSHAKE_PROTOCOL_VERSIONS, DEFAULT_NEGOTIATED_VERSION})
+)
+def test_a_handshake_era_call_runs_on_the_connection_the_sdk_builds(version: str) -> None:
+    """The SDK's stateless legacy path builds ``Connection.from_envelope(version, None,
+    None)``; the fast path builds the same connection without validating the absent values."""
+    built, sdks = stateless_connection(version), Connection.from_envelope(version, None, None)
+    assert connection_state(built) == connection_state(sdks)
+    assert built.has_standalone_channel == sdks.has_standalone_channel
+    assert built.initialize_accepted and sdks.initialize_accepted
