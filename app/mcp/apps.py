@@ -25,6 +25,7 @@ from mcp.server.mcpserver.resources import TextResource
 from mcp_types import Tool as MCPTool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.mcp.auth import ReadBody
 from app.mcp.identity import current_caller
 from app.mcp.views import APP_MIME_TYPE, EXTENSION_ID, VIEWS, view_of
 from app.mcp.views.tools import APP_ONLY
@@ -157,26 +158,21 @@ class RememberApps:
         remembered_apps.set(self.declared)  # this request's task only (one task per request)
         if scope["type"] != "http" or scope["method"] != "POST" or caller is None:
             return await self.app(scope, receive, send)
-        chunks, more = [], True
-        while more:
-            message = await receive()
-            chunks.append(message.get("body", b""))
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        if isinstance(receive, ReadBody) and not receive.sent:
+            body = receive.body  # read by the bearer guard: handed on as it is
+        else:
+            chunks, more = [], True
+            while more:
+                message = await receive()
+                chunks.append(message.get("body", b""))
+                more = message.get("more_body", False)
+            body = b"".join(chunks)
+            receive = ReadBody(body, receive)
         capabilities = initialize_capabilities(body) if may_initialize(body) else None
         declared = capabilities is not None and declares_apps(capabilities)
         if capabilities is not None:
             self.declared.record(caller.grant_id, declared)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, advertising(send) if declared else send)
+        await self.app(scope, receive, advertising(send) if declared else send)
 
 
 def advertising(send: Send) -> Send:

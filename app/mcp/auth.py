@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from mcp.server.auth.middleware.auth_context import auth_context_var
@@ -95,13 +96,14 @@ class UnreadableJson(Exception):
     """The body is not JSON the guard can read (too deeply nested for the parser)."""
 
 
-def called_tools(body: bytes) -> list[str]:
+def called_tools(body: bytes | ReadBody) -> list[str]:
     """Names of the tools a JSON-RPC message (or batch) calls; [] if it calls none.
 
-    Raises UnreadableJson for nesting deeper than the parser's recursion limit (`[` x 100000);
+    ``body`` as read (:class:`ReadBody`: its JSON parsed once for every reader). Raises
+    UnreadableJson for nesting deeper than the parser's recursion limit (`[` x 100000);
     other invalid JSON is left to the SDK, which answers its parse error."""
     try:
-        payload = json.loads(body)
+        payload = body.json() if isinstance(body, ReadBody) else json.loads(body)
     except ValueError:
         return []
     except RecursionError:
@@ -140,7 +142,11 @@ def _is_protected(path: str) -> bool:
 
 
 async def read_body(receive: Receive) -> bytes | None:
-    """The whole request body, or None when it exceeds MAX_BODY_BYTES."""
+    """The whole request body, or None when it exceeds MAX_BODY_BYTES. A body an outer
+    middleware read and handed on (:class:`ReadBody`, not yet delivered) is taken as it is,
+    without reading: ``replay_body`` then hands the same object on."""
+    if isinstance(receive, ReadBody) and not receive.sent:
+        return receive.body
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -157,17 +163,46 @@ async def read_body(receive: Receive) -> bytes | None:
     return b"".join(chunks)
 
 
-def replay_body(body: bytes, receive: Receive) -> Receive:
-    sent = False
+_UNPARSED: Any = object()
 
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
 
-    return replay
+class ReadBody:
+    """The ASGI ``receive`` of a request whose body was read whole: the body as one
+    ``http.request`` message, then whatever the server's ``receive`` says (a disconnect).
+
+    Read once for the whole stack: until it is delivered, an inner :func:`read_body` takes
+    :attr:`body` from it and :func:`replay_body` hands it on as it is. Its JSON as
+    ``json.loads`` reads it (:meth:`json`) is parsed at most once for the readers that use
+    that parser (the bearer guard's :func:`called_tools`, the fast path's 2026-07-28 checks,
+    as the SDK's ``handle_modern_request`` parses); they only read it."""
+
+    __slots__ = ("_json", "_receive", "body", "sent")
+
+    def __init__(self, body: bytes, receive: Receive) -> None:
+        self.body = body
+        self.sent = False
+        self._receive = receive
+        self._json = _UNPARSED
+
+    async def __call__(self) -> Message:
+        if not self.sent:
+            self.sent = True
+            return {"type": "http.request", "body": self.body, "more_body": False}
+        return await self._receive()
+
+    def json(self) -> Any:
+        """``json.loads(body)``; raises what it raises (a failure is not kept)."""
+        if self._json is _UNPARSED:
+            self._json = json.loads(self.body)
+        return self._json
+
+
+def replay_body(body: bytes, receive: Receive) -> ReadBody:
+    """``receive`` with ``body`` (read from it) delivered first: ``receive`` itself when it
+    is the not yet delivered :class:`ReadBody` of that body."""
+    if isinstance(receive, ReadBody) and not receive.sent and receive.body is body:
+        return receive
+    return ReadBody(body, receive)
 
 
 def _sdk_user(caller: Caller, issuer: str) -> AuthenticatedUser:
@@ -264,7 +299,7 @@ class BearerGuard:
                 return
             receive = replay_body(body, receive)
             try:
-                tools = called_tools(body)
+                tools = called_tools(receive)
             except UnreadableJson:
                 await _parse_error(send)
                 return

@@ -55,7 +55,7 @@ from mcp.server._streamable_http_modern import (
     _write,
     handle_modern_request,
 )
-from mcp.server.connection import Connection
+from mcp.server.connection import _NO_CHANNEL, Connection
 from mcp.server.context import CallNext, HandlerResult
 from mcp.server.lowlevel.server import Server
 from mcp.server.request_state import RequestStateBoundary
@@ -106,13 +106,14 @@ from app.mcp.answer_bytes import (
     modern_answer_bytes,
     plain_answer,
 )
-from app.mcp.auth import read_body, replay_body
+from app.mcp.auth import ReadBody, read_body, replay_body
 
 logger = logging.getLogger(__name__)
 
 FAST_METHOD = "tools/call"
 VERSION_HEADER = MCP_PROTOCOL_VERSION_HEADER.lower().encode()
 PARAM_HEADER_PREFIX = MCP_PARAM_HEADER_PREFIX.lower().encode()
+PARAM_PREFIX_LENGTH = len(PARAM_HEADER_PREFIX)
 METHOD_HEADER = MCP_METHOD_HEADER.encode()
 ROUTING_HEADERS: Collection[bytes] = (
     b"host",
@@ -139,7 +140,17 @@ class Era:
     all that ``classify_inbound_request`` reads of the headers."""
     param_headers: bool = field(default=False, compare=False)
     """Whether the request sent any ``Mcp-Param-*`` header."""
+    checked: tuple[bytes | None, ...] = field(default=(), compare=False)
+    """The values of :data:`CHECKED_HEADERS` (None when absent): all that the SDK's header
+    checks of a POST read (:meth:`ToolCallFastPath._headers_pass`)."""
 
+
+CHECKED_HEADERS = (b"host", b"origin", b"content-type", b"accept")
+"""What ``TransportSecurityMiddleware.validate_request`` (Content-Type, Host, Origin),
+``check_accept_headers`` (Accept) and the transport's Content-Type rule read of a request:
+with the settings fixed when the app is built, their verdict depends on these values alone.
+Each is one of :data:`ROUTING_HEADERS`, so sent at most once by a request the fast path
+takes (``headers.get`` reads that one value)."""
 
 SDK_ROUTING_HEADERS = frozenset(
     name.encode() for name in (MCP_PROTOCOL_VERSION_HEADER, MCP_METHOD_HEADER, MCP_NAME_HEADER)
@@ -154,26 +165,29 @@ def era_of(scope: Scope) -> Era | None:
     version when absent; a 2026-07-28 version is modern) or None: a version the SDK does not
     serve, a repeated routing header, or a modern request whose ``Mcp-Method`` is not
     ``tools/call`` (the SDK's own rules decide all those)."""
-    seen: set[bytes] = set()
+    seen: dict[bytes, bytes] = {}
     routing: dict[str, str] = {}
     param_headers = False
     for key, value in scope["headers"]:
         if key not in ROUTING_HEADERS:
-            if key.startswith(PARAM_HEADER_PREFIX):
+            if key[:PARAM_PREFIX_LENGTH] == PARAM_HEADER_PREFIX:  # startswith, without a call
                 param_headers = True
             continue
         if key in seen:
             return None
-        seen.add(key)
+        seen[key] = value
         if key in SDK_ROUTING_HEADERS:
             routing[key.decode("latin-1")] = value.decode("latin-1")
+    checked = tuple(map(seen.get, CHECKED_HEADERS))
     version = routing.get(MCP_PROTOCOL_VERSION_HEADER)
     if version is None:
-        return Era(DEFAULT_NEGOTIATED_VERSION, modern=False)
+        return Era(DEFAULT_NEGOTIATED_VERSION, modern=False, checked=checked)
     if version in HANDSHAKE_PROTOCOL_VERSIONS:
-        return Era(version, modern=False)
+        return Era(version, modern=False, checked=checked)
     if version in MODERN_PROTOCOL_VERSIONS and routing.get(MCP_METHOD_HEADER) == FAST_METHOD:
-        return Era(version, modern=True, routing=routing, param_headers=param_headers)
+        return Era(
+            version, modern=True, routing=routing, param_headers=param_headers, checked=checked
+        )
     return None
 
 
@@ -317,6 +331,36 @@ class OnePassRunner(ServerRunner[Any]):
         return super()._serialize(method, version, result)
 
 
+class PassingHeaders:
+    """The header values (:attr:`Era.checked`, per era) that passed the SDK's header checks:
+    a client sends the same few on every call. Bounded: emptied when ``size`` distinct sets
+    are kept, so a client varying its headers costs a check per request, as before."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._kept: set[tuple[bool, tuple[bytes | None, ...]]] = set()
+
+    def __contains__(self, key: tuple[bool, tuple[bytes | None, ...]]) -> bool:
+        return key in self._kept
+
+    def add(self, key: tuple[bool, tuple[bytes | None, ...]]) -> None:
+        if len(self._kept) >= self._size:
+            self._kept.clear()
+        self._kept.add(key)
+
+
+def stateless_connection(version: str) -> Connection:
+    """The connection the SDK's stateless legacy path builds per POST
+    (``StreamableHTTPSessionManager._handle_stateless_request``:
+    ``Connection.from_envelope(version, None, None)``): born ready, no standalone channel, no
+    client info or capabilities. Built without ``from_envelope``'s validation of the two
+    absent envelope values, which always fails (``_typed(model, None)`` catches the
+    ``ValidationError`` and gives None); tests/mcp/test_fast_path.py holds the two equal."""
+    connection = Connection(_NO_CHANNEL, protocol_version=version)
+    connection.initialized.set()
+    return connection
+
+
 def has_cleanup(connection: Connection) -> bool:
     """Whether a handler entered anything on the connection's exit stack, which ``serve_one``
     unwinds (``aclose_shielded``: a shielded, bounded cancel scope around
@@ -375,6 +419,7 @@ class ToolCallFastPath:
         self.modern_security = TransportSecurityMiddleware(manager.security_settings)
         """What ``handle_modern_request`` checks a 2026-07-28 request with."""
         self._header_free: dict[int, tuple[Any, bool]] = {}
+        self._passing = PassingHeaders()
         self.server_info = server.server_info_stamp
         """The ``serverInfo`` stamp of a 2026-07-28 answer: the server's identity, fixed when
         it is built (``Server.server_info_stamp``), so taken once, not deep-copied per call."""
@@ -399,7 +444,7 @@ class ToolCallFastPath:
             await self._modern(scope, era, body, receive, send)
             return
         request = Request(scope, replay_body(body, receive))
-        call = await self._certain_call(request, body) if era is not None else None
+        call = await self._certain_call(request, era, body) if era is not None else None
         if era is None or call is None:
             await self.sdk(scope, replay_body(body, receive), send)
             return
@@ -428,8 +473,9 @@ class ToolCallFastPath:
         check is not run when it cannot refuse (:meth:`_no_header_to_check`). A request
         any check would refuse, or that is not certain, goes to ``handle_modern_request`` as
         the session manager would call it, which answers it in its own words."""
-        request = Request(scope, replay_body(body, receive))
-        certain = await self._certain_modern_call(request, era, body)
+        replayed = replay_body(body, receive)
+        request = Request(scope, replayed)
+        certain = await self._certain_modern_call(request, era, replayed)
         if certain is None:
             await handle_modern_request(
                 self.server,
@@ -471,20 +517,19 @@ class ToolCallFastPath:
         await send_json(send, answer, type_first=False)
 
     async def _certain_modern_call(
-        self, request: Request, era: Era, body: bytes
+        self, request: Request, era: Era, body: ReadBody
     ) -> tuple[JSONRPCRequest, InboundModernRoute] | None:
         """The call and its envelope, when every check ``handle_modern_request`` makes before
         the handler passes (in its order: transport security, ``Accept``, JSON, request shape,
-        repeated routing headers, the envelope ladder, ``Mcp-Param-*`` headers), else None."""
+        repeated routing headers, the envelope ladder, ``Mcp-Param-*`` headers), else None.
+        The JSON is the SDK's (``json.loads`` of the body), parsed once for the request
+        (:meth:`ReadBody.json`: the bearer guard parsed the same bytes the same way)."""
         if not self.manager.json_response:
             return None
-        if await self.modern_security.validate_request(request, is_post=True) is not None:
-            return None
-        has_json, _ = check_accept_headers(request)
-        if not has_json:
+        if not await self._headers_pass(request, era):
             return None
         try:
-            decoded = json.loads(body)
+            decoded = body.json()
         except (ValueError, RecursionError):
             return None
         if not isinstance(decoded, dict) or "id" not in decoded:
@@ -540,14 +585,30 @@ class ToolCallFastPath:
             and self.manager._task_group is not None  # not started: the SDK says so
         )
 
-    async def _certain_call(self, request: Request, body: bytes) -> JSONRPCRequest | None:
+    async def _certain_call(self, request: Request, era: Era, body: bytes) -> JSONRPCRequest | None:
         """The call, when every check the SDK's transport makes before the handler passes."""
-        if await self.security.validate_request(request, is_post=True) is not None:
-            return None
-        has_json, _ = check_accept_headers(request)
-        if not has_json or not is_json_content(request):
+        if not await self._headers_pass(request, era):
             return None
         return fast_tool_call(body)
+
+    async def _headers_pass(self, request: Request, era: Era) -> bool:
+        """Whether the SDK's header checks of a POST pass, in the era's order: transport
+        security (``validate_request``, with the settings of the transport that serves the
+        era), then ``Accept`` (``check_accept_headers``), then for the handshake era the
+        transport's ``Content-Type`` rule. A passing verdict is kept per distinct
+        :attr:`Era.checked` values (all the checks read; :class:`PassingHeaders`); a refusing
+        one is not kept, so the SDK, which answers it, logs it as before."""
+        key = (era.modern, era.checked)
+        if key in self._passing:
+            return True
+        security = self.modern_security if era.modern else self.security
+        if await security.validate_request(request, is_post=True) is not None:
+            return False
+        has_json, _ = check_accept_headers(request)
+        if not has_json or (not era.modern and not is_json_content(request)):
+            return False
+        self._passing.add(key)
+        return True
 
     async def _run(
         self, request: Request, call: JSONRPCRequest, version: str
@@ -562,7 +623,7 @@ class ToolCallFastPath:
             request_id=call.id,
             message_metadata=metadata,
         )
-        connection = Connection.from_envelope(version, None, None)
+        connection = stateless_connection(version)
         try:
             served = await serve_call(
                 self.server, exchange, call, connection, self.manager._lifespan_state

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from app.db.engine import make_async_engine, make_sessionmaker, transaction
 from app.db.models import Credential, Grant, Token
-from app.mcp.auth import BearerGuard, called_tools, missing_scope
+from app.mcp.auth import BearerGuard, called_tools, missing_scope, read_body, replay_body
 from app.mcp.identity import Caller
 from tests.mcp.support import AUCKLAND, BERLIN, ERAS, LOS_ANGELES, mcp_client, running_gateway
 
@@ -207,6 +207,39 @@ async def test_guard_answers_403_for_a_write_tool_with_a_read_token() -> None:
         'scope="mcp.read mcp.write", error="insufficient_scope"'
     )
     assert reached == []
+
+
+async def test_the_body_reaches_the_app_whole_however_many_middleware_read_it() -> None:
+    """The guard reads a POST's body (to find the called tools) and hands it on; middleware
+    behind it read it and hand it on again (the era guard, the fast path): the app at the end
+    gets the body the client sent, in one message, however it was sent."""
+    delivered: list[Any] = []
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        for _ in range(2):
+            receive = replay_body(await read_body(receive) or b"", receive)
+        delivered.append(await receive())
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def verify(token: str) -> Caller:
+        return Caller(1, "i1", "UTC", "c", 1, frozenset({"mcp.read"}))
+
+    async def chunks() -> Any:
+        text = json.dumps(CALL).encode()
+        for start in range(0, len(text), 7):
+            yield text[start : start + 7]
+
+    guard = BearerGuard(inner, base_url="https://gw.example", verify=verify, tool_scopes={})
+    transport = httpx.ASGITransport(app=guard)
+    async with httpx.AsyncClient(transport=transport, base_url="https://gw.example") as client:
+        response = await client.post(
+            "/mcp", content=chunks(), headers={"Authorization": "Bearer t"}
+        )
+    assert response.status_code == 204
+    assert delivered == [
+        {"type": "http.request", "body": json.dumps(CALL).encode(), "more_body": False}
+    ]
 
 
 @pytest.mark.parametrize("era", ERAS)

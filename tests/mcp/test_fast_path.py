@@ -15,8 +15,10 @@ from typing import Any
 
 import httpx2
 import pytest
+from mcp.server.connection import Connection
 from mcp.shared.inbound import _ROUTING_HEADER_NAMES
 from mcp_types import DEFAULT_NEGOTIATED_VERSION
+from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from app.mcp.fastpath import (
     ROUTING_HEADERS,
@@ -25,6 +27,7 @@ from app.mcp.fastpath import (
     ToolCallFastPath,
     era_of,
     fast_tool_call,
+    stateless_connection,
 )
 from app.mcp.tools.registry import served, takes_athlete
 from app.mcp.views import APP_MIME_TYPE, EXTENSION_ID
@@ -529,3 +532,102 @@ async def test_a_2026_call_repeating_a_routing_header_is_refused_by_the_sdk(
     assert fast.status_code == sdk.status_code == 400
     assert fast.content == sdk.content
     assert "more than once" in fast.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("era", [LEGACY, MODERN])
+async def test_headers_are_checked_anew_when_any_value_the_checks_read_changes(
+    tmp_path: Path, database_url: str, era: str
+) -> None:
+    """The fast path keeps the header values that passed the SDK's checks: a request that
+    changes any one of them after a passing call (Host, Origin, Content-Type, Accept) is still
+    refused by the SDK in its own words, and a passing one is still answered here."""
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        body = call("get_athlete_profile", {}, era)
+        ok = headers_for(caller.token, body, era)
+        variants = {
+            "foreign Host": ({**ok, "Host": "evil.example"}, 421),
+            "foreign Origin": ({**ok, "Origin": "https://evil.example"}, 403),
+            "Accept without JSON": ({**ok, "Accept": "text/event-stream"}, 406),
+            "wrong Content-Type": ({**ok, "Content-Type": "text/plain"}, None),
+        }
+        switch = fast_path(gw)
+
+        async def answered_here(headers: dict[str, str]) -> tuple[httpx2.Response, bool]:
+            count = switch.one_pass
+            response, _ = await both_ways(gw, body, headers)
+            return response, switch.one_pass > count
+
+        assert (await answered_here(ok))[1]
+        for label, (headers, status) in variants.items():
+            refused, here = await answered_here(headers)
+            assert not here, label
+            assert refused.status_code == status or (status is None and refused.is_error), label
+            assert (await answered_here(ok))[1], label
+
+
+def read_differently(era: str) -> dict[str, bytes]:
+    """Bodies of one ``tools/call`` that Python's ``json.loads`` (what the bearer guard and
+    the 2026-07-28 entry parse with) and ``pydantic_core.from_json`` (the handshake-era
+    transport's parser) read differently, or where a shared parse could be mistaken."""
+    text = json.dumps(call("get_athlete_profile", {}, era))
+    arguments = '"arguments": {}'
+    return {
+        "UTF-16": text.encode("utf-16-le"),
+        "byte order mark": b"\xef\xbb\xbf" + text.encode(),
+        "nested 300 deep": text.replace(
+            arguments, '"arguments": {"x": ' + "[" * 300 + "]" * 300 + "}"
+        ).encode(),
+        "lone surrogate": text.replace(arguments, '"arguments": {"x": "\\ud800"}').encode(),
+        "duplicate name": text.replace(arguments, '"name": "get_fitness", ' + arguments).encode(),
+        "big id": text.replace('"id": 7', '"id": 123456789012345678901234567890').encode(),
+    }
+
+
+@pytest.mark.parametrize("era", [LEGACY, MODERN])
+async def test_a_body_json_parsers_read_differently_is_answered_as_the_sdk_answers_it(
+    tmp_path: Path, database_url: str, era: str
+) -> None:
+    """The body is parsed once per parser for the whole request: the bearer guard's parse is
+    reused only where the SDK parses the same way (2026-07-28), so a handshake-era body that
+    only ``json.loads`` reads is still refused by the SDK, and every body gets the answer the
+    SDK gives it."""
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN)
+        headers = headers_for(caller.token, call("get_athlete_profile", {}, era), era)
+        switch = fast_path(gw)
+        here = {}
+        for label, body in read_differently(era).items():
+            count = switch.one_pass
+            answer, _ = await both_ways(gw, body, headers)
+            here[label] = switch.one_pass > count
+            assert answer.status_code in (200, 400), label
+    refused = {"UTF-16", "byte order mark", "nested 300 deep", "lone surrogate"}
+    if era == MODERN:  # json.loads reads them all; the last name disagrees with Mcp-Name
+        refused = {"duplicate name"}
+    assert {label for label, taken in here.items() if not taken} == refused
+
+
+def connection_state(connection: Connection) -> dict[str, Any]:
+    """Everything a connection holds, by value (its event by whether it is set, its exit
+    stack by its callbacks)."""
+    state: dict[str, Any] = {}
+    for name, value in vars(connection).items():
+        if hasattr(value, "is_set"):
+            value = ("event", value.is_set())
+        elif hasattr(value, "_exit_callbacks"):
+            value = ("exit stack", list(value._exit_callbacks))
+        state[name] = value
+    return state
+
+
+@pytest.mark.parametrize(
+    "version", sorted({*HANDSHAKE_PROTOCOL_VERSIONS, DEFAULT_NEGOTIATED_VERSION})
+)
+def test_a_handshake_era_call_runs_on_the_connection_the_sdk_builds(version: str) -> None:
+    """The SDK's stateless legacy path builds ``Connection.from_envelope(version, None,
+    None)``; the fast path builds the same connection without validating the absent values."""
+    built, sdks = stateless_connection(version), Connection.from_envelope(version, None, None)
+    assert connection_state(built) == connection_state(sdks)
+    assert built.has_standalone_channel == sdks.has_standalone_channel
+    assert built.initialize_accepted and sdks.initialize_accepted
