@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -69,6 +70,29 @@ BOOKKEEPING_WAIT_SECONDS = 0.25
 DATABASE_UNAVAILABLE = (
     "The gateway's database is unavailable right now; try again in a few seconds."
 )
+
+
+class CallDeadline:
+    """When one tool call's time limit ends (event-loop time), fixed by the first step of the
+    call that starts it: a coach's roster check in ``GatewayServer.call_tool``
+    (:meth:`CallerSessions.roster_of`), else the call's :class:`OpenCall`. One limit for the
+    whole call: the roster lookup's time counts against it."""
+
+    __slots__ = ("ends_at",)
+
+    def __init__(self) -> None:
+        self.ends_at: float | None = None
+
+    def start(self, seconds: float) -> float:
+        """The limit's end: ``seconds`` from now when this is its first step, else as fixed."""
+        if self.ends_at is None:
+            self.ends_at = asyncio.get_running_loop().time() + seconds
+        return self.ends_at
+
+
+call_deadline: ContextVar[CallDeadline | None] = ContextVar("call_deadline", default=None)
+"""The current tool call's :class:`CallDeadline` while a step before its context opens may
+start its limit (set by ``GatewayServer.call_tool`` around a coach's call); None otherwise."""
 
 
 def own_access_row(caller: Caller, call: ToolCall) -> dict[str, Any]:
@@ -242,8 +266,10 @@ class CallerSessions:
         return context, entry.source == "intervals"
 
     async def roster_of(self, caller: Caller) -> Roster | None:
-        """The caller's roster for ``tools/list`` (None when their credential is unusable:
-        the next tool call asks them to sign in again)."""
+        """The caller's roster for ``tools/list`` and a tool call's coach check (None when
+        their credential is unusable: the next tool call asks them to sign in again). In a
+        tool call (``call_deadline`` set) a lookup starts the call's time limit, and one that
+        reaches it is :class:`UpstreamSlow`, as any stalled request of the call."""
         assert self.coach is not None
         sealed = caller.credential
         if sealed is None or sealed.rejected:
@@ -255,7 +281,15 @@ class CallerSessions:
             credential = unseal(self.keyring, sealed)
         except VaultError:
             return None
-        return await self.coach.roster(caller, credential)
+        deadline = call_deadline.get()
+        if deadline is None:
+            return await self.coach.roster(caller, credential)
+        try:
+            async with asyncio.timeout_at(deadline.start(self.call_timeout)):
+                return await self.coach.roster(caller, credential)
+        except TimeoutError:
+            log.info("roster lookup of athlete row %s hit the time limit", caller.athlete_pk)
+            raise UpstreamSlow() from None
 
     async def _resolve(self, caller: Caller) -> UpstreamCredential:
         """The caller's decrypted credential (read, still sealed, with their token)."""
@@ -325,7 +359,8 @@ class CallerSessions:
 class OpenCall(AbstractAsyncContextManager[AthleteContext]):
     """One tool call's :class:`AthleteContext` (``async with sessions.open() as context``):
     on entry the caller's credential is decrypted and their context opened; the block runs
-    under the call's time limit (``call_timeout``) with API keys offered as the settings say.
+    under the call's time limit (``call_timeout``; from a coach's roster check on when that
+    started it: :class:`CallDeadline`) with API keys offered as the settings say.
     A time limit reached becomes :class:`UpstreamSlow`; a credential Intervals.icu rejects
     asks the caller to sign in again (:class:`ReauthRequired`), or, when it was a shared
     athlete's credential, says that athlete must. A class rather than an
@@ -344,7 +379,12 @@ class OpenCall(AbstractAsyncContextManager[AthleteContext]):
             raise ToolFailure("This request is not authenticated.")
         self._caller = caller
         credential = await sessions._resolve(caller)
-        self._time_limit = time_limit = asyncio.timeout(sessions.call_timeout)
+        deadline = call_deadline.get()
+        self._time_limit = time_limit = (
+            asyncio.timeout(sessions.call_timeout)
+            if deadline is None
+            else asyncio.timeout_at(deadline.start(sessions.call_timeout))
+        )
         await time_limit.__aenter__()
         try:
             context, self._own_credential = await sessions._context(caller, credential)

@@ -55,7 +55,7 @@ from app.mcp.auth import (
     allowed_hosts_and_origins,
     cors_origin_regex,
 )
-from app.mcp.caller import CallerSessions
+from app.mcp.caller import CallDeadline, CallerSessions, call_deadline
 from app.mcp.era import EraGuard
 from app.mcp.fastpath import ToolCallFastPath
 from app.mcp.identity import Caller, current_caller
@@ -68,6 +68,7 @@ from app.mcp.tools.context import (
     ToolCall,
     requested_athlete,
 )
+from app.mcp.tools.errors import UpstreamSlow
 from app.mcp.tools.limits import AnswerLimits
 from app.mcp.tools.registry import (
     ATHLETE_ARGUMENT,
@@ -259,21 +260,32 @@ class GatewayServer(MCPServer[Any]):
             return error_result(f"{name} is called by the gateway's chart views only.")
         arguments = dict(arguments)
         athlete = arguments.pop(ATHLETE_ARGUMENT, None)
-        if spec is not None and (athlete is not None or not takes_athlete(spec)):
-            refusal = await self._coach_refusal(spec, athlete)
-            if refusal is not None:
-                return error_result(refusal)
+        coach_spec = (
+            spec if spec is not None and (athlete is not None or not takes_athlete(spec)) else None
+        )
         token = requested_athlete.set(athlete)
         wanted = view_data_wanted.set(apps and view_uri(name) is not None)
+        # a coach's roster check starts the call's time limit (app/mcp/caller.py)
+        limit = None if coach_spec is None else call_deadline.set(CallDeadline())
         try:
+            if coach_spec is not None:
+                refusal = await self._coach_refusal(coach_spec, athlete)
+                if refusal is not None:
+                    return error_result(refusal)
             return await self._call(name, arguments, context)
         finally:
+            if limit is not None:
+                call_deadline.reset(limit)
             view_data_wanted.reset(wanted)
             requested_athlete.reset(token)
 
     async def _coach_refusal(self, spec: ToolSpec, athlete: Any) -> str | None:
         """Why this call may not name ``athlete`` / run this coach tool (None: it may)."""
-        if not await self._is_coach():
+        try:
+            coach = await self._is_coach()
+        except UpstreamSlow as slow:  # the roster lookup reached the call's time limit
+            return str(slow)
+        if not coach:
             return (
                 f"{spec.name} is for coaches: nobody shares their data with you."
                 if not takes_athlete(spec)

@@ -22,12 +22,15 @@ from app.mcp.tools.errors import describe
 from app.settings import Settings
 from app.vault.store import KIND_OAUTH_TOKEN, save_credential
 from tests.fake_intervals.app import FakeIntervals
+from tests.fake_intervals.data import DEMO_ATHLETES
 from tests.mcp.support import BERLIN, LOS_ANGELES, Gateway, gateway_settings, seed_caller
 from tests.support.gateway import gateway_app
 from tests.support.live import free_port, live_server
 
 HEADERS = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25"}
 PARTIAL_SCOPE = "ACTIVITY:READ,CALENDAR:READ,SETTINGS:READ"
+COACH = next(a for a in DEMO_ATHLETES if a.coached)
+LENA = COACH.coached[1]
 
 
 @contextmanager
@@ -148,6 +151,38 @@ async def test_stalled_intervals_answers_slow_within_the_call_limit(
         elapsed = time.monotonic() - started
     assert "Intervals.icu is slow" in text and "try again" in text
     assert elapsed < 5
+
+
+async def test_a_coachs_stalled_roster_answers_slow_within_the_call_limit(
+    tmp_path: Path, database_url: str
+) -> None:
+    """A coach naming an athlete: the roster lookup (``GET /athletes``) counts against the
+    same call limit as the tool's own requests, and a stall there is told as one."""
+    with gateway(tmp_path, database_url, tool_call_timeout_seconds=1.0) as gw:
+        seeded = await seed_caller(gw.settings, COACH)
+        gw.fake.faults.hang(times=10, seconds=20, path="/athletes")
+        started = time.monotonic()
+        text = error_text(await call(gw, seeded.token, "get_athlete_profile", {"athlete": LENA}))
+        elapsed = time.monotonic() - started
+    assert "Intervals.icu is slow" in text and "try again" in text
+    assert elapsed < 5
+
+
+async def test_a_coachs_slow_roster_and_stalled_tool_share_one_call_limit(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The roster lookup's 1.5 s come out of the call's 2 s, not before them: the stalled
+    tool request is cut at 2 s in all (two limits one after the other would take 3.5 s)."""
+    with gateway(tmp_path, database_url, tool_call_timeout_seconds=2.0) as gw:
+        seeded = await seed_caller(gw.settings, COACH)
+        gw.fake.faults.hang(times=1, seconds=1.5, path="/athletes")
+        gw.fake.faults.hang(times=10, seconds=20, path=f"/athlete/{LENA}")
+        started = time.monotonic()
+        text = error_text(await call(gw, seeded.token, "get_athlete_profile", {"athlete": LENA}))
+        elapsed = time.monotonic() - started
+    assert "Intervals.icu is slow" in text and "try again" in text
+    assert [r.status for r in gw.fake.requests.matching(path="/athletes")] == [200]
+    assert elapsed < 3
 
 
 def test_gateway_budget_refusal_says_it_is_the_gateways() -> None:
