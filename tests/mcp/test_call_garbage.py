@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from app.mcp.tools.registry import served, takes_athlete
 from tests.mcp.support import BERLIN
 from tests.mcp.test_fast_path import (
     LEGACY,
@@ -73,3 +74,23 @@ async def test_a_tool_call_leaves_nothing_for_the_cyclic_collector(
                 assert "Morning run" in response.text
         assert fast_path(gw).one_pass == answered + CALLS
     assert server_side(found) == {}
+
+
+async def test_no_tool_leaves_its_call_for_the_cyclic_collector(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Every served tool's own example call, answered or refused, reads or writes."""
+    with gateway(tmp_path, database_url) as gw:
+        caller = await gw.seed(BERLIN, scope="mcp.read mcp.write")
+        left = {}
+        for spec in served():
+            if not takes_athlete(spec):
+                continue
+            body = call(spec.name, spec.example_arguments(gw.fake, BERLIN.id), LEGACY)
+            headers = headers_for(caller.token, body, LEGACY)
+            await send(gw, body, headers)  # warm
+            with cyclic_garbage() as found:
+                for _ in range(2):
+                    assert (await send(gw, body, headers)).status_code == 200, spec.name
+            left[spec.name] = server_side(found)
+    assert {name: objects for name, objects in left.items() if objects} == {}
