@@ -384,6 +384,10 @@ async def serve_call(
     try:
         result = await runner.on_request(dctx, call.method, call.params)
     finally:
+        # ``on_request`` is a cached property: the runner keeps its own bound method, a
+        # reference cycle that would leave the runner, the connection and the answer to the
+        # cyclic garbage collector; dropped here, they are freed when the call returns.
+        runner.__dict__.pop("on_request", None)
         if has_cleanup(connection):
             await aclose_shielded(connection)
     if runner.answer is not None and not result:
