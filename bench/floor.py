@@ -40,6 +40,7 @@ from bench.run import (
     LEGACY,
     Stack,
     databases,
+    direct_activities,
     gateway,
     overhead,
     prepare,
@@ -91,20 +92,17 @@ async def relay_round(url: str, pid: int, stack: Stack, calls: int) -> dict[str,
         }
         response = await http.post(url, json=body)
         response.raise_for_status()
-        listed(response, "the relay")
+        count = len(response.json())
+        if count != 10:
+            raise RuntimeError(f"the relay listed {count} activities, not 10")
 
     replayed = iter(asked)
 
     async def direct(http: httpx.AsyncClient, index: int) -> None:
-        athlete = athletes[index % len(athletes)]
         oldest, newest = next(replayed, asked[-1])
-        response = await http.get(
-            f"{stack.upstream}/api/v1/athlete/{athlete.intervals_id}/activities",
-            params={"oldest": oldest, "newest": newest, "limit": 10},
-            auth=("API_KEY", athlete.api_key),
+        await direct_activities(
+            http, stack.upstream, athletes[index % len(athletes)], oldest, newest
         )
-        response.raise_for_status()
-        listed(response, "the direct request")
 
     before = cpu_seconds(pid)
     via = await closed_loop(through_relay, 1, calls)
@@ -120,12 +118,6 @@ async def relay_round(url: str, pid: int, stack: Stack, calls: int) -> dict[str,
         "p50_ms": round(r.p50_ms, 3),
         "direct_p50_ms": round(d.p50_ms, 3),
     }
-
-
-def listed(response: httpx.Response, who: str) -> None:
-    count = len(response.json())
-    if count != 10:
-        raise RuntimeError(f"{who} listed {count} activities, not 10")
 
 
 async def gateway_round(stack: Stack, calls: int, era: str) -> dict[str, float]:

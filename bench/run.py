@@ -298,17 +298,9 @@ async def _overhead_at(stack: Stack, clients: int, requests: int, era: str) -> d
     replayed = iter(asked)
 
     async def direct(http: httpx.AsyncClient, index: int) -> None:
-        athlete = athletes[index % len(athletes)]
         first, last = next(replayed, asked[-1])
-        response = await http.get(
-            f"{stack.upstream}/api/v1/athlete/{athlete.intervals_id}/activities",
-            params={"oldest": first.isoformat(), "newest": last.isoformat(), "limit": 10},
-            auth=("API_KEY", athlete.api_key),
-        )
-        response.raise_for_status()
-        listed = len(response.json())  # decoded and checked, as the gateway's answer is
-        if listed != 10:
-            raise RuntimeError(f"the direct request listed {listed} activities, not 10")
+        athlete = athletes[index % len(athletes)]
+        await direct_activities(http, stack.upstream, athlete, first.isoformat(), last.isoformat())
 
     per_client = max(1, requests // clients)
     counted_before = await upstream_counts(stack.upstream)
@@ -332,6 +324,24 @@ async def _overhead_at(stack: Stack, clients: int, requests: int, era: str) -> d
         "errors": via.errors,
         "first_error": via.first_error,
     }
+
+
+async def direct_activities(
+    http: httpx.AsyncClient, upstream_url: str, athlete: SeedAthlete, oldest: str, newest: str
+) -> None:
+    """The direct request the gateway's added latency is measured against: ``GET
+    /api/v1/athlete/{id}/activities`` (``oldest``, ``newest``, ``limit=10``; HTTP basic auth
+    with the athlete's API key), its answer decoded and checked to list 10 activities, as each
+    gateway answer is."""
+    response = await http.get(
+        f"{upstream_url}/api/v1/athlete/{athlete.intervals_id}/activities",
+        params={"oldest": oldest, "newest": newest, "limit": 10},
+        auth=("API_KEY", athlete.api_key),
+    )
+    response.raise_for_status()
+    listed = len(response.json())
+    if listed != 10:
+        raise RuntimeError(f"the direct request listed {listed} activities, not 10")
 
 
 async def upstream_counts(upstream_url: str) -> dict[str, int]:
