@@ -10,8 +10,10 @@ it (``logging.handlers.QueueHandler``); a ``QueueListener`` thread formats and w
 the handler it would have gone to: the stream handler of uvicorn's text log configuration, or
 the root logger's handlers (``GATEWAY_LOG_FORMAT=json``), run in the context the line was
 logged in, so the request id filter (app/observe.py) finds the request's id as before. The
-lines and their order are unchanged; the queue is unbounded, so a stalled reader loses no line
-(they wait in memory until it reads again), and the queue is drained when the process exits.
+lines and their order are unchanged, and the queue is drained when the process exits. A
+stalled reader loses no line: up to :data:`ACCESS_LINES_QUEUED` wait in memory until it reads
+again; past that the next line waits for room on the loop, as the plain handler's blocking
+write did (memory stays bounded however long the reader stalls).
 
 Only for records whose arguments do not change after they are logged (uvicorn's access record:
 strings and a status code): the message is put together in the thread.
@@ -30,15 +32,21 @@ from typing import IO, Any
 
 ACCESS_LOGGER = "uvicorn.access"
 Queued = tuple[contextvars.Context, logging.LogRecord]
+ACCESS_LINES_QUEUED = 10_000
+"""Lines at most waiting for a stalled reader (a few MB): then the loop waits for room."""
 
 
 class ContextQueueListener(logging.handlers.QueueListener):
     """Writes each queued record with ``destination`` (None: the root logger's handlers as
     they are when the record is written), in the context the record was logged in."""
 
-    def __init__(self, records: queue.SimpleQueue[Any], destination: logging.Handler | None):
+    def __init__(self, records: queue.Queue[Any], destination: logging.Handler | None):
         super().__init__(records)
         self.destination = destination
+
+    def enqueue_sentinel(self) -> None:
+        """The stop mark after the lines queued, waiting for room in a full queue."""
+        self.queue.put(self._sentinel)  # type: ignore[attr-defined]
 
     def handle(self, record: Any) -> None:
         context, logged = record
@@ -60,9 +68,12 @@ class OffLoopHandler(logging.handlers.QueueHandler):
     """Queues each record with a copy of the current context for a :class:`ContextQueueListener`
     thread (started here, stopped and drained at exit) that writes it with ``destination``."""
 
-    def __init__(self, destination: logging.Handler | None = None) -> None:
-        records: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    def __init__(
+        self, destination: logging.Handler | None = None, queued: int = ACCESS_LINES_QUEUED
+    ) -> None:
+        records: queue.Queue[Any] = queue.Queue(maxsize=queued)
         super().__init__(records)
+        self._records = records
         self.destination = destination
         self.listener = ContextQueueListener(records, destination)
         self.listener.start()
@@ -71,9 +82,14 @@ class OffLoopHandler(logging.handlers.QueueHandler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self.enqueue((contextvars.copy_context(), record))  # type: ignore[arg-type]
+            self.enqueue((contextvars.copy_context(), record))
         except Exception:  # logging never raises into the request
             self.handleError(record)
+
+    def enqueue(self, record: Any) -> None:
+        """Queue ``record``, waiting for room when :data:`ACCESS_LINES_QUEUED` lines already
+        wait (``QueueHandler`` would raise ``queue.Full`` instead)."""
+        self._records.put(record)
 
     def setFormatter(self, fmt: logging.Formatter | None) -> None:
         """The formatter of the handler that writes the lines (logging.config gives the

@@ -17,20 +17,16 @@ request" send other bytes upstream, or drop a time limit, so the gateway cannot 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
-from pathlib import Path
-from tempfile import TemporaryDirectory
-from typing import Any
 
-from bench.upstream_request import calls_per_request, cpu_per_request, event_loop_factory
-
-Fetch = Callable[[], Awaitable[Any]]
+from bench.upstream_request import Fetch, Rows, over_fake_upstream, print_rows, rows_of
 
 
-async def shapes(base: str, athlete: str, key: str) -> tuple[Callable[[], Awaitable[None]], dict]:
+async def shapes(
+    base: str, athlete: str, key: str
+) -> tuple[Callable[[], Awaitable[None]], dict[str, Fetch]]:
     """The fetches to time, by row name, and what closes their sessions."""
     import aiohttp
     from yarl import URL
@@ -98,35 +94,21 @@ async def shapes(base: str, athlete: str, key: str) -> tuple[Callable[[], Awaita
     }
 
 
-async def measure(
-    base: str, athlete: str, key: str, requests: int
-) -> list[tuple[str, float, float]]:
+async def measure(base: str, athlete: str, key: str, requests: int) -> Rows:
     closing, found = await shapes(base, athlete, key)
-    rows = []
-    for name, fetch in found.items():
-        cpu = await cpu_per_request(fetch, requests)
-        calls = await calls_per_request(fetch, requests)
-        rows.append((name, cpu, calls))
+    rows = await rows_of(found, requests)
     await closing()
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.run import demo_athletes, upstream
-
     parser = argparse.ArgumentParser(prog="python -m bench.aiohttp_shapes")
     parser.add_argument("--requests", type=int, default=2000)
     args = parser.parse_args(argv)
-    athlete = demo_athletes()[0]
-    with (
-        TemporaryDirectory(prefix="gw-shapes-") as tmp,
-        upstream(0, Path(tmp)) as base,
-        asyncio.Runner(loop_factory=event_loop_factory()) as runner,
-    ):
-        rows = runner.run(measure(base, athlete.intervals_id, athlete.api_key, args.requests))
-    print("| call shape | CPU µs/request | Python calls/request |\n| --- | ---: | ---: |")
-    for name, cpu, calls in rows:
-        print(f"| {name} | {cpu:.1f} | {calls:.1f} |")
+    rows = over_fake_upstream(
+        "gw-shapes-", lambda base, athlete, key: measure(base, athlete, key, args.requests)
+    )
+    print_rows("call shape", rows)
     return 0
 
 

@@ -135,17 +135,34 @@ async def layers(
     }
 
 
-async def measure(
-    base: str, athlete: str, key: str, requests: int, profile_to: Path | None
-) -> list[tuple[str, float, float]]:
-    closing, found = await layers(base, athlete, key)
+Rows = list[tuple[str, float, float]]
+"""(row name, CPU µs per request, Python calls per request), one per fetch timed."""
+
+
+async def rows_of(
+    found: dict[str, Fetch],
+    requests: int,
+    profiled_row: str | None = None,
+    profile_to: Path | None = None,
+) -> Rows:
+    """Each fetch's CPU and calls per request (calls over at most 500 requests), the
+    ``profiled_row``'s cProfile stats written to ``profile_to``."""
     rows = []
-    last = "AthleteSession._call (aiohttp, no answer cache)"
     for name, fetch in found.items():
         cpu = await cpu_per_request(fetch, requests)
-        profiled = profile_to if name == last else None
+        profiled = profile_to if name == profiled_row else None
         calls = await calls_per_request(fetch, min(requests, 500), profiled)
         rows.append((name, cpu, calls))
+    return rows
+
+
+async def measure(
+    base: str, athlete: str, key: str, requests: int, profile_to: Path | None
+) -> Rows:
+    closing, found = await layers(base, athlete, key)
+    rows = await rows_of(
+        found, requests, "AthleteSession._call (aiohttp, no answer cache)", profile_to
+    )
     await closing()
     return rows
 
@@ -159,25 +176,37 @@ def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-def main(argv: list[str] | None = None) -> int:
+def over_fake_upstream(prefix: str, measuring: Callable[[str, str, str], Awaitable[Rows]]) -> Rows:
+    """``measuring(base URL, athlete id, API key)`` run on uvloop against the fake
+    Intervals.icu started in its own process, as the first demo athlete."""
     from bench.run import demo_athletes, upstream
 
+    athlete = demo_athletes()[0]
+    with (
+        TemporaryDirectory(prefix=prefix) as tmp,
+        upstream(0, Path(tmp)) as base,
+        asyncio.Runner(loop_factory=event_loop_factory()) as runner,
+    ):
+        return runner.run(measuring(base, athlete.intervals_id, athlete.api_key))
+
+
+def print_rows(first_column: str, rows: Rows) -> None:
+    """The rows as a Markdown table."""
+    print(f"| {first_column} | CPU µs/request | Python calls/request |\n| --- | ---: | ---: |")
+    for name, cpu, calls in rows:
+        print(f"| {name} | {cpu:.1f} | {calls:.1f} |")
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.upstream_request")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--profile", type=Path, help="cProfile stats of the session layer")
     args = parser.parse_args(argv)
-    athlete = demo_athletes()[0]
-    with (
-        TemporaryDirectory(prefix="gw-upstream-") as tmp,
-        upstream(0, Path(tmp)) as base,
-        asyncio.Runner(loop_factory=event_loop_factory()) as runner,
-    ):
-        rows = runner.run(
-            measure(base, athlete.intervals_id, athlete.api_key, args.requests, args.profile)
-        )
-    print("| layer | CPU µs/request | Python calls/request |\n| --- | ---: | ---: |")
-    for name, cpu, calls in rows:
-        print(f"| {name} | {cpu:.1f} | {calls:.1f} |")
+    rows = over_fake_upstream(
+        "gw-upstream-",
+        lambda base, athlete, key: measure(base, athlete, key, args.requests, args.profile),
+    )
+    print_rows("layer", rows)
     return 0
 
 

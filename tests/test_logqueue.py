@@ -102,3 +102,35 @@ def test_the_text_configuration_writes_what_uvicorns_own_writes(
     queued = access_output(text_log_config(LOGGING_CONFIG), monkeypatch)
     assert own == queued
     assert own.count("POST /mcp?code=abc HTTP/1.1") == 2 and "404" in own
+
+
+class Stalled(Written):
+    """A writer whose output is stalled (a full pipe) until ``reading`` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writing = threading.Event()
+        self.reading = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.writing.set()
+        self.reading.wait()
+        super().emit(record)
+
+
+def test_lines_for_a_stalled_reader_wait_in_a_bounded_queue() -> None:
+    """Memory stays bounded while the reader stalls: at most ``queued`` lines wait (the next
+    line waits for room, as a blocking write did), and all are written once it reads."""
+    written = Stalled()
+    handler = OffLoopHandler(written, queued=3)
+    handler.handle(access_record("/healthz?n=0"))
+    written.writing.wait()  # the thread holds line 0, stalled
+    for n in range(1, 4):
+        handler.handle(access_record(f"/healthz?n={n}"))
+    assert handler.queue.qsize() == 3 and handler.queue.full()
+    written.reading.set()
+    handler.handle(access_record("/healthz?n=4"))
+    handler.close()
+    assert [line for line, _ in written.lines] == [
+        f'127.0.0.1:50123 - "POST /healthz?n={n} HTTP/1.1" 200' for n in range(5)
+    ]

@@ -125,7 +125,11 @@ def _reading(model: type[M], fields: tuple[str, ...]) -> type[M]:
     is built (an ``Activity`` has 40, a list answer reads about ten; filling the others with
     their defaults was half of the validation, issue 20). Its instances read like ``model``
     for those fields only, and are not ``model`` instances: for a caller that reads nothing
-    else. Built once per (model, fields), the last :data:`READINGS_KEPT` kept."""
+    else. Built once per (model, fields), the last :data:`READINGS_KEPT` kept. A model with
+    validators, serializers or computed fields of its own (or inherited) is read whole: a cut
+    built from its fields alone would skip them (an athlete record's dropping of its API key)."""
+    if _has_decorators(model):
+        return model
     kept = {
         name: (info.annotation, copy(info))
         for name, info in model.model_fields.items()
@@ -138,6 +142,22 @@ def _reading(model: type[M], fields: tuple[str, ...]) -> type[M]:
         if isinstance(value, property):
             setattr(cut, name, value)
     return cast("type[M]", cut)
+
+
+def _has_decorators(model: type[BaseModel]) -> bool:
+    """Whether ``model`` (or a base) declares a validator, serializer or computed field."""
+    found = model.__pydantic_decorators__
+    return any(
+        (
+            found.validators,
+            found.field_validators,
+            found.root_validators,
+            found.field_serializers,
+            found.model_serializers,
+            found.model_validators,
+            found.computed_fields,
+        )
+    )
 
 
 def _unexpected(exc: ValidationError, what: str) -> UnexpectedPayload:

@@ -144,9 +144,9 @@ def _is_protected(path: str) -> bool:
 async def read_body(receive: Receive) -> bytes | None:
     """The whole request body, or None when it exceeds MAX_BODY_BYTES. A body an outer
     middleware read and handed on (:class:`ReadBody`, not yet delivered) is taken as it is,
-    without reading: ``replay_body`` then hands the same object on."""
+    without reading, within the same limit: ``replay_body`` then hands the same object on."""
     if isinstance(receive, ReadBody) and not receive.sent:
-        return receive.body
+        return receive.body if len(receive.body) <= MAX_BODY_BYTES else None
     chunks: list[bytes] = []
     size = 0
     while True:

@@ -16,7 +16,15 @@ from sqlalchemy import select, update
 
 from app.db.engine import make_async_engine, make_sessionmaker, transaction
 from app.db.models import Credential, Grant, Token
-from app.mcp.auth import BearerGuard, called_tools, missing_scope, read_body, replay_body
+from app.mcp.auth import (
+    MAX_BODY_BYTES,
+    BearerGuard,
+    ReadBody,
+    called_tools,
+    missing_scope,
+    read_body,
+    replay_body,
+)
 from app.mcp.identity import Caller
 from tests.mcp.support import AUCKLAND, BERLIN, ERAS, LOS_ANGELES, mcp_client, running_gateway
 
@@ -381,3 +389,15 @@ async def test_a_token_expires_on_the_gateways_one_clock(tmp_path: Path, databas
         refused = await post(gw.mcp_url, seeded.token)
         assert refused.status_code == 401
         assert 'error="invalid_token"' in refused.headers["www-authenticate"]
+
+
+async def test_a_body_handed_on_over_the_limit_is_refused_as_one_read_is() -> None:
+    """A body some middleware read whole and handed on (``ReadBody``) is held to the same
+    limit as one read here: over ``MAX_BODY_BYTES`` it is refused, not taken as it is."""
+
+    async def disconnected() -> Any:
+        return {"type": "http.disconnect"}
+
+    too_big = b" " * (MAX_BODY_BYTES + 1)
+    assert await read_body(ReadBody(too_big, disconnected)) is None
+    assert await read_body(ReadBody(b"{}", disconnected)) == b"{}"

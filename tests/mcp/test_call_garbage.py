@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from app.mcp.tools.registry import served, takes_athlete
 from tests.mcp.support import BERLIN
 from tests.mcp.test_fast_path import (
     LEGACY,
@@ -26,6 +25,7 @@ from tests.mcp.test_fast_path import (
     gateway,
     headers_for,
     send,
+    tool_examples,
 )
 
 CALLS = 20
@@ -83,14 +83,10 @@ async def test_no_tool_leaves_its_call_for_the_cyclic_collector(
     with gateway(tmp_path, database_url) as gw:
         caller = await gw.seed(BERLIN, scope="mcp.read mcp.write")
         left = {}
-        for spec in served():
-            if not takes_athlete(spec):
-                continue
-            body = call(spec.name, spec.example_arguments(gw.fake, BERLIN.id), LEGACY)
-            headers = headers_for(caller.token, body, LEGACY)
+        for name, body, headers in tool_examples(gw, caller.token, LEGACY):
             await send(gw, body, headers)  # warm
             with cyclic_garbage() as found:
                 for _ in range(2):
-                    assert (await send(gw, body, headers)).status_code == 200, spec.name
-            left[spec.name] = server_side(found)
+                    assert (await send(gw, body, headers)).status_code == 200, name
+            left[name] = server_side(found)
     assert {name: objects for name, objects in left.items() if objects} == {}

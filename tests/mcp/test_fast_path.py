@@ -144,6 +144,17 @@ def text_of(response: httpx2.Response) -> str:
     return str(result_of(response)["content"][0]["text"])
 
 
+def tool_examples(
+    gw: Gateway, token: str, era: str
+) -> Iterator[tuple[str, dict[str, Any], dict[str, str]]]:
+    """Every served athlete tool's own example call for ``BERLIN``, as (tool name, body,
+    headers) with ``token``."""
+    for spec in served():
+        if takes_athlete(spec):
+            body = call(spec.name, spec.example_arguments(gw.fake, BERLIN.id), era)
+            yield spec.name, body, headers_for(token, body, era)
+
+
 @pytest.mark.parametrize("era", [LEGACY, MODERN])
 async def test_every_tool_example_is_answered_alike_by_both_paths(
     tmp_path: Path, database_url: str, era: str
@@ -152,14 +163,9 @@ async def test_every_tool_example_is_answered_alike_by_both_paths(
     with gateway(tmp_path, database_url) as gw:
         caller = await gw.seed(BERLIN, scope="mcp.read mcp.write")
         taken = {}
-        for spec in served():
-            if not takes_athlete(spec):
-                continue
-            body = call(spec.name, spec.example_arguments(gw.fake, BERLIN.id), era)
-            response, taken[spec.name] = await both_ways(
-                gw, body, headers_for(caller.token, body, era)
-            )
-            assert response.status_code == 200 and "result" in response.json(), spec.name
+        for name, body, headers in tool_examples(gw, caller.token, era):
+            response, taken[name] = await both_ways(gw, body, headers)
+            assert response.status_code == 200 and "result" in response.json(), name
     assert all(taken.values())
 
 

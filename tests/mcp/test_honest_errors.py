@@ -63,6 +63,15 @@ def error_text(response: httpx.Response) -> str:
     return str(result["content"][0]["text"])
 
 
+async def timed_error_text(
+    gw: Gateway, token: str, name: str, arguments: dict[str, Any]
+) -> tuple[str, float]:
+    """The tool's error text and the seconds the call took to answer it."""
+    started = time.monotonic()
+    text = error_text(await call(gw, token, name, arguments))
+    return text, time.monotonic() - started
+
+
 async def store_oauth_token(
     settings: Settings, athlete_pk: int, token: str, scope: str | None
 ) -> None:
@@ -146,9 +155,7 @@ async def test_stalled_intervals_answers_slow_within_the_call_limit(
     with gateway(tmp_path, database_url, tool_call_timeout_seconds=1.0) as gw:
         seeded = await seed_caller(gw.settings, BERLIN)
         gw.fake.faults.hang(times=10, seconds=20, path="/activities")
-        started = time.monotonic()
-        text = error_text(await call(gw, seeded.token, "get_activities", {"limit": 1}))
-        elapsed = time.monotonic() - started
+        text, elapsed = await timed_error_text(gw, seeded.token, "get_activities", {"limit": 1})
     assert "Intervals.icu is slow" in text and "try again" in text
     assert elapsed < 5
 
@@ -161,9 +168,9 @@ async def test_a_coachs_stalled_roster_answers_slow_within_the_call_limit(
     with gateway(tmp_path, database_url, tool_call_timeout_seconds=1.0) as gw:
         seeded = await seed_caller(gw.settings, COACH)
         gw.fake.faults.hang(times=10, seconds=20, path="/athletes")
-        started = time.monotonic()
-        text = error_text(await call(gw, seeded.token, "get_athlete_profile", {"athlete": LENA}))
-        elapsed = time.monotonic() - started
+        text, elapsed = await timed_error_text(
+            gw, seeded.token, "get_athlete_profile", {"athlete": LENA}
+        )
     assert "Intervals.icu is slow" in text and "try again" in text
     assert elapsed < 5
 
@@ -177,9 +184,9 @@ async def test_a_coachs_slow_roster_and_stalled_tool_share_one_call_limit(
         seeded = await seed_caller(gw.settings, COACH)
         gw.fake.faults.hang(times=1, seconds=1.5, path="/athletes")
         gw.fake.faults.hang(times=10, seconds=20, path=f"/athlete/{LENA}")
-        started = time.monotonic()
-        text = error_text(await call(gw, seeded.token, "get_athlete_profile", {"athlete": LENA}))
-        elapsed = time.monotonic() - started
+        text, elapsed = await timed_error_text(
+            gw, seeded.token, "get_athlete_profile", {"athlete": LENA}
+        )
     assert "Intervals.icu is slow" in text and "try again" in text
     assert [r.status for r in gw.fake.requests.matching(path="/athletes")] == [200]
     assert elapsed < 3

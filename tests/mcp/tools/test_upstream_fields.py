@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app.intervals.errors import UnexpectedPayload
-from app.intervals.models import Activity, Wellness
+from app.intervals.models import Activity, Athlete, Wellness
 from app.intervals.session import _many, _reading
 from app.mcp.tools.catalog._activity import (
     SUMMARY_READS,
@@ -125,3 +125,12 @@ def test_reading_only_the_fields_asked_refuses_a_payload_as_the_whole_model_does
         name: getattr(full, name) for name in ("id", "start_date_local", *SUMMARY_READS)
     }
     assert read.is_stub is full.is_stub is True
+
+
+def test_reading_only_some_fields_keeps_the_models_own_validators() -> None:
+    """A cut-down reading of a model with validators of its own (an athlete record drops the
+    athlete's API key while parsing) still runs them: the key never reaches the answer."""
+    payload = {"id": "i100002", "name": "Lena", "icu_api_key": "secret-key", "api_key": "k"}
+    (read,) = _many(_reading(Athlete, ("id", "name")), [payload], "athletes")
+    assert read.name == "Lena"
+    assert "secret-key" not in repr(read) and "secret-key" not in read.model_dump_json()
