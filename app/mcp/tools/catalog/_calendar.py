@@ -212,7 +212,7 @@ async def paired_findings(ctx: AthleteContext, event: Event) -> list[Finding]:
     day = event.start_date_local.date()
     async with upstream_errors("the activities of that day"):
         activities = await ctx.api.list_activities(
-            day, day + timedelta(days=1), fields=["paired_event_id", "name"]
+            day, day + timedelta(days=1), fields=["paired_event_id", "name"], only_fields=True
         )
     found = rules.paired_event(
         event.id,

@@ -1,0 +1,130 @@
+"""Every tool that lists activities validates only the fields it asks upstream for
+(``list_activities(only_fields=True)``, session ``_reading``), and answers exactly as when the
+same upstream objects are read as whole :class:`Activity` models; an attribute a tool reads
+without asking for it fails loudly instead of reading as a default."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from app.intervals import session as session_module
+from app.intervals.models import Activity
+from app.intervals.session import _many, _reading
+from app.mcp.tools.catalog.compare_sessions import MATCH_FIELDS, listed_whole
+from tests.fake_intervals.app import FakeIntervals
+from tests.fake_intervals.data import DemoAthlete
+from tests.mcp.tools.activity_picks import newest
+from tests.mcp.tools.harness import AUCKLAND, BERLIN, LOS_ANGELES, Answer, ToolBench, fake_at
+
+NOON = datetime(2026, 7, 29, 12, tzinfo=UTC)
+WHOLE_HALF_YEAR = {"start_date": "2026-02-01", "end_date": "2026-07-28"}
+
+
+def paired_event(fake: FakeIntervals, athlete: str) -> int:
+    """An event of the athlete's calendar that a recorded activity is paired with."""
+    data = fake.athletes[athlete]
+    return next(
+        int(a["paired_event_id"])
+        for a in sorted(data.activities.values(), key=lambda a: str(a["start_date_local"]))
+        if a.get("paired_event_id") and a["paired_event_id"] in data.events
+    )
+
+
+Arguments = Callable[[FakeIntervals, str], dict[str, Any]]
+CASES: list[tuple[str, DemoAthlete, Arguments]] = [
+    ("search_activities", AUCKLAND, lambda f, a: {**WHOLE_HALF_YEAR, "limit": 100}),
+    ("search_activities", LOS_ANGELES, lambda f, a: {**WHOLE_HALF_YEAR, "type": "run"}),
+    ("search_activities", BERLIN, lambda f, a: {**WHOLE_HALF_YEAR, "tag": "long"}),
+    ("get_training_summary", LOS_ANGELES, lambda f, a: WHOLE_HALF_YEAR),
+    ("get_intensity_distribution", AUCKLAND, lambda f, a: WHOLE_HALF_YEAR),
+    ("get_intensity_distribution", LOS_ANGELES, lambda f, a: WHOLE_HALF_YEAR),
+    ("get_weekly_review", LOS_ANGELES, lambda f, a: {"week_of": "2026-07-20"}),
+    ("get_weekly_review", BERLIN, lambda f, a: {}),
+    (
+        "compare_sessions",
+        AUCKLAND,
+        lambda f, a: {"activity_id": newest(f, a, "VirtualRide")["id"], "days_back": 365},
+    ),
+    (
+        "compare_sessions",
+        LOS_ANGELES,
+        lambda f, a: {"activity_id": newest(f, a, "Run")["id"], "days_back": 365},
+    ),
+    ("delete_event", BERLIN, lambda f, a: {"event_id": paired_event(f, a)}),
+]
+
+
+def comparable(answer: Answer) -> str:
+    """The answer without its one random part (a preview's confirmation token)."""
+    whole = json.dumps([answer.is_error, answer.text, answer.structured], sort_keys=True)
+    return re.sub(r"chg_[\w-]+", "chg_X", whole)
+
+
+async def answer(
+    monkeypatch: pytest.MonkeyPatch,
+    reading: Callable[[type[Activity], tuple[str, ...]], type[Activity]],
+    tool: str,
+    athlete: DemoAthlete,
+    arguments: Arguments,
+) -> Answer:
+    """The tool's answer on a fresh fake, activities listed with ``reading`` as the model."""
+    fake = fake_at(NOON)
+    bench = ToolBench(fake, athlete, NOON)
+    with monkeypatch.context() as patched:
+        patched.setattr(session_module, "_reading", reading)
+        return await bench.call(tool, arguments(fake, athlete.id))
+
+
+@pytest.mark.parametrize(
+    ("tool", "athlete", "arguments"),
+    CASES,
+    ids=[f"{tool}-{athlete.timezone.split('/')[1]}" for tool, athlete, _ in CASES],
+)
+async def test_a_listing_tool_reads_only_what_it_asked_for_and_answers_as_from_whole_models(
+    monkeypatch: pytest.MonkeyPatch, tool: str, athlete: DemoAthlete, arguments: Arguments
+) -> None:
+    asked: list[tuple[str, ...]] = []
+
+    def recorded(model: type[Activity], fields: tuple[str, ...]) -> type[Activity]:
+        asked.append(fields)
+        return _reading(model, fields)
+
+    cut = await answer(monkeypatch, recorded, tool, athlete, arguments)
+    assert not cut.is_error, cut.text
+    assert asked, f"{tool} lists activities validating every field of the model"
+    whole = await answer(monkeypatch, lambda model, fields: model, tool, athlete, arguments)
+    assert comparable(cut) == comparable(whole)
+
+
+def test_an_attribute_not_asked_for_fails_loudly() -> None:
+    """A tool reading an attribute its ``fields`` left out gets an error, not a default:
+    ``is_stub`` reads ``_note``, so a list asked without ``_note`` cannot answer it."""
+    payload = [{"id": "i17", "start_date_local": "2026-07-20T09:00:00", "source": "STRAVA"}]
+    (read,) = _many(_reading(Activity, ("id", "start_date_local", "source")), payload, "x")
+    assert read.source == "STRAVA"
+    with pytest.raises(AttributeError):
+        _ = read.name
+    with pytest.raises(AttributeError):
+        _ = read.is_stub
+
+
+def test_an_earlier_session_the_detail_fetch_missed_is_read_whole_as_listed() -> None:
+    """compare_sessions: a matched session upstream did not return in detail is shown from
+    its listed fields, as the whole model reads them (every other field at its default)."""
+    listed = {
+        "id": "i17",
+        "start_date_local": "2026-07-20T09:00:00",
+        "type": "Run",
+        "name": "Easy run",
+        "interval_summary": ["1x 45m"],
+    }
+    fields = ("id", "start_date_local", *MATCH_FIELDS)
+    (read,) = _many(_reading(Activity, fields), [dict(listed)], "activities")
+    (full,) = _many(Activity, [dict(listed)], "activities")
+    assert listed_whole(read) == full
