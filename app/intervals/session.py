@@ -715,8 +715,11 @@ class AthleteSession:
         newest: DateLike | None = None,
         *,
         fields: Sequence[str] | None = None,
+        only_fields: bool = False,
     ) -> list[Wellness]:
-        """``GET /athlete/{id}/wellness``: one record per local day, ``newest`` inclusive."""
+        """``GET /athlete/{id}/wellness``: one record per local day, ``newest`` inclusive.
+        ``fields`` always includes ``id``. ``only_fields``: the caller reads no other
+        attribute, so only ``fields`` are validated (:func:`_reading`)."""
         if fields is not None:
             fields = list(dict.fromkeys(["id", *fields]))
         params = {
@@ -727,7 +730,8 @@ class AthleteSession:
         data = await self._call(
             "GET", self._athlete("/wellness"), params=params, what=f"wellness of {self._who()}"
         )
-        return _many(Wellness, data, "wellness records")
+        model = _reading(Wellness, tuple(fields)) if only_fields and fields else Wellness
+        return _many(model, data, "wellness records")
 
     async def get_wellness(self, day: DateLike) -> Wellness:
         """``GET /athlete/{id}/wellness/{date}``."""

@@ -1,6 +1,6 @@
-"""Every tool that lists activities validates only the fields it asks upstream for
-(``list_activities(only_fields=True)``, session ``_reading``), and answers exactly as when the
-same upstream objects are read as whole :class:`Activity` models; an attribute a tool reads
+"""Every tool that lists activities or wellness validates only the fields it asks upstream for
+(``list_activities``/``list_wellness(only_fields=True)``, session ``_reading``), and answers
+exactly as when the same upstream objects are read as whole models; an attribute a tool reads
 without asking for it fails loudly instead of reading as a default."""
 
 from __future__ import annotations
@@ -18,12 +18,23 @@ from app.intervals.models import Activity
 from app.intervals.session import _many, _reading
 from app.mcp.tools.catalog.compare_sessions import MATCH_FIELDS, listed_whole
 from tests.fake_intervals.app import FakeIntervals
-from tests.fake_intervals.data import DemoAthlete
+from tests.fake_intervals.data import DEMO_ATHLETES, DemoAthlete
 from tests.mcp.tools.activity_picks import newest
-from tests.mcp.tools.harness import AUCKLAND, BERLIN, LOS_ANGELES, Answer, ToolBench, fake_at
+from tests.mcp.tools.harness import (
+    AUCKLAND,
+    BERLIN,
+    LOS_ANGELES,
+    Answer,
+    ToolBench,
+    coach_bench,
+    fake_at,
+)
 
 NOON = datetime(2026, 7, 29, 12, tzinfo=UTC)
+COACH = next(a for a in DEMO_ATHLETES if a.id == "i100004")
+"""Stands for the fake's coach: the case runs on :func:`coach_bench` (her roster)."""
 WHOLE_HALF_YEAR = {"start_date": "2026-02-01", "end_date": "2026-07-28"}
+LAST_MONTH = {"start_date": "2026-06-29", "end_date": "2026-07-28"}
 
 
 def paired_event(fake: FakeIntervals, athlete: str) -> int:
@@ -57,6 +68,21 @@ CASES: list[tuple[str, DemoAthlete, Arguments]] = [
         lambda f, a: {"activity_id": newest(f, a, "Run")["id"], "days_back": 365},
     ),
     ("delete_event", BERLIN, lambda f, a: {"event_id": paired_event(f, a)}),
+    # wellness lists (list_wellness(only_fields=True))
+    ("get_wellness_data", LOS_ANGELES, lambda f, a: {**LAST_MONTH, "detail": True}),
+    ("get_fitness", AUCKLAND, lambda f, a: {**LAST_MONTH, "step": "day"}),
+    ("get_load_metrics", BERLIN, lambda f, a: LAST_MONTH),
+    ("get_readiness", LOS_ANGELES, lambda f, a: {}),
+    ("get_readiness", AUCKLAND, lambda f, a: {}),
+    ("check_goal", AUCKLAND, lambda f, a: {"ftp_w": 300}),
+    ("check_goal", BERLIN, lambda f, a: {"race_km": 10, "race_time": "45:00"}),
+    ("project_fitness", AUCKLAND, lambda f, a: {"target_date": "2026-09-20"}),
+    (
+        "create_event",  # the load guardrails read the fitness of the past week
+        AUCKLAND,
+        lambda f, a: {"category": "WORKOUT", "date": "2026-07-30", "name": "Epic", "load": 400},
+    ),
+    ("get_roster_triage", COACH, lambda f, a: {}),
 ]
 
 
@@ -75,7 +101,7 @@ async def answer(
 ) -> Answer:
     """The tool's answer on a fresh fake, activities listed with ``reading`` as the model."""
     fake = fake_at(NOON)
-    bench = ToolBench(fake, athlete, NOON)
+    bench = coach_bench(fake, NOON) if athlete is COACH else ToolBench(fake, athlete, NOON)
     with monkeypatch.context() as patched:
         patched.setattr(session_module, "_reading", reading)
         return await bench.call(tool, arguments(fake, athlete.id))

@@ -139,7 +139,7 @@ async def load_findings(
     yesterday, week_ago = today - timedelta(days=1), added.day - timedelta(days=7)
     async with upstream_errors("your fitness"):
         days = await ctx.api.list_wellness(
-            min(week_ago, yesterday), yesterday, fields=["ctl", "atl"]
+            min(week_ago, yesterday), yesterday, fields=["ctl", "atl"], only_fields=True
         )
         planned = await ctx.api.list_events(today, added.day)
     known = {w.id: (w.ctl, w.atl) for w in days if w.ctl is not None and w.atl is not None}

@@ -327,7 +327,10 @@ async def get_weekly_review(ctx: AthleteContext, week_of: IsoDate = None) -> Wee
         )
         events = await ctx.api.list_events(window.oldest, last_second, category=["WORKOUT"])
         rows = await ctx.api.list_wellness(
-            window.oldest - timedelta(days=BASELINE_DAYS), window.newest, fields=WELLNESS_FIELDS
+            window.oldest - timedelta(days=BASELINE_DAYS),
+            window.newest,
+            fields=WELLNESS_FIELDS,
+            only_fields=True,
         )
     inside = [a for a in activities if window.contains(a.start_date_local)]
     stubs = sum(1 for a in inside if is_strava(a))
