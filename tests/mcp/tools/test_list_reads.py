@@ -68,6 +68,17 @@ CASES: list[tuple[str, DemoAthlete, Arguments]] = [
         lambda f, a: {"activity_id": newest(f, a, "Run")["id"], "days_back": 365},
     ),
     ("delete_event", BERLIN, lambda f, a: {"event_id": paired_event(f, a)}),
+    # activities-around takes no fields=: the fields read are validated, the rest dropped
+    (
+        "get_activities_around",
+        AUCKLAND,
+        lambda f, a: {"activity_id": newest(f, a, "Run")["id"], "limit": 30},
+    ),
+    (
+        "get_activities_around",
+        LOS_ANGELES,
+        lambda f, a: {"activity_id": newest(f, a, "Ride", "Run")["id"], "limit": 12},
+    ),
     # wellness lists (list_wellness(only_fields=True))
     ("get_wellness_data", LOS_ANGELES, lambda f, a: {**LAST_MONTH, "detail": True}),
     ("get_fitness", AUCKLAND, lambda f, a: {**LAST_MONTH, "step": "day"}),
@@ -94,7 +105,7 @@ def comparable(answer: Answer) -> str:
 
 async def answer(
     monkeypatch: pytest.MonkeyPatch,
-    reading: Callable[[type[Activity], tuple[str, ...]], type[Activity]],
+    reading: Callable[..., type[Activity]],
     tool: str,
     athlete: DemoAthlete,
     arguments: Arguments,
@@ -117,14 +128,14 @@ async def test_a_listing_tool_reads_only_what_it_asked_for_and_answers_as_from_w
 ) -> None:
     asked: list[tuple[str, ...]] = []
 
-    def recorded(model: type[Activity], fields: tuple[str, ...]) -> type[Activity]:
+    def recorded(model: type[Activity], fields: tuple[str, ...], **how: bool) -> type[Activity]:
         asked.append(fields)
-        return _reading(model, fields)
+        return _reading(model, fields, **how)
 
     cut = await answer(monkeypatch, recorded, tool, athlete, arguments)
     assert not cut.is_error, cut.text
     assert asked, f"{tool} lists activities validating every field of the model"
-    whole = await answer(monkeypatch, lambda model, fields: model, tool, athlete, arguments)
+    whole = await answer(monkeypatch, lambda model, *_, **__: model, tool, athlete, arguments)
     assert comparable(cut) == comparable(whole)
 
 
@@ -154,3 +165,23 @@ def test_an_earlier_session_the_detail_fetch_missed_is_read_whole_as_listed() ->
     (read,) = _many(_reading(Activity, fields), [dict(listed)], "activities")
     (full,) = _many(Activity, [dict(listed)], "activities")
     assert listed_whole(read) == full
+
+
+def test_a_field_not_read_from_a_whole_object_is_dropped_not_handed_back_raw() -> None:
+    """activities-around sends every field (no ``fields=``): the fields a tool reads are
+    validated, the others dropped unread, so reading one still fails loudly."""
+    payload = [
+        {
+            "id": "i17",
+            "start_date_local": "2026-07-20T09:00:00",
+            "name": "Easy run",
+            "icu_zone_times": "not zone times",
+            "mystery": 1,
+        }
+    ]
+    model = _reading(Activity, ("id", "start_date_local", "name"), rest_dropped=True)
+    (read,) = _many(model, payload, "activities")
+    assert read.name == "Easy run"
+    for unread in ("icu_zone_times", "mystery", "type"):
+        with pytest.raises(AttributeError):
+            getattr(read, unread)
