@@ -14,7 +14,7 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
-from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
 
 from app.intervals import ids
 from app.intervals.answer_cache import FetchLedger, fetch_ledger, read_identity, written_areas
@@ -118,16 +118,19 @@ READINGS_KEPT = 64
 
 
 @lru_cache(maxsize=READINGS_KEPT)
-def _reading(model: type[M], fields: tuple[str, ...]) -> type[M]:
+def _reading(model: type[M], fields: tuple[str, ...], *, rest_dropped: bool = False) -> type[M]:
     """``model`` cut down to the ``fields`` asked for upstream (``fields=``, by upstream name)
     and its properties: each kept field as ``model`` defines it (type, alias, checks), so a
     payload is read, and a bad one refused, exactly as ``model`` does for them; no other field
     is built (an ``Activity`` has 40, a list answer reads about ten; filling the others with
     their defaults was half of the validation, issue 20). Its instances read like ``model``
     for those fields only, and are not ``model`` instances: for a caller that reads nothing
-    else. Built once per (model, fields), the last :data:`READINGS_KEPT` kept. A model with
-    validators, serializers or computed fields of its own (or inherited) is read whole: a cut
-    built from its fields alone would skip them (an athlete record's dropping of its API key)."""
+    else. Built once per (model, fields), the last :data:`READINGS_KEPT` kept.
+    ``rest_dropped``: for an endpoint without ``fields=``, whose objects carry every field,
+    the others are dropped unread (``model`` keeps unknown keys), so reading one of them
+    still fails instead of handing back its raw value. A model with validators, serializers
+    or computed fields of its own (or inherited) is read whole: a cut built from its fields
+    alone would skip them (an athlete record's dropping of its API key)."""
     if _has_decorators(model):
         return model
     kept = {
@@ -135,8 +138,13 @@ def _reading(model: type[M], fields: tuple[str, ...]) -> type[M]:
         for name, info in model.model_fields.items()
         if name in fields or info.alias in fields
     }
+    config = (
+        ConfigDict(**{**model.model_config, "extra": "ignore"})
+        if rest_dropped
+        else model.model_config
+    )
     cut = create_model(  # type: ignore[call-overload]  # named as model: refusals name it
-        model.__name__, __config__=model.model_config, __module__=model.__module__, **kept
+        model.__name__, __config__=config, __module__=model.__module__, **kept
     )
     for name, value in vars(model).items():
         if isinstance(value, property):
@@ -466,9 +474,17 @@ class AthleteSession:
         return list(data)
 
     async def activities_around(
-        self, activity_id: str, *, limit: int | None = None, route_id: int | None = None
+        self,
+        activity_id: str,
+        *,
+        limit: int | None = None,
+        route_id: int | None = None,
+        reads: Sequence[str] | None = None,
     ) -> list[Activity]:
-        """``GET /athlete/{id}/activities-around``: activities before and after one activity."""
+        """``GET /athlete/{id}/activities-around``: activities before and after one activity.
+        The endpoint takes no ``fields=`` (intervals-api.md §2.2); ``reads``: the upstream
+        names of the only fields the caller reads (with ``id`` and ``start_date_local``), the
+        only ones validated; the others are dropped unread (:func:`_reading`)."""
         params = {
             "activity_id": ids.activity_id(activity_id),
             "limit": _positive(limit, "limit"),
@@ -477,7 +493,11 @@ class AthleteSession:
         data = await self._call(
             "GET", self._athlete("/activities-around"), params=params, what="activities around"
         )
-        return _many(Activity, data, "activities")
+        model = Activity
+        if reads is not None:
+            kept = tuple(dict.fromkeys(["id", "start_date_local", *reads]))
+            model = _reading(Activity, kept, rest_dropped=True)
+        return _many(model, data, "activities")
 
     async def get_activity(self, activity_id: str, *, intervals: bool = False) -> Activity:
         """``GET /activity/{id}``; ``intervals=True`` adds ``icu_intervals`` and ``icu_groups``."""
@@ -735,8 +755,11 @@ class AthleteSession:
         newest: DateLike | None = None,
         *,
         fields: Sequence[str] | None = None,
+        only_fields: bool = False,
     ) -> list[Wellness]:
-        """``GET /athlete/{id}/wellness``: one record per local day, ``newest`` inclusive."""
+        """``GET /athlete/{id}/wellness``: one record per local day, ``newest`` inclusive.
+        ``fields`` always includes ``id``. ``only_fields``: the caller reads no other
+        attribute, so only ``fields`` are validated (:func:`_reading`)."""
         if fields is not None:
             fields = list(dict.fromkeys(["id", *fields]))
         params = {
@@ -747,7 +770,8 @@ class AthleteSession:
         data = await self._call(
             "GET", self._athlete("/wellness"), params=params, what=f"wellness of {self._who()}"
         )
-        return _many(Wellness, data, "wellness records")
+        model = _reading(Wellness, tuple(fields)) if only_fields and fields else Wellness
+        return _many(model, data, "wellness records")
 
     async def get_wellness(self, day: DateLike) -> Wellness:
         """``GET /athlete/{id}/wellness/{date}``."""

@@ -139,7 +139,7 @@ async def load_findings(
     yesterday, week_ago = today - timedelta(days=1), added.day - timedelta(days=7)
     async with upstream_errors("your fitness"):
         days = await ctx.api.list_wellness(
-            min(week_ago, yesterday), yesterday, fields=["ctl", "atl"]
+            min(week_ago, yesterday), yesterday, fields=["ctl", "atl"], only_fields=True
         )
         planned = await ctx.api.list_events(today, added.day)
     known = {w.id: (w.ctl, w.atl) for w in days if w.ctl is not None and w.atl is not None}
@@ -212,7 +212,7 @@ async def paired_findings(ctx: AthleteContext, event: Event) -> list[Finding]:
     day = event.start_date_local.date()
     async with upstream_errors("the activities of that day"):
         activities = await ctx.api.list_activities(
-            day, day + timedelta(days=1), fields=["paired_event_id", "name"]
+            day, day + timedelta(days=1), fields=["paired_event_id", "name"], only_fields=True
         )
     found = rules.paired_event(
         event.id,

@@ -216,6 +216,7 @@ async def check_goal(
             today - timedelta(days=HISTORY_DAYS - 1),
             today,
             fields=["ctl", "atl"] if race else ["ctl", "atl", "sportInfo"],
+            only_fields=True,
         )
         events = await ctx.api.list_events(today + timedelta(days=1), by, category=["WORKOUT"])
         curves = (

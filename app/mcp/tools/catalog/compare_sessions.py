@@ -16,6 +16,7 @@ from app.analytics import progression
 from app.analytics.progression import Candidate
 from app.intervals.models import Activity
 from app.mcp.tools.catalog._activity import ActivityId, fetch_own_activity, local_iso
+from app.mcp.tools.catalog.get_training_summary import is_strava
 from app.mcp.tools.kit import (
     Answer,
     AthleteContext,
@@ -158,6 +159,12 @@ def row(
     )
 
 
+def listed_whole(a: Activity) -> Activity:
+    """A listed activity (read for :data:`MATCH_FIELDS` only) as a whole :class:`Activity`
+    with what upstream sent: for an earlier session the detail fetch did not return."""
+    return Activity.model_validate(a.model_dump(by_alias=True, exclude_unset=True))
+
+
 def candidate(a: Activity) -> Candidate:
     summary = a.interval_summary[0] if a.interval_summary else None
     return Candidate(id=a.id, sport=a.type, name=a.name, structure=summary)
@@ -194,13 +201,13 @@ async def compare_sessions(
     oldest = (start - timedelta(days=days_back)).date()
     async with upstream_errors("earlier sessions"):
         listed = await ctx.api.list_activities(
-            oldest, start - timedelta(seconds=1), fields=MATCH_FIELDS
+            oldest, start - timedelta(seconds=1), fields=MATCH_FIELDS, only_fields=True
         )
     ref = candidate(activity)
     matched = [
         (a, kind)
         for a in sorted(listed, key=lambda a: a.start_date_local.replace(tzinfo=None), reverse=True)
-        if not a.is_stub
+        if not is_strava(a)
         and a.start_date_local.replace(tzinfo=None) < start
         and (kind := progression.match_kind(ref, candidate(a)))
     ][:COMPARED]
@@ -217,7 +224,10 @@ async def compare_sessions(
         activity.average_heartrate,
         work_averages(activity, power)[0],
     )
-    earlier = [row(details.get(a.id, a), kind, units, reference) for a, kind in matched]
+    earlier = [
+        row(details[a.id] if a.id in details else listed_whole(a), kind, units, reference)
+        for a, kind in matched
+    ]
     note = (
         None if earlier else f"no earlier {activity.type or 'session'} of this kind since {oldest}"
     )

@@ -12,15 +12,19 @@ from pydantic import Field
 
 from app.intervals.models import Activity
 from app.mcp.tools.catalog._activity import (
+    SUMMARY_READS,
     ActivityIdShort,
     ActivitySummary,
     fetch_own_activity,
     latest_ride,
     pace_units_for,
 )
+from app.mcp.tools.catalog._fields import upstream_fields
 from app.mcp.tools.kit import Answer, AthleteContext, tool, upstream_errors
 
 MAX_LIMIT = 30
+AROUND_READS = upstream_fields(Activity, "icu_athlete_id", *SUMMARY_READS)
+"""What the answer reads of each activity around: its owner (checked) and its summary."""
 
 
 class ActivitiesAround(Answer):
@@ -74,7 +78,7 @@ async def get_activities_around(
     """The activities just before and after one, in time order."""
     what = f"activity {activity_id}"
     async with upstream_errors(what):
-        found = await ctx.api.activities_around(activity_id, limit=limit)
+        found = await ctx.api.activities_around(activity_id, limit=limit, reads=AROUND_READS)
     for item in found:
         ctx.owned(item.icu_athlete_id, what)
     this = next((a for a in found if a.id == activity_id), None)

@@ -150,7 +150,7 @@ async def get_fitness(
         )
     async with upstream_errors("fitness data"):
         records = await ctx.api.list_wellness(
-            window.oldest, window.newest, fields=["ctl", "atl", "rampRate"]
+            window.oldest, window.newest, fields=["ctl", "atl", "rampRate"], only_fields=True
         )
     known = sorted(
         (r for r in records if window.oldest <= r.id <= window.newest and r.ctl is not None),

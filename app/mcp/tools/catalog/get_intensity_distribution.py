@@ -20,7 +20,8 @@ from app.analytics.zones import (
     total_zone_times,
 )
 from app.intervals.models import Activity, SportSettings
-from app.mcp.tools.catalog.get_training_summary import strava_note
+from app.mcp.tools.catalog._fields import upstream_fields
+from app.mcp.tools.catalog.get_training_summary import is_strava, strava_note
 from app.mcp.tools.kit import (
     Answer,
     AthleteContext,
@@ -34,7 +35,10 @@ from app.mcp.tools.kit import (
 
 DEFAULT_DAYS_BACK = 27
 MAX_WINDOW_DAYS = 366
-FIELDS = ["type", "moving_time", "icu_zone_times", "icu_hr_zone_times", "pace_zone_times", "source"]
+READS = ("type", "icu_zone_times", "icu_hr_zone_times", "pace_zone_times", "source")
+"""The :class:`Activity` attributes the distribution reads (:func:`zone_lists`, the sport, and
+``source`` for the Strava imports), besides ``id`` and ``start_date_local``."""
+FIELDS = upstream_fields(Activity, *READS)
 Basis = Literal["power", "pace", "hr"]
 PREFERENCE: tuple[Basis, ...] = ("power", "pace", "hr")
 
@@ -196,13 +200,15 @@ async def get_intensity_distribution(
     default 4 weeks."""
     window = ctx.window(start_date, end_date, days_back=DEFAULT_DAYS_BACK, max_days=MAX_WINDOW_DAYS)
     async with upstream_errors("intensity distribution"):
-        listed = await ctx.api.list_activities(window.oldest, window.last_second, fields=FIELDS)
+        listed = await ctx.api.list_activities(
+            window.oldest, window.last_second, fields=FIELDS, only_fields=True
+        )
         settings = await ctx.api.list_sport_settings()
     inside = [a for a in listed if window.contains(a.start_date_local)]
-    stubs = sum(1 for a in inside if a.is_stub or a.source == "STRAVA")
+    stubs = sum(1 for a in inside if is_strava(a))
     groups: dict[str, list[Activity]] = {}
     for a in inside:
-        if not (a.is_stub or a.source == "STRAVA") and zone_lists(a):
+        if not is_strava(a) and zone_lists(a):
             setting = settings_for(a.type or "Other", settings)
             name = setting.types[0] if setting and setting.types else a.type or "Other"
             groups.setdefault(name, []).append(a)

@@ -121,7 +121,9 @@ async def get_load_metrics(
     window = ctx.window(start_date, end_date, days_back=DEFAULT_DAYS_BACK, max_days=MAX_WINDOW_DAYS)
     first = window.oldest - timedelta(days=WARM_UP_DAYS)
     async with upstream_errors("load data"):
-        records = await ctx.api.list_wellness(first, window.newest, fields=["ctl", "ctlLoad"])
+        records = await ctx.api.list_wellness(
+            first, window.newest, fields=["ctl", "ctlLoad"], only_fields=True
+        )
     records = sorted((r for r in records if first <= r.id <= window.newest), key=lambda r: r.id)
     loads = [0.0] * ((window.newest - first).days + 1)
     for r in records:

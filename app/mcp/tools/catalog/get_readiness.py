@@ -178,7 +178,7 @@ async def get_readiness(ctx: AthleteContext) -> Readiness:
     today = ctx.today()
     async with upstream_errors("readiness data"):
         rows = await ctx.api.list_wellness(
-            today - timedelta(days=BASELINE_DAYS), today, fields=WELLNESS_FIELDS
+            today - timedelta(days=BASELINE_DAYS), today, fields=WELLNESS_FIELDS, only_fields=True
         )
         events = await ctx.api.list_events(today, datetime_end(today), category=["WORKOUT"])
     rows = sorted((r for r in rows if r.id <= today), key=lambda r: r.id)

@@ -136,6 +136,7 @@ async def _row(ctx: AthleteContext, entry: RosterEntry, now: datetime) -> Triage
                 profile_today - timedelta(days=WELLNESS_DAYS),
                 profile_today,
                 fields=["ctl", "atl", "ctlLoad", "hrv"],
+                only_fields=True,
             )
             events = await session.list_events(
                 profile_today - timedelta(days=EVENTS_BACK_DAYS),

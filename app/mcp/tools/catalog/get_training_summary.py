@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from app.intervals.models import WeekSummary
+from app.intervals.models import Activity, WeekSummary
 from app.mcp.tools.catalog.get_wellness_data import form
 from app.mcp.tools.dates import DateWindow
 from app.mcp.tools.kit import (
@@ -160,6 +160,16 @@ class TrainingSummary(WindowAnswer):
         return "\n".join(lines + ([self.note] if self.note else []))
 
 
+STUB_FIELDS = ("source",)
+"""What the summary reads of each activity: whether it is a Strava import (:func:`is_strava`)."""
+
+
+def is_strava(activity: Activity) -> bool:
+    """A Strava import, by ``source`` alone: a list asked for ``fields`` does not carry the
+    ``_note`` that ``Activity.is_stub`` reads (intervals-api.md §2.2)."""
+    return activity.source == "STRAVA"
+
+
 def strava_note(count: int) -> str | None:
     """Strava imports are stubs in the API (intervals-api.md §2.2) and not in the totals."""
     if not count:
@@ -195,8 +205,10 @@ async def get_training_summary(
         window = DateWindow(monday, window.newest)
     async with upstream_errors("training summary"):
         rows = await ctx.api.get_athlete_summary(window.oldest, window.newest)
-        listed = await ctx.api.list_activities(window.oldest, window.last_second, fields=["source"])
-    stubs = sum(1 for a in listed if a.is_stub or a.source == "STRAVA")
+        listed = await ctx.api.list_activities(
+            window.oldest, window.last_second, fields=STUB_FIELDS, only_fields=True
+        )
+    stubs = sum(1 for a in listed if is_strava(a))
     weeks = [Week.from_upstream(r) for r in rows]
     return TrainingSummary(
         **TrainingSummary.window_fields(window, str(ctx.timezone), len(weeks)),

@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from app.analytics import weekly
 from app.analytics.weekly import BASELINE_DAYS, Compliance, IntensityMix, Trend
 from app.intervals.models import Activity, Event, Wellness
-from app.mcp.tools.catalog.get_training_summary import strava_note
+from app.mcp.tools.catalog.get_training_summary import is_strava, strava_note
 from app.mcp.tools.catalog.get_wellness_data import form
 from app.mcp.tools.dates import DateWindow, parse_day
 from app.mcp.tools.kit import (
@@ -323,16 +323,19 @@ async def get_weekly_review(ctx: AthleteContext, week_of: IsoDate = None) -> Wee
     last_second = datetime.combine(window.newest, time(23, 59, 59))
     async with upstream_errors("the weekly review"):
         activities = await ctx.api.list_activities(
-            window.oldest, last_second, fields=ACTIVITY_FIELDS
+            window.oldest, last_second, fields=ACTIVITY_FIELDS, only_fields=True
         )
         events = await ctx.api.list_events(window.oldest, last_second, category=["WORKOUT"])
         rows = await ctx.api.list_wellness(
-            window.oldest - timedelta(days=BASELINE_DAYS), window.newest, fields=WELLNESS_FIELDS
+            window.oldest - timedelta(days=BASELINE_DAYS),
+            window.newest,
+            fields=WELLNESS_FIELDS,
+            only_fields=True,
         )
     inside = [a for a in activities if window.contains(a.start_date_local)]
-    stubs = sum(1 for a in inside if a.is_stub or a.source == "STRAVA")
+    stubs = sum(1 for a in inside if is_strava(a))
     sessions = sorted(
-        (session_of(a) for a in inside if not (a.is_stub or a.source == "STRAVA")),
+        (session_of(a) for a in inside if not is_strava(a)),
         key=lambda s: (s.day, s.id),
     )
     planned = [planned_of(e) for e in events if window.contains(e.start_date_local)]

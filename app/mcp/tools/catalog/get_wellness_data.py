@@ -227,7 +227,9 @@ async def get_wellness_data(
     window = ctx.window(start_date, end_date, days_back=DEFAULT_DAYS_BACK, max_days=MAX_WINDOW_DAYS)
     fields = upstream_fields(Wellness, *(DETAIL_READS if detail else SUMMARY_READS))
     async with upstream_errors("wellness data"):
-        records = await ctx.api.list_wellness(window.oldest, window.newest, fields=fields)
+        records = await ctx.api.list_wellness(
+            window.oldest, window.newest, fields=fields, only_fields=True
+        )
     in_window = sorted(
         (r for r in records if window.oldest <= r.id <= window.newest), key=lambda r: r.id
     )

@@ -196,7 +196,10 @@ async def project_fitness(
     horizon = target or today + timedelta(days=MAX_DAYS_AHEAD)
     async with upstream_errors("fitness and calendar"):
         records = await ctx.api.list_wellness(
-            today - timedelta(days=START_LOOKBACK_DAYS), today, fields=["ctl", "atl"]
+            today - timedelta(days=START_LOOKBACK_DAYS),
+            today,
+            fields=["ctl", "atl"],
+            only_fields=True,
         )
         events = await ctx.api.list_events(
             today - timedelta(days=START_LOOKBACK_DAYS - 1), horizon, category=PLANNED

@@ -21,6 +21,7 @@ from pydantic import Field
 
 from app.intervals.models import Activity, ActivitySearchResult
 from app.mcp.tools.catalog._activity import SUMMARY_UNITS, ActivitySummary
+from app.mcp.tools.catalog._fields import upstream_fields
 from app.mcp.tools.dates import DateWindow
 from app.mcp.tools.kit import (
     Answer,
@@ -38,7 +39,10 @@ from app.mcp.tools.units import PaceUnits, has_pace
 MAX_LIMIT = 100
 DEFAULT_DAYS_BACK = 90
 MAX_WINDOW_DAYS = 366
-LIST_FIELDS = ("name", "type", "tags", "distance", "moving_time", "source")
+LIST_READS = ("name", "type", "tags", "distance", "moving_time", "source")
+"""The :class:`Activity` attributes a windowed search reads (:func:`hit_from`, :func:`matches`,
+:func:`is_stub`), besides ``id`` and ``start_date_local``."""
+LIST_FIELDS = upstream_fields(Activity, *LIST_READS)
 
 OPTIONAL = optional_argument_schema
 Text = Annotated[str | None, Field(json_schema_extra=OPTIONAL)]
@@ -115,7 +119,9 @@ def matches(
 
 
 def is_stub(item: Activity) -> bool:
-    return item.is_stub or (item.source == "STRAVA" and item.type is None)
+    """A Strava import upstream shares no more of: by ``source`` and no ``type`` (a list asked
+    for :data:`LIST_FIELDS` carries no ``_note`` for ``Activity.is_stub``)."""
+    return item.source == "STRAVA" and item.type is None
 
 
 def example(fake: object, athlete: str) -> dict[str, object]:
@@ -155,7 +161,9 @@ async def search_activities(
         return await search_by_name(ctx, text, tag, limit)
     window = ctx.window(start_date, end_date, days_back=DEFAULT_DAYS_BACK, max_days=MAX_WINDOW_DAYS)
     async with upstream_errors("activities"):
-        found = await ctx.api.list_activities(window.oldest, window.last_second, fields=LIST_FIELDS)
+        found = await ctx.api.list_activities(
+            window.oldest, window.last_second, fields=LIST_FIELDS, only_fields=True
+        )
     listed = [a for a in found if window.contains(a.start_date_local)]
     stubs = sum(1 for a in listed if is_stub(a))
     kept = [a for a in listed if not is_stub(a) and matches(a, text, tag, type)]
