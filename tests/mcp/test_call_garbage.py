@@ -37,9 +37,12 @@ SERVER_PACKAGES = ("app.", "mcp.", "mcp_types.", "anyio.", "contextlib.")
 def cyclic_garbage() -> Iterator[Counter[str]]:
     """The types of the objects the block leaves in unreachable reference cycles, counted
     (filled in when the block ends): the collector is paused while the block runs and then
-    made to keep what it finds (``gc.DEBUG_SAVEALL``) instead of freeing it."""
+    made to keep what it finds (``gc.DEBUG_SAVEALL``) instead of freeing it. Everything alive
+    before the block is frozen (``gc.freeze``) meanwhile, so the collections look at the
+    block's own objects only, however large the test process has grown."""
     found: Counter[str] = Counter()
     gc.collect()
+    gc.freeze()
     gc.disable()
     try:
         yield found
@@ -49,6 +52,7 @@ def cyclic_garbage() -> Iterator[Counter[str]]:
     finally:
         gc.set_debug(0)
         gc.garbage.clear()
+        gc.unfreeze()
         gc.enable()
 
 
