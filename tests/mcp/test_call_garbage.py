@@ -37,11 +37,11 @@ SERVER_PACKAGES = ("app.", "mcp.", "mcp_types.", "anyio.", "contextlib.")
 def cyclic_garbage() -> Iterator[Counter[str]]:
     """The types of the objects the block leaves in unreachable reference cycles, counted
     (filled in when the block ends): the collector is paused while the block runs and then
-    made to keep what it finds (``gc.DEBUG_SAVEALL``) instead of freeing it. Everything alive
-    before the block is frozen (``gc.freeze``) meanwhile, so the collections look at the
-    block's own objects only, however large the test process has grown."""
+    made to keep what it finds (``gc.DEBUG_SAVEALL``) instead of freeing it. Everything the
+    collector tracks when the block starts is frozen (``gc.freeze``) meanwhile, so the
+    collection looks at the block's own objects only, however large the test process has
+    grown (a full collection of the whole suite's process takes seconds)."""
     found: Counter[str] = Counter()
-    gc.collect()
     gc.freeze()
     gc.disable()
     try:
