@@ -91,7 +91,12 @@ class TokenCache(Generic[V]):
         """The cached verification of a token digest, or None (counted as hit or miss)."""
         if not self.trusted:
             return None
-        entry = self._entries.get(digest)
+        try:
+            # ``TLRUCache.__getitem__``: one clock reading, an expired entry a KeyError; what
+            # ``get`` does in twice the calls (a membership test, then the same item access)
+            entry: _Entry[V] | None = self._entries[digest]
+        except KeyError:
+            entry = None
         observer().token_cache_lookup("miss" if entry is None else "hit")
         return None if entry is None else entry.value
 
