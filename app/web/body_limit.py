@@ -75,6 +75,27 @@ def has_bearer(scope: Scope) -> bool:
     return (_header(scope, b"authorization") or "")[:7].lower() == "bearer "
 
 
+def length_and_bearer(scope: Scope) -> tuple[int | None, bool]:
+    """:func:`declared_length` and :func:`has_bearer` of the request in one pass over its
+    headers (each reads the first header of its name), as :class:`BodyLimit` asks both of
+    every request."""
+    length: bytes | None = None
+    authorization: bytes | None = None
+    for name, value in scope.get("headers", []):
+        name = name.lower()
+        if name == b"content-length":
+            if length is None:
+                length = value
+        elif name == b"authorization" and authorization is None:
+            authorization = value
+    text = None if length is None else length.decode("latin-1").strip()
+    declared = int(text) if text is not None and text.isdigit() else None
+    bearer = authorization is not None and (
+        authorization.decode("latin-1").strip()[:7].lower() == "bearer "
+    )
+    return declared, bearer
+
+
 class BodyTooLarge(Exception):
     """Raised from `receive` once the body passes the route's limit."""
 
@@ -111,8 +132,8 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"], has_bearer(scope))
-        declared = declared_length(scope)
+        declared, bearer = length_and_bearer(scope)
+        limit = self.limit_for(scope["path"], bearer)
         if declared is not None and declared > limit:
             await send_too_large(send, limit)
             return

@@ -12,7 +12,13 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db.models import OAuthClient
-from app.web.body_limit import FORM_BODY_LIMIT, MAX_FORM_FIELDS
+from app.web.body_limit import (
+    FORM_BODY_LIMIT,
+    MAX_FORM_FIELDS,
+    declared_length,
+    has_bearer,
+    length_and_bearer,
+)
 from tests.oauth.conftest import Gateway
 
 UNAUTHENTICATED_POSTS = [
@@ -109,3 +115,25 @@ def test_mcp_reads_no_body_before_the_bearer_check(gateway: Gateway) -> None:
     assert raw_post(gateway.base, "/mcp", with_token) == 401
     huge = {**with_token, "Content-Length": "99999999"}
     assert raw_post(gateway.base, "/mcp", huge) == 413
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [(b"content-length", b"12"), (b"authorization", b"Bearer abc")],
+        [(b"Content-Length", b" 12 "), (b"Authorization", b"bearer abc")],
+        [(b"content-length", b"12"), (b"content-length", b"99"), (b"authorization", b"Basic x")],
+        [(b"authorization", b"Basic x"), (b"authorization", b"Bearer abc")],
+        [(b"authorization", b"  Bearer abc"), (b"content-length", b"-1")],
+        [(b"content-length", b"12x"), (b"AUTHORIZATION", b"BEARER ")],
+        [(b"x-other", b"1"), (b"authorization", b"Bearer")],
+    ],
+)
+def test_one_pass_reads_the_length_and_bearer_as_the_two_checks_do(
+    headers: list[tuple[bytes, bytes]],
+) -> None:
+    """BodyLimit reads both facts in one pass over the headers: the first header of each
+    name, as ``declared_length`` and ``has_bearer`` read them."""
+    scope = {"type": "http", "headers": headers}
+    assert length_and_bearer(scope) == (declared_length(scope), has_bearer(scope))
