@@ -128,9 +128,12 @@ ROUTING_HEADERS: Collection[bytes] = (
 repeating one is left to the SDK rather than second-guessed."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Era:
-    """The protocol version a request runs at, and whether it is of the 2026-07-28 era."""
+    """The protocol version a request runs at, and whether it is of the 2026-07-28 era.
+
+    Built for every POST to ``/mcp`` and only read after: a plain slotted dataclass, since a
+    frozen one pays an ``object.__setattr__`` call per field to be built."""
 
     version: str
     modern: bool
