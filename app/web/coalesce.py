@@ -35,6 +35,10 @@ class CoalescedHeadWrites:
         self._transport = transport
         self._loop = loop
         self._head: bytes | None = None
+        self.is_closing = transport.is_closing
+        """The transport's own method, bound once: uvicorn asks it after every response
+        (``on_response_complete``), which :meth:`__getattr__` would answer with a Python
+        call each time."""
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         if self._head is not None:
