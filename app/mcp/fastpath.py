@@ -44,10 +44,13 @@ from __future__ import annotations
 
 import json
 import logging
+from asyncio import events as asyncio_events
 from collections.abc import Collection, Mapping
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 import pydantic_core
 from mcp.server._otel import OpenTelemetryMiddleware
 from mcp.server._streamable_http_modern import (
@@ -55,7 +58,7 @@ from mcp.server._streamable_http_modern import (
     _write,
     handle_modern_request,
 )
-from mcp.server.connection import _NO_CHANNEL, Connection
+from mcp.server.connection import _NO_CHANNEL, Connection, _typed
 from mcp.server.context import CallNext, HandlerResult
 from mcp.server.lowlevel.server import Server
 from mcp.server.request_state import RequestStateBoundary
@@ -83,7 +86,10 @@ from mcp.shared.transport_context import TransportContext
 from mcp_types import (
     DEFAULT_NEGOTIATED_VERSION,
     PROTOCOL_VERSION_META_KEY,
+    ClientCapabilities,
     ErrorData,
+    Implementation,
+    InitializeRequestParams,
     JSONRPCError,
     JSONRPCRequest,
     JSONRPCResponse,
@@ -359,9 +365,62 @@ def stateless_connection(version: str) -> Connection:
     client info or capabilities. Built without ``from_envelope``'s validation of the two
     absent envelope values, which always fails (``_typed(model, None)`` catches the
     ``ValidationError`` and gives None); tests/mcp/test_fast_path.py holds the two equal."""
-    connection = Connection(_NO_CHANNEL, protocol_version=version)
-    connection.initialized.set()
+    return born_ready(version, None, None)
+
+
+def envelope_connection(route: InboundModernRoute) -> Connection:
+    """``Connection.from_envelope`` of a 2026-07-28 request's envelope, as
+    ``handle_modern_request`` builds it: client info and capabilities each validated into
+    their model (a mis-shaped value reads as not supplied), the initialize parameters
+    synthesised when both are there. tests/mcp/test_fast_path.py holds the two equal."""
+    info = _typed(Implementation, route.client_info)
+    capabilities = _typed(ClientCapabilities, route.client_capabilities)
+    params = None
+    if info is not None and capabilities is not None:
+        params = InitializeRequestParams(
+            protocol_version=route.protocol_version, capabilities=capabilities, client_info=info
+        )
+    return born_ready(route.protocol_version, params, capabilities)
+
+
+def born_ready(
+    version: str,
+    params: InitializeRequestParams | None,
+    capabilities: ClientCapabilities | None,
+) -> Connection:
+    """What ``Connection.from_envelope`` returns for these values (``Connection.__init__``
+    with no channel, then the capabilities recorded and ``initialized`` set), with its event
+    made by :func:`set_event`: ``anyio.Event()`` asks which async library runs the loop every
+    time it is called, about a third of the connection's cost."""
+    connection = Connection.__new__(Connection)
+    connection.outbound = _NO_CHANNEL
+    connection.protocol_version = version
+    connection.session_id = None
+    connection.client_capabilities = None
+    connection.client_params = params
+    connection.client_capabilities = capabilities
+    connection.initialized = set_event()
+    connection.state = {}
+    connection.exit_stack = AsyncExitStack()
     return connection
+
+
+_ASYNCIO_EVENTS: dict[type, type[anyio.Event]] = {}
+
+
+def set_event() -> anyio.Event:
+    """A new, set ``anyio.Event()``. Under asyncio that is anyio's asyncio backend event, whose
+    class is looked up once per kind of loop; under anything else, ``anyio.Event()`` itself."""
+    loop = asyncio_events._get_running_loop()
+    kind = _ASYNCIO_EVENTS.get(type(loop)) if loop is not None else None
+    if kind is None:
+        event = anyio.Event()
+        if loop is not None:
+            _ASYNCIO_EVENTS[type(loop)] = type(event)
+    else:
+        event = kind()
+    event.set()
+    return event
 
 
 def has_cleanup(connection: Connection) -> bool:
@@ -495,9 +554,7 @@ class ToolCallFastPath:
             )
             return
         call, verdict = certain
-        connection = Connection.from_envelope(
-            verdict.protocol_version, verdict.client_info, verdict.client_capabilities
-        )
+        connection = envelope_connection(verdict)
         exchange = _SingleExchangeDispatchContext(
             transport=TransportContext(
                 kind="streamable-http", can_send_request=False, headers=request.headers

@@ -16,7 +16,7 @@ from typing import Any
 import httpx2
 import pytest
 from mcp.server.connection import Connection
-from mcp.shared.inbound import _ROUTING_HEADER_NAMES
+from mcp.shared.inbound import _ROUTING_HEADER_NAMES, InboundModernRoute, classify_inbound_request
 from mcp_types import DEFAULT_NEGOTIATED_VERSION
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
@@ -25,6 +25,7 @@ from app.mcp.fastpath import (
     SDK_ROUTING_HEADERS,
     Era,
     ToolCallFastPath,
+    envelope_connection,
     era_of,
     fast_tool_call,
     stateless_connection,
@@ -625,6 +626,55 @@ def connection_state(connection: Connection) -> dict[str, Any]:
             value = ("exit stack", list(value._exit_callbacks))
         state[name] = value
     return state
+
+
+ENVELOPES: dict[str, dict[str, Any]] = {
+    "info and capabilities": {
+        "io.modelcontextprotocol/clientCapabilities": {
+            "sampling": {},
+            "roots": {"listChanged": True},
+        },
+        "io.modelcontextprotocol/clientInfo": {"name": "c", "version": "1", "title": "C"},
+    },
+    "capabilities only": {"io.modelcontextprotocol/clientCapabilities": {}},
+    "mis-shaped info": {
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": 3},
+    },
+    "mis-shaped capabilities": {
+        "io.modelcontextprotocol/clientCapabilities": [],
+        "io.modelcontextprotocol/clientInfo": {"name": "c", "version": "1"},
+    },
+    "extension capabilities": {
+        "io.modelcontextprotocol/clientCapabilities": {
+            "extensions": {
+                "io.modelcontextprotocol/ui": {"mimeTypes": ["text/html;profile=mcp-app"]}
+            }
+        },
+        "io.modelcontextprotocol/clientInfo": {"name": "c", "version": "1"},
+    },
+}
+
+
+@pytest.mark.parametrize("envelope", sorted(ENVELOPES))
+async def test_a_modern_call_runs_on_the_connection_the_sdk_builds(envelope: str) -> None:
+    """``handle_modern_request`` builds ``Connection.from_envelope`` of the envelope; the fast
+    path builds the same connection (``envelope_connection``) without its ``anyio.Event()``
+    look-up of the async library: same values, same kind of event, set, nothing shared."""
+    meta = {"io.modelcontextprotocol/protocolVersion": MODERN, **ENVELOPES[envelope]}
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"_meta": meta}}
+    route = classify_inbound_request(body)
+    assert isinstance(route, InboundModernRoute)
+    sdks = Connection.from_envelope(
+        route.protocol_version, route.client_info, route.client_capabilities
+    )
+    first, second = envelope_connection(route), envelope_connection(route)
+    assert connection_state(first) == connection_state(sdks) == connection_state(second)
+    assert type(first.initialized) is type(sdks.initialized)
+    assert first.initialized is not second.initialized and first.state is not second.state
+    assert first.exit_stack is not second.exit_stack
+    assert first.client_params == sdks.client_params
+    assert first.client_capabilities == sdks.client_capabilities
 
 
 @pytest.mark.parametrize(
