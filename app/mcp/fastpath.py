@@ -408,19 +408,48 @@ def born_ready(
 _ASYNCIO_EVENTS: dict[type, type[anyio.Event]] = {}
 
 
-def set_event() -> anyio.Event:
-    """A new, set ``anyio.Event()``. Under asyncio that is anyio's asyncio backend event, whose
-    class is looked up once per kind of loop; under anything else, ``anyio.Event()`` itself."""
+def new_event() -> anyio.Event:
+    """A new ``anyio.Event()``. Under asyncio that is anyio's asyncio backend event, whose
+    class is looked up once per kind of loop (``anyio.Event()`` asks which async library
+    runs the loop every time); under anything else, ``anyio.Event()`` itself."""
     loop = asyncio_events._get_running_loop()
     kind = _ASYNCIO_EVENTS.get(type(loop)) if loop is not None else None
-    if kind is None:
-        event = anyio.Event()
-        if loop is not None:
-            _ASYNCIO_EVENTS[type(loop)] = type(event)
-    else:
-        event = kind()
+    if kind is not None:
+        return kind()
+    event = anyio.Event()
+    if loop is not None:
+        _ASYNCIO_EVENTS[type(loop)] = type(event)
+    return event
+
+
+def set_event() -> anyio.Event:
+    """A new :func:`new_event`, set."""
+    event = new_event()
     event.set()
     return event
+
+
+LEGACY_TRANSPORT = TransportContext(kind="streamable-http", can_send_request=False)
+"""The transport context of every handshake-era call (the session manager's stateless
+``transport_builder``): frozen and the same for all, so made once."""
+
+
+def exchange_context(
+    transport: TransportContext,
+    request_id: Any,
+    metadata: ServerMessageMetadata,
+    progress_token: Any = None,
+) -> _SingleExchangeDispatchContext:
+    """``_SingleExchangeDispatchContext`` as the SDK builds it for one request, its
+    ``cancel_requested`` event (the field's default, ``anyio.Event()``) made by
+    :func:`new_event`. tests/mcp/test_fast_path.py holds the two equal."""
+    return _SingleExchangeDispatchContext(
+        transport=transport,
+        request_id=request_id,
+        message_metadata=metadata,
+        progress_token=progress_token,
+        cancel_requested=new_event(),
+    )
 
 
 def has_cleanup(connection: Connection) -> bool:
@@ -555,13 +584,13 @@ class ToolCallFastPath:
             return
         call, verdict = certain
         connection = envelope_connection(verdict)
-        exchange = _SingleExchangeDispatchContext(
-            transport=TransportContext(
+        exchange = exchange_context(
+            TransportContext(
                 kind="streamable-http", can_send_request=False, headers=request.headers
             ),
-            request_id=call.id,
-            message_metadata=ServerMessageMetadata(request_context=request),
-            progress_token=progress_token_from_params(call.params),
+            call.id,
+            ServerMessageMetadata(request_context=request),
+            progress_token_from_params(call.params),
         )
         answer: bytes | JSONRPCResponse | JSONRPCError
         try:
@@ -682,11 +711,7 @@ class ToolCallFastPath:
         too, as the SDK's shaping would raise them) mapped as
         ``JSONRPCDispatcher._handle_request`` maps them."""
         metadata = ServerMessageMetadata(request_context=request, can_send_request=False)
-        exchange = _SingleExchangeDispatchContext(
-            transport=TransportContext(kind="streamable-http", can_send_request=False),
-            request_id=call.id,
-            message_metadata=metadata,
-        )
+        exchange = exchange_context(LEGACY_TRANSPORT, call.id, metadata)
         connection = stateless_connection(version)
         try:
             served = await serve_call(

@@ -15,18 +15,23 @@ from typing import Any
 
 import httpx2
 import pytest
+from mcp.server._streamable_http_modern import _SingleExchangeDispatchContext
 from mcp.server.connection import Connection
 from mcp.shared.inbound import _ROUTING_HEADER_NAMES, InboundModernRoute, classify_inbound_request
+from mcp.shared.message import ServerMessageMetadata
+from mcp.shared.transport_context import TransportContext
 from mcp_types import DEFAULT_NEGOTIATED_VERSION
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS
 
 from app.mcp.fastpath import (
+    LEGACY_TRANSPORT,
     ROUTING_HEADERS,
     SDK_ROUTING_HEADERS,
     Era,
     ToolCallFastPath,
     envelope_connection,
     era_of,
+    exchange_context,
     fast_tool_call,
     stateless_connection,
 )
@@ -675,6 +680,37 @@ async def test_a_modern_call_runs_on_the_connection_the_sdk_builds(envelope: str
     assert first.exit_stack is not second.exit_stack
     assert first.client_params == sdks.client_params
     assert first.client_capabilities == sdks.client_capabilities
+
+
+def exchange_state(exchange: _SingleExchangeDispatchContext) -> dict[str, Any]:
+    """Every field of a dispatch context by value (its event by kind and whether it is set)."""
+    state = dict(vars(exchange))
+    event = state.pop("cancel_requested")
+    state["cancel_requested"] = (type(event), event.is_set())
+    return state
+
+
+@pytest.mark.parametrize("progress_token", [None, "p-1"])
+async def test_a_call_is_dispatched_with_the_context_the_sdk_builds(progress_token: Any) -> None:
+    """The SDK builds a ``_SingleExchangeDispatchContext`` per request (its
+    ``cancel_requested`` from ``anyio.Event()``); the fast path builds the same
+    (``exchange_context``), with a fresh, unset event of the same kind per request, and the
+    handshake era's transport context equal to the session manager's."""
+    metadata = ServerMessageMetadata(request_context=None)
+    sdk_transport = TransportContext(kind="streamable-http", can_send_request=False)
+    assert sdk_transport == LEGACY_TRANSPORT
+    sdks = _SingleExchangeDispatchContext(
+        transport=sdk_transport,
+        request_id=7,
+        message_metadata=metadata,
+        progress_token=progress_token,
+    )
+    first = exchange_context(LEGACY_TRANSPORT, 7, metadata, progress_token)
+    second = exchange_context(LEGACY_TRANSPORT, 7, metadata, progress_token)
+    assert exchange_state(first) == exchange_state(sdks) == exchange_state(second)
+    assert first.cancel_requested is not second.cancel_requested
+    first.cancel_requested.set()
+    assert not second.cancel_requested.is_set()
 
 
 @pytest.mark.parametrize(
