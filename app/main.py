@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
@@ -23,17 +24,35 @@ from app.web import health, home, legal, webhooks
 from app.web.body_limit import BodyLimit
 from app.web.metrics import install_metrics
 from app.web.security import PageSecurityHeaders
-from app.web.shortcut import PathShortcut
+from app.web.shortcut import PathShortcut, TelemetryOff
 from app.web.unavailable import install_unavailable_handler
 
 if TYPE_CHECKING:
     import httpx
-    from starlette.types import ASGIApp
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 
 class GatewayApp(FastAPI):
     """FastAPI with the short way to ``/mcp`` (app/web/shortcut.py) over its middleware stack:
-    ``app.state.shortcut``, installed by :func:`create_app`."""
+    ``app.state.shortcut``, installed by :func:`create_app`. An HTTP request while FastAPI's
+    native telemetry is certainly off (:class:`~app.web.shortcut.TelemetryOff`) goes to the
+    stack as ``FastAPI.__call__`` sends it then (through ``Starlette.__call__``), without its
+    per-request provider look-ups; anything else goes through ``FastAPI.__call__``."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or "fastapi.telemetry" in scope or not self._telemetry_off():
+            await super().__call__(scope, receive, send)
+            return
+        if self.root_path:
+            scope["root_path"] = self.root_path
+        scope["app"] = self
+        if self.middleware_stack is None:
+            self.middleware_stack = self.build_middleware_stack()
+        await self.middleware_stack(scope, receive, send)
+
+    @cached_property
+    def _telemetry_off(self) -> TelemetryOff:
+        return TelemetryOff(self._telemetry)
 
     def build_middleware_stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()

@@ -15,12 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import opentelemetry._logs as otel_logs
+import opentelemetry.metrics as otel_metrics
+import opentelemetry.trace as otel_trace
 import pytest
 
 from app.main import create_app
 from app.redis_state import SharedStateDown
 from app.settings import Settings
-from app.web.shortcut import PathShortcut
+from app.web.shortcut import PROVIDER_SLOTS, PathShortcut, TelemetryOff
 from tests.fake_intervals.app import FakeIntervals
 from tests.mcp.support import BERLIN, Gateway, gateway_settings
 from tests.support.gateway import live_gateway
@@ -278,3 +281,56 @@ async def test_an_error_under_the_edge_is_answered_the_same_both_ways(
     assert short.body == whole.body
     assert short.metrics == whole.metrics
     assert short.request_ids == whole.request_ids
+
+
+CONFIGURED = {
+    "_TRACER_PROVIDER": otel_trace.NoOpTracerProvider,
+    "_METER_PROVIDER": otel_metrics.NoOpMeterProvider,
+    "_LOGGER_PROVIDER": otel_logs.NoOpLoggerProvider,
+}
+
+
+def test_fastapis_telemetry_check_is_left_out_only_while_it_is_certainly_off(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app skips FastAPI's per-request telemetry check (``NativeTelemetry.enabled()``)
+    only while ``TelemetryOff`` says it would answer False: with nothing configured; not once
+    any of OpenTelemetry's global providers is set, nor with an environment variable naming
+    one, nor with a provider given in the app's telemetry settings."""
+    app = create_app(settings)
+    native = app._native_telemetry
+    assert TelemetryOff(app._telemetry)() and not native.enabled()
+    assert len(PROVIDER_SLOTS) == 3
+    for module, attribute, variable in PROVIDER_SLOTS:
+        with monkeypatch.context() as patch:
+            patch.setattr(module, attribute, CONFIGURED[attribute]())
+            assert native.enabled() and not TelemetryOff(app._telemetry)(), attribute
+        with monkeypatch.context() as patch:
+            patch.setenv(variable, "named")
+            assert not TelemetryOff(app._telemetry)(), variable
+    given = {**app._telemetry, "tracer_provider": otel_trace.NoOpTracerProvider()}
+    assert not TelemetryOff(given)()
+
+
+class TracerProvider(otel_trace.TracerProvider):
+    """A configured tracer provider (not the API's proxy, not its no-op one) whose tracer
+    records nothing."""
+
+    def get_tracer(self, *args: Any, **kwargs: Any) -> otel_trace.Tracer:
+        return otel_trace.NoOpTracer()
+
+
+async def test_a_configured_tracer_provider_gets_fastapis_telemetry_as_before(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a global tracer provider is set, requests go through FastAPI's native telemetry
+    (which marks the scope, so ``/mcp`` takes the whole chain); before, the short way."""
+    app = create_app(settings)
+    switch = app.state.shortcut
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url=settings.base_url) as http:
+        assert (await http.post("/mcp", content=b"{}")).status_code == 401
+        assert switch.taken == 1
+        monkeypatch.setattr(otel_trace, "_TRACER_PROVIDER", TracerProvider())
+        assert (await http.post("/mcp", content=b"{}")).status_code == 401
+        assert switch.taken == 1

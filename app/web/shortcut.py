@@ -29,7 +29,8 @@ whole chain, since its router reports the matched route to the telemetry.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from fastapi.middleware.asyncexitstack import AsyncExitStackMiddleware
@@ -54,6 +55,51 @@ except ImportError:  # pragma: no cover - the pinned FastAPI has both
 
     class ExceptionTelemetryMiddleware:  # type: ignore[no-redef]
         """Stands for a layer this FastAPI does not have."""
+
+
+try:  # where OpenTelemetry's API keeps its global providers (None until one is set)
+    import opentelemetry._logs._internal as _otel_logs
+    import opentelemetry.metrics._internal as _otel_metrics
+    import opentelemetry.trace as _otel_trace
+
+    PROVIDER_SLOTS: tuple[tuple[Any, str, str], ...] = (
+        (_otel_trace, "_TRACER_PROVIDER", "OTEL_PYTHON_TRACER_PROVIDER"),
+        (_otel_metrics, "_METER_PROVIDER", "OTEL_PYTHON_METER_PROVIDER"),
+        (_otel_logs, "_LOGGER_PROVIDER", "OTEL_PYTHON_LOGGER_PROVIDER"),
+    )
+except (ImportError, AttributeError):  # pragma: no cover - the pinned API has them
+    PROVIDER_SLOTS = ()
+
+
+class TelemetryOff:
+    """Whether FastAPI's native telemetry (``FastAPI.__call__``: ``NativeTelemetry.enabled()``)
+    certainly stays off for a request, read from three module attributes instead of
+    ``enabled()``'s three provider look-ups (each an ``os.environ`` test, ~2 µs in all).
+
+    ``enabled()`` is False while none of its providers is configured: none given in the app's
+    telemetry settings, and each of OpenTelemetry's global ones unset (the API's
+    ``get_*_provider`` then hands out its deferred proxy) with no environment variable naming
+    one to load. Whatever sets a global provider fills its module attribute, which is read
+    here on every request; the environment variables are read when the app is built (a
+    variable set later, from inside the process, is not seen: FastAPI's check is then left
+    to run for good only if it was set before). Anything not as expected (an API without
+    these attributes) answers False: FastAPI checks as before."""
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        given = any(config.get(key) is not None for key in _CONFIG_PROVIDERS)
+        named = any(variable in os.environ for _, _, variable in PROVIDER_SLOTS)
+        self.possible = bool(PROVIDER_SLOTS) and not given and not named
+
+    def __call__(self) -> bool:
+        if not self.possible:
+            return False
+        for module, attribute, _ in PROVIDER_SLOTS:
+            if getattr(module, attribute, True) is not None:
+                return False
+        return True
+
+
+_CONFIG_PROVIDERS = ("tracer_provider", "meter_provider", "logger_provider")
 
 
 KEPT: tuple[type, ...] = (
