@@ -408,7 +408,7 @@ class McpRuntime:
             self.callers.sessions,
             token,
             resource=self.settings.mcp_resource,
-            now=self.clock(),
+            clock=self.clock,
             cache=self.tokens,
         )
 

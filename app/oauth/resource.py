@@ -8,6 +8,7 @@ Refused alike: unknown, not an access token, expired, revoked, issued for anothe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -51,13 +52,14 @@ async def resolve_bearer(
     token: str,
     *,
     resource: str,
-    now: datetime,
+    clock: Callable[[], datetime],
     cache: TokenCache[object] | None,
 ) -> Caller | None:
     """What every MCP request runs (app/mcp/server.py ``McpRuntime.verify``): the caller of
-    a bearer token from the verified-token cache, else from one database lookup (then kept,
-    unless a revocation was noticed meanwhile). RFC 6750 §2.1 / RFC 8707 rules as
-    :func:`verify_access_token`; the credential stays sealed either way."""
+    a bearer token from the verified-token cache, else from one database lookup at the time
+    ``clock`` tells then (then kept, unless a revocation was noticed meanwhile). RFC 6750
+    §2.1 / RFC 8707 rules as :func:`verify_access_token`; the credential stays sealed
+    either way. (The cache has its own clock: a hit reads no time here.)"""
     digest = hash_token(token)
     generation = 0
     if cache is not None:
@@ -66,7 +68,7 @@ async def resolve_bearer(
             return cached
         generation = cache.generation
     async with sessions() as db:
-        found = await _lookup(db, digest, resource=resource, now=now)
+        found = await _lookup(db, digest, resource=resource, now=clock())
     if found is None:
         return None
     caller, expires_at = found
