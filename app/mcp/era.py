@@ -79,11 +79,13 @@ class EraGuard:
             return
         if _META_MARKER in body:  # else no envelope: mismatch() is None whatever the headers
             version = last_header(scope, _VERSION_HEADER)
-            headers = {} if version is None else {MCP_PROTOCOL_VERSION_HEADER: version}
-            refused = mismatch(headers, body)
-            if refused is not None:
-                await _refuse(send, *refused)
-                return
+            # a 2026-07-28 (or unknown) version header: mismatch() is None, the SDK checks it
+            if version is None or version in HANDSHAKE_PROTOCOL_VERSIONS:
+                headers = {} if version is None else {MCP_PROTOCOL_VERSION_HEADER: version}
+                refused = mismatch(headers, body)
+                if refused is not None:
+                    await _refuse(send, *refused)
+                    return
         await self.app(scope, replay_body(body, receive), send)
 
 
