@@ -80,10 +80,11 @@ class TelemetryOff:
     telemetry settings, and each of OpenTelemetry's global ones unset (the API's
     ``get_*_provider`` then hands out its deferred proxy) with no environment variable naming
     one to load. Whatever sets a global provider fills its module attribute, which is read
-    here on every request; the environment variables are read when the app is built (a
-    variable set later, from inside the process, is not seen: FastAPI's check is then left
-    to run for good only if it was set before). Anything not as expected (an API without
-    these attributes) answers False: FastAPI checks as before."""
+    here on every request; the environment variables are read once, when this is made
+    (``GatewayApp`` makes it at its first request): a variable naming a provider then makes
+    FastAPI's check run for every request, as before; one set later from inside the process
+    is not seen. Anything not as expected (an API without these attributes) answers False:
+    FastAPI checks as before."""
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         given = any(config.get(key) is not None for key in _CONFIG_PROVIDERS)
