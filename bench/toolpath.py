@@ -28,8 +28,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
-from pydantic_core import from_json, to_json
+from pydantic_core import from_json
 
+from app.intervals.answer_cache import entry_bytes
 from app.intervals.models import Activity
 from app.intervals.session import _many, _reading
 from app.mcp.answer_bytes import legacy_answer_bytes, plain_answer
@@ -111,14 +112,17 @@ def pieces(body: bytes, detail: bool) -> list[Piece]:
 
     def everything() -> Any:
         data = from_json(body)
-        to_json({"t": 0.0, "d": data})
+        entry_bytes(0.0, body)
         answered = plain_answer(answer_result(built(_many(model, data, "activities")), as_of=AS_OF))
         assert answered is not None
         return legacy_answer_bytes(1, answered)
 
     return [
         Piece("decode the upstream body (pydantic-core from_json)", lambda: from_json(body)),
-        Piece("encode it for the answer cache (to_json)", lambda: to_json({"t": 0, "d": decoded})),
+        Piece(
+            "its answer-cache entry (entry_bytes: the body as it came)",
+            lambda: entry_bytes(0.0, body),
+        ),
         Piece("validate the activities (_many)", lambda: _many(model, decoded, "activities")),
         Piece("build the answer (all_from_upstream, ActivityList)", lambda: built(upstream)),
         Piece("answer text (ActivityList.text)", answer.text),

@@ -543,13 +543,22 @@ class AnswerCache:
                 self._recent.popitem(last=False)
         return found
 
-    async def keep(self, key: str, areas: RequestAreas, data: Any, *, analyzed: bool) -> datetime:
+    async def keep(
+        self,
+        key: str,
+        areas: RequestAreas,
+        data: Any,
+        *,
+        analyzed: bool,
+        body: bytes | None = None,
+    ) -> datetime:
         """Store a fresh answer under ``key``; returns its fetch time. Activity details of an
-        analyzed activity are kept for the long TTL."""
+        analyzed activity are kept for the long TTL. ``body``: the JSON text pydantic-core
+        parsed ``data`` from, stored as it came rather than encoded again (:func:`entry_bytes`)."""
         fetched = self.now()
         ttl = self.ttl_of(areas, analyzed=analyzed)
         at = fetched.timestamp()
-        value = to_json({"t": at, "d": data})
+        value = to_json({"t": at, "d": data}) if body is None else entry_bytes(at, body)
         store = self.store
         if type(store) is MemoryStore:  # in this process: no await
             store.keep(key, value, ttl, store.clock())
@@ -578,6 +587,15 @@ class AnswerCache:
         except SharedStateUnavailable as error:
             # entries live at most the TTL: say so loudly, the data may be stale until then
             log.error("answer cache not invalidated (%s)", type(error).__name__)
+
+
+def entry_bytes(at: float, body: bytes) -> bytes:
+    """The stored entry of an answer fetched at ``at`` (POSIX seconds) whose JSON
+    pydantic-core parsed from ``body``: ``to_json({"t": at, "d": data})`` but for the body's
+    own spelling (spaces, number forms), which :func:`_decoded` reads as the same values. The
+    upstream text is put in place as it came, not encoded a second time from the decoded
+    answer (issue 20: a cache miss encoded every answer it had just decoded)."""
+    return b'{"t":' + to_json(at) + b',"d":' + body + b"}"
 
 
 def _decoded(raw: bytes | None) -> CachedAnswer | None:

@@ -239,9 +239,11 @@ class IntervalsClient:
         json: Any = None,
         what: str = "",
         forbidden: ForbiddenMeaning = "object",
+        with_body: bool = False,
     ) -> Any:
         """Send one logical request (with retries) and return the decoded JSON body (or None
-        for an empty body). Raises an :class:`IntervalsError` subclass."""
+        for an empty body); ``with_body``: an :class:`Answered` (the JSON and the body it was
+        parsed from). Raises an :class:`IntervalsError` subclass."""
         description = what or path
         area = scope_area(path)
         write = method != "GET"
@@ -273,6 +275,8 @@ class IntervalsClient:
                 if log.isEnabledFor(logging.DEBUG):
                     log.debug("intervals %s %s -> %s (attempt %d)", method, path, status, attempt)
                 if 200 <= status < 300:
+                    if with_body:
+                        return _answered(response, description)
                     return _decode(response, description)
                 target = _Target(description, forbidden)  # what the error is about
                 error = _map_error(response, target)
@@ -437,6 +441,27 @@ def form_encoded(text: str) -> str:
 
 def _timed_out(kind: str) -> UpstreamTimeout:
     return UpstreamTimeout(f"Intervals.icu did not answer in time ({kind}); try again in a moment.")
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """A successful answer's JSON (``data``, as :func:`_decode` gives it) and, when
+    pydantic-core parsed it, the ``body`` it was parsed from (None otherwise): what the answer
+    cache stores, instead of encoding ``data`` again (app/intervals/answer_cache.py)."""
+
+    data: Any
+    body: bytes | None
+
+
+def _answered(response: TransportResponse, description: str) -> Answered:
+    """:func:`_decode` of the answer, with the body when pydantic-core read it (a body only
+    ``json.loads`` reads, or an empty one, comes without: its bytes are not stored as they are)."""
+    if response.body:
+        try:
+            return Answered(from_json(response.body), bytes(response.body))
+        except ValueError:
+            pass
+    return Answered(_decode(response, description), None)
 
 
 def _decode(response: TransportResponse, description: str) -> Any:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create
 
 from app.intervals import ids
 from app.intervals.answer_cache import FetchLedger, fetch_ledger, read_identity, written_areas
-from app.intervals.client import _known_to_lack, missing_permission, scope_area
+from app.intervals.client import Answered, _known_to_lack, missing_permission, scope_area
 from app.intervals.credentials import Credential
 from app.intervals.errors import MissingPermission, UnexpectedPayload
 from app.intervals.models import (
@@ -283,6 +283,8 @@ class AthleteSession:
         params: Mapping[str, Any] | None,
         json: Any,
         forbidden: ForbiddenMeaning | None,
+        *,
+        with_body: bool = False,
     ) -> Coroutine[Any, Any, Any]:
         """``IntervalsClient.request`` with this session's credential, rate key and meaning of
         a 403, to await (its coroutine itself, not one wrapping it)."""
@@ -295,6 +297,7 @@ class AthleteSession:
             json=json,
             what=what,
             forbidden=forbidden or self._athlete_forbidden,
+            with_body=with_body,
         )
 
     def _read_identity(self) -> str:
@@ -332,12 +335,15 @@ class AthleteSession:
         hit, key, areas = await cache.lookup(athlete, identity, path, params)
         if hit is not None:
             return self._noted(ledger, hit.data, hit.fetched_at)
-        data = await self._send("GET", path, what, params, None, forbidden)
+        answered: Answered = await self._send(
+            "GET", path, what, params, None, forbidden, with_body=True
+        )
+        data = answered.data
         if key is None or areas is None:
             return self._noted(ledger, data, None)
         self._noted(ledger, data, None)
         analyzed = _analyzed(data) or (ledger is not None and areas.activity_id in ledger.analyzed)
-        await cache.keep(key, areas, data, analyzed=analyzed)
+        await cache.keep(key, areas, data, analyzed=analyzed, body=answered.body)
         return data
 
     @staticmethod

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic_core import from_json
 
 from app.intervals.answer_cache import AnswerCache, MemoryStore
 from app.intervals.credentials import ApiKey, BearerToken
@@ -371,3 +372,39 @@ async def test_requests_whose_parameters_differ_never_share_an_entry() -> None:
     assert hit is not None and hit.data == [5]
     hit, _, _ = await cache.lookup("i1", "other reader", path, {"oldest": "2026-07-01"})
     assert hit is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'[{"id": "i1", "distance": 1E4, "icu_ftp": 250}]',
+        b'  {"name": "L\\u00e4ufer \xc3\xa4 \\"q\\"",'
+        b' "v": [1.5e-07, -0.0, 123456789012345678901]}\n',
+        b'{"a": {"b": [true, false, null, 0.1]}, "a2": 1.0000000000000002}',
+        b"[]",
+    ],
+)
+async def test_an_answer_kept_from_its_body_reads_back_as_the_json_decoded_from_it(
+    body: bytes,
+) -> None:
+    """A miss stores the upstream text as it came (issue 20: not encoded again); a later hit
+    gives the same values, and the same fetch time, as an entry encoded from the decoded
+    answer."""
+    clock = [NOON.timestamp()]
+    answers = [
+        AnswerCache(
+            MemoryStore(clock=lambda: clock[0]), ttl=TTL, analyzed_ttl=TTL, now=lambda: NOON
+        )
+        for _ in range(2)
+    ]
+    data = from_json(body)
+    found = []
+    for kept_body, cache in zip((body, None), answers, strict=True):
+        miss, key, areas = await cache.lookup("i9", "reader", "/athlete/i9/activities", {})
+        assert miss is None and key is not None and areas is not None
+        await cache.keep(key, areas, data, analyzed=False, body=kept_body)
+        hit, _, _ = await cache.lookup("i9", "reader", "/athlete/i9/activities", {})
+        assert hit is not None
+        found.append(hit)
+    assert found[0].data == data == found[1].data
+    assert found[0].fetched_at == NOON == found[1].fetched_at

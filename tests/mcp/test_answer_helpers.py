@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from app.mcp.tools.arguments import arguments_message
 from app.mcp.tools.scales import SCALES, describe
-from app.mcp.tools.units import PaceUnits, any_pace, duration, has_pace, with_unit
+from app.mcp.tools.units import PaceUnits, any_pace, duration, has_pace, number, with_unit
 
 
 @pytest.mark.parametrize(
@@ -63,6 +63,16 @@ def test_units_read_number_subclasses_and_refuse_what_is_not_a_number() -> None:
     assert with_unit("avg_power_w", False, "avg") is None
     assert with_unit("intensity_pct", float("nan")) == "nan %"
     assert [with_unit("weight_kg", v) for v in (70, 70.25, -1)] == ["70 kg", "70.25 kg", "-1 kg"]
+
+
+@pytest.mark.parametrize(
+    "value", [0, -1, 202, 10**20, 0.0, -0.0, 202.5, 1e16, 1e-05, 123456789.25, float("inf")]
+)
+def test_plain_ints_and_floats_read_as_the_number_spelling(value: float) -> None:
+    """A field's plain int or float (spelled in the formatter itself, issue 20) reads exactly
+    as :func:`number` spells it, then the unit and label."""
+    assert with_unit("avg_power_w", value, "avg") == f"{number(value)} W avg"
+    assert with_unit("training_load", value) == number(value)
 
 
 @pytest.mark.parametrize(

@@ -67,8 +67,9 @@ class WindowAnswer(Answer):
 
 
 def join(parts: list[str | None]) -> str:
-    """The parts that are set, comma-separated."""
-    return ", ".join([p for p in parts if p])
+    """The parts that are set, comma-separated (filtered by ``filter``, with no Python
+    function run per part: every answer line joins its parts here; issue 20)."""
+    return ", ".join(filter(None, parts))
 
 
 @lru_cache(maxsize=FORMATTERS_KEPT)

@@ -7,9 +7,10 @@ never a stack trace, never upstream text that could carry a credential.
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
+from types import TracebackType
 
 from app.intervals import errors as upstream
 from app.intervals.ids import InvalidId
@@ -138,11 +139,26 @@ def permission_message(error: upstream.MissingPermission, what: str) -> str:
     return error.message
 
 
-@asynccontextmanager
-async def upstream_errors(what: str) -> AsyncIterator[None]:
+class upstream_errors:
     """``async with upstream_errors("activity i1"):`` around Intervals.icu calls: every
-    expected failure leaves as a :class:`ToolFailure` that names ``what``."""
-    try:
-        yield
-    except EXPECTED_ERRORS as error:
-        raise describe(error, what) from None
+    expected failure leaves as a :class:`ToolFailure` that names ``what`` (raised from None:
+    the upstream error is its context, not its cause); anything else leaves unchanged. A class
+    rather than an ``asynccontextmanager`` generator: a tool call enters it once per upstream
+    request (issue 20)."""
+
+    __slots__ = ("what",)
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is not None and isinstance(exc, EXPECTED_ERRORS):
+            raise describe(exc, self.what) from None

@@ -105,7 +105,11 @@ def unit_formatter(field: str, label: str = "") -> Formatter:
             return f"{value / 1000:.1f} km{tail}"
         if seconds:
             return f"{duration(value)}{tail}"
-        return number(value) + suffix
+        if kind is float:  # the usual values spelled here, not by a call to :func:`number`
+            return f"{value:g}{suffix}"
+        if kind is int:
+            return f"{value}{suffix}"
+        return number(value) + suffix  # a subclass: as :func:`number` spells it
 
     return formatted
 
