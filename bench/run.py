@@ -228,7 +228,8 @@ async def overhead(
     same upstream request direct, over the same windows; each side's client decodes its answer
     and checks it lists 10 activities, so the difference is the gateway's. The fake's request
     counts say how many upstream requests each call made (``upstream_per_call``). At one
-    client the figures are the median of ``rounds_at_one`` rounds (:func:`median_of_rounds`)."""
+    client each round measures the two sides in pairs (:func:`_paired_at_one`) and the figures
+    are the median of ``rounds_at_one`` rounds (:func:`median_of_rounds`)."""
     out: dict[str, Any] = {}
     for clients in levels:
         rounds = rounds_at_one if clients == 1 else 1
