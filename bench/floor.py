@@ -8,7 +8,9 @@ Each round measures, back to back against the same 0 ms fake Intervals.icu: the 
 ``get_activities(limit=10)`` (SQLite, as ``bench.hotpath`` runs it), the relay forwarding the
 upstream's bytes, and the relay decoding and encoding them (the relays ask upstream for the
 same fields as the gateway); each against the direct upstream
-request measured right after it (every client decodes its answer and checks 10 activities).
+request for the same window, in pairs at one client (``bench.load.paired_loop``: each call and
+its direct request back to back, the target leading every other pair; every client decodes
+its answer and checks 10 activities).
 Reported per target: the median over the rounds of its CPU per call and of its added p50 / p99
 at one client, with every round listed. The relays' added latency is the floor the issue's
 latency goals meet on this machine: the extra loopback hop, one server and one upstream client
@@ -34,7 +36,7 @@ import httpx
 from app.intervals.models import Activity
 from app.mcp.tools.catalog._activity import SUMMARY_READS
 from app.mcp.tools.catalog._fields import upstream_fields
-from bench.load import closed_loop
+from bench.load import paired_loop
 from bench.run import (
     ERAS,
     LEGACY,
@@ -70,18 +72,24 @@ def relay(upstream_url: str, mode: str, logs: Path) -> Iterator[tuple[str, int]]
 
 
 async def relay_round(url: str, pid: int, stack: Stack, calls: int) -> dict[str, float]:
-    """One round at one client: the relay's calls, then the same windows direct."""
-    asked: list[tuple[str, str]] = []
+    """One round at one client, in pairs as the gateway's (``bench.load.paired_loop``): each
+    relay call and the direct request for the same window back to back, the relay leading
+    every other pair; the relay's CPU read around the loop (the direct requests never reach
+    it)."""
     athletes = stack.athletes
+    drawn: dict[int, tuple[str, str]] = {}
 
-    def window() -> tuple[str, str]:
-        first, last = next(stack.windows)
-        return first.isoformat(), last.isoformat()
+    def window(pair: int) -> tuple[str, str]:
+        """The pair's window: drawn by whichever side runs first, taken by the other."""
+        asked = drawn.pop(pair, None)
+        if asked is None:
+            first, last = next(stack.windows)
+            asked = drawn[pair] = first.isoformat(), last.isoformat()
+        return asked
 
-    async def through_relay(http: httpx.AsyncClient, index: int) -> None:
-        athlete = athletes[index % len(athletes)]
-        oldest, newest = window()
-        asked.append((oldest, newest))
+    async def through_relay(http: httpx.AsyncClient, pair: int) -> None:
+        athlete = athletes[0]
+        oldest, newest = window(pair)
         body = {
             "athlete": athlete.intervals_id,
             "key": athlete.api_key,
@@ -96,23 +104,19 @@ async def relay_round(url: str, pid: int, stack: Stack, calls: int) -> dict[str,
         if count != 10:
             raise RuntimeError(f"the relay listed {count} activities, not 10")
 
-    replayed = iter(asked)
-
-    async def direct(http: httpx.AsyncClient, index: int) -> None:
-        oldest, newest = next(replayed, asked[-1])
-        await direct_activities(
-            http, stack.upstream, athletes[index % len(athletes)], oldest, newest
-        )
+    async def direct(http: httpx.AsyncClient, pair: int) -> None:
+        oldest, newest = window(pair)
+        await direct_activities(http, stack.upstream, athletes[0], oldest, newest)
 
     before = cpu_seconds(pid)
-    via = await closed_loop(through_relay, 1, calls)
+    paired = await paired_loop(through_relay, direct, calls)
     cpu = cpu_seconds(pid) - before
-    raw = await closed_loop(direct, 1, calls)
+    via, raw = paired.first, paired.second
     if via.errors or raw.errors:
         raise RuntimeError(f"relay round failed: {via.first_error or raw.first_error}")
     r, d = summarize(via.latencies_s), summarize(raw.latencies_s)
     return {
-        "cpu_ms_per_call": round(1000 * cpu / (calls + 2), 3),  # closed_loop's 2 warm-up calls
+        "cpu_ms_per_call": round(1000 * cpu / (calls + 2), 3),  # paired_loop's 2 warm-up pairs
         "overhead_p50_ms": round(r.p50_ms - d.p50_ms, 3),
         "overhead_p99_ms": round(r.p99_ms - d.p99_ms, 3),
         "p50_ms": round(r.p50_ms, 3),
@@ -178,8 +182,10 @@ def render(results: dict[str, list[dict[str, float]]], era: str, calls: int) -> 
         f"One client, 0 ms fake Intervals.icu, {calls} calls per target per round,",
         f"{len(results['gateway'])} rounds with the targets interleaved; MCP protocol {era}.",
         "Each figure is the median over the rounds; added = a target's percentile minus the",
-        "direct request's, measured right after it. A relay is the gateway's server stack",
-        "(uvicorn, uvloop, httptools, the coalescing protocol, aiohttp upstream) doing nothing",
+        "direct request's, measured in pairs (each call and the direct request for the same",
+        "window back to back, the target leading every other pair). A relay is the gateway's",
+        "server stack (uvicorn, uvloop, httptools, the coalescing protocol, aiohttp upstream)",
+        "doing nothing",
         "but the extra hop (bytes) or the extra hop and one decode and encode (json): no",
         "authentication, MCP, database, shaping or log.",
         "",

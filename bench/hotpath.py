@@ -7,7 +7,16 @@
 
 ``--era`` picks the protocol era of the MCP requests (default: both, one after the other,
 through the same gateway). Prints, per era, gateway CPU ms per call and the added
-latency (p50 / p99) over the direct upstream request. ``--profile`` runs the gateway under
+latency (p50 / p99) over the direct upstream request. At one client (the default) the calls
+are measured in pairs, as ``bench.run``'s one-client rounds are: each gateway call and the
+direct request for the same window one right after the other, the gateway leading every
+other pair, so both sides meet the same moment of the shared machine (measured as two blocks,
+a slow moment in one block and a quiet one in the other moved the added p50 between runs of
+the same code); the added latency is still the gateway's percentile minus the direct
+request's, and ``overhead_paired_p50_ms`` is the median of the per-pair differences. The
+gateway's CPU is read around the whole loop (the direct requests never reach the gateway
+process). With ``--clients`` above 1, the gateway's calls and then the direct requests run as
+two closed-loop blocks. ``--profile`` runs the gateway under
 cProfile and writes its stats when it stops (for "Where the time goes" in
 docs/benchmarks.md); ``--spy`` samples the gateway's CPU with py-spy (``pip install
 py-spy``) during the measured calls and writes folded stacks (``python -m bench.where F``
@@ -120,7 +129,7 @@ async def measure(
                         measured = await overhead(stack, (clients,), calls, era)
                     results[era] = figures(measured[str(clients)])
     if profile is not None:
-        measured_calls = clients * (max(1, calls // clients) + 2)  # closed_loop's warm-up too
+        measured_calls = clients * (max(1, calls // clients) + 2)  # the loops' warm-up too
         per_call = round(function_calls(profile) / measured_calls)
         results[eras[-1]]["python_function_calls_per_call"] = per_call
     return results
@@ -131,6 +140,7 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
         "gateway_cpu_ms_per_call": result["gateway_cpu_ms_per_call"],
         "overhead_p50_ms": result["overhead_p50_ms"],
         "overhead_p99_ms": result["overhead_p99_ms"],
+        **{k: result[k] for k in ("overhead_paired_p50_ms",) if k in result},
         "gateway_p50_ms": result["gateway"]["p50_ms"],
         "direct_p50_ms": result["direct"]["p50_ms"],
         "calls_per_s": result["gateway_calls_per_s"],

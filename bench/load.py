@@ -87,3 +87,64 @@ async def for_duration(call: Call, clients: int, seconds: float) -> LoadResult:
         await asyncio.gather(*(one_client(i) for i in range(clients)))
     result.wall_s = time.perf_counter() - began
     return result
+
+
+@dataclass
+class PairedResult:
+    """The two sides of :func:`paired_loop`: each side's latencies (as :func:`closed_loop`
+    records them) and, per pair where both calls succeeded, the first side's latency minus
+    the second's."""
+
+    first: LoadResult
+    second: LoadResult
+    differences_s: list[float] = field(default_factory=list)
+
+
+async def paired_loop(first: Call, second: Call, pairs: int, warmup: int = 2) -> PairedResult:
+    """One client measuring two calls as pairs: pair ``n`` runs ``first(http, n)`` and
+    ``second(http, n)`` one right after the other, ``first`` leading in even pairs and
+    ``second`` in odd ones, so both sides of a pair meet the same moment of a shared machine
+    and neither always runs second. Each side has its own HTTP client (its own kept-alive
+    connection, as in its own :func:`closed_loop`). ``warmup`` pairs (numbered before the
+    timed ones) are not timed; a failed call is counted in its side's errors and leaves its
+    pair out of ``differences_s``."""
+    result = PairedResult(LoadResult(), LoadResult())
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    async with (
+        httpx.AsyncClient(limits=limits, timeout=120) as first_http,
+        httpx.AsyncClient(limits=limits, timeout=120) as second_http,
+    ):
+        sides = ((first, first_http, result.first), (second, second_http, result.second))
+
+        async def timed(side: tuple[Call, httpx.AsyncClient, LoadResult], n: int) -> float | None:
+            call, http, into = side
+            began = time.perf_counter()
+            try:
+                await call(http, n)
+            except Exception as error:  # counted when timed; the run goes on
+                failed: Exception | None = error
+                into.first_error = into.first_error or repr(error)[:300]
+            else:
+                failed = None
+            elapsed = time.perf_counter() - began
+            if n < warmup:
+                return None
+            into.wall_s += elapsed  # a side's wall time is its own calls' (its throughput)
+            into.errors += failed is not None
+            return None if failed else elapsed
+
+        for n in range(warmup):
+            for side in sides if n % 2 == 0 else sides[::-1]:
+                await timed(side, n)
+        with heap_frozen():
+            for n in range(warmup, warmup + pairs):
+                ordered = sides if n % 2 == 0 else sides[::-1]
+                lead, follow = await timed(ordered[0], n), await timed(ordered[1], n)
+                a, b = (lead, follow) if n % 2 == 0 else (follow, lead)
+                if a is not None:
+                    result.first.latencies_s.append(a)
+                if b is not None:
+                    result.second.latencies_s.append(b)
+                if a is not None and b is not None:
+                    result.differences_s.append(a - b)
+    return result

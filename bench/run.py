@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 
 from bench import report
-from bench.load import closed_loop
+from bench.load import LoadResult, closed_loop, paired_loop
 from bench.resolve import growth_lines
 from bench.seed import SeedAthlete, seed
 from bench.soak import GROWTH_LIMIT_MB as GOAL_SOAK_GROWTH_MB
@@ -228,7 +228,8 @@ async def overhead(
     same upstream request direct, over the same windows; each side's client decodes its answer
     and checks it lists 10 activities, so the difference is the gateway's. The fake's request
     counts say how many upstream requests each call made (``upstream_per_call``). At one
-    client the figures are the median of ``rounds_at_one`` rounds (:func:`median_of_rounds`)."""
+    client each round measures the two sides in pairs (:func:`_paired_at_one`) and the figures
+    are the median of ``rounds_at_one`` rounds (:func:`median_of_rounds`)."""
     out: dict[str, Any] = {}
     for clients in levels:
         rounds = rounds_at_one if clients == 1 else 1
@@ -274,26 +275,18 @@ def median_of_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 async def _overhead_at(stack: Stack, clients: int, requests: int, era: str) -> dict[str, Any]:
-    """:func:`overhead` at one number of clients."""
+    """:func:`overhead` at one number of clients: at one client in pairs
+    (:func:`_paired_at_one`), from two clients up in blocks, the gateway's calls in one closed
+    loop and then the same windows direct in another."""
+    if clients == 1:
+        return await _paired_at_one(stack, requests, era)
     athletes = stack.athletes
     asked: list[tuple[date, date]] = []
 
     async def through_gateway(http: httpx.AsyncClient, index: int) -> None:
-        token = stack.tokens[index % len(stack.tokens)]
         first, last = next(stack.windows)
         asked.append((first, last))
-        arguments = {"start_date": first.isoformat(), "end_date": last.isoformat()}
-        result = await mcp_call(
-            http,
-            stack.gateway,
-            token,
-            "tools/call",
-            tool_call("get_activities", {**arguments, "limit": 10}),
-            era,
-        )
-        count = (result.get("structuredContent") or {}).get("count")
-        if count != 10:
-            raise RuntimeError(f"get_activities answered {count} activities, not 10")
+        await gateway_activities(http, stack, index, first, last, era)
 
     replayed = iter(asked)
 
@@ -310,6 +303,78 @@ async def _overhead_at(stack: Stack, clients: int, requests: int, era: str) -> d
     counted = upstream_requests(counted_before, await upstream_counts(stack.upstream))
     calls = clients * (per_client + 2)  # closed_loop's two warm-up calls per client
     raw = await closed_loop(direct, clients, per_client)
+    return overhead_figures(via, raw, gateway_cpu, counted, calls)
+
+
+async def _paired_at_one(stack: Stack, requests: int, era: str) -> dict[str, Any]:
+    """:func:`overhead` at one client, measured in pairs (:func:`bench.load.paired_loop`):
+    each gateway call and the direct request for the same window one right after the other,
+    the gateway leading every other pair, so both sides see the same moment of the shared
+    machine (a block of gateway calls measured in a slow moment against a direct block in a
+    quiet one moved the added latency by more than the gateway's changes did). The gateway's
+    CPU is read around the whole loop: the direct requests never reach the gateway process.
+    The fake's request counts around the loop include the direct requests (one activities
+    request each), which are taken out. Adds ``overhead_paired_p50_ms``: the median of the
+    per-pair differences (reported, not a goal)."""
+    drawn: dict[int, tuple[date, date]] = {}
+    direct_requests = 0
+
+    def window(pair: int) -> tuple[date, date]:
+        """The pair's window: drawn by whichever side runs first, taken by the other."""
+        asked = drawn.pop(pair, None)
+        if asked is None:
+            asked = drawn[pair] = next(stack.windows)
+        return asked
+
+    async def through_gateway(http: httpx.AsyncClient, pair: int) -> None:
+        await gateway_activities(http, stack, 0, *window(pair), era)
+
+    async def direct(http: httpx.AsyncClient, pair: int) -> None:
+        nonlocal direct_requests
+        first, last = window(pair)
+        direct_requests += 1
+        await direct_activities(
+            http, stack.upstream, stack.athletes[0], first.isoformat(), last.isoformat()
+        )
+
+    counted_before = await upstream_counts(stack.upstream)
+    cpu_before = cpu_seconds(stack.gateway_pid)
+    paired = await paired_loop(through_gateway, direct, requests)
+    gateway_cpu = cpu_seconds(stack.gateway_pid) - cpu_before
+    counted = upstream_requests(counted_before, await upstream_counts(stack.upstream))
+    counted["activities"] -= direct_requests
+    calls = requests + 2  # paired_loop's two warm-up pairs
+    out = overhead_figures(paired.first, paired.second, gateway_cpu, counted, calls)
+    differences = paired.differences_s or [float("nan")]
+    out["overhead_paired_p50_ms"] = round(1000 * statistics.median(differences), 3)
+    return out
+
+
+async def gateway_activities(
+    http: httpx.AsyncClient, stack: Stack, index: int, first: date, last: date, era: str
+) -> None:
+    """The measured gateway call: MCP ``get_activities(start_date, end_date, limit=10)`` with
+    client ``index``'s token, its answer checked to list 10 activities."""
+    arguments = {"start_date": first.isoformat(), "end_date": last.isoformat(), "limit": 10}
+    result = await mcp_call(
+        http,
+        stack.gateway,
+        stack.tokens[index % len(stack.tokens)],
+        "tools/call",
+        tool_call("get_activities", arguments),
+        era,
+    )
+    count = (result.get("structuredContent") or {}).get("count")
+    if count != 10:
+        raise RuntimeError(f"get_activities answered {count} activities, not 10")
+
+
+def overhead_figures(
+    via: LoadResult, raw: LoadResult, gateway_cpu: float, counted: dict[str, int], calls: int
+) -> dict[str, Any]:
+    """The result of one measurement: the gateway's and the direct latency summaries, the
+    added latency as the difference of their percentiles, the gateway's CPU per call (over
+    ``calls``, warm-up included) and the upstream requests per call."""
     g, d = summarize(via.latencies_s), summarize(raw.latencies_s)
     return {
         "gateway": g.as_dict(),
@@ -775,7 +840,16 @@ def render(results: dict[str, Any], goals: list[report.Goal]) -> str:
         "gateway's processes per call) is the gateway's own cost, independent of that sharing.",
         "The 0 ms upstream one-client figures, which the per-call goals use, are the median",
         f"of {ROUNDS_AT_ONE_CLIENT} rounds (each round's figures under its table): a single",
-        "round's CPU per call moves by about +-0.5 ms with what else the machine runs.",
+        "round's CPU per call moves by about +-0.5 ms with what else the machine runs. At one",
+        "client each round measures pairs: every gateway call and the direct request for the",
+        "same window one right after the other, the gateway leading every other pair, so both",
+        "sides meet the same moment of the shared machine (two blocks, all gateway calls and",
+        "then all direct requests, put a slow moment on one side only and moved the added",
+        "latency between runs of the same code). The added latency is still the difference of",
+        "the two sides' percentiles (`overhead_paired_p50_ms` in the raw figures: the median of",
+        "the per-pair differences), and the gateway's CPU is read around the whole loop (the",
+        "direct requests never reach the gateway process). From 8 clients up, the gateway's",
+        "calls and then the direct requests run as two closed-loop blocks.",
         *_cache_lines(results),
         "",
         "Also: `python -m bench.run --soak 600` (memory over ten minutes at 64 clients, kept in",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -252,3 +253,89 @@ def test_the_one_client_figures_are_the_median_of_their_rounds_and_keep_the_spre
     assert merged["upstream_requests"]["calls"] == 300
     assert merged["upstream_per_call"]["activities"] == 1.0
     assert [r["gateway_cpu_ms_per_call"] for r in merged["rounds"]] == [2.6, 1.2, 1.3]
+
+
+async def test_paired_loop_alternates_which_side_leads_and_pairs_the_same_number() -> None:
+    """At one client the gateway call and the direct request are measured as pairs: both
+    sides of a pair run back to back with the same pair number, the leading side alternates,
+    warm-up pairs are not timed, and a failed call leaves its pair's difference out."""
+    from bench.load import paired_loop
+
+    order: list[tuple[str, int]] = []
+
+    def side(name: str, fails_at: int | None = None) -> Any:
+        async def call(_http: httpx.AsyncClient, pair: int) -> None:
+            order.append((name, pair))
+            await asyncio.sleep(0)
+            if pair == fails_at:
+                raise RuntimeError("boom")
+
+        return call
+
+    result = await paired_loop(side("a"), side("b", fails_at=4), pairs=4, warmup=2)
+
+    assert order == [
+        ("a", 0), ("b", 0), ("b", 1), ("a", 1),  # warm-up pairs
+        ("a", 2), ("b", 2), ("b", 3), ("a", 3), ("a", 4), ("b", 4), ("b", 5), ("a", 5),
+    ]  # fmt: skip
+    assert len(result.first.latencies_s) == 4 and result.first.errors == 0
+    assert len(result.second.latencies_s) == 3 and result.second.errors == 1
+    assert "boom" in result.second.first_error
+    assert len(result.differences_s) == 3
+    assert result.first.wall_s >= sum(result.first.latencies_s)
+
+
+@pytest.mark.parametrize("clients", [1, 2])
+async def test_one_client_overhead_pairs_each_gateway_call_with_its_direct_request(
+    monkeypatch: pytest.MonkeyPatch, clients: int
+) -> None:
+    """bench.run's one-client figures (the per-call goals) come from pairs: each gateway call
+    and the direct request for the same window back to back, alternating which runs first;
+    from two clients up, the gateway's block and then the direct block, as before. The fake's
+    request counts around a paired loop hold the direct requests too, which are not the
+    gateway's upstream requests."""
+    from bench import run
+
+    seen: list[tuple[str, str, str]] = []
+    counts = {"GET /api/v1/athlete/i1/activities": 0}
+
+    async def gateway_call(
+        _http: httpx.AsyncClient, _base: str, _token: str, _m: str, params: Any, _era: str
+    ) -> dict[str, Any]:
+        arguments = params["arguments"]
+        seen.append(("gateway", arguments["start_date"], arguments["end_date"]))
+        counts["GET /api/v1/athlete/i1/activities"] += 1
+        await asyncio.sleep(0)
+        return {"structuredContent": {"count": 10}}
+
+    async def direct_call(
+        _http: httpx.AsyncClient, _upstream: str, _athlete: Any, oldest: str, newest: str
+    ) -> None:
+        seen.append(("direct", oldest, newest))
+        counts["GET /api/v1/athlete/i1/activities"] += 1
+        await asyncio.sleep(0)
+
+    async def upstream_counts(_url: str) -> dict[str, int]:
+        return dict(counts)
+
+    monkeypatch.setattr(run, "mcp_call", gateway_call)
+    monkeypatch.setattr(run, "direct_activities", direct_call)
+    monkeypatch.setattr(run, "upstream_counts", upstream_counts)
+    monkeypatch.setattr(run, "cpu_seconds", lambda _pid: 0.0)
+    stack = run.Stack("http://gateway", "http://upstream", 0, ["t"], run.demo_athletes()[:1])
+
+    result = await run._overhead_at(stack, clients, 8, run.LEGACY)
+
+    sides = [s for s, *_ in seen]
+    if clients == 2:  # blocks: every gateway call (warm-ups too), then the direct ones
+        assert sides == ["gateway"] * 12 + ["direct"] * 12
+        return
+    pairs = [seen[i : i + 2] for i in range(0, len(seen), 2)]
+    assert len(pairs) == 10  # 2 warm-up pairs and 8 timed
+    assert [[s for s, *_ in p] for p in pairs] == [["gateway", "direct"], ["direct", "gateway"]] * 5
+    assert all(a[1:] == b[1:] for a, b in pairs)  # both sides of a pair: the same window
+    assert len({p[0][1:] for p in pairs}) == 10  # every pair a new window
+    assert result["upstream_per_call"]["activities"] == 1.0
+    assert result["upstream_requests"]["calls"] == 10
+    assert result["gateway"]["count"] == result["direct"]["count"] == 8
+    assert "overhead_paired_p50_ms" in result
