@@ -23,6 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.after_answer import after_answer
 from app.clock import utc_now
 from app.coach.roster import NotOnRoster, Roster, RosterCache
 from app.db.access_log import (
@@ -144,7 +145,10 @@ class CallerSessions:
     async def record_call(self, call: ToolCall) -> None:
         """Write the access-log row of a finished call (app/db/access_log.py) for the acting
         athlete, naming the caller and client. A database fault is logged, never turned into a
-        failed tool call (the answer has been produced by then)."""
+        failed tool call (the answer has been produced by then). In a request served by the
+        fast path (an :data:`~app.after_answer.after_answer` slot open) the rows are written
+        after the answer was sent, in the same request task; whose rows they are is settled
+        here, from the call's context."""
         caller = current_caller.get()
         if caller is None:
             return
@@ -155,6 +159,25 @@ class CallerSessions:
         athletes += [other for other in call.also_for if other not in athletes]
         if not athletes:
             return  # refused before reaching the named athlete: nobody's data was touched
+        slot = after_answer.get()
+        if slot is not None:  # the fast path writes it once the answer is sent
+            slot.defer(self._write_after_answer, caller, call, athletes)
+            return
+        await self._write_rows(caller, call, athletes)
+
+    async def _write_after_answer(
+        self, caller: Caller, call: ToolCall, athletes: list[str]
+    ) -> None:
+        """:meth:`_write_rows` run after the answer was sent (app/after_answer.py): any
+        failure is logged, as :func:`~app.mcp.tools.registry.record` logs it."""
+        try:
+            await self._write_rows(caller, call, athletes)
+        except Exception:
+            log.exception("access log entry of %s not recorded", call.tool)
+
+    async def _write_rows(self, caller: Caller, call: ToolCall, athletes: list[str]) -> None:
+        """The call's access-log rows, one per athlete whose data it touched: the caller's
+        own in one statement when it is the only one, else in one transaction."""
         if athletes == [caller.intervals_id] and (
             self._record_own_at_once(caller, call)
             or await self._record_own_in_one_trip(caller, call)

@@ -100,6 +100,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.after_answer import close_slot, open_slot
 from app.mcp.answer_bytes import (
     PlainAnswer,
     legacy_answer_bytes,
@@ -453,14 +454,21 @@ class ToolCallFastPath:
             await self.sdk(scope, replay_body(body, receive), send)
             return
         self._take(scope)
-        served = await self._run(request, call, era.version)
-        if isinstance(served, bytes):
-            self.one_pass += 1
-            await send_json(send, served, type_first=True)
-            return
-        content = served.model_dump_json(by_alias=True, exclude_unset=True)
-        response = Response(content, status_code=200, headers={"Content-Type": CONTENT_TYPE_JSON})
-        await response(scope, request.receive, send)
+        slot, token = open_slot()
+        try:
+            served = await self._run(request, call, era.version)
+            if isinstance(served, bytes):
+                self.one_pass += 1
+                await send_json(send, served, type_first=True)
+                return
+            content = served.model_dump_json(by_alias=True, exclude_unset=True)
+            response = Response(
+                content, status_code=200, headers={"Content-Type": CONTENT_TYPE_JSON}
+            )
+            await response(scope, request.receive, send)
+        finally:
+            close_slot(token)
+            await slot.run()  # after the answer's bytes went to the transport
 
     def _take(self, scope: Scope) -> None:
         """Count a request answered here and route it as the SDK's router would have."""
@@ -492,6 +500,22 @@ class ToolCallFastPath:
             )
             return
         call, verdict = certain
+        slot, token = open_slot()
+        try:
+            await self._serve_modern(scope, request, call, verdict, send)
+        finally:
+            close_slot(token)
+            await slot.run()  # after the answer's bytes went to the transport
+
+    async def _serve_modern(
+        self,
+        scope: Scope,
+        request: Request,
+        call: JSONRPCRequest,
+        verdict: InboundModernRoute,
+        send: Send,
+    ) -> None:
+        """Answer a certain 2026-07-28 ``tools/call`` (:meth:`_modern`)."""
         connection = Connection.from_envelope(
             verdict.protocol_version, verdict.client_info, verdict.client_capabilities
         )
