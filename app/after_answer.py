@@ -29,29 +29,33 @@ SETTLE_WAIT_SECONDS = 5.0
 
 Work = Callable[..., Awaitable[None]]
 
-_pending: set[asyncio.Future[None]] = set()
-"""One future per slot holding work not yet run, of every event loop of this process."""
+_pending: set[AfterAnswer] = set()
+"""The slots holding work not yet run, of every event loop of this process."""
 
 
 class AfterAnswer:
     """A request's work to run after its answer was sent, in the order it was put here."""
 
-    __slots__ = ("_done", "_work")
+    __slots__ = ("_done", "_loop", "_work")
 
     def __init__(self) -> None:
         self._work: list[tuple[Work, tuple[Any, ...]]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._done: asyncio.Future[None] | None = None
+        """Made only when a reader waits for this slot (:func:`settled`)."""
 
     def defer(self, work: Work, *args: Any) -> None:
         """Run ``await work(*args)`` after the answer; pending (for :func:`settled`) from now."""
-        if self._done is None:
-            self._done = asyncio.get_running_loop().create_future()
-            _pending.add(self._done)
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            _pending.add(self)
         self._work.append((work, args))
 
     async def run(self) -> None:
         """Run the deferred work, each piece to its end; a failing piece is logged and the
         rest still run. The slot is settled when all have ended (or this task is cancelled)."""
+        if not self._work:
+            return
         work, self._work = self._work, []
         try:
             for function, args in work:
@@ -60,11 +64,19 @@ class AfterAnswer:
                 except Exception:
                     log.exception("work after the answer failed (%s)", _name(function))
         finally:
-            done, self._done = self._done, None
-            if done is not None:
-                _pending.discard(done)
-                if not done.done():
-                    done.set_result(None)
+            _pending.discard(self)
+            done = self._done
+            if done is not None and not done.done():
+                done.set_result(None)
+
+    def _waited_for(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None] | None:
+        """A future settled when this slot's work has run, for a reader on ``loop`` (None:
+        the slot belongs to another event loop)."""
+        if self._loop is not loop:
+            return None
+        if self._done is None:
+            self._done = loop.create_future()
+        return self._done
 
 
 def _name(function: Work) -> str:
@@ -87,12 +99,6 @@ def close_slot(token: Token[AfterAnswer | None]) -> None:
     after_answer.reset(token)
 
 
-def pending() -> int:
-    """Slots of the running event loop whose work has not finished yet."""
-    loop = asyncio.get_running_loop()
-    return sum(1 for done in _pending if done.get_loop() is loop)
-
-
 async def settled(wait_seconds: float = SETTLE_WAIT_SECONDS) -> None:
     """Wait until the work pending now on this event loop has run (at most ``wait_seconds``
     seconds): what a reader of the access log calls first, so a row of an answer already
@@ -100,6 +106,6 @@ async def settled(wait_seconds: float = SETTLE_WAIT_SECONDS) -> None:
     if not _pending:
         return
     loop = asyncio.get_running_loop()
-    waiting = [done for done in _pending if done.get_loop() is loop]
+    waiting = [done for slot in list(_pending) if (done := slot._waited_for(loop)) is not None]
     if waiting:
         await asyncio.wait(waiting, timeout=wait_seconds)
