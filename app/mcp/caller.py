@@ -171,15 +171,21 @@ class CallerSessions:
         """:meth:`_write_rows` run after the answer was sent (app/after_answer.py): any
         failure is logged, as :func:`~app.mcp.tools.registry.record` logs it."""
         try:
-            await self._write_rows(caller, call, athletes)
+            own = athletes == [caller.intervals_id]
+            if own and await self._record_own_in_turn(caller, call):
+                return
+            await self._write_rows(caller, call, athletes, at_once=not own)
         except Exception:
             log.exception("access log entry of %s not recorded", call.tool)
 
-    async def _write_rows(self, caller: Caller, call: ToolCall, athletes: list[str]) -> None:
+    async def _write_rows(
+        self, caller: Caller, call: ToolCall, athletes: list[str], *, at_once: bool = True
+    ) -> None:
         """The call's access-log rows, one per athlete whose data it touched: the caller's
-        own in one statement when it is the only one, else in one transaction."""
+        own in one statement when it is the only one (on SQLite's loop writer unless
+        ``at_once`` is False: already tried), else in one transaction."""
         if athletes == [caller.intervals_id] and (
-            self._record_own_at_once(caller, call)
+            (at_once and self._record_own_at_once(caller, call))
             or await self._record_own_in_one_trip(caller, call)
         ):
             return
@@ -226,6 +232,21 @@ class CallerSessions:
         row = own_access_row(caller, call)
         try:
             return writer.try_execute(OWN_ACCESS_INSERT, row)
+        except SQLAlchemyError:
+            return False
+
+    async def _record_own_in_turn(self, caller: Caller, call: ToolCall) -> bool:
+        """After the answer, on SQLite: the row of a call on the caller's own data on the
+        event loop, after waiting its turn in this process's queue of writers when that is
+        busy (app/db/engine.py ``LoopSqliteWriter.execute_in_turn``): True when written.
+        False (PostgreSQL, no turn in time, another process's lock, a database error) sends
+        the row the ordinary way."""
+        writer = loop_writer(self.sessions)
+        if writer is None:
+            return False
+        row = own_access_row(caller, call)
+        try:
+            return await writer.execute_in_turn(OWN_ACCESS_INSERT, row)
         except SQLAlchemyError:
             return False
 

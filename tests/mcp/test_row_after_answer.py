@@ -28,7 +28,10 @@ import pytest
 import uvicorn
 
 from app.after_answer import settled
+from app.db.access_log import OWN_ACCESS_INSERT
+from app.db.engine import _write_locks
 from app.web.coalesce import CoalescingHttpToolsProtocol
+from tests.mcp.access_log_rows import a_row, count_access_rows, sqlite_on_the_loop
 from tests.mcp.support import AUCKLAND, gateway_settings
 from tests.mcp.test_fast_path import LEGACY, MODERN, call, headers_for
 from tests.support.gateway import Gateway, gateway_app
@@ -244,3 +247,27 @@ async def test_a_failing_row_write_is_logged_and_the_answer_is_unchanged(
         assert any(
             f"access log entry of {TOOL}" in record.getMessage() for record in caplog.records
         ), [record.getMessage() for record in caplog.records]
+
+
+async def test_after_the_answer_a_row_waits_its_turn_and_is_still_written_on_the_loop(
+    tmp_path: Path,
+) -> None:
+    """A row written after its answer, finding this process's queue of writers busy (a unit
+    of work, the log fold), waits there and is then written on the loop, not sent the
+    ordinary way: at one client, a row sent the ordinary way kept the queue busy when the
+    next call's row came, and every later row went the ordinary way too."""
+    async with sqlite_on_the_loop(tmp_path, "i900005", "Tui") as opened_db:
+        _, engine, sessions, athlete, writer = opened_db
+        queue = _write_locks[engine.sync_engine].lock
+        await queue.acquire()
+        try:
+            waiting = asyncio.create_task(
+                writer.execute_in_turn(OWN_ACCESS_INSERT, a_row(athlete.id))
+            )
+            await asyncio.sleep(0)  # it reaches the queue
+            assert not waiting.done() and await count_access_rows(sessions) == 0
+        finally:
+            queue.release()
+        assert await asyncio.wait_for(waiting, BOUND)  # written by the loop writer itself
+        assert await count_access_rows(sessions) == 1
+        assert writer.wal._writes == 1  # counted as a loop-writer row (app/db/wal.py)
