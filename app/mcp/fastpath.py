@@ -35,6 +35,10 @@ one pass from the tool's result to the response bytes (:class:`OnePassRunner`); 
 the handler chain returns is shaped by the SDK (``ServerRunner._serialize``) and encoded as its
 transport encodes it.
 
+A request answered here runs with an "after the answer" slot open (app/after_answer.py): the
+call's access-log row is put there and written once the answer's last bytes were handed to
+the transport, in the same request task, whatever ended the request.
+
 Anything else goes to the SDK unchanged, with its body: other methods, notifications,
 responses, batches, a progress token (the SDK's dispatcher owns progress), a repeated routing
 header, an unknown protocol version, a body the SDK would refuse.

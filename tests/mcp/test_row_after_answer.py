@@ -27,6 +27,7 @@ import psycopg
 import pytest
 import uvicorn
 
+from app import after_answer
 from app.after_answer import settled
 from app.db.access_log import OWN_ACCESS_INSERT
 from app.db.engine import _write_locks
@@ -37,6 +38,7 @@ from tests.mcp.test_fast_path import LEGACY, MODERN, call, headers_for
 from tests.support.gateway import Gateway, gateway_app
 
 TOOL = "get_wellness_data"
+OTHER_TOOL = "get_athlete_profile"
 BOUND = 30.0
 """Upper bound (seconds) of every wait for a condition; the busy and statement timeouts of
 the gateway under test are longer, so a write held back is never given up on meanwhile."""
@@ -50,8 +52,8 @@ class Served:
     database_url: str
     token: str = ""
 
-    async def post(self, era: str = LEGACY) -> httpx.Response:
-        body = call(TOOL, {}, era)
+    async def post(self, era: str = LEGACY, tool: str = TOOL) -> httpx.Response:
+        body = call(tool, {}, era)
         async with httpx.AsyncClient(timeout=BOUND) as http:
             return await http.post(
                 self.gateway.mcp_url, headers=headers_for(self.token, body, era), json=body
@@ -271,3 +273,29 @@ async def test_after_the_answer_a_row_waits_its_turn_and_is_still_written_on_the
         assert await asyncio.wait_for(waiting, BOUND)  # written by the loop writer itself
         assert await count_access_rows(sessions) == 1
         assert writer.wal._writes == 1  # counted as a loop-writer row (app/db/wal.py)
+
+
+def a_reader_waits() -> bool:
+    """Whether a reader of the access log waits for a row still being written."""
+    return any(slot._done is not None for slot in after_answer._pending)
+
+
+async def test_the_account_page_shows_a_call_answered_while_its_row_was_being_written(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with (
+        served(tmp_path, database_url) as gw,
+        httpx.AsyncClient(base_url=gw.gateway.url, timeout=BOUND) as browser,
+    ):
+        gw.gateway.browser = browser
+        signed_in = await gw.gateway.sign_in(AUCKLAND.id, AUCKLAND.api_key)
+        assert signed_in.status_code in (302, 303), signed_in.text
+        async with write_held(database_url) as release:
+            ok_answer(await gw.post(tool=OTHER_TOOL))
+            page = asyncio.create_task(browser.get("/account"))
+            async with asyncio.timeout(BOUND):  # the page is served, or it waits for the row
+                while not (page.done() or a_reader_waits()):  # noqa: ASYNC110 (two conditions)
+                    await asyncio.sleep(0.01)
+            await release()
+            shown = await asyncio.wait_for(page, BOUND)
+        assert shown.status_code == 200 and OTHER_TOOL in shown.text
