@@ -118,3 +118,32 @@ async def test_a_served_answer_arrives_whole_and_a_streamed_head_is_not_held_bac
         assert await read_until(reader, b"0\r\n\r\n") == b"4\r\nlate\r\n0\r\n\r\n"
         writer.close()
         await writer.wait_closed()
+
+
+async def test_the_final_body_goes_out_when_sent_not_when_the_request_task_ends() -> None:
+    """Work an app does after its last ``http.response.body`` (the gateway's access-log row,
+    app/after_answer.py) never holds the answer back: the client reads the whole answer
+    while the app is still running."""
+    client_has_answer = asyncio.Event()
+    app_finished = asyncio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        headers = [(b"content-type", b"text/plain"), (b"content-length", b"5")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"hello"})
+        await client_has_answer.wait()  # after the answer: still in the request task
+        app_finished.set()
+
+    async with serving(app) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /plain HTTP/1.1\r\nhost: t\r\n\r\n")
+        head = await read_until(reader, b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert await asyncio.wait_for(reader.readexactly(5), timeout=10) == b"hello"
+        assert not app_finished.is_set()
+        client_has_answer.set()
+        await asyncio.wait_for(app_finished.wait(), timeout=10)
+        writer.close()
+        await writer.wait_closed()

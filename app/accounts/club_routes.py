@@ -18,6 +18,7 @@ from app.accounts.display import local_time
 from app.accounts.routes import _message, _render, _to_signin, signed_in_post
 from app.accounts.sessions import current_athlete
 from app.accounts.sharing import SharingRefused, coach_id_of
+from app.after_answer import settled
 from app.coach.store import share_with_coach, stop_sharing
 from app.db.engine import transaction
 from app.db.models import Athlete
@@ -65,6 +66,7 @@ async def _page(request: Request, db: AsyncSession, admin: Athlete, **extra: Any
 @router.get("/club")
 async def club_page(request: Request) -> Response:
     """Members (roles, coaches, usage), invitations and waiting requests."""
+    await settled()  # this process's access-log rows of answers given (app/after_answer.py)
     async with transaction(services(request).sessions) as db:
         admin = await _admin(request, db)
         if isinstance(admin, Response):

@@ -63,6 +63,7 @@ from app.accounts.upstream import (
     profile_lookup,
     withdraw_stored_access,
 )
+from app.after_answer import settled
 from app.coach.store import share_with_coach, stop_sharing
 from app.db.access_log import MODES, OUTCOMES, AccessFilter, access_csv, access_rows
 from app.db.engine import checkpoint_sqlite_wal, transaction
@@ -494,6 +495,7 @@ async def account_page(
     """Name and id, credential status, connected applications, the changes and access log
     (narrowed by ``tool``, ``mode``, ``outcome``), sign-out and delete."""
     wanted = AccessFilter.parse(tool, mode, outcome)
+    await settled()  # this process's rows of answers already given (app/after_answer.py)
     async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:
@@ -517,6 +519,7 @@ async def access_log_csv(
 ) -> Response:
     """The signed-in athlete's whole kept access log (as filtered) as a CSV download."""
     wanted = AccessFilter.parse(tool, mode, outcome)
+    await settled()  # this process's rows of answers already given (app/after_answer.py)
     async with transaction(services(request).sessions) as db:
         athlete = await current_athlete(request, db)
         if athlete is None:

@@ -211,6 +211,8 @@ class LoopSqliteWriter:
         queue = _write_locks.get(self._queue)
         self._writers = queue.lock if queue is not None else None
         """This process's queue of SQLite writers (a row is never written ahead of it)."""
+        self._turn_wait = queue.timeout if queue is not None else 0.0
+        """How long :meth:`execute_in_turn` waits in that queue (the busy timeout)."""
         self.wal = WalFolder(database, self._writers)
 
     def try_execute(
@@ -221,6 +223,32 @@ class LoopSqliteWriter:
         Other database errors propagate (SQLAlchemy's)."""
         if self._writers is not None and self._writers.locked():
             return False
+        return self._execute(statement, parameters)
+
+    async def execute_in_turn(
+        self, statement: Executable, parameters: Mapping[str, Any] | None = None
+    ) -> bool:
+        """:meth:`try_execute` for a row nobody waits for (written after its call's answer,
+        app/after_answer.py): when this process's queue of writers is busy (a unit of work,
+        the log fold of app/db/wal.py) the row waits its turn there, at most the busy
+        timeout, and is then written the same way, on the loop. Waiting is cheap here, and a
+        row sent the ordinary way instead would keep the queue busy for the next call's row
+        too. False: the turn did not come in time, or another process holds SQLite's lock."""
+        writers = self._writers
+        if writers is None or not writers.locked():
+            return self._execute(statement, parameters)
+        try:
+            async with asyncio.timeout(self._turn_wait):
+                await writers.acquire()
+        except TimeoutError:
+            return False
+        try:
+            return self._execute(statement, parameters)
+        finally:
+            writers.release()
+
+    def _execute(self, statement: Executable, parameters: Mapping[str, Any] | None) -> bool:
+        """The statement on the writer's connection, now (the caller checked the queue)."""
         sql, arguments = self._compiled(statement, parameters or {})
         driver = self._driver or self._open_driver()
         try:

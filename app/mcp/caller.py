@@ -23,6 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.after_answer import after_answer
 from app.clock import utc_now
 from app.coach.roster import NotOnRoster, Roster, RosterCache
 from app.db.access_log import (
@@ -144,7 +145,10 @@ class CallerSessions:
     async def record_call(self, call: ToolCall) -> None:
         """Write the access-log row of a finished call (app/db/access_log.py) for the acting
         athlete, naming the caller and client. A database fault is logged, never turned into a
-        failed tool call (the answer has been produced by then)."""
+        failed tool call (the answer has been produced by then). In a request served by the
+        fast path (an :data:`~app.after_answer.after_answer` slot open) the rows are written
+        after the answer was sent, in the same request task; whose rows they are is settled
+        here, from the call's context."""
         caller = current_caller.get()
         if caller is None:
             return
@@ -155,8 +159,33 @@ class CallerSessions:
         athletes += [other for other in call.also_for if other not in athletes]
         if not athletes:
             return  # refused before reaching the named athlete: nobody's data was touched
+        slot = after_answer.get()
+        if slot is not None:  # the fast path writes it once the answer is sent
+            slot.defer(self._write_after_answer, caller, call, athletes)
+            return
+        await self._write_rows(caller, call, athletes)
+
+    async def _write_after_answer(
+        self, caller: Caller, call: ToolCall, athletes: list[str]
+    ) -> None:
+        """:meth:`_write_rows` run after the answer was sent (app/after_answer.py): any
+        failure is logged, as :func:`~app.mcp.tools.registry.record` logs it."""
+        try:
+            own = athletes == [caller.intervals_id]
+            if own and await self._record_own_in_turn(caller, call):
+                return
+            await self._write_rows(caller, call, athletes, at_once=not own)
+        except Exception:
+            log.exception("access log entry of %s not recorded", call.tool)
+
+    async def _write_rows(
+        self, caller: Caller, call: ToolCall, athletes: list[str], *, at_once: bool = True
+    ) -> None:
+        """The call's access-log rows, one per athlete whose data it touched: the caller's
+        own in one statement when it is the only one (on SQLite's loop writer unless
+        ``at_once`` is False: already tried), else in one transaction."""
         if athletes == [caller.intervals_id] and (
-            self._record_own_at_once(caller, call)
+            (at_once and self._record_own_at_once(caller, call))
             or await self._record_own_in_one_trip(caller, call)
         ):
             return
@@ -203,6 +232,21 @@ class CallerSessions:
         row = own_access_row(caller, call)
         try:
             return writer.try_execute(OWN_ACCESS_INSERT, row)
+        except SQLAlchemyError:
+            return False
+
+    async def _record_own_in_turn(self, caller: Caller, call: ToolCall) -> bool:
+        """After the answer, on SQLite: the row of a call on the caller's own data on the
+        event loop, after waiting its turn in this process's queue of writers when that is
+        busy (app/db/engine.py ``LoopSqliteWriter.execute_in_turn``): True when written.
+        False (PostgreSQL, no turn in time, another process's lock, a database error) sends
+        the row the ordinary way."""
+        writer = loop_writer(self.sessions)
+        if writer is None:
+            return False
+        row = own_access_row(caller, call)
+        try:
+            return await writer.execute_in_turn(OWN_ACCESS_INSERT, row)
         except SQLAlchemyError:
             return False
 

@@ -35,6 +35,10 @@ one pass from the tool's result to the response bytes (:class:`OnePassRunner`); 
 the handler chain returns is shaped by the SDK (``ServerRunner._serialize``) and encoded as its
 transport encodes it.
 
+A request answered here runs with an "after the answer" slot open (app/after_answer.py): the
+call's access-log row is put there and written once the answer's last bytes were handed to
+the transport, in the same request task, whatever ended the request.
+
 Anything else goes to the SDK unchanged, with its body: other methods, notifications,
 responses, batches, a progress token (the SDK's dispatcher owns progress), a repeated routing
 header, an unknown protocol version, a body the SDK would refuse.
@@ -106,6 +110,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.after_answer import close_slot, open_slot
 from app.mcp.answer_bytes import (
     PlainAnswer,
     legacy_answer_bytes,
@@ -544,14 +549,21 @@ class ToolCallFastPath:
             await self.sdk(scope, replay_body(body, receive), send)
             return
         self._take(scope)
-        served = await self._run(request, call, era.version)
-        if isinstance(served, bytes):
-            self.one_pass += 1
-            await send_json(send, served, type_first=True)
-            return
-        content = served.model_dump_json(by_alias=True, exclude_unset=True)
-        response = Response(content, status_code=200, headers={"Content-Type": CONTENT_TYPE_JSON})
-        await response(scope, request.receive, send)
+        slot, token = open_slot()
+        try:
+            served = await self._run(request, call, era.version)
+            if isinstance(served, bytes):
+                self.one_pass += 1
+                await send_json(send, served, type_first=True)
+                return
+            content = served.model_dump_json(by_alias=True, exclude_unset=True)
+            response = Response(
+                content, status_code=200, headers={"Content-Type": CONTENT_TYPE_JSON}
+            )
+            await response(scope, request.receive, send)
+        finally:
+            close_slot(token)
+            await slot.run()  # after the answer's bytes went to the transport
 
     def _take(self, scope: Scope) -> None:
         """Count a request answered here and route it as the SDK's router would have."""
@@ -583,6 +595,22 @@ class ToolCallFastPath:
             )
             return
         call, verdict = certain
+        slot, token = open_slot()
+        try:
+            await self._serve_modern(scope, request, call, verdict, send)
+        finally:
+            close_slot(token)
+            await slot.run()  # after the answer's bytes went to the transport
+
+    async def _serve_modern(
+        self,
+        scope: Scope,
+        request: Request,
+        call: JSONRPCRequest,
+        verdict: InboundModernRoute,
+        send: Send,
+    ) -> None:
+        """Answer a certain 2026-07-28 ``tools/call`` (:meth:`_modern`)."""
         connection = envelope_connection(verdict)
         exchange = exchange_context(
             TransportContext(
