@@ -52,6 +52,7 @@ from asyncio import events as asyncio_events
 from collections.abc import Collection, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import anyio
@@ -66,12 +67,19 @@ from mcp.server.connection import _NO_CHANNEL, Connection, _typed
 from mcp.server.context import CallNext, HandlerResult
 from mcp.server.lowlevel.server import Server
 from mcp.server.request_state import RequestStateBoundary
-from mcp.server.runner import ServerRunner, aclose_shielded, modern_error_data
+from mcp.server.runner import (
+    ServerRunner,
+    _dump_result,
+    _extract_meta,
+    aclose_shielded,
+    modern_error_data,
+)
 from mcp.server.streamable_http import CONTENT_TYPE_JSON, check_accept_headers
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
 from mcp.shared import _otel as sdk_otel
 from mcp.shared.dispatcher import DispatchContext
+from mcp.shared.exceptions import MCPError
 from mcp.shared.inbound import (
     MCP_METHOD_HEADER,
     MCP_NAME_HEADER,
@@ -89,6 +97,8 @@ from mcp.shared.message import ServerMessageMetadata
 from mcp.shared.transport_context import TransportContext
 from mcp_types import (
     DEFAULT_NEGOTIATED_VERSION,
+    INVALID_PARAMS,
+    METHOD_NOT_FOUND,
     PROTOCOL_VERSION_META_KEY,
     ClientCapabilities,
     ErrorData,
@@ -99,7 +109,7 @@ from mcp_types import (
     JSONRPCResponse,
     jsonrpc_message_adapter,
 )
-from mcp_types.methods import is_input_required
+from mcp_types.methods import is_input_required, validate_client_request
 from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
 from opentelemetry import propagate
 from opentelemetry.propagators.textmap import TextMapPropagator
@@ -299,6 +309,26 @@ def middleware_passes_call_through(server: Server[Any], params: Mapping[str, Any
     return True
 
 
+CERTAIN_CALL_KEYS = frozenset({"name", "arguments"})
+SURELY_VALID_VERSIONS = frozenset(HANDSHAKE_PROTOCOL_VERSIONS)
+"""The versions whose ``tools/call`` surface model takes any params of the shape
+:func:`surely_valid_call` checks (the handshake era's ``CallToolRequest``: ``name`` a string,
+``arguments`` an object of anything or null, only ``name`` required, no validators of its
+own; tests/mcp/test_one_pass_runner.py holds each version's model to that)."""
+
+
+def surely_valid_call(version: str, params: Mapping[str, Any] | None) -> bool:
+    """Whether ``tools/call`` params certainly pass the SDK's surface validation at
+    ``version`` (``validate_client_request``): a handshake version, only ``name`` (a string)
+    and ``arguments`` (a JSON object or null). Anything else is validated."""
+    if version not in SURELY_VALID_VERSIONS or type(params) is not dict:
+        return False
+    if type(params.get("name")) is not str or not params.keys() <= CERTAIN_CALL_KEYS:
+        return False
+    arguments = params.get("arguments")
+    return arguments is None or type(arguments) is dict
+
+
 @dataclass
 class OnePassRunner(ServerRunner[Any]):
     """The SDK's handler kernel (``ServerRunner``), all of it (context, middleware, params
@@ -312,6 +342,48 @@ class OnePassRunner(ServerRunner[Any]):
     bare: bool = field(default=False, init=False)
     """Run the handler without the server middleware (set when
     :func:`middleware_passes_call_through` says they would change nothing)."""
+
+    async def _on_request(
+        self,
+        dctx: DispatchContext[TransportContext],
+        method: str,
+        params: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        """``ServerRunner._on_request``; for a :attr:`bare` ``tools/call`` (no middleware that
+        could rewrite the context) its steps in its order, without the surface validation of
+        params it certainly passes (:func:`surely_valid_call`): ``_extract_meta``, the context,
+        the handler's entry and the init gate, the params model, the handler, ``_serialize``
+        (inside the chain), ``_dump_result``. tests/mcp/test_one_pass_runner.py compares both."""
+        if not self.bare or method != FAST_METHOD:
+            return await super()._on_request(dctx, method, params)
+        meta = _extract_meta(params)
+        version = self.connection.protocol_version
+        ctx = self._make_context(dctx, method, params, meta, version)
+        call = self._compose_server_middleware(partial(self._call_tool, version))
+        return _dump_result(await call(ctx))
+
+    async def _call_tool(self, version: str, ctx: Any) -> HandlerResult:
+        """``_on_request``'s ``_inner`` for ``tools/call`` (a bare call: ``ctx`` as made)."""
+        params = ctx.params
+        if not surely_valid_call(version, params):
+            try:
+                validate_client_request(FAST_METHOD, version, params)
+            except KeyError:
+                raise MCPError(
+                    code=METHOD_NOT_FOUND, message="Method not found", data=FAST_METHOD
+                ) from None
+        entry = self.server.get_request_handler(FAST_METHOD)
+        if entry is None:
+            raise MCPError(code=METHOD_NOT_FOUND, message="Method not found", data=FAST_METHOD)
+        if not self.connection.initialize_accepted:
+            raise MCPError(code=INVALID_PARAMS, message="Invalid request parameters", data="")
+        typed_params = entry.params_type.model_validate(
+            {} if params is None else params, by_name=False
+        )
+        result = await entry.handler(ctx, typed_params)
+        if isinstance(result, ErrorData):
+            raise MCPError.from_error_data(result)
+        return self._serialize(FAST_METHOD, version, result)
 
     def _compose_server_middleware(self, inner: CallNext) -> CallNext:
         """The SDK's middleware chain, or for a :attr:`bare` call the handler alone, with

@@ -21,7 +21,9 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
 from mcp.server.transport_security import TransportSecuritySettings
+from mcp.shared.exceptions import MCPError
 from mcp_types import (
+    CallToolRequestParams,
     CallToolResult,
     DiscoverResult,
     InputRequiredResult,
@@ -60,6 +62,7 @@ from app.mcp.era import EraGuard
 from app.mcp.fastpath import ToolCallFastPath
 from app.mcp.identity import Caller, current_caller
 from app.mcp.sse import MESSAGES_PATH, SSE_PATH, sse_routes
+from app.mcp.tool_call import failed_call, tool_context
 from app.mcp.tools.arguments import arguments_message
 from app.mcp.tools.context import (
     AthleteContext,
@@ -246,6 +249,19 @@ class GatewayServer(MCPServer[Any]):
         return await self._coach_listing(
             [tool for tool in await super().list_tools() if tool.name in names]
         )
+
+    async def _handle_call_tool(
+        self, ctx: ServerRequestContext[Any, Any], params: CallToolRequestParams
+    ) -> CallToolResult | InputRequiredResult:
+        """``tools/call``: the SDK's handler (``MCPServer._handle_call_tool``) with the tool's
+        ``Context`` made without pydantic's constructor (app/mcp/tool_call.py, issue 20)."""
+        context = tool_context(ctx, self, params, self._subscriptions)
+        try:
+            return await self.call_tool(params.name, params.arguments or {}, context)
+        except MCPError:
+            raise
+        except Exception as exc:
+            return failed_call(params.name, exc)
 
     async def call_tool(
         self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None

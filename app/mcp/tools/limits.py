@@ -171,6 +171,9 @@ def fit(answer: Answer, limits: AnswerLimits) -> Fitted:
     docstring). Raises :class:`ToolFailure` when even cut it cannot fit."""
     data = answer.model_dump(mode="json", exclude_none=True)
     text = answer.text()
+    encoded = compact_json(data)
+    if len(text) <= limits.text_chars and characters(encoded) <= limits.structured_chars:
+        return Fitted(text, data, encoded)  # the usual answer: as the loop's first pass keeps it
     kept: dict[Path, tuple[int, int]] = {}
     for _ in range(MAX_CUTS):
         note = cut_note(kept)

@@ -23,7 +23,7 @@ from app.mcp.tools.kit import (
 )
 from app.mcp.tools.kit import Detail as Detail  # re-exported: tools import it from here
 from app.mcp.tools.schema import checked_not_published
-from app.mcp.tools.units import PaceUnits, any_pace, has_pace
+from app.mcp.tools.units import Formatter, PaceUnits, any_pace, has_pace
 
 STUB_NOTE = "Imported from Strava: Intervals.icu does not share its details through the API."
 
@@ -134,6 +134,20 @@ DETAIL_UNITS = (
 """The number fields a detail's line adds after the summary's."""
 
 
+_LINE_FORMATTERS: dict[type, tuple[object, tuple[tuple[str, Formatter], ...]]] = {}
+
+
+def line_formatters(shape: type[ActivitySummary]) -> tuple[tuple[str, Formatter], ...]:
+    """The formatters of ``shape.line_units`` (:func:`unit_formatters`), kept per class (and
+    its ``line_units`` tuple): a class lookup instead of hashing the nested tuple on every
+    line."""
+    units = shape.line_units
+    kept = _LINE_FORMATTERS.get(shape)
+    if kept is None or kept[0] is not units:
+        kept = _LINE_FORMATTERS[shape] = (units, unit_formatters(units))
+    return kept[1]
+
+
 class ActivitySummary(Answer):
     """One activity's summary fields."""
 
@@ -189,23 +203,32 @@ class ActivitySummary(Answer):
         model's validator for a whole answer's activities, not one per activity)."""
         return list_of(cls).validate_python([cls.answer_fields(a, pace) for a in activities])
 
-    def fields_text(self) -> list[str | None]:
-        """The line's fields: the stub note, :attr:`line_units` with the pace before the
-        power: :meth:`unit_parts` for the whole line, done here with the field values read
-        from the model's ``__dict__`` (pydantic keeps every field there) rather than one
-        ``getattr`` per field (ten lines an answer; issue 20)."""
+    def line(self) -> str:
+        """One activity on one line; detail fields follow when present: the stub note,
+        :attr:`line_units` with the pace before the power, then :meth:`more_text`. The values
+        are read from the model's ``__dict__`` (pydantic keeps every field there), the
+        formatters looked up once per class (:func:`line_formatters`) and the parts joined
+        where they are made (ten lines an answer; issue 20)."""
         values = self.__dict__
         distance, moving, climbed, load, power, *added = [
-            show(values[name]) for name, show in unit_formatters(self.line_units)
+            show(values[name]) for name, show in line_formatters(type(self))
         ]
-        pace = f"{self.avg_pace} avg" if self.avg_pace else None
-        return [self.note, distance, moving, climbed, load, pace, power, *added]
-
-    def line(self) -> str:
-        """One activity on one line; detail fields follow when present."""
-        when = self.start_date_local.replace("T", " ")[:16]
-        head = f"{when} {self.type or 'Activity'} {self.name or ''}".rstrip() + f" [{self.id}]"
-        body = join(self.fields_text() + self.more_text())
+        pace = values["avg_pace"]
+        parts = [
+            values["note"],
+            distance,
+            moving,
+            climbed,
+            load,
+            f"{pace} avg" if pace else None,
+            power,
+            *added,
+            *self.more_text(),
+        ]
+        when = values["start_date_local"].replace("T", " ")[:16]
+        head = f"{when} {values['type'] or 'Activity'} {values['name'] or ''}".rstrip()
+        head += f" [{values['id']}]"
+        body = ", ".join(filter(None, parts))  # app/mcp/tools/answers.py join()
         return f"{head}: {body}" if body else head
 
     def more_text(self) -> list[str | None]:
