@@ -99,6 +99,23 @@ def close_slot(token: Token[AfterAnswer | None]) -> None:
     after_answer.reset(token)
 
 
+class answer_then_run:
+    """``async with answer_then_run():`` around serving a request and sending its answer: a
+    new slot is open inside (:func:`open_slot`); on the way out, however the request ended,
+    it is closed and its work run (:meth:`AfterAnswer.run`). A class rather than an
+    ``asynccontextmanager`` generator: the fast path enters it once per tool call."""
+
+    __slots__ = ("_slot", "_token")
+
+    async def __aenter__(self) -> AfterAnswer:
+        self._slot, self._token = open_slot()
+        return self._slot
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        close_slot(self._token)
+        await self._slot.run()
+
+
 async def settled(wait_seconds: float = SETTLE_WAIT_SECONDS) -> None:
     """Wait until the work pending now on this event loop has run (at most ``wait_seconds``
     seconds): what a reader of the access log calls first, so a row of an answer already

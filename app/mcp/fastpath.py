@@ -120,7 +120,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.after_answer import close_slot, open_slot
+from app.after_answer import answer_then_run
 from app.mcp.answer_bytes import (
     PlainAnswer,
     legacy_answer_bytes,
@@ -473,7 +473,6 @@ def born_ready(
     connection.outbound = _NO_CHANNEL
     connection.protocol_version = version
     connection.session_id = None
-    connection.client_capabilities = None
     connection.client_params = params
     connection.client_capabilities = capabilities
     connection.initialized = set_event()
@@ -621,8 +620,7 @@ class ToolCallFastPath:
             await self.sdk(scope, replay_body(body, receive), send)
             return
         self._take(scope)
-        slot, token = open_slot()
-        try:
+        async with answer_then_run():  # its work runs once the answer's bytes were sent
             served = await self._run(request, call, era.version)
             if isinstance(served, bytes):
                 self.one_pass += 1
@@ -633,9 +631,6 @@ class ToolCallFastPath:
                 content, status_code=200, headers={"Content-Type": CONTENT_TYPE_JSON}
             )
             await response(scope, request.receive, send)
-        finally:
-            close_slot(token)
-            await slot.run()  # after the answer's bytes went to the transport
 
     def _take(self, scope: Scope) -> None:
         """Count a request answered here and route it as the SDK's router would have."""
@@ -667,12 +662,8 @@ class ToolCallFastPath:
             )
             return
         call, verdict = certain
-        slot, token = open_slot()
-        try:
+        async with answer_then_run():  # its work runs once the answer's bytes were sent
             await self._serve_modern(scope, request, call, verdict, send)
-        finally:
-            close_slot(token)
-            await slot.run()  # after the answer's bytes went to the transport
 
     async def _serve_modern(
         self,
